@@ -1,0 +1,52 @@
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RunQueue } from '@modelrun/queue';
+import type { RunIndex } from '@modelrun/store';
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+
+/** The API's Prometheus metrics: HTTP, queue depth (read from Redis at scrape time), the index. */
+export function createApiMetrics(queue: RunQueue, index: RunIndex, pingRedis: () => Promise<unknown>) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'modelrun_api_' });
+  const http = new Histogram({
+    name: 'modelrun_http_request_duration_seconds',
+    help: 'HTTP request durations by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'modelrun_queue_jobs',
+    help: 'Runs in the queue by BullMQ state (completed and failed jobs are kept for a while)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      try {
+        const counts = await queue.getJobCounts(...QUEUE_STATES);
+        for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+      } catch {
+        // Redis is down: keep the last values; modelrun_redis_up says why they are stale.
+      }
+    },
+  });
+  new Gauge({
+    name: 'modelrun_redis_up',
+    help: '1 if the API reached Redis at the last scrape',
+    registers: [registry],
+    async collect() {
+      try {
+        await pingRedis();
+        this.set(1);
+      } catch {
+        this.set(0);
+      }
+    },
+  });
+  new Gauge({ name: 'modelrun_index_runs', help: 'Runs in the API index', registers: [registry], collect() { this.set(index.runCount); } });
+  new Gauge({ name: 'modelrun_index_models', help: 'Models in the API index', registers: [registry], collect() { this.set(index.modelCount); } });
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    observeHttp: (route: string, method: string, status: number, seconds: number) => http.observe({ route, method, status: String(status) }, seconds),
+  };
+}

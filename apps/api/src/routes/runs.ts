@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { isRunId } from '@modelrun/contracts';
+import { notFound } from '../errors';
+import type { RunsService } from '../services/runs-service';
+import type { LogsService } from '../services/logs-service';
+
+export function runsRouter(runs: RunsService, logs: LogsService): Router {
+  const router = Router();
+
+  router.param('id', (_req, _res, next, id: string) => {
+    next(isRunId(id) ? undefined : notFound(`no run with id ${JSON.stringify(id)}`));
+  });
+
+  router.get('/:id', async (req, res) => {
+    const run = await runs.get(req.params.id!);
+    if (!run) throw notFound(`no run with id ${req.params.id}`);
+    res.json(run);
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const run = await runs.cancel(req.params.id!);
+    req.log?.info('run cancelled', { runId: run.id });
+    res.status(202).json(run);
+  });
+
+  router.get('/:id/logs', async (req, res) => {
+    const run = await runs.get(req.params.id!);
+    if (!run) throw notFound(`no run with id ${req.params.id}`);
+    await logs.send(run, req, res);
+  });
+
+  return router;
+}

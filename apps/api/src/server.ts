@@ -1,0 +1,144 @@
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { ApiConfig } from '@modelrun/config';
+import { Shutdown } from '@modelrun/lifecycle';
+import type { Logger } from '@modelrun/logger';
+import { RunControl, checkRedisPersistence, createRedis, createRunEvents, createRunQueue, redactUrl, waitForRedis } from '@modelrun/queue';
+import { RecordStore, RunIndex } from '@modelrun/store';
+import { createApp } from './app';
+import type { ReadyReport } from './routes/health';
+import { IndexFeed } from './services/index-feed';
+import { LogsService } from './services/logs-service';
+import { RunsService } from './services/runs-service';
+import { createApiMetrics } from './metrics';
+import { createAdminRouter } from './admin';
+
+export interface StartedApi {
+  app: Express;
+  server: Server;
+  /** The address actually bound (PORT=0 picks a free port). */
+  url: string;
+  index: RunIndex;
+  feed: IndexFeed;
+  close(reason?: string): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** Everything the API process needs, wired by hand in start-up order, then listening. */
+export async function startApi(config: ApiConfig, log: Logger): Promise<StartedApi> {
+  const onError = (what: string) => (err: Error) => log.warn(`redis ${what} connection error`, { error: err.message });
+  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'modelrun-api', onError: onError('producer') });
+  const opened: Redis[] = [redis];
+  try {
+    await waitForRedis(redis, config.redisUrl, 10_000).catch((err: Error) => {
+      throw new StartupError(`${err.message}: start Redis (e.g. redis-server --appendonly yes --maxmemory-policy noeviction) or set REDIS_URL`);
+    });
+    if (config.redisRequirePersistence) {
+      const problems = await checkRedisPersistence(redis);
+      if (problems.length) throw new StartupError(`unsafe Redis at ${redactUrl(config.redisUrl)}:\n  - ${problems.join('\n  - ')}\n(set REDIS_REQUIRE_PERSISTENCE=false to run anyway)`);
+    }
+    const eventsConn = createRedis(config.redisUrl, { role: 'consumer', name: 'modelrun-api-events', onError: onError('events') });
+    opened.push(eventsConn);
+
+    const store = new RecordStore(config.dataDir);
+    // The API only reads the volume; a missing folder just means no runs yet.
+    await mkdir(store.layout.root, { recursive: true }).catch(() => undefined);
+    const queue = createRunQueue(redis, config.queuePrefix);
+    const events = createRunEvents(eventsConn, config.queuePrefix);
+    const control = new RunControl(redis, config.queuePrefix);
+    const index = new RunIndex();
+    const feed = new IndexFeed({ index, store, queue, events, log });
+    const loaded = await feed.load();
+    log.info('index loaded', { ...loaded, models: index.modelCount });
+    await feed.follow(config.indexRescanSeconds);
+
+    const runs = new RunsService({ queue, control, store, index, limits: config.limits, retry: config, allowedImages: config.allowedImages });
+    const logs = new LogsService({
+      store,
+      control,
+      runs,
+      blockingConnection: () => createRedis(config.redisUrl, { role: 'consumer', name: 'modelrun-api-logs', onError: onError('logs') }),
+    });
+    const readiness = async (): Promise<ReadyReport> => {
+      const [redisCheck, volumeCheck] = await Promise.all([
+        check(() => withTimeout(redis.ping(), 1_000, 'no answer within 1 s')),
+        check(() => access(store.layout.root, constants.R_OK)),
+      ]);
+      return { ready: redisCheck.ok && volumeCheck.ok, checks: { redis: redisCheck, volume: volumeCheck } };
+    };
+    const metrics = createApiMetrics(queue, index, () => withTimeout(redis.ping(), 1_000, 'no answer within 1 s'));
+    const app = createApp({
+      log,
+      runs,
+      logs,
+      index,
+      apiTokens: config.apiTokens,
+      bodyLimitBytes: config.bodyLimitBytes,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      readiness,
+      metrics,
+      adminRouter: createAdminRouter(queue),
+    });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    const url = `http://${host}:${addr.port}`;
+    log.info('api listening', { url, auth: config.apiTokens.length > 0 ? 'bearer' : 'none (loopback only)', redis: redactUrl(config.redisUrl), dataDir: store.layout.root });
+
+    const shutdown = new Shutdown(log);
+    return {
+      app,
+      server,
+      url,
+      index,
+      feed,
+      close: (reason = 'close') =>
+        shutdown.run(
+          [
+            {
+              name: 'http',
+              run: () =>
+                new Promise<void>((resolve) => {
+                  server.close(() => resolve());
+                  server.closeIdleConnections();
+                  setTimeout(() => server.closeAllConnections(), 5_000).unref();
+                }),
+            },
+            { name: 'feed', run: async () => feed.stop() },
+            { name: 'events', run: () => events.close() },
+            { name: 'queue', run: () => queue.close() },
+            { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
+          ],
+          10_000,
+          reason,
+        ),
+    };
+  } catch (err) {
+    opened.forEach((r) => r.disconnect());
+    throw err;
+  }
+}
+
+async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await fn();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}

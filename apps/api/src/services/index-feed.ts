@@ -1,0 +1,131 @@
+import type { Job, QueueEvents } from 'bullmq';
+import type { RunJobData } from '@modelrun/contracts';
+import { type Logger, errorFields } from '@modelrun/logger';
+import type { RunQueue } from '@modelrun/queue';
+import { type RecordStore, type RunIndex, type RunSummary, isFinal, scanRecords, summarize } from '@modelrun/store';
+import { statusOfJobState } from './views';
+
+const LIVE_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
+const PAGE = 1_000;
+
+export interface FeedDeps {
+  index: RunIndex;
+  store: RecordStore;
+  queue: RunQueue;
+  events: QueueEvents;
+  log: Logger;
+}
+
+/**
+ * Keeps the API's index current without ever rescanning on a request: a full scan of the volume
+ * at start, then one record or job at a time as queue events arrive, plus an occasional rescan
+ * that picks up anything an event missed (the API was disconnected, say).
+ */
+export class IndexFeed {
+  private timer: NodeJS.Timeout | undefined;
+  private rescanning: Promise<void> | undefined;
+
+  constructor(private readonly deps: FeedDeps) {}
+
+  /** Loads every record on the volume; resolves when the index is complete. */
+  async load(): Promise<{ records: number; errors: number; ms: number }> {
+    const started = Date.now();
+    const result = await scanRecords(this.deps.store.layout, {
+      onRecord: (r) => this.deps.index.upsert(summarize(r)),
+      onError: (path, err) => this.deps.log.warn('skipping an unreadable run record', { path, error: err.message }),
+    });
+    return { records: result.records, errors: result.errors, ms: Date.now() - started };
+  }
+
+  /** Listens to queue events and seeds the runs that are live right now. */
+  async follow(rescanSeconds: number): Promise<void> {
+    const { events } = this.deps;
+    events.on('added', ({ jobId }) => void this.refreshJob(jobId));
+    events.on('active', ({ jobId }) => void this.refreshJob(jobId));
+    events.on('waiting', ({ jobId }) => void this.refreshJob(jobId));
+    events.on('progress', ({ jobId }) => void this.refreshJob(jobId));
+    events.on('stalled', ({ jobId }) => void this.refreshJob(jobId));
+    events.on('completed', ({ jobId }) => void this.refreshJob(jobId));
+    events.on('failed', ({ jobId }) => void this.refreshJob(jobId));
+    events.on('removed', ({ jobId }) => this.deps.index.removeLive(jobId));
+    events.on('error', (err) => this.deps.log.warn('queue events error', errorFields(err)));
+    await this.seedLive().catch((err) => this.deps.log.warn('could not read live runs from the queue', errorFields(err)));
+    if (rescanSeconds > 0) {
+      this.timer = setInterval(() => void this.rescan(), rescanSeconds * 1000);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Picks up records the events did not bring, and settles live entries whose job has ended. */
+  rescan(): Promise<void> {
+    if (this.rescanning) return this.rescanning;
+    this.rescanning = (async () => {
+      const { index } = this.deps;
+      await scanRecords(this.deps.store.layout, {
+        skip: (id) => {
+          const known = index.getRun(id);
+          return known !== undefined && isFinal(known.status) && known.status !== 'cancelled';
+        },
+        onRecord: (r) => index.upsert(summarize(r)),
+      });
+      await this.seedLive();
+    })()
+      .catch((err) => {
+        this.deps.log.warn('index rescan failed', errorFields(err));
+      })
+      .finally(() => {
+        this.rescanning = undefined;
+      });
+    return this.rescanning;
+  }
+
+  private async seedLive(): Promise<void> {
+    for (let start = 0; ; start += PAGE) {
+      const jobs = (await this.deps.queue.getJobs([...LIVE_STATES], start, start + PAGE - 1, true)) as Job<RunJobData>[];
+      await Promise.all(jobs.filter(Boolean).map((job) => this.refreshFromJob(job)));
+      if (jobs.length < PAGE) break;
+    }
+  }
+
+  /** Re-reads one run: from its job while it is live, from its record once it has ended. */
+  async refreshJob(jobId: string): Promise<void> {
+    try {
+      const job = (await this.deps.queue.getJob(jobId)) as Job<RunJobData> | undefined;
+      if (job) await this.refreshFromJob(job);
+      else {
+        const known = this.deps.index.getRun(jobId);
+        if (known) await this.loadRecord(known.name, jobId);
+      }
+    } catch (err) {
+      this.deps.log.debug('index refresh failed', { runId: jobId, ...errorFields(err) });
+    }
+  }
+
+  private async refreshFromJob(job: Job<RunJobData>): Promise<void> {
+    const status = statusOfJobState(await job.getState());
+    if (status === 'final') {
+      await this.loadRecord(job.data.name, job.data.id);
+      return;
+    }
+    if (status === undefined) return;
+    const progress = job.progress as { phase?: RunSummary['phase']; startedAt?: string } | undefined;
+    this.deps.index.upsert({
+      id: job.data.id,
+      name: job.data.name,
+      image: job.data.image,
+      status,
+      createdAt: job.data.createdAt,
+      ...(status === 'running' && progress?.phase && { phase: progress.phase }),
+      ...(status === 'running' && progress?.startedAt && { startedAt: progress.startedAt }),
+    });
+  }
+
+  private async loadRecord(name: string, id: string): Promise<void> {
+    const record = await this.deps.store.readRecord(name, id);
+    if (record) this.deps.index.upsert(summarize(record));
+  }
+}

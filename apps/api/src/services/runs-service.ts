@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job } from 'bullmq';
+import {
+  type ImageAllowList,
+  type LimitPolicy,
+  RUN_JOB,
+  type RunJobData,
+  type RunView,
+  type SubmitRunRequest,
+  newRunId,
+  resolveLimits,
+} from '@modelrun/contracts';
+import { type RetryPolicy, type RunControl, type RunQueue, runJobOptions } from '@modelrun/queue';
+import { type RecordStore, type RunIndex, isFinal } from '@modelrun/store';
+import { badRequest, conflict, forbidden, notFound, viaRedis } from '../errors';
+import { statusOfJobState, summaryOfView, viewOfJob, viewOfRecord } from './views';
+
+export interface RunsServiceDeps {
+  queue: RunQueue;
+  control: RunControl;
+  store: RecordStore;
+  index: RunIndex;
+  limits: LimitPolicy;
+  retry: RetryPolicy;
+  allowedImages: ImageAllowList;
+}
+
+export interface Submission {
+  run: RunView;
+  /** True when an Idempotency-Key matched an earlier request: this is that request's run. */
+  replayed: boolean;
+}
+
+/** How long a request with a key already in use waits for the first one to finish enqueuing. */
+const IDEMPOTENCY_WAIT_MS = 2_000;
+
+/** Submitting, reading and cancelling runs. HTTP-free: routes map its results and errors. */
+export class RunsService {
+  constructor(private readonly deps: RunsServiceDeps) {}
+
+  async submit(req: SubmitRunRequest, principal: string, idempotencyKey?: string): Promise<Submission> {
+    const { deps } = this;
+    if (!deps.allowedImages.allows(req.image)) {
+      throw forbidden(`image ${req.image} is not allowed here; allowed: ${deps.allowedImages.sources.join(', ')}`);
+    }
+    const limits = resolveLimits(req.limits, deps.limits);
+    if (!limits.ok) throw badRequest(limits.message);
+    const now = new Date();
+    const data: RunJobData = { id: newRunId(now.getTime()), name: req.name, image: req.image, limits: limits.limits, createdAt: now.toISOString() };
+
+    let keyHash: string | undefined;
+    if (idempotencyKey !== undefined) {
+      keyHash = sha256(`${principal}\n${idempotencyKey}`);
+      const requestHash = sha256(canonicalJson({ image: req.image, name: req.name, limits: req.limits ?? {} }));
+      const prior = await this.claim(keyHash, data.id, requestHash);
+      if (prior) return { run: prior, replayed: true };
+    }
+    try {
+      await viaRedis(() => deps.queue.add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
+    } catch (err) {
+      if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
+      throw err;
+    }
+    const run: RunView = { id: data.id, name: data.name, image: data.image, status: 'queued', limits: data.limits, createdAt: data.createdAt };
+    deps.index.upsert(summaryOfView(run));
+    return { run, replayed: false };
+  }
+
+  /** @returns the earlier run for this key, or undefined when the key is now ours. */
+  private async claim(keyHash: string, runId: string, requestHash: string): Promise<RunView | undefined> {
+    const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
+    for (;;) {
+      const prior = await viaRedis(() => this.deps.control.claimIdempotencyKey(keyHash, { runId, requestHash }));
+      if (!prior) return undefined;
+      if (prior.requestHash !== requestHash) {
+        throw conflict('this Idempotency-Key was already used with a different request; use a new key for a new run');
+      }
+      const run = await this.get(prior.runId);
+      if (run) return run;
+      // The first request holds the key but has not enqueued yet (or gave up and released it).
+      if (Date.now() > deadline) throw conflict('a request with this Idempotency-Key is still in progress; retry shortly');
+      await sleep(50);
+    }
+  }
+
+  /** @returns the run, live from the queue or finished from the volume; undefined if unknown. */
+  async get(id: string): Promise<RunView | undefined> {
+    const { deps } = this;
+    const known = deps.index.getRun(id);
+    if (known && isFinal(known.status)) {
+      // A cancel shows as final before the worker has recorded it; then the queue still knows it.
+      const record = await deps.store.readRecord(known.name, id);
+      if (record) return viewOfRecord(record);
+    }
+    const job = (await viaRedis(() => deps.queue.getJob(id))) as Job<RunJobData> | undefined;
+    if (!job) return this.recordFor(known?.name, id);
+    const state = await viaRedis(() => job.getState());
+    const status = statusOfJobState(state);
+    if (status !== 'queued' && status !== 'running') {
+      const view = await this.recordFor(job.data.name, id);
+      if (view) return view;
+      if (state === 'failed') {
+        // Failed without a record (its worker was lost); the worker's handler records it shortly.
+        return { ...viewOfJob(job, { status: 'queued', attemptErrors: [] }), status: 'failed', reason: 'infrastructure', error: job.failedReason ?? 'the run was lost', ...(job.finishedOn && { finishedAt: new Date(job.finishedOn).toISOString() }) };
+      }
+      return undefined;
+    }
+    const [attemptErrors, cancelRequestedAt] = await viaRedis(() =>
+      Promise.all([deps.control.attemptErrors(id), deps.control.cancelRequestedAt(id)]),
+    );
+    const view = viewOfJob(job, { status, attemptErrors, ...(cancelRequestedAt && { cancelRequestedAt }) });
+    deps.index.upsert(summaryOfView(view));
+    return view;
+  }
+
+  private async recordFor(name: string | undefined, id: string): Promise<RunView | undefined> {
+    if (!name) return undefined;
+    const record = await this.deps.store.readRecord(name, id);
+    if (!record) return undefined;
+    return viewOfRecord(record);
+  }
+
+  /** Cancels a queued or running run. A finished run cannot be cancelled (409). */
+  async cancel(id: string): Promise<RunView> {
+    const run = await this.get(id);
+    if (!run) throw notFound(`no run with id ${id}`);
+    if (isFinal(run.status)) throw conflict(`run ${id} has already ended (${run.status}); only queued or running runs can be cancelled`);
+    const at = new Date();
+    await viaRedis(() => this.deps.control.requestCancel(id, at));
+    const cancelled: RunView = { ...run, status: 'cancelled', reason: 'cancelled', error: 'the run was cancelled', finishedAt: at.toISOString() };
+    delete cancelled.phase;
+    this.deps.index.upsert(summaryOfView(cancelled));
+    return cancelled;
+  }
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/** JSON with sorted keys, so equal requests hash equally whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

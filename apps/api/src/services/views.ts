@@ -1,0 +1,80 @@
+import type { Job } from 'bullmq';
+import { type AttemptError, type RunJobData, RunProgress, type RunRecord, type RunStatus, type RunView } from '@modelrun/contracts';
+import type { RunSummary } from '@modelrun/store';
+
+/** The API's view of a finished run: its record, as written. */
+export function viewOfRecord(r: RunRecord): RunView {
+  const { version: _version, logBytes: _logBytes, ...view } = r;
+  return view;
+}
+
+/** How BullMQ's job states read as run states. */
+export function statusOfJobState(state: string): RunStatus | 'final' | undefined {
+  switch (state) {
+    case 'waiting':
+    case 'prioritized':
+    case 'delayed':
+    case 'waiting-children':
+    case 'paused':
+      return 'queued';
+    case 'active':
+      return 'running';
+    case 'completed':
+    case 'failed':
+      return 'final';
+    default:
+      return undefined;
+  }
+}
+
+export interface LiveFacts {
+  status: 'queued' | 'running';
+  attemptErrors: AttemptError[];
+  cancelRequestedAt?: string;
+}
+
+/** The view of a run still in the queue, from its job. */
+export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts): RunView {
+  const data = job.data;
+  const progress = RunProgress.safeParse(job.progress);
+  const view: RunView = {
+    id: data.id,
+    name: data.name,
+    image: data.image,
+    status: facts.status,
+    limits: data.limits,
+    createdAt: data.createdAt,
+    attempts: job.attemptsStarted,
+  };
+  if (facts.status === 'running' && progress.success) {
+    view.phase = progress.data.phase;
+    if (progress.data.startedAt) view.startedAt = progress.data.startedAt;
+  }
+  if (facts.attemptErrors.length) view.attemptErrors = facts.attemptErrors;
+  if (facts.cancelRequestedAt) {
+    // Cancelled: the worker records it as soon as it sees the request; show it ended now.
+    view.status = 'cancelled';
+    view.reason = 'cancelled';
+    view.error = 'the run was cancelled';
+    view.finishedAt = facts.cancelRequestedAt;
+    delete view.phase;
+  }
+  return view;
+}
+
+export function summaryOfView(v: RunView): RunSummary {
+  return {
+    id: v.id,
+    name: v.name,
+    image: v.image,
+    status: v.status,
+    ...(v.phase && { phase: v.phase }),
+    ...(v.reason && { reason: v.reason }),
+    ...(v.exitCode !== undefined && { exitCode: v.exitCode }),
+    ...(v.score !== undefined && { score: v.score }),
+    createdAt: v.createdAt,
+    ...(v.startedAt && { startedAt: v.startedAt }),
+    ...(v.finishedAt && { finishedAt: v.finishedAt }),
+    ...(v.durationMs !== undefined && { durationMs: v.durationMs }),
+  };
+}

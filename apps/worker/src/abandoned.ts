@@ -1,0 +1,30 @@
+import type { Job } from 'bullmq';
+import type { RunJobData } from '@modelrun/contracts';
+import type { Logger } from '@modelrun/logger';
+import type { RecordStore } from '@modelrun/store';
+import { buildRecord, failure } from './record';
+
+/**
+ * A job can fail without its processor deciding so: BullMQ fails a job that stalled (its
+ * worker died) more often than allowed. The run then has no record; this writes one, so the
+ * run ends `failed` with reason `infrastructure` instead of vanishing. Runs the processor ended
+ * itself already have their record, and are left alone.
+ */
+export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store: RecordStore, log: Logger): Promise<void> {
+  try {
+    if ((await job.getState()) !== 'failed') return;
+    const run = job.data;
+    if (await store.readRecord(run.name, run.id)) return;
+    const rec = buildRecord(
+      run,
+      run.limits,
+      failure('infrastructure', `the run was lost by the platform: ${err.message}`),
+      { finishedAt: new Date().toISOString() },
+      job.attemptsMade,
+      [],
+    );
+    if (await store.writeRecord(rec)) log.warn('recorded a run its worker abandoned', { runId: run.id, error: err.message });
+  } catch (e) {
+    log.warn('could not record an abandoned run', { runId: job.id, error: (e as Error).message });
+  }
+}

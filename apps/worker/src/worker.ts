@@ -1,0 +1,140 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { WorkerConfig } from '@modelrun/config';
+import { RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
+import { Shutdown } from '@modelrun/lifecycle';
+import { type Logger, errorFields } from '@modelrun/logger';
+import { RunControl, checkRedisPersistence, createRedis, createRunQueue, redactUrl, waitForRedis } from '@modelrun/queue';
+import { DockerRunner, type ModelRunner, createDocker } from '@modelrun/runner';
+import { RecordStore } from '@modelrun/store';
+import { type RunObserver, type RunResult, createRunProcessor } from './processor';
+import { reconcile, startReconciler } from './reconciler';
+import { recordAbandonedRun } from './abandoned';
+
+export interface StartedWorker {
+  worker: Worker<RunJobData, RunResult>;
+  runner: ModelRunner;
+  /** Runs one reconcile pass now (tests and operators do not wait for the timer). */
+  reconcileNow(): ReturnType<ReturnType<typeof startReconciler>['runNow']>;
+  /** Stops taking runs, gives running ones the grace period, hands back the rest, closes. */
+  close(reason?: string): Promise<void>;
+}
+
+export interface WorkerOverrides {
+  runner?: ModelRunner;
+  observer?: RunObserver;
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** Everything the worker process needs, wired by hand in start-up order. */
+export async function startWorker(config: WorkerConfig, log: Logger, overrides: WorkerOverrides = {}): Promise<StartedWorker> {
+  const redis = createRedis(config.redisUrl, {
+    role: 'consumer',
+    name: 'modelrun-worker',
+    onError: (err) => log.warn('redis connection error', { error: err.message }),
+  });
+  const opened: Redis[] = [redis];
+  try {
+    await waitForRedis(redis, config.redisUrl, 10_000).catch((err: Error) => {
+      throw new StartupError(`${err.message}: start Redis (e.g. redis-server --appendonly yes --maxmemory-policy noeviction) or set REDIS_URL`);
+    });
+    if (config.redisRequirePersistence) {
+      const problems = await checkRedisPersistence(redis);
+      if (problems.length) throw new StartupError(`unsafe Redis at ${redactUrl(config.redisUrl)}:\n  - ${problems.join('\n  - ')}\n(set REDIS_REQUIRE_PERSISTENCE=false to run anyway)`);
+    }
+    const runner =
+      overrides.runner ??
+      new DockerRunner({
+        docker: createDocker(config.dockerHost),
+        deployment: config.queuePrefix,
+        policy: { pidsLimit: config.sandbox.pidsLimit, tmpMb: config.sandbox.tmpMb, logMaxBytes: config.sandbox.logMaxBytes },
+        output: { totalBytes: config.sandbox.outputMaxBytes },
+        stopGraceSeconds: config.sandbox.stopGraceSeconds,
+      });
+    await runner.ping().catch((err: Error) => {
+      throw new StartupError(`${err.message}: start the Docker engine (dockerd) or set DOCKER_HOST`);
+    });
+    const store = new RecordStore(config.dataDir);
+    await checkWritable(store.layout.tmpDir).catch((err: Error) => {
+      throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);
+    });
+    const control = new RunControl(redis, config.queuePrefix);
+    const queue = createRunQueue(redis, config.queuePrefix);
+    const handback = new AbortController();
+
+    const processor = createRunProcessor({
+      runner,
+      store,
+      control,
+      log,
+      allowedImages: config.allowedImages,
+      limits: config.limits,
+      handback: handback.signal,
+      ...(overrides.observer && { observer: overrides.observer }),
+    });
+    const worker = new Worker<RunJobData, RunResult>(RUN_QUEUE, processor, {
+      connection: redis,
+      prefix: config.queuePrefix,
+      concurrency: config.concurrency,
+      lockDuration: config.lockMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    });
+    worker.on('error', (err) => log.warn('worker error', errorFields(err)));
+    worker.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {
+      if (job) void recordAbandonedRun(job, err, store, log);
+    });
+
+    const reconciler = startReconciler(() => reconcile(runner, queue, log), config.reconcileSeconds, log);
+    void reconciler.runNow();
+    log.info('worker started', {
+      concurrency: config.concurrency,
+      redis: redactUrl(config.redisUrl),
+      dataDir: store.layout.root,
+      prefix: config.queuePrefix,
+    });
+
+    const shutdown = new Shutdown(log);
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    return {
+      worker,
+      runner,
+      reconcileNow: () => reconciler.runNow(),
+      close: (reason = 'close') =>
+        shutdown.run(
+          [
+            { name: 'reconciler', run: async () => reconciler.stop() },
+            {
+              name: 'runs',
+              run: async () => {
+                // close() stops fetching at once and resolves when running jobs have ended.
+                const closed = worker.close();
+                const timer = setTimeout(() => handback.abort(), graceMs);
+                await closed;
+                clearTimeout(timer);
+              },
+            },
+            { name: 'queue', run: () => queue.close() },
+            { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
+          ],
+          graceMs + 15_000,
+          reason,
+        ),
+    };
+  } catch (err) {
+    opened.forEach((r) => r.disconnect());
+    throw err;
+  }
+}
+
+async function checkWritable(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const probe = join(dir, `.probe-${process.pid}`);
+  await writeFile(probe, 'ok');
+  await rm(probe);
+}

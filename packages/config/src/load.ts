@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy } from '@modelrun/contracts';
+import { bool, dockerHost, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisUrl } from './env';
+
+/** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: port.default(8081),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  REDIS_REQUIRE_PERSISTENCE: bool.default(true),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -').default(DEFAULT_QUEUE_PREFIX),
+  DATA_DIR: z.string().min(1).default('./data'),
+  API_TOKENS: list.default([]),
+  ALLOWED_IMAGES: list.default([]),
+  BODY_LIMIT_BYTES: positiveInt.default(16 * 1024),
+  RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(600),
+  INDEX_RESCAN_SECONDS: nonNegativeInt.default(60),
+  WORKER_CONCURRENCY: positiveInt.max(64, 'must be at most 64').default(2),
+  WORKER_METRICS_PORT: port.default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_SHUTDOWN_GRACE_SECONDS: nonNegativeInt.default(30),
+  WORKER_LOCK_MS: positiveInt.default(30_000),
+  WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
+  WORKER_MAX_STALLED: nonNegativeInt.default(3),
+  WORKER_RECONCILE_SECONDS: nonNegativeInt.default(60),
+  RUN_ATTEMPTS: positiveInt.max(50).default(5),
+  RUN_BACKOFF_MS: positiveInt.default(2_000),
+  RUN_TIMEOUT_SECONDS: positiveInt.default(600),
+  RUN_TIMEOUT_SECONDS_MAX: positiveInt.default(3_600),
+  RUN_MEMORY_MB: positiveInt.min(16).default(1_024),
+  RUN_MEMORY_MB_MAX: positiveInt.min(16).default(8_192),
+  RUN_CPUS: positiveNumber.default(1),
+  RUN_CPUS_MAX: positiveNumber.default(4),
+  RUN_GPUS_MAX: nonNegativeInt.default(0),
+  RUN_PIDS_LIMIT: positiveInt.default(256),
+  RUN_TMP_MB: positiveInt.default(256),
+  RUN_OUTPUT_MAX_MB: positiveInt.default(16),
+  RUN_LOG_MAX_KB: positiveInt.default(1_024),
+  RUN_STOP_GRACE_SECONDS: nonNegativeInt.default(5),
+  DOCKER_HOST: dockerHost.optional(),
+  LOG_LEVEL: logLevel.default('info'),
+  LOG_FORMAT: logFormat.optional(),
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface CommonConfig {
+  env: string;
+  redisUrl: string;
+  /** Refuse to start on a Redis without AOF and `noeviction` (default true). */
+  redisRequirePersistence: boolean;
+  /** Redis key prefix for the queue (default `modelrun`). */
+  queuePrefix: string;
+  dataDir: string;
+  limits: LimitPolicy;
+  /** Tries per run for infrastructure faults (default 5); model faults are never retried. */
+  attempts: number;
+  /** First retry delay; doubles each attempt, with jitter (default 2000 ms). */
+  backoffMs: number;
+  allowedImages: ImageAllowList;
+  log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
+}
+
+export interface ApiConfig extends CommonConfig {
+  port: number;
+  host: string;
+  apiTokens: string[];
+  bodyLimitBytes: number;
+  /** Requests per minute per token or address; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  /** A full rescan of the volume every so often, as a safety net behind queue events (0: off). */
+  indexRescanSeconds: number;
+}
+
+export interface WorkerConfig extends CommonConfig {
+  concurrency: number;
+  metricsPort: number;
+  metricsHost: string;
+  shutdownGraceSeconds: number;
+  lockMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  reconcileSeconds: number;
+  sandbox: {
+    pidsLimit: number;
+    tmpMb: number;
+    outputMaxBytes: number;
+    logMaxBytes: number;
+    stopGraceSeconds: number;
+  };
+  dockerHost: string | undefined;
+}
+
+function parseEnv(env: NodeJS.ProcessEnv): Env {
+  // An empty variable means "not set", as in shells and compose files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${show(env[String(i.path[0])])})`));
+  }
+  return parsed.data;
+}
+
+function show(v: string | undefined): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
+}
+
+function common(e: Env): CommonConfig {
+  const problems: string[] = [];
+  const pairs: [string, number, string, number][] = [
+    ['RUN_TIMEOUT_SECONDS', e.RUN_TIMEOUT_SECONDS, 'RUN_TIMEOUT_SECONDS_MAX', e.RUN_TIMEOUT_SECONDS_MAX],
+    ['RUN_MEMORY_MB', e.RUN_MEMORY_MB, 'RUN_MEMORY_MB_MAX', e.RUN_MEMORY_MB_MAX],
+    ['RUN_CPUS', e.RUN_CPUS, 'RUN_CPUS_MAX', e.RUN_CPUS_MAX],
+  ];
+  for (const [dName, d, cName, c] of pairs) {
+    if (d > c) problems.push(`${dName}: the default ${d} is over the ceiling ${cName}=${c}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    redisUrl: e.REDIS_URL,
+    redisRequirePersistence: e.REDIS_REQUIRE_PERSISTENCE,
+    queuePrefix: e.QUEUE_PREFIX,
+    dataDir: e.DATA_DIR,
+    limits: {
+      defaults: { timeoutSeconds: e.RUN_TIMEOUT_SECONDS, memoryMb: e.RUN_MEMORY_MB, cpus: e.RUN_CPUS, gpus: 0 },
+      ceilings: { timeoutSeconds: e.RUN_TIMEOUT_SECONDS_MAX, memoryMb: e.RUN_MEMORY_MB_MAX, cpus: e.RUN_CPUS_MAX, gpus: e.RUN_GPUS_MAX },
+    },
+    attempts: e.RUN_ATTEMPTS,
+    backoffMs: e.RUN_BACKOFF_MS,
+    allowedImages: new ImageAllowList(e.ALLOWED_IMAGES),
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty') },
+  };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export const MIN_TOKEN_LENGTH = 16;
+
+/** Parses and checks the API's configuration; throws a ConfigError naming every bad variable. */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const e = parseEnv(env);
+  const problems: string[] = [];
+  if (e.API_TOKENS.length === 0 && !isLoopback(e.HOST)) {
+    problems.push(
+      `API_TOKENS: no tokens are set, so the API serves only on a loopback HOST; HOST=${e.HOST} would expose it to anyone who can reach it. Set API_TOKENS (comma-separated, at least ${MIN_TOKEN_LENGTH} characters each) or bind HOST=127.0.0.1`,
+    );
+  }
+  e.API_TOKENS.forEach((t, i) => {
+    // The index, never the token: tokens are not logged or echoed anywhere.
+    if (t.length < MIN_TOKEN_LENGTH) problems.push(`API_TOKENS: token #${i + 1} is shorter than ${MIN_TOKEN_LENGTH} characters`);
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    ...common(e),
+    port: e.PORT,
+    host: e.HOST,
+    apiTokens: e.API_TOKENS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    indexRescanSeconds: e.INDEX_RESCAN_SECONDS,
+  };
+}
+
+/** Parses and checks the worker's configuration; throws a ConfigError naming every bad variable. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(env);
+  return {
+    ...common(e),
+    concurrency: e.WORKER_CONCURRENCY,
+    metricsPort: e.WORKER_METRICS_PORT,
+    metricsHost: e.WORKER_METRICS_HOST,
+    shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+    lockMs: e.WORKER_LOCK_MS,
+    stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: e.WORKER_MAX_STALLED,
+    reconcileSeconds: e.WORKER_RECONCILE_SECONDS,
+    sandbox: {
+      pidsLimit: e.RUN_PIDS_LIMIT,
+      tmpMb: e.RUN_TMP_MB,
+      outputMaxBytes: e.RUN_OUTPUT_MAX_MB * 1024 * 1024,
+      logMaxBytes: e.RUN_LOG_MAX_KB * 1024,
+      stopGraceSeconds: e.RUN_STOP_GRACE_SECONDS,
+    },
+    dockerHost: e.DOCKER_HOST,
+  };
+}

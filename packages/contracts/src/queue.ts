@@ -1,0 +1,22 @@
+/** The BullMQ queue every run goes through. Producer (API) and consumer (worker) share it. */
+export const RUN_QUEUE = 'runs';
+
+/** The BullMQ job name of a run. */
+export const RUN_JOB = 'run';
+
+/** Default Redis key prefix; tests and side-by-side deployments set their own. */
+export const DEFAULT_QUEUE_PREFIX = 'modelrun';
+
+/** Labels put on every container the worker starts, so containers can be found and adopted. */
+export const LABELS = {
+  managed: 'io.modelrun.managed',
+  runId: 'io.modelrun.run-id',
+  model: 'io.modelrun.model',
+  deployment: 'io.modelrun.deployment',
+  timeoutSeconds: 'io.modelrun.timeout-seconds',
+} as const;
+
+/** A run's container is named after its run id: a second `create` for the same run fails with 409. */
+export function containerName(deployment: string, runId: string): string {
+  return `${deployment}-run-${runId}`;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { ImageReference } from './image-ref';
+import { AppliedLimits, RequestedLimits } from './limits';
+import { ModelName } from './model-name';
+import { RunId } from './run-id';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+/** Where a running run is: shown so nobody has to guess whether it is stuck. */
+export const RUN_PHASES = ['pulling', 'starting', 'running', 'collecting'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+/** Why a run did not succeed, machine-readable. */
+export const FAILURE_REASONS = [
+  'exit_code',
+  'oom',
+  'timeout',
+  'bad_output',
+  'image_not_found',
+  'infrastructure',
+  'cancelled',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** The body of `POST /v1/models`. Unknown fields are refused, not ignored. */
+export const SubmitRunRequest = z.strictObject({
+  image: ImageReference,
+  name: ModelName,
+  limits: RequestedLimits.optional(),
+});
+export type SubmitRunRequest = z.infer<typeof SubmitRunRequest>;
+
+const Timestamp = z.iso.datetime();
+
+/** The BullMQ job payload: written by the API, parsed again by the worker. */
+export const RunJobData = z.strictObject({
+  id: RunId,
+  name: ModelName,
+  image: ImageReference,
+  limits: AppliedLimits,
+  createdAt: Timestamp,
+});
+export type RunJobData = z.infer<typeof RunJobData>;
+
+/** Progress the worker reports on the job while a run is live. */
+export const RunProgress = z.object({
+  phase: z.enum(RUN_PHASES),
+  startedAt: Timestamp.optional(),
+  containerId: z.string().optional(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
+export const AttemptError = z.strictObject({
+  attempt: z.number().int().positive(),
+  at: Timestamp,
+  message: z.string(),
+});
+export type AttemptError = z.infer<typeof AttemptError>;
+
+/** The record of a finished run on the shared volume: written once, by a worker, atomically. */
+export const RunRecord = z.strictObject({
+  version: z.literal(1),
+  id: RunId,
+  name: ModelName,
+  image: ImageReference,
+  status: z.enum(FINAL_STATUSES),
+  reason: z.enum(FAILURE_REASONS).optional(),
+  error: z.string().optional(),
+  exitCode: z.number().int().nullable().optional(),
+  score: z.number().optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+  limits: AppliedLimits,
+  createdAt: Timestamp,
+  startedAt: Timestamp.optional(),
+  finishedAt: Timestamp,
+  durationMs: z.number().int().nonnegative().optional(),
+  attempts: z.number().int().nonnegative(),
+  attemptErrors: z.array(AttemptError).optional(),
+  logBytes: z.number().int().nonnegative().optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+/** A run as the API shows it, live or finished. */
+export interface RunView {
+  id: string;
+  name: string;
+  image: string;
+  status: RunStatus;
+  phase?: RunPhase;
+  reason?: FailureReason;
+  error?: string;
+  exitCode?: number | null;
+  score?: number;
+  metrics?: Record<string, number>;
+  limits: AppliedLimits;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  attempts?: number;
+  attemptErrors?: AttemptError[];
+}

@@ -1,0 +1,5 @@
+export * from './job-options';
+export * from './persistence';
+export * from './queues';
+export * from './redis';
+export * from './run-control';

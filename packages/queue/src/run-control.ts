@@ -1,0 +1,132 @@
+import type { Redis } from 'ioredis';
+import { AttemptError } from '@modelrun/contracts';
+
+const DAY = 24 * 3600;
+/** How long an Idempotency-Key keeps pointing at its run (30 days, as with most payment APIs). */
+export const IDEMPOTENCY_TTL_SECONDS = 30 * DAY;
+/** Side state of a run that never finished is dropped after this long. */
+const SIDE_STATE_TTL_SECONDS = 30 * DAY;
+/** Live log entries kept per run while it runs (each at most 8 KiB: 2 MiB of Redis at most). */
+const LIVE_LOG_ENTRIES = 256;
+/** How long live logs stay after the run ends, for followers to read the end of them. */
+const LIVE_LOG_LINGER_SECONDS = 120;
+
+export interface IdempotencyClaim {
+  runId: string;
+  /** sha256 of the request it was first used with. */
+  requestHash: string;
+}
+
+export interface LiveLogEntry {
+  id: string;
+  data: Buffer;
+}
+
+/**
+ * What the API and workers say to each other about a run outside its job: cancel requests,
+ * idempotency keys, each attempt's error, live output. All keys live under the queue prefix.
+ */
+export class RunControl {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(kind: string, id: string): string {
+    return `${this.prefix}:ctl:${kind}:${id}`;
+  }
+
+  /** Marks a run cancelled. @returns false if it already was. */
+  async requestCancel(runId: string, at: Date): Promise<boolean> {
+    const set = await this.redis.set(this.key('cancel', runId), at.toISOString(), 'EX', SIDE_STATE_TTL_SECONDS, 'NX');
+    return set === 'OK';
+  }
+
+  /** @returns when the cancel was asked for, or undefined if it was not. */
+  async cancelRequestedAt(runId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key('cancel', runId))) ?? undefined;
+  }
+
+  async recordAttemptError(runId: string, error: AttemptError): Promise<void> {
+    const key = this.key('attempts', runId);
+    await this.redis.multi().rpush(key, JSON.stringify(error)).expire(key, SIDE_STATE_TTL_SECONDS).exec();
+  }
+
+  async attemptErrors(runId: string): Promise<AttemptError[]> {
+    const rows = await this.redis.lrange(this.key('attempts', runId), 0, -1);
+    return rows.flatMap((row) => {
+      try {
+        const parsed = AttemptError.safeParse(JSON.parse(row));
+        return parsed.success ? [parsed.data] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /**
+   * Claims an idempotency key for a new run. If the key was claimed before, returns that claim
+   * instead: the caller answers with the earlier run (or a conflict if the request differs).
+   */
+  async claimIdempotencyKey(keyHash: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined> {
+    const key = this.key('idem', keyHash);
+    const set = await this.redis.set(key, JSON.stringify(claim), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
+    if (set === 'OK') return undefined;
+    const existing = await this.redis.get(key);
+    if (existing === null) return this.claimIdempotencyKey(keyHash, claim);
+    return JSON.parse(existing) as IdempotencyClaim;
+  }
+
+  /** Lets go of a claim whose run could not be enqueued, so a retry with the key can succeed. */
+  async releaseIdempotencyKey(keyHash: string, runId: string): Promise<void> {
+    const key = this.key('idem', keyHash);
+    // Only our own claim: compare and delete in one step.
+    await this.redis.eval(
+      "local v = redis.call('GET', KEYS[1]); if v and cjson.decode(v).runId == ARGV[1] then return redis.call('DEL', KEYS[1]) end; return 0",
+      1,
+      key,
+      runId,
+    );
+  }
+
+  async appendLiveLog(runId: string, data: Buffer): Promise<void> {
+    const key = this.key('logs', runId);
+    await this.redis
+      .multi()
+      .xadd(key, 'MAXLEN', '~', LIVE_LOG_ENTRIES, '*', 'd', data)
+      .expire(key, SIDE_STATE_TTL_SECONDS)
+      .exec();
+  }
+
+  /** Every live log entry kept so far, without waiting. */
+  async liveLog(runId: string): Promise<LiveLogEntry[]> {
+    const rows = await this.redis.xrangeBuffer(this.key('logs', runId), '-', '+');
+    return rows.map(([id, fields]) => ({ id: id.toString(), data: fields[1] ?? Buffer.alloc(0) }));
+  }
+
+  /**
+   * Waits up to `blockMs` for live log entries after `afterId`. Blocks its connection: pass a
+   * dedicated `client`.
+   */
+  async readLiveLog(runId: string, afterId: string, blockMs: number, client: Redis = this.redis): Promise<LiveLogEntry[]> {
+    const key = this.key('logs', runId);
+    const reply = (await client.xreadBuffer('COUNT', 512, 'BLOCK', blockMs, 'STREAMS', key, afterId)) as
+      | [Buffer, [Buffer, Buffer[]][]][]
+      | null;
+    if (!reply) return [];
+    return (reply[0]?.[1] ?? []).map(([id, fields]) => ({ id: id.toString(), data: fields[1] ?? Buffer.alloc(0) }));
+  }
+
+  async hasLiveLog(runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key('logs', runId))) === 1;
+  }
+
+  /** The run's record is written: its side state is no longer needed (live logs linger briefly). */
+  async clear(runId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.key('cancel', runId), this.key('attempts', runId))
+      .expire(this.key('logs', runId), LIVE_LOG_LINGER_SECONDS)
+      .exec();
+  }
+}

@@ -1,0 +1,77 @@
+import { type AppliedLimits, type FailureReason, parseScoreFile } from '@modelrun/contracts';
+import type { OutputContents } from './archive';
+import { OUTPUT_DIR } from './sandbox';
+
+/** How a container ended, read from its state after it stopped. */
+export interface ExitInfo {
+  exitCode: number | null;
+  oomKilled: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The user the container ran as (`""` is the image default, root unless it says otherwise). */
+  user: string;
+}
+
+export type Outcome =
+  | { status: 'succeeded'; score: number; metrics?: Record<string, number>; exitCode: number }
+  | { status: 'failed' | 'cancelled'; reason: FailureReason; error: string; exitCode: number | null };
+
+/**
+ * Decides what a finished container means. Order matters: a cancel or a timeout explains the
+ * exit code that follows from it, and an OOM kill fails the run even when the main process
+ * survived it and exited 0.
+ */
+export function classify(exit: ExitInfo, output: OutputContents | undefined, limits: AppliedLimits): Outcome {
+  const exitCode = exit.exitCode;
+  if (exit.cancelled) return { status: 'cancelled', reason: 'cancelled', error: 'the run was cancelled', exitCode };
+  if (exit.timedOut) {
+    return {
+      status: 'failed',
+      reason: 'timeout',
+      error: `the model ran past its time limit of ${limits.timeoutSeconds} s and was stopped`,
+      exitCode,
+    };
+  }
+  if (exit.oomKilled) {
+    const how = exitCode === 0 ? ' (a process was killed, though the container exited 0)' : '';
+    return {
+      status: 'failed',
+      reason: 'oom',
+      error: `the model ran out of memory: it hit its limit of ${limits.memoryMb} MiB${how}`,
+      exitCode,
+    };
+  }
+  if (exitCode !== 0) {
+    return { status: 'failed', reason: 'exit_code', error: `the model exited with code ${exitCode}${exitHint(exitCode)}`, exitCode };
+  }
+  const bad = (error: string): Outcome => ({ status: 'failed', reason: 'bad_output', error, exitCode });
+  if (!output) return bad('the output folder could not be read');
+  if (output.problem) return bad(output.problem);
+  if (!output.score) {
+    return bad(`the model exited 0 but wrote no score: expected ${OUTPUT_DIR}/score.json (or ${OUTPUT_DIR}/score)${permissionHint(exit.user, output)}`);
+  }
+  const parsed = parseScoreFile(output.score.file, output.score.bytes);
+  if (!parsed.ok) return bad(parsed.message);
+  return {
+    status: 'succeeded',
+    score: parsed.value.score,
+    ...(parsed.value.metrics && { metrics: parsed.value.metrics }),
+    exitCode: 0,
+  };
+}
+
+function exitHint(code: number | null): string {
+  if (code === 126) return ' (the entrypoint could not be executed)';
+  if (code === 127) return ' (the entrypoint or a command it ran was not found)';
+  if (code !== null && code > 128 && code < 160) return ` (killed by signal ${code - 128})`;
+  return '';
+}
+
+function permissionHint(user: string, output: OutputContents): string {
+  const dir = output.dir;
+  const runsAsRoot = user === '' || user === 'root' || user === '0' || user.startsWith('0:') || user.startsWith('root:');
+  if (!dir || runsAsRoot || (dir.mode & 0o002) !== 0) return '';
+  return `; ${OUTPUT_DIR} belongs to uid ${dir.uid} with mode ${(dir.mode & 0o7777).toString(8)} and the image runs as user "${user}", so it may not have been able to write there: create ${OUTPUT_DIR} owned by that user in the Dockerfile`;
+}

@@ -1,0 +1,29 @@
+import { InfrastructureError } from './errors';
+
+interface DockerishError {
+  statusCode?: number;
+  code?: string;
+  reason?: string;
+  json?: { message?: string } | null;
+  message?: string;
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return (err as DockerishError | null)?.statusCode;
+}
+
+/** The daemon's own sentence, without dockerode's "(HTTP code 404) no such container -" prefix. */
+export function daemonMessage(err: unknown): string {
+  const e = err as DockerishError | null;
+  const fromJson = e?.json?.message;
+  if (fromJson) return fromJson.trim();
+  const msg = e?.message ?? String(err);
+  return msg.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '').trim();
+}
+
+/** Wraps any Engine API failure as a retryable infrastructure fault, saying what was being done. */
+export function infrastructure(doing: string, err: unknown): InfrastructureError {
+  const e = err as DockerishError | null;
+  const detail = e?.code && !e.statusCode ? `${e.code}: ${e.message ?? ''}` : daemonMessage(err);
+  return new InfrastructureError(`docker: ${doing}: ${detail}`, { cause: err });
+}

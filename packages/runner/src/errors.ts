@@ -1,0 +1,25 @@
+import type { FailureReason } from '@modelrun/contracts';
+
+/** A fault of the platform, not the model (daemon unreachable, API error): worth retrying. */
+export class InfrastructureError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InfrastructureError';
+  }
+}
+
+/** A fault of the model or its image, found before or around the run: retrying cannot help. */
+export class ModelFault extends Error {
+  constructor(readonly reason: Exclude<FailureReason, 'infrastructure' | 'cancelled'>, message: string) {
+    super(message);
+    this.name = 'ModelFault';
+  }
+}
+
+/** The worker is shutting down: the run was left running, for the next worker to adopt. */
+export class HandedBackError extends Error {
+  constructor() {
+    super('handed back to the queue by a worker shutting down');
+    this.name = 'HandedBackError';
+  }
+}

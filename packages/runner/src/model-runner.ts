@@ -1,0 +1,76 @@
+import type { AppliedLimits } from '@modelrun/contracts';
+import type { OutputContents } from './archive';
+import type { ExitInfo } from './classify';
+
+/** What to run: validated by the API, parsed again by the worker. */
+export interface RunSpec {
+  runId: string;
+  name: string;
+  /** The image as submitted; the runner pins `:latest` itself when no tag is given. */
+  image: string;
+  limits: AppliedLimits;
+}
+
+export type ContainerState = 'created' | 'running' | 'exited';
+
+export interface ContainerHandle {
+  id: string;
+  runId: string;
+  /** True when the container was already there: a redelivered run picks up where it was. */
+  adopted: boolean;
+  state: ContainerState;
+  startedAt?: string;
+}
+
+export interface WaitOptions {
+  /** Aborted when the run is cancelled: the container is stopped and the run ends `cancelled`. */
+  cancel?: AbortSignal;
+  /** Aborted when the worker shuts down: waiting stops, the container is left for adoption. */
+  handback?: AbortSignal;
+}
+
+export interface CollectedLogs {
+  bytes: Buffer;
+  /** Bytes of earlier output that did not fit in the kept tail. */
+  dropped: number;
+}
+
+export interface ManagedContainer {
+  id: string;
+  runId: string;
+  state: string;
+  /** Seconds since the container was created. */
+  ageSeconds: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * How the worker gets a container for a run. The Docker implementation is the only one in
+ * production; the interface keeps the run processor's logic readable and Docker-free.
+ */
+export interface ModelRunner {
+  /** Throws InfrastructureError when the engine cannot be reached. */
+  ping(): Promise<void>;
+  /**
+   * Finds the run's container and adopts it, or pulls the image if needed and creates one.
+   * Throws ModelFault(`image_not_found` | `bad_output`), InfrastructureError.
+   */
+  prepare(spec: RunSpec, onPulled?: () => Promise<void> | void): Promise<ContainerHandle>;
+  /** Starts a created container; a running or exited one is left as it is. */
+  start(handle: ContainerHandle): Promise<ContainerHandle>;
+  /** Waits for the container to stop, enforcing the time limit from its start. */
+  wait(handle: ContainerHandle, limits: AppliedLimits, opts?: WaitOptions): Promise<ExitInfo>;
+  /** Copies the output folder out of the stopped container and reads it within caps. */
+  collect(handle: ContainerHandle): Promise<OutputContents>;
+  logs(handle: ContainerHandle): Promise<CollectedLogs>;
+  /** Follows a running container's output until it stops or `signal` aborts. */
+  followLogs(handle: ContainerHandle, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<void>;
+  /** Removes the container and its output volume; a missing container is not an error. */
+  remove(handle: Pick<ContainerHandle, 'id'>): Promise<void>;
+  /** Removes a run's container, found by its name, if there is one. */
+  removeRun(runId: string): Promise<void>;
+  /** Stops a run's container wherever it is (used to cancel a run another worker holds). */
+  stopRun(runId: string): Promise<boolean>;
+  /** Every container this deployment started, for the reconciler. */
+  listManaged(): Promise<ManagedContainer[]>;
+}

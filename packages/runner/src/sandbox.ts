@@ -1,0 +1,84 @@
+import type Docker from 'dockerode';
+import { type AppliedLimits, LABELS, containerName } from '@modelrun/contracts';
+
+/** Where the model writes its score. Fixed: images written for the original design hard-code it. */
+export const OUTPUT_DIR = '/output';
+
+/** Sandbox settings that are not per-run limits (from RUN_PIDS_LIMIT, RUN_TMP_MB, ...). */
+export interface SandboxPolicy {
+  pidsLimit: number;
+  tmpMb: number;
+  logMaxBytes: number;
+}
+
+export interface ContainerInput {
+  deployment: string;
+  runId: string;
+  name: string;
+  image: string;
+  limits: AppliedLimits;
+  policy: SandboxPolicy;
+}
+
+/**
+ * The container a run gets. Everything a model could use to reach the network, the host, the
+ * Docker socket or other runs is off, and none of it can be loosened by a request: the only
+ * inputs are a validated image reference, a validated name, and limits under their ceilings.
+ */
+export function containerSpec(input: ContainerInput): Docker.ContainerCreateOptions {
+  const { limits, policy } = input;
+  const memoryBytes = limits.memoryMb * 1024 * 1024;
+  return {
+    name: containerName(input.deployment, input.runId),
+    Image: input.image,
+    // The image's own entrypoint and command run; only the environment is ours.
+    Env: [`OUTPUT_DIR=${OUTPUT_DIR}`, `MODEL_NAME=${input.name}`, `RUN_ID=${input.runId}`],
+    Labels: {
+      [LABELS.managed]: 'true',
+      [LABELS.runId]: input.runId,
+      [LABELS.model]: input.name,
+      [LABELS.deployment]: input.deployment,
+      [LABELS.timeoutSeconds]: String(limits.timeoutSeconds),
+    },
+    NetworkDisabled: true,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    HostConfig: {
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      // An anonymous volume, not a tmpfs: it must outlive the model's exit so the output can be
+      // copied out through the archive endpoint. Docker copies the image's own /output (owner and
+      // mode) into it, which is how an image that runs as a non-root user makes /output writable;
+      // the worker refuses to start a run whose /output is not empty.
+      Mounts: [{ Type: 'volume', Source: '', Target: OUTPUT_DIR, ReadOnly: false }],
+      Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${policy.tmpMb}m` },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      Privileged: false,
+      PidsLimit: policy.pidsLimit,
+      Memory: memoryBytes,
+      // Same as Memory: no swap on top of it, so a memory hog is killed rather than thrashing.
+      MemorySwap: memoryBytes,
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      // tini as PID 1 reaps zombies and forwards SIGTERM, so `stop` works on any image.
+      Init: true,
+      IpcMode: 'private',
+      PidMode: '',
+      UsernsMode: '',
+      Devices: [],
+      Binds: [],
+      ...(limits.gpus > 0 && {
+        DeviceRequests: [{ Driver: 'nvidia', Count: limits.gpus, Capabilities: [['gpu']], DeviceIDs: [], Options: {} }],
+      }),
+      LogConfig: {
+        Type: 'json-file',
+        Config: { 'max-size': `${Math.max(64, Math.ceil(policy.logMaxBytes / 1024))}k`, 'max-file': '2' },
+      },
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      AutoRemove: false,
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Durable writes: temp file in the same file system, fsync, then into place, then fsync the
+ * folder, so a crash leaves either the old state or the new, never half a file.
+ */
+async function writeTemp(tmpDir: string, finalPath: string, data: Buffer | string): Promise<string> {
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = join(tmpDir, `${basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return tmp;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes `finalPath` only if it does not exist yet: `link()` fails with EEXIST instead of
+ * replacing, so two workers finishing the same run cannot both write its record.
+ * @returns false when the file was already there (and is left untouched).
+ */
+export async function writeFileOnce(tmpDir: string, finalPath: string, data: Buffer | string): Promise<boolean> {
+  const tmp = await writeTemp(tmpDir, finalPath, data);
+  try {
+    await mkdir(dirname(finalPath), { recursive: true });
+    await link(tmp, finalPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  await syncDir(dirname(finalPath));
+  return true;
+}
+
+/** Writes or replaces `finalPath` atomically (rename). */
+export async function writeFileReplace(tmpDir: string, finalPath: string, data: Buffer | string): Promise<void> {
+  const tmp = await writeTemp(tmpDir, finalPath, data);
+  try {
+    await mkdir(dirname(finalPath), { recursive: true });
+    await rename(tmp, finalPath);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(dirname(finalPath));
+}

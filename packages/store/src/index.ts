@@ -1,0 +1,5 @@
+export * from './atomic';
+export * from './layout';
+export * from './records';
+export * from './run-index';
+export * from './scan';

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { RunRecord } from '@modelrun/contracts';
+import { writeFileOnce, writeFileReplace } from './atomic';
+import { VolumeLayout } from './layout';
+
+/** A record file that exists but does not hold a valid record. */
+export class CorruptRecordError extends Error {
+  constructor(readonly path: string, detail: string) {
+    super(`corrupt run record ${path}: ${detail}`);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+/** Reads and writes run records and logs on the shared volume. Only workers write. */
+export class RecordStore {
+  readonly layout: VolumeLayout;
+
+  constructor(dataDir: string) {
+    this.layout = new VolumeLayout(dataDir);
+  }
+
+  /** Writes a run's record once. @returns false if the run already had one (kept as it was). */
+  async writeRecord(record: RunRecord): Promise<boolean> {
+    const valid = RunRecord.parse(record);
+    const body = `${JSON.stringify(valid, null, 2)}\n`;
+    return writeFileOnce(this.layout.tmpDir, this.layout.recordPath(valid.name, valid.id), body);
+  }
+
+  /** @returns the record, or undefined if the run has none yet. */
+  async readRecord(name: string, id: string): Promise<RunRecord | undefined> {
+    const path = this.layout.recordPath(name, id);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return parseRecord(path, text);
+  }
+
+  async writeLog(name: string, id: string, data: Buffer): Promise<void> {
+    await writeFileReplace(this.layout.tmpDir, this.layout.logPath(name, id), data);
+  }
+
+  /** @returns the stored log, or undefined if there is none. */
+  async readLog(name: string, id: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.layout.logPath(name, id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+}
+
+export function parseRecord(path: string, text: string): RunRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new CorruptRecordError(path, (err as Error).message);
+  }
+  const parsed = RunRecord.safeParse(raw);
+  if (!parsed.success) throw new CorruptRecordError(path, parsed.error.issues[0]?.message ?? 'invalid');
+  return parsed.data;
+}
