@@ -8,6 +8,6 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
       if (!req.is('application/json')) return next(badRequest('the body must be JSON, sent with Content-Type: application/json'));
       return next();
     },
-    express.json({ limit: limitBytes, strict: true, type: 'application/json' }),
+    express.json({ limit: limitBytes, strict: false, type: 'application/json' }),
   ];
 }
