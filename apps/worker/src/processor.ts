@@ -18,7 +18,10 @@ export interface RunResult {
 /** Hooks for metrics; every one optional. */
 export interface RunObserver {
   picked?(run: RunJobData, queuedMs: number): void;
+  activeChanged?(delta: 1 | -1): void;
   containerStarted?(ms: number): void;
+  adopted?(): void;
+  retried?(): void;
   finished?(record: RunRecord): void;
 }
 
@@ -88,7 +91,10 @@ export function createRunProcessor(deps: ProcessorDeps) {
       await progress('pulling');
       log.info('preparing container', { image: run.image });
       handle = await runner.prepare({ runId: run.id, name: run.name, image: run.image, limits }, () => progress('starting'));
-      if (handle.adopted) log.info('adopted the run\'s existing container', { containerId: handle.id, state: handle.state });
+      if (handle.adopted) {
+        log.info('adopted the run\'s existing container', { containerId: handle.id, state: handle.state });
+        deps.observer?.adopted?.();
+      }
       const startClock = Date.now();
       handle = await runner.start(handle);
       if (!handle.adopted) deps.observer?.containerStarted?.(Date.now() - startClock);
@@ -145,6 +151,7 @@ export function createRunProcessor(deps: ProcessorDeps) {
     if (attempt < attempts) {
       // The container, if any, is kept: the retry adopts it rather than starting the model again.
       log.warn('infrastructure fault; the run will be retried', { ...errorFields(err), attemptsLeft: attempts - attempt });
+      deps.observer?.retried?.();
       throw err;
     }
     log.error('infrastructure fault on the last attempt; the run fails', errorFields(err));

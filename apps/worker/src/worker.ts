@@ -10,12 +10,15 @@ import { RunControl, checkRedisPersistence, createRedis, createRunQueue, redactU
 import { DockerRunner, type ModelRunner, createDocker } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type RunObserver, type RunResult, createRunProcessor } from './processor';
-import { reconcile, startReconciler } from './reconciler';
 import { recordAbandonedRun } from './abandoned';
+import { createWorkerMetrics, serveWorkerMetrics } from './metrics';
+import { reconcile, startReconciler } from './reconciler';
 
 export interface StartedWorker {
   worker: Worker<RunJobData, RunResult>;
   runner: ModelRunner;
+  /** Where /metrics and /healthz are served. */
+  metricsUrl: string;
   /** Runs one reconcile pass now (tests and operators do not wait for the timer). */
   reconcileNow(): ReturnType<ReturnType<typeof startReconciler>['runNow']>;
   /** Stops taking runs, gives running ones the grace period, hands back the rest, closes. */
@@ -66,8 +69,10 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const control = new RunControl(redis, config.queuePrefix);
     const queue = createRunQueue(redis, config.queuePrefix);
     const handback = new AbortController();
+    const metrics = createWorkerMetrics();
+    const observer = overrides.observer ?? metrics.observer;
 
-    const processor = createRunProcessor({
+    const processRun = createRunProcessor({
       runner,
       store,
       control,
@@ -75,8 +80,16 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       allowedImages: config.allowedImages,
       limits: config.limits,
       handback: handback.signal,
-      ...(overrides.observer && { observer: overrides.observer }),
+      observer,
     });
+    const processor: typeof processRun = async (job, token) => {
+      observer.activeChanged?.(1);
+      try {
+        return await processRun(job, token);
+      } finally {
+        observer.activeChanged?.(-1);
+      }
+    };
     const worker = new Worker<RunJobData, RunResult>(RUN_QUEUE, processor, {
       connection: redis,
       prefix: config.queuePrefix,
@@ -90,6 +103,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       if (job) void recordAbandonedRun(job, err, store, log);
     });
 
+    const shutdown = new Shutdown(log);
+    const metricsServer = await serveWorkerMetrics(metrics.registry, config.metricsPort, config.metricsHost, () => !shutdown.started);
     const reconciler = startReconciler(() => reconcile(runner, queue, log), config.reconcileSeconds, log);
     void reconciler.runNow();
     log.info('worker started', {
@@ -97,13 +112,14 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       redis: redactUrl(config.redisUrl),
       dataDir: store.layout.root,
       prefix: config.queuePrefix,
+      metrics: metricsServer.url,
     });
 
-    const shutdown = new Shutdown(log);
     const graceMs = config.shutdownGraceSeconds * 1000;
     return {
       worker,
       runner,
+      metricsUrl: metricsServer.url,
       reconcileNow: () => reconciler.runNow(),
       close: (reason = 'close') =>
         shutdown.run(
@@ -120,6 +136,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
               },
             },
             { name: 'queue', run: () => queue.close() },
+            { name: 'metrics', run: () => metricsServer.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
           ],
           graceMs + 15_000,

@@ -58,8 +58,13 @@ function parseScoreJson(text: string): ScoreParse {
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'the document';
+  const actual = valueAt(raw, issue.path);
   const detail =
-    issue.code === 'invalid_type' ? `expected ${issue.expected}, got ${describe(valueAt(raw, issue.path))}` : issue.message;
+    typeof actual === 'number' && !Number.isFinite(actual)
+      ? `must be a finite number, got ${actual}`
+      : issue.code === 'invalid_type'
+        ? `expected ${issue.expected}, got ${describe(actual)}`
+        : issue.message;
   return { ok: false, message: `score.json: ${where}: ${detail}` };
 }
 

@@ -1,0 +1,85 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RunObserver } from './processor';
+
+const DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+/** The worker's own Prometheus metrics: what its runs did and how long each part took. */
+export function createWorkerMetrics(): { registry: Registry; observer: RunObserver } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'modelrun_worker_' });
+  const started = new Counter({ name: 'modelrun_runs_started_total', help: 'Runs a worker picked up for the first time', registers: [registry] });
+  const finished = new Counter({
+    name: 'modelrun_runs_finished_total',
+    help: 'Runs recorded, by status and reason (reason "none" for succeeded)',
+    labelNames: ['status', 'reason'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'modelrun_run_duration_seconds',
+    help: 'Time from container start to exit, by status',
+    labelNames: ['status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const queued = new Histogram({
+    name: 'modelrun_run_queue_wait_seconds',
+    help: 'Time from submission to a worker picking the run up',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [registry],
+  });
+  const containerStart = new Histogram({
+    name: 'modelrun_container_start_seconds',
+    help: 'Time to start a run\'s container through the Engine API',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const active = new Gauge({ name: 'modelrun_worker_active_runs', help: 'Runs this worker is running now', registers: [registry] });
+  const retried = new Counter({ name: 'modelrun_run_retries_total', help: 'Attempts that failed on an infrastructure fault and were retried', registers: [registry] });
+  const adopted = new Counter({ name: 'modelrun_run_adoptions_total', help: 'Runs that found their container already there and adopted it', registers: [registry] });
+
+  const observer: RunObserver = {
+    picked: (_run, queuedMs) => {
+      started.inc();
+      queued.observe(queuedMs / 1000);
+    },
+    activeChanged: (delta) => active.inc(delta),
+    containerStarted: (ms) => containerStart.observe(ms / 1000),
+    adopted: () => adopted.inc(),
+    retried: () => retried.inc(),
+    finished: (record) => {
+      finished.inc({ status: record.status, reason: record.reason ?? 'none' });
+      if (record.durationMs !== undefined) duration.observe({ status: record.status }, record.durationMs / 1000);
+    },
+  };
+  return { registry, observer };
+}
+
+/** Serves /metrics and /healthz for the worker (it has no other HTTP surface). */
+export async function serveWorkerMetrics(registry: Registry, port: number, host: string, healthy: () => boolean): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET') {
+      res.writeHead(405).end();
+    } else if (req.url === '/metrics') {
+      registry.metrics().then(
+        (body) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(body),
+        () => res.writeHead(500).end(),
+      );
+    } else if (req.url === '/healthz') {
+      const ok = healthy();
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'shutting down' }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    url: `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

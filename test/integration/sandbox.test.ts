@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunView } from '@modelrun/contracts';
+import { containersOf, docker } from '../helpers/docker';
+import { type Stack, startStack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+import { buildFixture, fixture } from '../fixtures/images';
+import { HOSTILE, HOST_SECRET, HOST_SECRET_PATH } from '../fixtures/hostile';
+
+const LIMITS = { RUN_PIDS_LIMIT: '64', RUN_TMP_MB: '32', RUN_OUTPUT_MAX_MB: '1', RUN_MEMORY_MB: '128', RUN_CPUS: '0.5', RUN_TIMEOUT_SECONDS: '20' };
+
+describe('the container sandbox, attacked from inside', function () {
+  // Building ~25 fixture images and running each hostile model, plus a normal run after each.
+  this.timeout(120_000);
+  let stack: Stack;
+
+  before(async () => {
+    writeFileSync(HOST_SECRET_PATH, `${HOST_SECRET}\n`);
+    await Promise.all(Object.entries(HOSTILE).map(([name, f]) => buildFixture(name, f)));
+    stack = await startStack({ env: LIMITS });
+  });
+  after(async () => {
+    rmSync(HOST_SECRET_PATH, { force: true });
+    await stack?.stop();
+  });
+
+  // After every attack the worker must be unharmed: the next model runs normally, and the
+  // hostile run left no container behind.
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'passed') return;
+    await waitFor('no container left behind', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined), 10_000);
+    const next = await stack.submit(fixture('score-json'), 'after-attack');
+    const done = await stack.waitForRun(next.id);
+    assert.equal(done.status, 'succeeded', `the next run after an attack failed: ${JSON.stringify(done)}`);
+  });
+
+  const run = async (image: string, name: string, limits?: Record<string, number>): Promise<RunView> => {
+    const submitted = await stack.submit(fixture(image), name, limits);
+    return stack.waitForRun(submitted.id, undefined, 60_000);
+  };
+
+  it('gives the model no network, a read-only root, a capped /tmp, no capabilities and every limit', async () => {
+    const done = await run('probe', 'probe');
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    const m = done.metrics!;
+    assert.equal(m.non_loopback_interfaces, 0, 'only the loopback interface');
+    assert.equal(m.reached_bridge, 0, 'cannot connect to the Docker bridge');
+    assert.equal(m.root_writable, 0, 'root file system is read-only');
+    assert.equal(m.tmp_writable, 1, '/tmp is writable');
+    assert.equal(m.tmp_size_kb, 32 * 1024, '/tmp is capped at RUN_TMP_MB');
+    assert.equal(m.cap_eff, 0, 'no effective capabilities');
+    assert.equal(m.mknod, 0, 'cannot create device nodes');
+    assert.equal(m.no_new_privs, 1, 'no-new-privileges');
+    assert.equal(m.seccomp_mode, 2, 'the default seccomp filter is on');
+    assert.equal(m.pids_max, 64, 'process count capped at RUN_PIDS_LIMIT');
+    assert.equal(m.memory_limit, 128 * 1024 * 1024, 'memory capped at RUN_MEMORY_MB');
+    assert.equal(m.memory_swap_limit, 128 * 1024 * 1024, 'no swap beyond the memory limit');
+    assert.equal(m.cpu_quota_us! / m.cpu_period_us!, 0.5, 'CPU capped at RUN_CPUS');
+    assert.equal(m.docker_socket, 0, 'no Docker socket');
+    assert.equal(m.init_pid1, 1, 'an init process is PID 1');
+    assert.equal(m.sees_host_file, 0, 'host files are not visible');
+    assert.deepEqual(done.limits, { timeoutSeconds: 20, memoryMb: 128, cpus: 0.5, gpus: 0 }, 'the applied limits are shown on the run');
+  });
+
+  it('applies the limits a request asks for, under the ceilings', async () => {
+    const done = await run('probe', 'probe-limits', { memoryMb: 64, cpus: 0.25, timeoutSeconds: 15 });
+    assert.equal(done.metrics!.memory_limit, 64 * 1024 * 1024);
+    assert.equal(done.metrics!.cpu_quota_us! / done.metrics!.cpu_period_us!, 0.25);
+    assert.deepEqual(done.limits, { timeoutSeconds: 15, memoryMb: 64, cpus: 0.25, gpus: 0 });
+  });
+
+  it('creates the container with nothing that reaches the host (seen from outside)', async () => {
+    const submitted = await stack.submit(fixture('slow'), 'inspected');
+    const d = await docker();
+    const info = await waitFor('the run\'s container', async () => {
+      const [c] = await containersOf(stack.prefix);
+      return c ? d.getContainer(c.Id).inspect() : undefined;
+    });
+    const h = info.HostConfig;
+    assert.equal(h.NetworkMode, 'none');
+    assert.equal(h.Privileged, false);
+    assert.equal(h.ReadonlyRootfs, true);
+    assert.deepEqual(h.CapDrop, ['ALL']);
+    assert.equal(h.CapAdd ?? null, null);
+    assert.deepEqual(h.SecurityOpt, ['no-new-privileges:true']);
+    assert.ok(!h.Binds || h.Binds.length === 0, 'no bind mounts');
+    assert.ok(!h.Devices || h.Devices.length === 0, 'no devices');
+    assert.equal(h.PidMode, '');
+    assert.equal(h.IpcMode, 'private');
+    assert.equal(h.UsernsMode, '');
+    assert.equal(h.Init, true);
+    assert.deepEqual(h.LogConfig?.Type, 'json-file');
+    assert.deepEqual(info.Mounts.map((m) => [m.Type, m.Destination]), [['volume', '/output']]);
+    await stack.http.delete(`/v1/runs/${submitted.id}`).expect(202);
+    await stack.waitForRun(submitted.id);
+  });
+
+  it('caps a fork bomb at the process limit', async () => {
+    const done = await run('fork-bomb', 'fork-bomb');
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.ok(done.score! > 1 && done.score! < 64, `forked ${done.score} processes; the limit is 64`);
+  });
+
+  it('fails a memory hog with reason oom', async () => {
+    const done = await run('memory-hog', 'memory-hog', { memoryMb: 64 });
+    assert.equal(done.status, 'failed');
+    assert.equal(done.reason, 'oom', JSON.stringify(done));
+    assert.match(done.error!, /out of memory.*64 MiB/);
+  });
+
+  it('fails with reason oom when a child is killed and the container still exits 0', async () => {
+    const done = await run('memory-hog-child', 'memory-hog-child', { memoryMb: 64 });
+    assert.equal(done.reason, 'oom', JSON.stringify(done));
+    assert.equal(done.exitCode, 0);
+    assert.match(done.error!, /exited 0/);
+  });
+
+  it('stops a model that ignores SIGTERM at its deadline, with reason timeout', async () => {
+    const done = await run('ignores-sigterm', 'stubborn', { timeoutSeconds: 2 });
+    assert.equal(done.status, 'failed');
+    assert.equal(done.reason, 'timeout', JSON.stringify(done));
+    const ran = Date.parse(done.finishedAt!) - Date.parse(done.startedAt!);
+    // 2 s limit + 1 s stop grace (RUN_STOP_GRACE_SECONDS in the test stack) + slack for a busy machine.
+    assert.ok(ran >= 2_000 && ran < 6_000, `ran ${ran} ms`);
+  });
+
+  const badOutputs: [string, RegExp][] = [
+    ['score-symlink-passwd', /score is a symbolic link \(to \/etc\/passwd\); only a regular file is read/],
+    ['score-fifo', /score\.json is a FIFO/],
+    ['score-directory', /score\.json is a directory/],
+    ['score-huge', /score\.json is 97\.7 KiB; the limit is 64 KiB/],
+    ['output-huge', /the output folder holds more than its limit of 1 MiB/],
+    ['output-many-files', /more than 10000 entries/],
+    ['score-nan', /not valid JSON/],
+    ['score-infinity', /not valid JSON/],
+    ['score-overflow', /score: must be a finite number/],
+    ['score-string', /score: expected number, got the string "0\.9"/],
+    ['score-nested', /score: expected number, got an object/],
+    ['metrics-nested', /metrics\.acc: expected number, got an object/],
+    ['score-missing', /score: expected number, got undefined/],
+    ['score-array', /expected object, got an array/],
+    ['score-extra-field', /unrecognized key|__proto__/i],
+    ['plain-score-garbage', /score must hold one decimal number/],
+  ];
+  for (const [image, message] of badOutputs) {
+    it(`fails ${image} with reason bad_output, saying what was wrong`, async () => {
+      const done = await run(image, image);
+      assert.equal(done.status, 'failed');
+      assert.equal(done.reason, 'bad_output', JSON.stringify(done));
+      assert.match(done.error!, message);
+      assert.equal(done.score, undefined);
+    });
+  }
+
+  it('never lets a symlink carry a host file to the volume or the API', async () => {
+    const done = await run('score-symlink-host-file', 'symlink-host');
+    assert.equal(done.reason, 'bad_output');
+    assert.match(done.error!, /symbolic link/);
+    const logs = await stack.http.get(`/v1/runs/${done.id}/logs`);
+    const everything = [JSON.stringify(done), logs.text, ...filesUnder(stack.dataDir).map((f) => readFileSync(f, 'utf8'))].join('\n');
+    assert.ok(!everything.includes(HOST_SECRET), 'the host secret leaked');
+  });
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
