@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import supertest from 'supertest';
 import { type StartedApi, startApi } from '@modelrun/api';
 import { loadApiConfig, loadWorkerConfig } from '@modelrun/config';
+import type { Logger } from '@modelrun/logger';
 import { RUN_QUEUE, type RunStatus, type RunView } from '@modelrun/contracts';
 import { type StartedWorker, startWorker } from '@modelrun/worker';
 import { removeContainersOf } from './docker';
@@ -22,6 +23,9 @@ export interface StackOptions {
   /** Start the API (default true). */
   api?: boolean;
   redisUrl?: string;
+  /** Loggers to use instead of the silent test ones (to read what was logged). */
+  apiLog?: Logger;
+  workerLog?: Logger;
 }
 
 export interface Stack {
@@ -32,6 +36,8 @@ export interface Stack {
   api: StartedApi;
   workers: StartedWorker[];
   http: ReturnType<typeof supertest>;
+  /** Authorization header for the stack's first token (empty without tokens). */
+  auth: Record<string, string>;
   /** POSTs a run; asserts the 202 and returns the run. */
   submit(image: string, name: string, limits?: Record<string, number>): Promise<RunView>;
   /** Polls GET /v1/runs/{id} until its status is one of `until`. */
@@ -65,12 +71,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const workers: StartedWorker[] = [];
   const startOneWorker = async (extra: Record<string, string> = {}): Promise<StartedWorker> => {
-    const w = await startWorker(loadWorkerConfig({ ...env, ...extra }), testLogger('worker'));
+    const w = await startWorker(loadWorkerConfig({ ...env, ...extra }), opts.workerLog ?? testLogger('worker'));
     workers.push(w);
     return w;
   };
   for (let i = 0; i < (opts.workers ?? 1); i++) await startOneWorker();
-  const api = opts.api === false ? (undefined as unknown as StartedApi) : await startApi(loadApiConfig(env), testLogger('api'));
+  const api = opts.api === false ? (undefined as unknown as StartedApi) : await startApi(loadApiConfig(env), opts.apiLog ?? testLogger('api'));
   const http = supertest(api?.url ?? 'http://127.0.0.1:1');
   const auth = env.API_TOKENS ? { Authorization: `Bearer ${env.API_TOKENS.split(',')[0]}` } : {};
 
@@ -82,6 +88,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     api,
     workers,
     http,
+    auth,
     async submit(image, name, limits) {
       const res = await http.post('/v1/models').set(auth).send({ image, name, ...(limits && { limits }) });
       if (res.status !== 202) throw new Error(`POST /v1/models answered ${res.status}: ${JSON.stringify(res.body)}`);

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { HttpError } from '../errors';
 
 /**
@@ -13,7 +13,8 @@ export function rateLimiter(perMinute: number): RequestHandler {
     limit: perMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    keyGenerator: (req) => req.principal ?? `addr:${req.ip ?? 'unknown'}`,
+    // IPv6 addresses are grouped by /56 (ipKeyGenerator), so one host cannot rotate addresses.
+    keyGenerator: (req) => (req.principal?.startsWith('token:') ? req.principal : `addr:${ipKeyGenerator(req.ip ?? '')}`),
     handler: (_req, res, next, options) => {
       // express-rate-limit has set Retry-After to the seconds left in the caller's window.
       const retryAfter = String(res.getHeader('Retry-After') ?? Math.ceil(options.windowMs / 1000));
