@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { containersOf } from '../helpers/docker';
+import { watchContainers } from '../helpers/container-watch';
+import { type AppProcess, spawnApp } from '../helpers/processes';
+import { type Stack, startStack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+import { fixture } from '../fixtures/images';
+
+// Short locks and stall checks so a dead worker's run is noticed in seconds, not minutes.
+const FAST_STALLS = { WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKER_MAX_STALLED: '5', WORKER_SHUTDOWN_GRACE_SECONDS: '1' };
+
+describe('worker crashes and restarts', function () {
+  // Each test runs a 6 s model while workers are killed and started around it.
+  this.timeout(90_000);
+  let stack: Stack;
+  const procs: AppProcess[] = [];
+
+  const worker = async (extra: Record<string, string> = {}): Promise<AppProcess> => {
+    const p = spawnApp('worker', { ...stack.env, ...FAST_STALLS, ...extra });
+    procs.push(p);
+    await p.waitForLog('worker started');
+    return p;
+  };
+
+  beforeEach(async () => {
+    stack = await startStack({ workers: 0, env: FAST_STALLS });
+  });
+  afterEach(async () => {
+    for (const p of procs.splice(0)) {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
+    await stack?.stop();
+  });
+
+  const recordFiles = (name: string): string[] => readdirSync(join(stack.dataDir, 'runs', name));
+
+  it('finishes a run once, in one container, when its worker is killed -9 and another starts', async () => {
+    const watch = watchContainers(stack.prefix);
+    const a = await worker();
+    const run = await stack.submit(fixture('six-seconds'), 'survivor');
+    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    a.kill('SIGKILL');
+    await a.exited;
+    const b = await worker();
+    const done = await stack.waitForRun(run.id, undefined, 40_000);
+    watch.stop();
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.score, 0.66);
+    assert.equal(watch.idsFor(run.id).size, 1, 'exactly one container ever existed for the run');
+    assert.ok(b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the new worker adopted the container');
+    assert.deepEqual(recordFiles('survivor'), [`${run.id}.json`]);
+    await waitFor('no container left', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined));
+  });
+
+  it('hands a running run back on SIGTERM after the grace period, leaving its container for the next worker', async () => {
+    const watch = watchContainers(stack.prefix);
+    const a = await worker();
+    const run = await stack.submit(fixture('six-seconds'), 'handed-back');
+    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    const signalled = Date.now();
+    a.kill('SIGTERM');
+    const exit = await a.exited;
+    assert.equal(exit.code, 0, 'a graceful shutdown exits 0');
+    // 1 s grace (WORKER_SHUTDOWN_GRACE_SECONDS) plus closing connections.
+    assert.ok(Date.now() - signalled < 6_000, `shutdown took ${Date.now() - signalled} ms`);
+    assert.ok(a.lines.some((l) => String(l.message).startsWith('worker shutting down: run handed back')));
+    const [container] = await containersOf(stack.prefix);
+    assert.equal(container?.State, 'running', 'the container kept running');
+    await worker();
+    const done = await stack.waitForRun(run.id, undefined, 30_000);
+    watch.stop();
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(watch.idsFor(run.id).size, 1);
+  });
+
+  it('lets a run that ends within the grace period finish before exiting on SIGTERM', async () => {
+    const a = await worker({ WORKER_SHUTDOWN_GRACE_SECONDS: '20' });
+    const run = await stack.submit(fixture('short-sleep'), 'graceful');
+    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    a.kill('SIGTERM');
+    const exit = await a.exited;
+    assert.equal(exit.code, 0);
+    const done = await stack.waitForRun(run.id);
+    assert.equal(done.status, 'succeeded');
+    assert.equal(done.attempts, 1);
+  });
+
+  it('exits at once on a second signal', async () => {
+    const a = await worker({ WORKER_SHUTDOWN_GRACE_SECONDS: '60' });
+    const run = await stack.submit(fixture('six-seconds'), 'impatient');
+    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    a.kill('SIGTERM');
+    await a.waitForLog('shutting down');
+    const t = Date.now();
+    a.kill('SIGINT');
+    const exit = await a.exited;
+    assert.equal(exit.code, 130);
+    assert.ok(Date.now() - t < 2_000);
+  });
+
+  it('records a run once when a finished run is delivered again, without starting a container', async () => {
+    await worker();
+    const run = await stack.submit(fixture('score-json'), 'redelivered');
+    await stack.waitForRun(run.id);
+    const before = (await stack.http.get(`/v1/runs/${run.id}`)).body;
+    // Deliver the same run again, as BullMQ may after a lost lock.
+    const { Queue } = await import('bullmq');
+    const { Redis } = await import('ioredis');
+    const conn = new Redis(stack.redisUrl);
+    const queue = new Queue('runs', { connection: conn, prefix: stack.prefix });
+    const job = await queue.getJob(run.id);
+    const data = job!.data;
+    await job!.remove();
+    const watch = watchContainers(stack.prefix);
+    await queue.add('run', data, { jobId: run.id });
+    await waitFor('the second delivery to finish', async () => ((await queue.getJobState(run.id)) === 'completed' ? true : undefined));
+    watch.stop();
+    await queue.close();
+    conn.disconnect();
+    const after = (await stack.http.get(`/v1/runs/${run.id}`)).body;
+    assert.deepEqual(after, before, 'the record is unchanged');
+    assert.equal(watch.idsFor(run.id).size, 0, 'no container was started for the second delivery');
+    assert.deepEqual(recordFiles('redelivered'), [`${run.id}.json`]);
+  });
+});
