@@ -78,7 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   for (let i = 0; i < (opts.workers ?? 1); i++) await startOneWorker();
   const api = opts.api === false ? (undefined as unknown as StartedApi) : await startApi(loadApiConfig(env), opts.apiLog ?? testLogger('api'));
   const http = supertest(api?.url ?? 'http://127.0.0.1:1');
-  const auth = env.API_TOKENS ? { Authorization: `Bearer ${env.API_TOKENS.split(',')[0]}` } : {};
+  const auth: Record<string, string> = env.API_TOKENS ? { Authorization: `Bearer ${env.API_TOKENS.split(',')[0]}` } : {};
 
   const stack: Stack = {
     prefix,
@@ -120,6 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       conn.on('error', () => undefined);
       try {
         const queue = new Queue(RUN_QUEUE, { connection: conn, prefix });
+        queue.on('error', () => undefined);
         await queue.obliterate({ force: true }).catch(() => undefined);
         await queue.close();
         const keys = await conn.keys(`${prefix}:*`);

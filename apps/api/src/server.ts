@@ -50,8 +50,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const store = new RecordStore(config.dataDir);
     // The API only reads the volume; a missing folder just means no runs yet.
     await mkdir(store.layout.root, { recursive: true }).catch(() => undefined);
-    const queue = createRunQueue(redis, config.queuePrefix);
-    const events = createRunEvents(eventsConn, config.queuePrefix);
+    const queue = createRunQueue(redis, config.queuePrefix, onError('queue'));
+    const events = createRunEvents(eventsConn, config.queuePrefix, onError('queue events'));
     const control = new RunControl(redis, config.queuePrefix);
     const index = new RunIndex();
     const feed = new IndexFeed({ index, store, queue, events, log });

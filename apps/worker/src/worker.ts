@@ -67,7 +67,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);
     });
     const control = new RunControl(redis, config.queuePrefix);
-    const queue = createRunQueue(redis, config.queuePrefix);
+    const queue = createRunQueue(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
     const handback = new AbortController();
     const metrics = createWorkerMetrics();
     const observer = overrides.observer ?? metrics.observer;

@@ -2,17 +2,30 @@ import { z } from 'zod';
 
 // Parsers for environment strings. Each one names what it expected, so a bad value reads plainly.
 
-export const port = z.coerce
-  .number({ error: 'must be a port number' })
-  .int('must be a whole number')
-  .min(0, 'must be 0-65535')
-  .max(65535, 'must be 0-65535');
+// Decimal digits only: Number() would also take "0x50", "1e3" and "" (as 0).
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
-export const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+/**
+ * A whole number from an environment string, within bounds. `what` names it for a value that is
+ * not a number at all; `range` replaces the per-bound messages when one sentence says it better.
+ */
+export function integer(bounds: { min?: number; max?: number; what?: string; range?: string } = {}) {
+  const below = bounds.range ?? (bounds.min === 1 ? 'must be positive' : bounds.min === 0 ? 'must not be negative' : `must be at least ${bounds.min}`);
+  let n = z.number().int('must be a whole number');
+  if (bounds.min !== undefined) n = n.min(bounds.min, below);
+  if (bounds.max !== undefined) n = n.max(bounds.max, bounds.range ?? `must be at most ${bounds.max}`);
+  return z.string().trim().regex(DECIMAL, `must be ${bounds.what ?? 'a number'}`).transform(Number).pipe(n);
+}
 
-export const nonNegativeInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative');
+/** A positive number (fractions allowed) from an environment string. */
+export function positiveDecimal() {
+  return z.string().trim().regex(DECIMAL, 'must be a number').transform(Number).pipe(z.number().positive('must be positive'));
+}
 
-export const positiveNumber = z.coerce.number({ error: 'must be a number' }).positive('must be positive');
+export const port = integer({ min: 0, max: 65535, what: 'a port number', range: 'must be 0-65535' });
+export const positiveInt = integer({ min: 1 });
+export const nonNegativeInt = integer({ min: 0 });
+export const positiveNumber = positiveDecimal();
 
 export const bool = z
   .string()

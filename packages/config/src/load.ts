@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy } from '@modelrun/contracts';
-import { bool, dockerHost, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisUrl } from './env';
+import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisUrl } from './env';
 
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
 const EnvSchema = z.object({
@@ -16,7 +16,7 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(600),
   INDEX_RESCAN_SECONDS: nonNegativeInt.default(60),
-  WORKER_CONCURRENCY: positiveInt.max(64, 'must be at most 64').default(2),
+  WORKER_CONCURRENCY: integer({ min: 1, max: 64 }).default(2),
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_SHUTDOWN_GRACE_SECONDS: nonNegativeInt.default(30),
@@ -24,12 +24,12 @@ const EnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
   WORKER_MAX_STALLED: nonNegativeInt.default(3),
   WORKER_RECONCILE_SECONDS: nonNegativeInt.default(60),
-  RUN_ATTEMPTS: positiveInt.max(50).default(5),
+  RUN_ATTEMPTS: integer({ min: 1, max: 50 }).default(5),
   RUN_BACKOFF_MS: positiveInt.default(2_000),
   RUN_TIMEOUT_SECONDS: positiveInt.default(600),
   RUN_TIMEOUT_SECONDS_MAX: positiveInt.default(3_600),
-  RUN_MEMORY_MB: positiveInt.min(16).default(1_024),
-  RUN_MEMORY_MB_MAX: positiveInt.min(16).default(8_192),
+  RUN_MEMORY_MB: integer({ min: 16 }).default(1_024),
+  RUN_MEMORY_MB_MAX: integer({ min: 16 }).default(8_192),
   RUN_CPUS: positiveNumber.default(1),
   RUN_CPUS_MAX: positiveNumber.default(4),
   RUN_GPUS_MAX: nonNegativeInt.default(0),
@@ -100,8 +100,8 @@ export interface WorkerConfig extends CommonConfig {
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): Env {
-  // An empty variable means "not set", as in shells and compose files.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // An empty (or blank) variable means "not set", as in shells and compose files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${show(env[String(i.path[0])])})`));

@@ -58,6 +58,9 @@ function parseScoreJson(text: string): ScoreParse {
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'the document';
+  if (issue.code === 'invalid_key') {
+    return { ok: false, message: `score.json: ${where}: metric names are 1-128 letters, digits and _ . : / -` };
+  }
   const actual = valueAt(raw, issue.path);
   const detail =
     typeof actual === 'number' && !Number.isFinite(actual)

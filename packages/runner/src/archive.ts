@@ -81,6 +81,8 @@ export async function readOutputArchive(stream: Readable, caps: OutputCaps): Pro
   });
 
   extract.on('entry', (header, body, next) => {
+    // A truncated archive errors the entry's stream too; the extract's own handler reports it.
+    body.on('error', () => undefined);
     const drain = (): void => {
       body.on('end', next);
       body.resume();

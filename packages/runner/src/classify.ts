@@ -72,6 +72,8 @@ function exitHint(code: number | null): string {
 function permissionHint(user: string, output: OutputContents): string {
   const dir = output.dir;
   const runsAsRoot = user === '' || user === 'root' || user === '0' || user.startsWith('0:') || user.startsWith('root:');
-  if (!dir || runsAsRoot || (dir.mode & 0o002) !== 0) return '';
+  const uid = /^\d+/.exec(user)?.[0];
+  const owns = uid !== undefined && Number(uid) === dir?.uid && (dir.mode & 0o200) !== 0;
+  if (!dir || runsAsRoot || owns || (dir.mode & 0o002) !== 0) return '';
   return `; ${OUTPUT_DIR} belongs to uid ${dir.uid} with mode ${(dir.mode & 0o7777).toString(8)} and the image runs as user "${user}", so it may not have been able to write there: create ${OUTPUT_DIR} owned by that user in the Dockerfile`;
 }

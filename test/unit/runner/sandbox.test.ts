@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { LABELS, containerName, newRunId } from '@modelrun/contracts';
+import { type ContainerInput, OUTPUT_DIR, containerSpec } from '@modelrun/runner';
+
+const RUN_ID = newRunId(Date.UTC(2025, 0, 1));
+
+function input(overrides: Partial<ContainerInput> = {}): ContainerInput {
+  return {
+    deployment: 'modelrun-test',
+    runId: RUN_ID,
+    name: 'digits-logreg',
+    image: 'registry.example/team/model:1',
+    limits: { timeoutSeconds: 60, memoryMb: 512, cpus: 1.5, gpus: 0 },
+    policy: { pidsLimit: 128, tmpMb: 64, logMaxBytes: 1024 * 1024 },
+    ...overrides,
+  };
+}
+
+describe('containerSpec', () => {
+  const spec = containerSpec(input());
+  const host = spec.HostConfig!;
+
+  it('turns networking off', () => {
+    assert.equal(host.NetworkMode, 'none');
+    assert.equal(spec.NetworkDisabled, true);
+  });
+
+  it('makes the root filesystem read-only with a size-capped tmpfs at /tmp', () => {
+    assert.equal(host.ReadonlyRootfs, true);
+    assert.match(host.Tmpfs?.['/tmp'] ?? '', /(^|,)size=64m(,|$)/);
+    assert.match(host.Tmpfs?.['/tmp'] ?? '', /nosuid/);
+  });
+
+  it('drops every capability and forbids gaining privileges', () => {
+    assert.deepEqual(host.CapDrop, ['ALL']);
+    assert.equal(host.CapAdd, undefined);
+    const securityOpt: string[] = host.SecurityOpt ?? [];
+    assert.ok(securityOpt.some((o) => /^no-new-privileges(:true)?$/.test(o)), JSON.stringify(securityOpt));
+    assert.equal(host.Privileged, false);
+  });
+
+  it('caps processes, memory without swap, and CPUs', () => {
+    assert.equal(host.PidsLimit, 128);
+    assert.equal(host.Memory, 512 * 1024 * 1024);
+    assert.equal(host.MemorySwap, host.Memory);
+    assert.equal(host.NanoCpus, 1_500_000_000);
+  });
+
+  it('runs an init process as PID 1', () => {
+    assert.equal(host.Init, true);
+  });
+
+  it('caps the json-file log', () => {
+    assert.equal(host.LogConfig?.Type, 'json-file');
+    assert.equal(host.LogConfig?.Config?.['max-size'], '1024k');
+    assert.equal(host.LogConfig?.Config?.['max-file'], '2');
+  });
+
+  it('mounts nothing from the host and passes no devices', () => {
+    assert.deepEqual(host.Binds ?? [], []);
+    assert.deepEqual(host.Devices ?? [], []);
+    assert.equal(host.DeviceRequests, undefined);
+    for (const mount of host.Mounts ?? []) {
+      assert.notEqual(mount.Type, 'bind', JSON.stringify(mount));
+    }
+    assert.deepEqual(
+      (host.Mounts ?? []).map((m) => m.Target),
+      [OUTPUT_DIR],
+    );
+  });
+
+  it('keeps the image entrypoint and command, and its user', () => {
+    assert.equal(spec.Image, 'registry.example/team/model:1');
+    assert.equal(spec.Entrypoint, undefined);
+    assert.equal(spec.Cmd, undefined);
+    assert.equal(spec.User, undefined);
+  });
+
+  it('gives the model OUTPUT_DIR, MODEL_NAME and RUN_ID, and nothing else', () => {
+    assert.deepEqual([...(spec.Env ?? [])].sort(), [`MODEL_NAME=digits-logreg`, `OUTPUT_DIR=/output`, `RUN_ID=${RUN_ID}`]);
+  });
+
+  it('names and labels the container after the run and the deployment', () => {
+    assert.equal(spec.name, containerName('modelrun-test', RUN_ID));
+    assert.ok(spec.name?.includes(RUN_ID));
+    assert.ok(spec.name?.startsWith('modelrun-test'));
+    assert.equal(spec.Labels?.[LABELS.managed], 'true');
+    assert.equal(spec.Labels?.[LABELS.runId], RUN_ID);
+    assert.equal(spec.Labels?.[LABELS.deployment], 'modelrun-test');
+    assert.equal(spec.Labels?.[LABELS.model], 'digits-logreg');
+    assert.equal(spec.Labels?.[LABELS.timeoutSeconds], '60');
+  });
+
+  it('never restarts or removes the container by itself', () => {
+    assert.equal(host.RestartPolicy?.Name, 'no');
+    assert.equal(host.AutoRemove, false);
+  });
+
+  it('asks for GPUs only when the run has some', () => {
+    const gpu = containerSpec(input({ limits: { timeoutSeconds: 60, memoryMb: 512, cpus: 1, gpus: 2 } })).HostConfig!;
+    assert.equal(gpu.DeviceRequests?.length, 1);
+    assert.equal(gpu.DeviceRequests?.[0]?.Count, 2);
+    assert.deepEqual(gpu.DeviceRequests?.[0]?.Capabilities, [['gpu']]);
+    assert.ok(!('DeviceRequests' in host), 'no DeviceRequests key without GPUs');
+  });
+
+  it('follows the limits and policy it is given', () => {
+    const other = containerSpec(
+      input({ limits: { timeoutSeconds: 5, memoryMb: 64, cpus: 0.25, gpus: 0 }, policy: { pidsLimit: 16, tmpMb: 8, logMaxBytes: 10 } }),
+    ).HostConfig!;
+    assert.equal(other.Memory, 64 * 1024 * 1024);
+    assert.equal(other.MemorySwap, 64 * 1024 * 1024);
+    assert.equal(other.NanoCpus, 250_000_000);
+    assert.equal(other.PidsLimit, 16);
+    assert.match(other.Tmpfs?.['/tmp'] ?? '', /size=8m/);
+    assert.equal(other.LogConfig?.Config?.['max-size'], '64k', 'the json-file log keeps at least 64k');
+  });
+});
