@@ -22,6 +22,8 @@ export interface DockerRunnerOptions {
 const NOT_FOUND = 404;
 const CONFLICT = 409;
 const NOT_MODIFIED = 304;
+/** How often a waiting run checks on its container besides the engine's own wait. */
+const WAIT_POLL_MS = 2_000;
 
 export class DockerRunner implements ModelRunner {
   private readonly docker: Docker;
@@ -89,7 +91,13 @@ export class DockerRunner implements ModelRunner {
     const cleanups: (() => void)[] = [];
     let stopping: Promise<void> | undefined;
 
-    const exited = container.wait({ abortSignal: waitAbort.signal } as Docker.ContainerWaitOptions);
+    // The engine's long-poll wait answers the moment the container exits, but a connection cut
+    // mid-wait (dockerd restarting) leaves dockerode's promise pending forever. A slow inspect
+    // loop beside it notices both an exit and an engine that has gone away.
+    const exited = Promise.race([
+      container.wait({ abortSignal: waitAbort.signal } as Docker.ContainerWaitOptions),
+      this.pollUntilStopped(handle.id, waitAbort.signal),
+    ]);
     // A stop that finds the container already exited does not count: it finished on its own.
     const stopFor = (why: 'timeout' | 'cancel'): void => {
       if (stopping) return;
@@ -124,6 +132,7 @@ export class DockerRunner implements ModelRunner {
     } finally {
       clearTimeout(timer);
       cleanups.forEach((c) => c());
+      waitAbort.abort();
     }
     // The wait ends when the container stops, which can be before the stop call returns.
     if (stopping) await stopping;
@@ -233,6 +242,16 @@ export class DockerRunner implements ModelRunner {
       ageSeconds: Math.max(0, now - c.Created),
       timeoutSeconds: Number(c.Labels[LABELS.timeoutSeconds] ?? 0),
     }));
+  }
+
+  /** Resolves when the container is no longer running; rejects if the engine cannot say. */
+  private async pollUntilStopped(id: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS).unref());
+      if (signal.aborted) return;
+      const info = await this.docker.getContainer(id).inspect();
+      if (!info.State.Running) return;
+    }
   }
 
   /** @returns true if this call stopped a running container. */
