@@ -1,0 +1,3 @@
+export * from './args';
+export * from './report';
+export * from './validate';
