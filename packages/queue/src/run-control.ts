@@ -121,11 +121,16 @@ export class RunControl {
     return (await this.redis.exists(this.key('logs', runId))) === 1;
   }
 
-  /** The run's record is written: its side state is no longer needed (live logs linger briefly). */
+  /**
+   * The run's record is written: its side state is no longer needed. It lingers a little
+   * rather than vanishing, because the job still looks live until BullMQ finalizes it, and a
+   * reader in that window must still see the cancel (or the live logs) it would have seen.
+   */
   async clear(runId: string): Promise<void> {
     await this.redis
       .multi()
-      .del(this.key('cancel', runId), this.key('attempts', runId))
+      .expire(this.key('cancel', runId), LIVE_LOG_LINGER_SECONDS)
+      .del(this.key('attempts', runId))
       .expire(this.key('logs', runId), LIVE_LOG_LINGER_SECONDS)
       .exec();
   }
