@@ -1,0 +1,203 @@
+/**
+ * A bounded soak (npm run soak [-- --runs 300]): a few hundred runs of mixed kinds while
+ * workers are killed at random (kill -9 and SIGTERM) and Redis is killed -9 and restarted once.
+ * At the end every run must be finished and correctly classified, with no run lost, no run in
+ * two containers, and no container or temp file left. Prints the counts; exits 1 on any miss.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import supertest from 'supertest';
+import { startApi } from '@modelrun/api';
+import { loadApiConfig } from '@modelrun/config';
+import type { RunView } from '@modelrun/contracts';
+import { watchContainers } from '../helpers/container-watch';
+import { containersOf, removeContainersOf } from '../helpers/docker';
+import { type AppProcess, spawnApp } from '../helpers/processes';
+import { startRedisServer } from '../helpers/redis-server';
+import { testLogger } from '../helpers/logger';
+import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
+import { HOSTILE } from '../fixtures/hostile';
+
+interface Kind {
+  image: string;
+  limits?: Record<string, number>;
+  cancel?: boolean;
+  expect: { status: RunView['status']; reason?: string };
+}
+
+const KINDS: [Kind, number][] = [
+  [{ image: 'score-json', expect: { status: 'succeeded' } }, 40],
+  [{ image: 'exit-3', expect: { status: 'failed', reason: 'exit_code' } }, 15],
+  [{ image: 'no-score', expect: { status: 'failed', reason: 'bad_output' } }, 10],
+  [{ image: 'short-sleep', expect: { status: 'succeeded' } }, 20],
+  [{ image: 'ignores-sigterm', limits: { timeoutSeconds: 2 }, expect: { status: 'failed', reason: 'timeout' } }, 10],
+  [{ image: 'slow', cancel: true, expect: { status: 'cancelled', reason: 'cancelled' } }, 5],
+];
+
+function pick(): Kind {
+  const total = KINDS.reduce((n, [, w]) => n + w, 0);
+  let r = Math.random() * total;
+  for (const [k, w] of KINDS) if ((r -= w) < 0) return k;
+  return KINDS[0]![0];
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const total = arg('runs', 300);
+  const workersWanted = arg('workers', 3);
+  const started = Date.now();
+  const log = (msg: string): void => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
+
+  await buildFixtures();
+  await buildFixture('ignores-sigterm', HOSTILE['ignores-sigterm']!);
+  const redis = await startRedisServer();
+  const dataDir = mkdtempSync(join(tmpdir(), 'modelrun-soak-'));
+  const prefix = `soak${Date.now().toString(36)}`;
+  const env = {
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: prefix,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    WORKER_METRICS_PORT: '0',
+    WORKER_CONCURRENCY: '2',
+    WORKER_LOCK_MS: '3000',
+    WORKER_STALLED_INTERVAL_MS: '1500',
+    WORKER_MAX_STALLED: '20',
+    WORKER_SHUTDOWN_GRACE_SECONDS: '1',
+    WORKER_RECONCILE_SECONDS: '5',
+    RUN_ATTEMPTS: '10',
+    RUN_BACKOFF_MS: '500',
+    RUN_STOP_GRACE_SECONDS: '1',
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'info',
+  };
+  const api = await startApi(loadApiConfig(env), testLogger('api'));
+  const http = supertest(api.url);
+  const watch = watchContainers(prefix);
+  const workers = new Set<AppProcess>();
+  const counts = { kill9: 0, sigterm: 0, redisRestarts: 0, submit503: 0 };
+
+  const addWorker = async (): Promise<void> => {
+    const w = spawnApp('worker', env);
+    workers.add(w);
+    void w.exited.then(() => workers.delete(w));
+    await w.waitForLog('worker started', 60_000).catch(() => undefined);
+  };
+  for (let i = 0; i < workersWanted; i++) await addWorker();
+  log(`${workersWanted} workers up; submitting ${total} runs`);
+
+  const submitted: { run: RunView; kind: Kind }[] = [];
+  let chaos = true;
+  const chaosLoop = (async () => {
+    while (chaos) {
+      await sleep(3_000 + Math.random() * 3_000);
+      if (!chaos) break;
+      const victim = [...workers][Math.floor(Math.random() * workers.size)];
+      if (victim) {
+        const signal = Math.random() < 0.5 ? 'SIGKILL' : 'SIGTERM';
+        victim.kill(signal);
+        if (signal === 'SIGKILL') counts.kill9++;
+        else counts.sigterm++;
+      }
+      void addWorker();
+      if (counts.redisRestarts === 0 && submitted.length > total * 0.4) {
+        log('kill -9 Redis');
+        await redis.kill9();
+        await sleep(2_000);
+        await redis.restart();
+        counts.redisRestarts++;
+        log('Redis restarted');
+      }
+    }
+  })();
+
+  for (let i = 0; i < total; i++) {
+    const kind = pick();
+    for (;;) {
+      const res = await http.post('/v1/models').send({ image: fixture(kind.image), name: `soak-${kind.image}`, ...(kind.limits && { limits: kind.limits }) });
+      if (res.status === 202) {
+        submitted.push({ run: res.body as RunView, kind });
+        if (kind.cancel) setTimeout(() => void http.delete(`/v1/runs/${res.body.id}`).then(() => undefined), 1_000);
+        break;
+      }
+      if (res.status !== 503) throw new Error(`submission answered ${res.status}: ${JSON.stringify(res.body)}`);
+      counts.submit503++;
+      await sleep(500);
+    }
+    await sleep(Math.random() * 150);
+  }
+  log(`all ${total} submitted; waiting for them to finish`);
+
+  const finals = new Map<string, RunView>();
+  const deadline = Date.now() + 20 * 60_000;
+  while (finals.size < submitted.length && Date.now() < deadline) {
+    for (const { run } of submitted) {
+      if (finals.has(run.id)) continue;
+      const res = await http.get(`/v1/runs/${run.id}`);
+      // Recorded, not just shown final: a record always carries exitCode (null if none).
+      if (res.status === 200 && ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && 'exitCode' in res.body) {
+        finals.set(run.id, res.body as RunView);
+      }
+    }
+    if (finals.size < submitted.length) await sleep(1_000);
+  }
+  chaos = false;
+  await chaosLoop;
+  log(`${finals.size}/${submitted.length} finished; stopping workers`);
+
+  // Let a worker finish and reconcile, then stop everything gracefully.
+  await sleep(6_000);
+  for (const w of workers) w.kill('SIGTERM');
+  await Promise.all([...workers].map((w) => w.exited));
+  watch.stop();
+
+  const lost = submitted.filter(({ run }) => !finals.has(run.id)).length;
+  const misclassified = submitted.filter(({ run, kind }) => {
+    const f = finals.get(run.id);
+    return f && (f.status !== kind.expect.status || (kind.expect.reason !== undefined && f.reason !== kind.expect.reason));
+  });
+  const duplicates = submitted.filter(({ run }) => watch.idsFor(run.id).size > 1).length;
+  const leftovers = (await containersOf(prefix)).length;
+  const records = readdirSync(join(dataDir, 'runs')).flatMap((m) => readdirSync(join(dataDir, 'runs', m))).length;
+  const tmpLeft = readdirSync(join(dataDir, 'tmp')).length;
+
+  const byStatus: Record<string, number> = {};
+  for (const f of finals.values()) byStatus[`${f.status}${f.reason ? `/${f.reason}` : ''}`] = (byStatus[`${f.status}${f.reason ? `/${f.reason}` : ''}`] ?? 0) + 1;
+  const summary = {
+    runs: submitted.length,
+    finished: finals.size,
+    records,
+    workersKilled9: counts.kill9,
+    workersSigterm: counts.sigterm,
+    redisRestarts: counts.redisRestarts,
+    submissionsRefused503: counts.submit503,
+    lost,
+    duplicateContainers: duplicates,
+    leftoverContainers: leftovers,
+    leftoverTempFiles: tmpLeft,
+    misclassified: misclassified.length,
+    byStatus,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  console.log(JSON.stringify(summary, null, 2));
+  for (const m of misclassified.slice(0, 10)) console.log('misclassified:', m.kind.image, JSON.stringify(finals.get(m.run.id)));
+
+  await api.close();
+  await removeContainersOf(prefix);
+  await redis.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  const ok = lost === 0 && duplicates === 0 && leftovers === 0 && tmpLeft === 0 && misclassified.length === 0 && records === submitted.length;
+  console.log(ok ? 'SOAK PASSED' : 'SOAK FAILED');
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
