@@ -44,6 +44,7 @@ describe('the reconciler', function () {
   it('removes a container whose run has already been recorded', async () => {
     const run = await stack.submit(fixture('score-json'), 'recorded');
     await stack.waitForRun(run.id);
+    await waitFor('the run\'s own cleanup', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined));
     // As if the worker died after recording but before removing: put a container back.
     const runner = runnerFor(stack.prefix);
     await runner.prepare({ runId: run.id, name: 'recorded', image: fixture('score-json'), limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunView } from '@modelrun/contracts';
+import { LABELS, type RunView } from '@modelrun/contracts';
 import { containersOf, docker } from '../helpers/docker';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -74,7 +74,7 @@ describe('the container sandbox, attacked from inside', function () {
     const submitted = await stack.submit(fixture('slow'), 'inspected');
     const d = await docker();
     const info = await waitFor('the run\'s container', async () => {
-      const [c] = await containersOf(stack.prefix);
+      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id);
       return c ? d.getContainer(c.Id).inspect() : undefined;
     });
     const h = info.HostConfig;

@@ -47,8 +47,9 @@ export interface ProcessorDeps {
  */
 export function createRunProcessor(deps: ProcessorDeps) {
   const { runner, store, control } = deps;
+  const pending = new Set<Promise<void>>();
 
-  return async function processRun(job: Job<RunJobData>, token?: string): Promise<RunResult> {
+  async function processRun(job: Job<RunJobData>, token?: string): Promise<RunResult> {
     const parsed = RunJobDataSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? ''}`);
     const run = parsed.data;
@@ -59,7 +60,7 @@ export function createRunProcessor(deps: ProcessorDeps) {
     const existing = await store.readRecord(run.name, run.id);
     if (existing) {
       log.info('run already recorded; finishing the job', { status: existing.status });
-      await cleanUp(run.id, undefined, log);
+      cleanUpLater(run.id, undefined, log);
       return conclude(existing);
     }
     if (attempt === 1 && job.attemptsStarted <= 1) deps.observer?.picked?.(run, Date.now() - Date.parse(run.createdAt));
@@ -73,7 +74,7 @@ export function createRunProcessor(deps: ProcessorDeps) {
     const cancelledAt = await control.cancelRequestedAt(run.id);
     if (cancelledAt) {
       log.info('run was cancelled before it started');
-      await cleanUp(run.id, undefined, log);
+      cleanUpLater(run.id, undefined, log);
       return conclude(await record(failure('cancelled', 'the run was cancelled before it started'), { finishedAt: cancelledAt }));
     }
 
@@ -115,7 +116,7 @@ export function createRunProcessor(deps: ProcessorDeps) {
       await store.writeLog(run.name, run.id, logs.bytes);
       const outcome = classify(exit, output, limits);
       final = await record(outcome, { startedAt: exit.startedAt ?? handle.startedAt, finishedAt: exit.finishedAt }, logs.bytes.length);
-      await cleanUp(run.id, handle, log);
+      cleanUpLater(run.id, handle, log);
     } catch (err) {
       if (err instanceof HandedBackError) {
         log.info('worker shutting down: run handed back, container left running for adoption');
@@ -125,7 +126,7 @@ export function createRunProcessor(deps: ProcessorDeps) {
       if (err instanceof ModelFault) {
         log.info('run failed before it could run', { reason: err.reason, error: err.message });
         final = await record(failure(err.reason, err.message), {});
-        await cleanUp(run.id, handle, log);
+        cleanUpLater(run.id, handle, log);
       } else {
         final = await retryOrGiveUp(job, run, limits, attempt, err, handle, log);
       }
@@ -134,7 +135,14 @@ export function createRunProcessor(deps: ProcessorDeps) {
     }
     // Outside the try: concluding a failed run throws, and that must not count as a fault.
     return conclude(final);
-  };
+  }
+
+  /** Resolves when every background cleanup has finished (for shutdown). */
+  async function drain(): Promise<void> {
+    while (pending.size) await Promise.all([...pending]);
+  }
+
+  return Object.assign(processRun, { drain });
 
   async function retryOrGiveUp(
     job: Job<RunJobData>,
@@ -163,7 +171,7 @@ export function createRunProcessor(deps: ProcessorDeps) {
       attempt,
       log,
     );
-    await cleanUp(run.id, handle, log);
+    cleanUpLater(run.id, handle, log);
     return final;
   }
 
@@ -188,6 +196,16 @@ export function createRunProcessor(deps: ProcessorDeps) {
     log.info('run recorded', { status: rec.status, reason: rec.reason, score: rec.score, exitCode: rec.exitCode, durationMs: rec.durationMs });
     deps.observer?.finished?.(rec);
     return rec;
+  }
+
+  /**
+   * Removes the run's container and side state after its record is written, without holding
+   * up the job's completion (the run is visible as finished as soon as it is recorded).
+   * The reconciler removes anything a crash leaves; shutdown waits for these.
+   */
+  function cleanUpLater(runId: string, handle: ContainerHandle | undefined, log: Logger): void {
+    const done = cleanUp(runId, handle, log).finally(() => pending.delete(done));
+    pending.add(done);
   }
 
   async function cleanUp(runId: string, handle: ContainerHandle | undefined, log: Logger): Promise<void> {

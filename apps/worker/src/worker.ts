@@ -82,7 +82,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       handback: handback.signal,
       observer,
     });
-    const processor: typeof processRun = async (job, token) => {
+    const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {
       observer.activeChanged?.(1);
       try {
         return await processRun(job, token);
@@ -135,6 +135,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
                 clearTimeout(timer);
               },
             },
+            { name: 'cleanups', run: () => processRun.drain() },
             { name: 'queue', run: () => queue.close() },
             { name: 'metrics', run: () => metricsServer.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },

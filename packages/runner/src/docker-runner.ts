@@ -27,6 +27,8 @@ const WAIT_POLL_MS = 2_000;
 
 export class DockerRunner implements ModelRunner {
   private readonly docker: Docker;
+  /** Image ids whose /output was found empty: later runs of them skip the check. */
+  private readonly emptyOutputImages = new Set<string>();
 
   constructor(private readonly opts: DockerRunnerOptions) {
     this.docker = opts.docker;
@@ -44,7 +46,7 @@ export class DockerRunner implements ModelRunner {
     const existing = await this.find(spec.runId);
     if (existing) return existing;
     const image = pinnedImageRef(spec.image);
-    await this.ensureImage(image);
+    const imageId = await this.ensureImage(image);
     await onPulled?.();
     const create = containerSpec({
       deployment: this.opts.deployment,
@@ -66,7 +68,11 @@ export class DockerRunner implements ModelRunner {
       if (statusOf(err) === NOT_FOUND) throw new ModelFault('image_not_found', `image ${image} disappeared before its container could be created`);
       throw infrastructure('create the container', err);
     }
-    await this.checkOutputEmpty(id);
+    // Whether an image ships files in /output is a property of the image: check each one once.
+    if (!this.emptyOutputImages.has(imageId)) {
+      await this.checkOutputEmpty(id);
+      this.emptyOutputImages.add(imageId);
+    }
     return { id, runId: spec.runId, adopted: false, state: 'created' };
   }
 
@@ -289,10 +295,10 @@ export class DockerRunner implements ModelRunner {
     }
   }
 
-  private async ensureImage(image: string): Promise<void> {
+  /** @returns the image's id, pulling it first if the engine does not have it. */
+  private async ensureImage(image: string): Promise<string> {
     try {
-      await this.docker.getImage(image).inspect();
-      return;
+      return (await this.docker.getImage(image).inspect()).Id;
     } catch (err) {
       if (statusOf(err) !== NOT_FOUND) throw infrastructure('inspect the image', err);
     }
@@ -309,6 +315,11 @@ export class DockerRunner implements ModelRunner {
         else resolve();
       });
     });
+    try {
+      return (await this.docker.getImage(image).inspect()).Id;
+    } catch (err) {
+      throw infrastructure('inspect the pulled image', err);
+    }
   }
 
   /** An image that ships files in /output would have them copied into the run's output folder. */
