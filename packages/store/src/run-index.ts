@@ -1,4 +1,5 @@
 import type { FailureReason, RunPhase, RunRecord, RunStatus } from '@modelrun/contracts';
+import { type ModelEntry, type ModelSort, SortedViews, countScored } from './model-views';
 
 /** What the index keeps of a run: enough for listings; the full record stays on disk. */
 export interface RunSummary {
@@ -25,21 +26,13 @@ export interface ModelSummary {
   bestScore?: number;
 }
 
-export const MODEL_SORTS = ['score', 'name', 'latest', 'runs'] as const;
-export type ModelSort = (typeof MODEL_SORTS)[number];
+export { MODEL_SORTS, type ModelSort } from './model-views';
 
 export interface ListOptions {
   sort: ModelSort;
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
-}
-
-interface ModelEntry {
-  name: string;
-  /** Ordered by run id, which is time-ordered (UUIDv7): the last one is the latest. */
-  runs: RunSummary[];
-  best?: RunSummary;
 }
 
 const FINAL = new Set<RunStatus>(['succeeded', 'failed', 'cancelled']);
@@ -66,15 +59,14 @@ export function summarize(r: RunRecord): RunSummary {
 
 /**
  * The in-memory index of every run the API knows: finished runs from the volume, live ones
- * from the queue. Updated one run at a time; sorted views are cached per sort key and rebuilt
- * only when something that sort depends on changed.
+ * from the queue. Updated one run at a time; the sorted views follow each change (SortedViews).
  */
 export class RunIndex {
   private readonly runs = new Map<string, RunSummary>();
   private readonly models = new Map<string, ModelEntry>();
-  private readonly sorted = new Map<ModelSort, ModelEntry[]>();
-  // Images repeat across a model's runs; one string per distinct image keeps 100k runs small.
-  private readonly images = new Map<string, string>();
+  private readonly views = new SortedViews();
+  // Images, statuses and the like repeat across runs; one string each keeps 100k runs small.
+  private readonly strings = new Map<string, string>();
 
   get runCount(): number {
     return this.runs.size;
@@ -96,27 +88,32 @@ export class RunIndex {
   upsert(next: RunSummary): boolean {
     const prev = this.runs.get(next.id);
     if (prev && isFinal(prev.status) && !isFinal(next.status)) return false;
-    const image = this.images.get(next.image) ?? next.image;
-    this.images.set(image, image);
-    const run = { ...next, image };
+
+    let model = this.models.get(next.name);
+    const added = !model;
+    if (!model) {
+      model = { name: next.name, runs: [] };
+      this.models.set(model.name, model);
+    }
+    const run: RunSummary = { ...next, name: model.name, image: this.intern(next.image), status: this.intern(next.status) as RunStatus };
+    if (next.reason !== undefined) run.reason = this.intern(next.reason) as FailureReason;
     this.runs.set(run.id, run);
 
-    let model = this.models.get(run.name);
-    if (!model) {
-      model = { name: run.name, runs: [] };
-      this.models.set(run.name, model);
-      this.invalidate('name');
-    }
     const before = { latest: model.runs.at(-1), count: model.runs.length, best: model.best };
     const at = searchById(model.runs, run.id);
     if (at.found) model.runs[at.index] = run;
     else model.runs.splice(at.index, 0, run);
-    if (run.status === 'succeeded' && run.score !== undefined && (!model.best || run.score > (model.best.score ?? -Infinity))) {
-      model.best = run;
+    if (isBetter(run, model.best)) model.best = run;
+    else if (model.best?.id === run.id) model.best = bestOf(model.runs);
+
+    if (added) {
+      this.views.added(model);
+      return true;
     }
-    if (model.runs.length !== before.count) this.invalidate('runs');
-    if (model.runs.at(-1)?.id !== before.latest?.id) this.invalidate('latest');
-    if (model.best !== before.best) this.invalidate('score');
+    if (model.runs.length !== before.count) this.views.moved('runs', model);
+    if (model.runs.at(-1)?.id !== before.latest?.id) this.views.moved('latest', model);
+    // A new best run with the same score leaves the order as it was.
+    if (model.best?.score !== before.best?.score) this.views.moved('score', model);
     return true;
   }
 
@@ -131,19 +128,28 @@ export class RunIndex {
     if (at.found) model.runs.splice(at.index, 1);
     if (model.runs.length === 0) {
       this.models.delete(run.name);
-      this.invalidate('name');
+      this.views.removed(model);
+      return;
     }
-    this.invalidate('runs');
-    this.invalidate('latest');
+    this.views.moved('runs', model);
+    this.views.moved('latest', model);
   }
 
-  getModel(name: string): (ModelSummary & { runs: RunSummary[] }) | undefined {
+  /**
+   * A model and its runs, newest first; with `page`, only that slice of them (a model retrained
+   * all the time has thousands of runs, and a page should not cost a copy of all of them).
+   */
+  getModel(name: string, page?: { offset: number; limit: number }): (ModelSummary & { runs: RunSummary[] }) | undefined {
     const model = this.models.get(name);
-    return model && { ...toSummary(model), runs: [...model.runs].reverse() };
+    if (!model) return undefined;
+    const n = model.runs.length;
+    const from = page ? Math.max(0, n - page.offset - page.limit) : 0;
+    const to = page ? Math.max(0, n - page.offset) : n;
+    return { ...toSummary(model), runs: model.runs.slice(from, to).reverse() };
   }
 
   listModels(opts: ListOptions): { total: number; models: ModelSummary[] } {
-    const sorted = this.sortedBy(opts.sort);
+    const sorted = this.views.list(opts.sort, () => this.models.values());
     const total = sorted.length;
     const models: ModelSummary[] = [];
     // The cached order is the sort's natural one; the other order walks it from the far end,
@@ -157,48 +163,23 @@ export class RunIndex {
     return { total, models };
   }
 
-  private invalidate(sort: ModelSort): void {
-    this.sorted.delete(sort);
-  }
-
-  private sortedBy(sort: ModelSort): ModelEntry[] {
-    let list = this.sorted.get(sort);
-    if (!list) {
-      list = [...this.models.values()].sort(COMPARE[sort]);
-      this.sorted.set(sort, list);
-    }
-    return list;
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
   }
 }
 
-const byName = (a: ModelEntry, b: ModelEntry): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+function isBetter(run: RunSummary, best: RunSummary | undefined): boolean {
+  return run.status === 'succeeded' && run.score !== undefined && (!best || run.score > (best.score ?? -Infinity));
+}
 
-const COMPARE: Record<ModelSort, (a: ModelEntry, b: ModelEntry) => number> = {
-  name: byName,
-  score: (a, b) => {
-    const sa = a.best?.score;
-    const sb = b.best?.score;
-    if (sa === undefined || sb === undefined) return sa === sb ? byName(a, b) : sa === undefined ? 1 : -1;
-    return sb - sa || byName(a, b);
-  },
-  latest: (a, b) => {
-    const la = a.runs.at(-1)?.id ?? '';
-    const lb = b.runs.at(-1)?.id ?? '';
-    return la < lb ? 1 : la > lb ? -1 : byName(a, b);
-  },
-  runs: (a, b) => b.runs.length - a.runs.length || byName(a, b),
-};
-
-function countScored(sorted: ModelEntry[]): number {
-  // Scored models come first in score order: binary search for the first one without a score.
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]!.best !== undefined) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** The best run again from scratch: only when the best run itself was replaced by a worse record. */
+function bestOf(runs: readonly RunSummary[]): RunSummary | undefined {
+  let best: RunSummary | undefined;
+  for (const r of runs) if (isBetter(r, best)) best = r;
+  return best;
 }
 
 function toSummary(model: ModelEntry): ModelSummary {

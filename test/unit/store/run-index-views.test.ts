@@ -59,3 +59,16 @@ describe('RunIndex sorted views kept up to date one change at a time', () => {
     }
   });
 });
+
+describe('RunIndex.getModel with a page', () => {
+  it('returns the same runs as slicing the whole newest-first list', () => {
+    const index = new RunIndex();
+    for (let t = 0; t < 25; t++) index.upsert({ id: newRunId(Date.UTC(2025, 0, 1) + t * 1000), name: 'm', image: 'img/m:1', status: 'failed', createdAt: new Date().toISOString() });
+    const all = index.getModel('m')!.runs.map((r) => r.id);
+    for (const [offset, limit] of [[0, 10], [5, 10], [20, 10], [25, 3], [40, 5], [0, 100]] as const) {
+      const page = index.getModel('m', { offset, limit })!;
+      assert.deepEqual(page.runs.map((r) => r.id), all.slice(offset, offset + limit), `offset ${offset} limit ${limit}`);
+      assert.equal(page.runCount, 25);
+    }
+  });
+});

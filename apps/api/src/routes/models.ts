@@ -45,10 +45,9 @@ export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes:
   router.get('/:name', (req, res) => {
     const name = ModelName.safeParse(req.params.name);
     const q = parseOr400(RunsQuery, req.query, 'query');
-    const model = name.success ? index.getModel(name.data) : undefined;
+    const model = name.success ? index.getModel(name.data, { offset: q.offset, limit: q.limit }) : undefined;
     if (!model) throw notFound(`no model named ${JSON.stringify(req.params.name)}`);
-    const { runs: all, ...summary } = model;
-    res.json({ ...summary, runs: all.slice(q.offset, q.offset + q.limit), limit: q.limit, offset: q.offset });
+    res.json({ ...model, limit: q.limit, offset: q.offset });
   });
 
   return router;

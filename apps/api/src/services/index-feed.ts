@@ -1,12 +1,14 @@
 import type { Job, QueueEvents } from 'bullmq';
-import type { RunJobData } from '@modelrun/contracts';
+import { type RunJobData, RunProgress } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunQueue } from '@modelrun/queue';
-import { type RecordStore, type RunIndex, type RunSummary, isFinal, scanRecords, summarize } from '@modelrun/store';
+import { RecordScanner, type RecordStore, type RunIndex, type RunSummary, isFinal, summarize } from '@modelrun/store';
 import { statusOfJobState } from './views';
 
 const LIVE_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
 const PAGE = 1_000;
+/** Start-up scan threads: more than the cores, so a cold disk has several reads in flight. */
+const LOAD_THREADS = 4;
 
 export interface FeedDeps {
   index: RunIndex;
@@ -19,18 +21,24 @@ export interface FeedDeps {
 /**
  * Keeps the API's index current without ever rescanning on a request: a full scan of the volume
  * at start, then one record or job at a time as queue events arrive, plus an occasional rescan
- * that picks up anything an event missed (the API was disconnected, say).
+ * that picks up anything an event missed (the API was disconnected, say). The rescan lists only
+ * model folders that changed since the last one (see RecordScanner).
  */
 export class IndexFeed {
   private timer: NodeJS.Timeout | undefined;
   private rescanning: Promise<void> | undefined;
+  private readonly scanner: RecordScanner;
 
-  constructor(private readonly deps: FeedDeps) {}
+  constructor(private readonly deps: FeedDeps) {
+    this.scanner = new RecordScanner(deps.store.layout);
+  }
 
   /** Loads every record on the volume; resolves when the index is complete. */
   async load(): Promise<{ records: number; errors: number; ms: number }> {
     const started = Date.now();
-    const result = await scanRecords(this.deps.store.layout, {
+    const result = await this.scanner.scan({
+      // Nothing is served until the load is done: read in threads, the fastest way (ScanOptions).
+      threads: LOAD_THREADS,
       onRecord: (r) => this.deps.index.upsert(summarize(r)),
       onError: (path, err) => this.deps.log.warn('skipping an unreadable run record', { path, error: err.message }),
     });
@@ -40,13 +48,16 @@ export class IndexFeed {
   /** Listens to queue events and seeds the runs that are live right now. */
   async follow(rescanSeconds: number): Promise<void> {
     const { events } = this.deps;
-    events.on('added', ({ jobId }) => void this.refreshJob(jobId));
-    events.on('active', ({ jobId }) => void this.refreshJob(jobId));
-    events.on('waiting', ({ jobId }) => void this.refreshJob(jobId));
-    events.on('progress', ({ jobId }) => void this.refreshJob(jobId));
+    // An event says enough about a run the index already holds to update it in place; only a
+    // run it has not seen (submitted through another API replica, say) costs a read of its job.
+    // That keeps Redis round trips per submission at one (the add) instead of three.
+    events.on('added', ({ jobId }) => this.known(jobId) || void this.refreshJob(jobId));
+    events.on('waiting', ({ jobId }) => this.patch(jobId, 'queued') || void this.refreshJob(jobId));
+    events.on('active', ({ jobId }) => this.patch(jobId, 'running') || void this.refreshJob(jobId));
+    events.on('progress', ({ jobId, data }) => this.patch(jobId, 'running', data) || void this.refreshJob(jobId));
     events.on('stalled', ({ jobId }) => void this.refreshJob(jobId));
-    events.on('completed', ({ jobId }) => void this.refreshJob(jobId));
-    events.on('failed', ({ jobId }) => void this.refreshJob(jobId));
+    events.on('completed', ({ jobId }) => void this.settle(jobId));
+    events.on('failed', ({ jobId }) => void this.settle(jobId));
     events.on('removed', ({ jobId }) => this.deps.index.removeLive(jobId));
     events.on('error', (err) => this.deps.log.warn('queue events error', errorFields(err)));
     await this.seedLive().catch((err) => this.deps.log.warn('could not read live runs from the queue', errorFields(err)));
@@ -65,7 +76,7 @@ export class IndexFeed {
     if (this.rescanning) return this.rescanning;
     this.rescanning = (async () => {
       const { index } = this.deps;
-      await scanRecords(this.deps.store.layout, {
+      await this.scanner.scan({
         skip: (id) => {
           const known = index.getRun(id);
           return known !== undefined && isFinal(known.status) && known.status !== 'cancelled';
@@ -81,6 +92,40 @@ export class IndexFeed {
         this.rescanning = undefined;
       });
     return this.rescanning;
+  }
+
+  private known(jobId: string): boolean {
+    return this.deps.index.getRun(jobId) !== undefined;
+  }
+
+  /**
+   * Updates a live run the index holds from an event alone. A final run is left as it is (its
+   * record is the truth), and so is a run the index does not hold: the caller reads its job.
+   * @returns whether the index held the run.
+   */
+  private patch(jobId: string, status: 'queued' | 'running', progress?: unknown): boolean {
+    const known = this.deps.index.getRun(jobId);
+    if (!known) return false;
+    if (isFinal(known.status)) return true;
+    const { phase: _phase, startedAt: _startedAt, ...rest } = known;
+    const next: RunSummary = { ...rest, status };
+    const parsed = RunProgress.safeParse(progress);
+    const facts = parsed.success ? parsed.data : status === 'running' ? known : undefined;
+    if (status === 'running' && facts?.phase) next.phase = facts.phase;
+    if (status === 'running' && facts?.startedAt) next.startedAt = facts.startedAt;
+    this.deps.index.upsert(next);
+    return true;
+  }
+
+  /** A job ended: its record is on the volume (the worker writes it before completing the job). */
+  private async settle(jobId: string): Promise<void> {
+    const known = this.deps.index.getRun(jobId);
+    try {
+      if (known && (await this.loadRecord(known.name, jobId))) return;
+    } catch (err) {
+      this.deps.log.debug('index refresh failed', { runId: jobId, ...errorFields(err) });
+    }
+    await this.refreshJob(jobId);
   }
 
   private async seedLive(): Promise<void> {
@@ -124,8 +169,10 @@ export class IndexFeed {
     });
   }
 
-  private async loadRecord(name: string, id: string): Promise<void> {
+  /** @returns whether the run had a record. */
+  private async loadRecord(name: string, id: string): Promise<boolean> {
     const record = await this.deps.store.readRecord(name, id);
     if (record) this.deps.index.upsert(summarize(record));
+    return record !== undefined;
   }
 }

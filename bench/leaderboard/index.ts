@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ApiProcess, startApiProcess } from '../lib/api-process';
+import { load } from '../lib/cannon';
+import type { BenchConfig } from '../lib/config';
+import { tightLoop } from '../lib/http-loop';
+import { type Summary, summarize } from '../lib/stats';
+import type { Row } from '../lib/table';
+import { generateVolume } from './generate';
+import { scanFloor } from './scan-floor';
+
+export interface SizeResult {
+  runs: number;
+  models: number;
+  largest: { name: string; runs: number };
+  generateMs: number;
+  /** Best of two starts (see startSize); every one in the *All arrays. */
+  indexMs: number;
+  indexAllMs: number[];
+  startApiMs: number;
+  scanFloorMs: number;
+  scanFloorAllMs: number[];
+  rescanMs: number;
+  rescanAgainMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  list: Summary;
+  listBytes: number;
+  listFloor: Summary;
+  listLoad: { rps: number; p50: number; p99: number; connections: number };
+  model: Summary;
+  largestModel: Summary;
+}
+
+const LIST = '/v1/models?sort=score&limit=50';
+
+interface Started {
+  runs: number;
+  models: number;
+  dataDir: string;
+  vol: Awaited<ReturnType<typeof generateVolume>>;
+  api: ApiProcess;
+  /** Start-up indexing of each API started on the volume. */
+  indexMs: number[];
+  floorScanMs: number[];
+  floorUrl: string;
+  names: string[];
+  lat: { list: number[]; model: number[]; largest: number[]; floor: number[] };
+  listBytes: number;
+}
+
+/**
+ * Generates a volume, then takes start-up indexing and the floor scan twice each, alternating
+ * (floor, API, floor, API): one-shot timings on a shared machine swing by 2x, the better of two
+ * is what the code costs. The first API started stays up for the latency loops.
+ */
+async function startSize(redisUrl: string, runs: number, models: number): Promise<Started> {
+  const dataDir = mkdtempSync(join(tmpdir(), `modelrun-bench-lb-${runs}-`));
+  const vol = await generateVolume({ dataDir, runs, models });
+  const env = {
+    REDIS_URL: redisUrl,
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    RATE_LIMIT_PER_MINUTE: '0',
+    // The periodic rescan is timed on its own; here it would only add noise.
+    INDEX_RESCAN_SECONDS: '0',
+  };
+  const floors = [runs > 0 ? scanFloor(dataDir).ms : 0];
+  const api = await startApiProcess({ ...env, QUEUE_PREFIX: `bl${randomBytes(4).toString('hex')}` });
+  const indexMs = [api.ready.indexMs ?? Number.NaN];
+  floors.push(runs > 0 ? scanFloor(dataDir).ms : 0);
+  const again = await startApiProcess({ ...env, QUEUE_PREFIX: `bl${randomBytes(4).toString('hex')}` });
+  indexMs.push(again.ready.indexMs ?? Number.NaN);
+  await again.stop();
+  const floor = await api.ask({ type: 'floor', path: LIST }, 'floor');
+  return {
+    runs,
+    models,
+    dataDir,
+    vol,
+    api,
+    indexMs,
+    floorScanMs: floors,
+    floorUrl: floor.url,
+    names: vol.names.length ? shuffled(vol.names).slice(0, 500) : ['none'],
+    lat: { list: [], model: [], largest: [], floor: [] },
+    listBytes: floor.bytes,
+  };
+}
+
+/**
+ * Every size's API runs at once and the latency loops take turns across them in short blocks,
+ * so a burst of someone else's load on the machine lands on every size alike and the 100k/1k
+ * ratio stays meaningful.
+ */
+async function interleavedLatency(sizes: Started[], requests: number): Promise<void> {
+  const blocks = 10;
+  const per = Math.max(10, Math.round(requests / blocks));
+  for (let b = 0; b < blocks; b++) {
+    for (const s of sizes) {
+      const base = s.api.ready.url;
+      s.lat.list.push(...(await tightLoop([`${base}${LIST}`], per, b === 0 ? 100 : 5)).latencies);
+      s.lat.model.push(...(await tightLoop(s.names.slice(b * 50).concat(s.names).map((n) => `${base}/v1/models/${n}`), per, b === 0 ? 100 : 5)).latencies);
+      s.lat.largest.push(...(await tightLoop([`${base}/v1/models/${s.vol.largest.name}`], Math.max(10, per / 4), b === 0 ? 20 : 2)).latencies);
+      s.lat.floor.push(...(await tightLoop([s.floorUrl], per, b === 0 ? 100 : 5)).latencies);
+    }
+  }
+}
+
+async function finish(cfg: BenchConfig['leaderboard'], s: Started): Promise<SizeResult> {
+  const listLoad = await load({ url: `${s.api.ready.url}${LIST}`, connections: cfg.loadConnections, seconds: cfg.loadSeconds });
+  const rescan = await s.api.ask({ type: 'rescan' }, 'rescan');
+  const rescan2 = await s.api.ask({ type: 'rescan' }, 'rescan');
+  // After it has served: resident memory as it would be in use, not just after the load.
+  const mem = await s.api.ask({ type: 'memory' }, 'memory');
+  return {
+    runs: s.vol.runs,
+    models: s.vol.models,
+    largest: s.vol.largest,
+    generateMs: s.vol.ms,
+    indexMs: Math.min(...s.indexMs),
+    indexAllMs: s.indexMs,
+    startApiMs: s.api.ready.startApiMs,
+    scanFloorMs: Math.min(...s.floorScanMs),
+    scanFloorAllMs: s.floorScanMs,
+    rescanMs: rescan.ms,
+    rescanAgainMs: rescan2.ms,
+    rssBytes: mem.rss,
+    heapUsedBytes: mem.heapUsed,
+    list: summarize(s.lat.list),
+    listBytes: s.listBytes,
+    listFloor: summarize(s.lat.floor),
+    listLoad: { rps: listLoad.rps, p50: listLoad.p50, p99: listLoad.p99, connections: cfg.loadConnections },
+    model: summarize(s.lat.model),
+    largestModel: summarize(s.lat.largest),
+  };
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+export async function leaderboardBench(cfg: BenchConfig['leaderboard'], redisUrl: string, log: (s: string) => void): Promise<{ rows: Row[]; sizes: SizeResult[] }> {
+  const started: Started[] = [];
+  try {
+    // One at a time, so each start-up indexing has the machine to itself.
+    for (const [runs, models] of cfg.sizes) {
+      log(`leaderboard: generating ${runs} runs across ${models} models and starting the API on them`);
+      const s = await startSize(redisUrl, runs, models);
+      started.push(s);
+      log(`  generated in ${(s.vol.ms / 1000).toFixed(1)} s; indexed in ${s.indexMs.map((x) => x.toFixed(0)).join(', ')} ms (floor ${s.floorScanMs.map((x) => x.toFixed(0)).join(', ')} ms)`);
+    }
+    log(`leaderboard: latency loops, interleaved across ${started.length} APIs`);
+    await interleavedLatency(started, cfg.loopRequests);
+    const sizes: SizeResult[] = [];
+    for (const s of started) sizes.push(await finish(cfg, s));
+    return { rows: leaderboardRows(sizes), sizes };
+  } finally {
+    for (const s of started) {
+      await s.api.stop();
+      rmSync(s.dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+const MB = 2 ** 20;
+const label = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+function leaderboardRows(sizes: SizeResult[]): Row[] {
+  const rows: Row[] = [];
+  const empty = sizes.find((s) => s.runs === 0);
+  const small = sizes.find((s) => s.runs === 1_000);
+  const largest = sizes.at(-1)!;
+  for (const s of sizes.filter((x) => x.runs > 0)) {
+    const at = `@${label(s.runs)}/${label(s.models)}m`;
+    const big = s === largest && s.runs >= 100_000;
+    const vs1k = small && s !== small;
+    rows.push({
+      bench: 'leaderboard',
+      metric: `GET /v1/models p50 ${at}`,
+      value: s.list.p50,
+      unit: 'ms',
+      ...(vs1k ? { baseline: small.list.p50, baselineName: '1k', ratio: s.list.p50 / small.list.p50 } : { baseline: s.listFloor.p50, baselineName: 'static floor', ratio: s.list.p50 / s.listFloor.p50 }),
+      ...(big && { target: '< 10 ms, <= 2x 1k', pass: s.list.p50 < 10 && (!small || s.list.p50 <= 2 * small.list.p50) }),
+      note: vs1k ? `static floor (same ${Math.round(s.listBytes)} bytes from a bare http server) p50 ${s.listFloor.p50.toFixed(2)} ms` : undefined,
+    });
+    rows.push({
+      bench: 'leaderboard',
+      metric: `GET /v1/models p99 ${at}`,
+      value: s.list.p99,
+      unit: 'ms',
+      ...(vs1k ? { baseline: small.list.p99, baselineName: '1k', ratio: s.list.p99 / small.list.p99 } : { baseline: s.listFloor.p99, baselineName: 'static floor', ratio: s.list.p99 / s.listFloor.p99 }),
+      ...(big && { target: '< 50 ms, <= 2x 1k', pass: s.list.p99 < 50 && (!small || s.list.p99 <= 2 * small.list.p99) }),
+    });
+    rows.push({
+      bench: 'leaderboard',
+      metric: `GET /v1/models under load (${s.listLoad.connections} conns) ${at}`,
+      value: s.listLoad.rps,
+      unit: 'req/s',
+      note: `p50 ${s.listLoad.p50} ms, p99 ${s.listLoad.p99} ms (autocannon, whole ms)`,
+    });
+    for (const [what, sum, base] of [
+      ['GET /v1/models/{name} (any)', s.model, small?.model],
+      [`GET /v1/models/{name} (largest, ${s.largest.runs} runs)`, s.largestModel, small?.largestModel],
+    ] as const) {
+      for (const p of ['p50', 'p99'] as const) {
+        rows.push({
+          bench: 'leaderboard',
+          metric: `${what} ${p} ${at}`,
+          value: sum[p],
+          unit: 'ms',
+          ...(vs1k && base && { baseline: base[p], baselineName: '1k', ratio: sum[p] / base[p] }),
+          ...(big && { target: p === 'p50' ? '< 10 ms, <= 2x 1k' : '< 50 ms, <= 2x 1k', pass: sum[p] < (p === 'p50' ? 10 : 50) && (!base || sum[p] <= 2 * base[p]) }),
+        });
+      }
+    }
+    rows.push({
+      bench: 'leaderboard',
+      metric: `start-up indexing ${at}`,
+      value: s.indexMs,
+      unit: 'ms',
+      baseline: s.scanFloorMs,
+      baselineName: 'readdir+read+JSON.parse',
+      ratio: s.indexMs / s.scanFloorMs,
+      ...(big && { target: '< 5000 ms', pass: s.indexMs < 5000 }),
+      note: `best of 2 starts (${s.indexAllMs.map((x) => x.toFixed(0)).join(', ')} ms; floor ${s.scanFloorAllMs.map((x) => x.toFixed(0)).join(', ')} ms); startApi() to listening ${s.startApiMs.toFixed(0)} ms; periodic rescans (INDEX_RESCAN_SECONDS) took ${s.rescanMs.toFixed(0)} ms, then ${s.rescanAgainMs.toFixed(0)} ms`,
+    });
+    rows.push({
+      bench: 'leaderboard',
+      metric: `API RSS after GC, after serving ${at}`,
+      value: s.rssBytes / MB,
+      unit: 'MiB',
+      ...(empty && { baseline: empty.rssBytes / MB, baselineName: 'empty volume', ratio: s.rssBytes / empty.rssBytes }),
+      ...(big && { target: '< 300 MiB', pass: s.rssBytes / MB < 300 }),
+      note: `heap used ${(s.heapUsedBytes / MB).toFixed(0)} MiB`,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,106 @@
+/**
+ * The real API in a process of its own, for the submission and leaderboard benchmarks: the load
+ * generator must not share the API's event loop, and resident memory must be the API's alone.
+ * Started by api-process.ts with --expose-gc; configured by the environment like main.ts; talks
+ * to its parent over IPC.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { startApi } from '@modelrun/api';
+import { loadApiConfig } from '@modelrun/config';
+import { createLogger } from '@modelrun/logger';
+import type { ChildReply, ChildRequest } from './api-protocol';
+
+const bootMs = performance.now();
+let indexLoaded: { records: number; errors: number; ms: number; models: number } | undefined;
+
+// JSON log lines are parsed only to pick up the API's own "index loaded" figures; the rest is dropped.
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.includes('"index loaded"')) continue;
+      try {
+        indexLoaded = JSON.parse(line) as typeof indexLoaded;
+      } catch {
+        // not a whole line; the figure is then missing from the report, not wrong
+      }
+    }
+    done();
+  },
+});
+
+function reply(msg: ChildReply): void {
+  process.send?.(msg);
+}
+
+async function main(): Promise<void> {
+  const config = loadApiConfig(process.env);
+  const log = createLogger({ service: 'api', level: process.env.LOG_LEVEL ?? 'info', format: 'json', stream: sink });
+  const t0 = performance.now();
+  const api = await startApi(config, log);
+  const startApiMs = performance.now() - t0;
+  let floor: http.Server | undefined;
+
+  process.on('message', (msg: ChildRequest) => {
+    void (async () => {
+      switch (msg.type) {
+        case 'memory': {
+          const gc = (globalThis as { gc?: () => void }).gc;
+          gc?.();
+          gc?.();
+          const m = process.memoryUsage();
+          reply({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gcRan: gc !== undefined });
+          break;
+        }
+        case 'floor': {
+          // The floor: the same bytes the API answers, served by a bare http server in this process.
+          const body = await fetchBytes(`${api.url}${msg.path}`);
+          floor = http.createServer((_req, res) => {
+            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+            res.end(body);
+          });
+          await new Promise<void>((r) => floor!.listen(0, '127.0.0.1', r));
+          reply({ type: 'floor', url: `http://127.0.0.1:${(floor.address() as AddressInfo).port}`, bytes: body.length });
+          break;
+        }
+        case 'rescan': {
+          const t = performance.now();
+          await api.feed.rescan();
+          reply({ type: 'rescan', ms: performance.now() - t });
+          break;
+        }
+        case 'stop': {
+          floor?.close();
+          await api.close('bench done');
+          process.exit(0);
+        }
+      }
+    })().catch((err: Error) => reply({ type: 'error', message: err.message }));
+  });
+
+  reply({
+    type: 'ready',
+    url: api.url,
+    bootToListenMs: performance.now() - bootMs,
+    startApiMs,
+    indexMs: indexLoaded?.ms,
+    records: indexLoaded?.records ?? api.index.runCount,
+    models: api.index.modelCount,
+  });
+}
+
+function fetchBytes(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+    }).on('error', reject);
+  });
+}
+
+main().catch((err: Error) => {
+  reply({ type: 'error', message: `api did not start: ${err.message}` });
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+/** How much each benchmark does; --quick keeps the whole run near a minute. */
+export interface BenchConfig {
+  quick: boolean;
+  /** Which benchmarks to run (default all): orchestration, submission, leaderboard. */
+  only: Set<string>;
+  orchestration: {
+    /** Runs at once: WORKER_CONCURRENCY for modelrun, parallel lanes for the baseline. */
+    concurrency: number;
+    /** Runs per throughput round. */
+    runs: number;
+    /** Throughput rounds per side, interleaved baseline / modelrun. */
+    rounds: number;
+    /** Single runs per side for latency, alternated baseline / modelrun. */
+    singles: number;
+    /** How often the client polls GET /v1/runs/{id} for the score. */
+    pollMs: number;
+  };
+  submission: { connections: number; seconds: number; rounds: number };
+  leaderboard: {
+    /** [runs, models] per size; the first, empty size gives the API's own memory floor. */
+    sizes: [number, number][];
+    /** Requests per latency loop (sequential, one kept-alive connection). */
+    loopRequests: number;
+    /** Seconds of concurrent load on GET /v1/models per size. */
+    loadSeconds: number;
+    loadConnections: number;
+  };
+}
+
+export function parseArgs(argv: readonly string[]): BenchConfig {
+  const quick = argv.includes('--quick');
+  const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const num = (name: string, fallback: number): number => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const only = new Set((value('only') ?? 'orchestration,submission,leaderboard').split(',').filter(Boolean));
+  for (const name of only) {
+    if (!['orchestration', 'submission', 'leaderboard'].includes(name)) throw new Error(`--only: unknown benchmark ${name}`);
+  }
+  return {
+    quick,
+    only,
+    orchestration: {
+      concurrency: num('concurrency', 4),
+      runs: num('runs', quick ? 8 : 40),
+      rounds: num('rounds', quick ? 1 : 2),
+      singles: num('singles', quick ? 4 : 15),
+      pollMs: num('poll-ms', 10),
+    },
+    submission: { connections: num('connections', 16), seconds: num('seconds', quick ? 3 : 10), rounds: quick ? 1 : 2 },
+    leaderboard: {
+      sizes: quick ? [[0, 0], [1_000, 100], [10_000, 10_000]] : [[0, 0], [1_000, 100], [10_000, 10_000], [100_000, 10_000]],
+      loopRequests: quick ? 300 : 2_000,
+      loadSeconds: quick ? 1 : 5,
+      loadConnections: 8,
+    },
+  };
+}

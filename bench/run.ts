@@ -1,0 +1,63 @@
+/**
+ * npm run bench [-- --quick] [--only=orchestration,submission,leaderboard]
+ *
+ * Measures modelrun against its physical baselines side by side in the same run (the raw
+ * Docker engine, BullMQ's Queue.add, a static http server), because absolute times drift on
+ * a shared machine and ratios do not. Prints a table; writes bench/results/<time>-<mode>.json.
+ */
+import { join } from 'node:path';
+import { leaderboardBench } from './leaderboard';
+import { parseArgs } from './lib/config';
+import { startBenchRedis } from './lib/redis';
+import { closeAgent } from './lib/http-loop';
+import { machineInfo, writeResults } from './lib/results';
+import { type Row, renderTable } from './lib/table';
+import { orchestrationBench } from './orchestration';
+import { submissionBench } from './submission';
+
+async function main(): Promise<void> {
+  const cfg = parseArgs(process.argv.slice(2));
+  const machine = machineInfo();
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  log(`modelrun bench (${cfg.quick ? 'quick' : 'full'}) on ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB, load ${machine.loadAverage.join(' ')}`);
+  const redis = await startBenchRedis();
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = {};
+  const started = Date.now();
+  try {
+    if (cfg.only.has('orchestration')) {
+      const r = await orchestrationBench(cfg.orchestration, redis.url, log);
+      rows.push(...r.rows);
+      raw.orchestration = r.raw;
+    }
+    if (cfg.only.has('submission')) {
+      const r = await submissionBench(cfg.submission, redis.url, log);
+      rows.push(...r.rows);
+      raw.submission = r.raw;
+    }
+    if (cfg.only.has('leaderboard')) {
+      const r = await leaderboardBench(cfg.leaderboard, redis.url, log);
+      rows.push(...r.rows);
+      raw.leaderboard = r.sizes;
+    }
+  } finally {
+    closeAgent();
+    await redis.stop();
+  }
+  const mode = cfg.quick ? 'quick' : 'full';
+  const title = `modelrun benchmarks: ${mode} mode${cfg.quick ? ' (smaller N, 1k/10k records only)' : ''}, ${((Date.now() - started) / 1000).toFixed(0)} s, ${machine.cores} cores ${machine.cpu}, node ${machine.node}, docker ${machine.docker}, load ${machine.loadAverage.join(' ')}`;
+  const table = renderTable(title, rows);
+  process.stdout.write(`\n${table}\n`);
+  const breakdown = (raw.orchestration as { breakdownText?: string } | undefined)?.breakdownText;
+  if (breakdown) process.stdout.write(`\n${breakdown}\n`);
+  const path = writeResults(join(__dirname, 'results'), mode, { mode, config: { ...cfg, only: [...cfg.only] }, machine, startedAt: new Date(started).toISOString(), rows, raw });
+  process.stdout.write(`\nresults: ${path}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

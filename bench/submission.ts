@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { RUN_JOB, type RunJobData, newRunId } from '@modelrun/contracts';
+import { createRunQueue, runJobOptions } from '@modelrun/queue';
+import { startApiProcess } from './lib/api-process';
+import { type LoadResult, load } from './lib/cannon';
+import type { BenchConfig } from './lib/config';
+import { mean, nowMs, summarize } from './lib/stats';
+import type { Row } from './lib/table';
+
+const IMAGE = 'registry.example/team/bench-model:v1';
+const BODY = JSON.stringify({ image: IMAGE, name: 'bench-model' });
+// What the API applies when a request names no limits (the config defaults).
+const LIMITS = { timeoutSeconds: 600, memoryMb: 1024, cpus: 1, gpus: 0 };
+const RETRY = { attempts: 5, backoffMs: 2_000 };
+
+/**
+ * The baseline: what the API does for a submission minus HTTP, validation and the API itself:
+ * BullMQ's Queue.add with the same payload and job options, `connections` at once, for the
+ * same time.
+ */
+async function directAdds(redisUrl: string, prefix: string, connections: number, seconds: number): Promise<LoadResult> {
+  const conn = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  conn.on('error', () => undefined);
+  const queue = createRunQueue(conn, prefix);
+  const latencies: number[] = [];
+  let errors = 0;
+  const t0 = nowMs();
+  const until = t0 + seconds * 1000;
+  const lane = async (): Promise<void> => {
+    while (nowMs() < until) {
+      const started = nowMs();
+      const data: RunJobData = { id: newRunId(), name: 'bench-model', image: IMAGE, limits: LIMITS, createdAt: new Date().toISOString() };
+      try {
+        await queue.add(RUN_JOB, data, runJobOptions(data.id, RETRY));
+        latencies.push(nowMs() - started);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, lane));
+  const elapsed = (nowMs() - t0) / 1000;
+  await queue.close();
+  conn.disconnect();
+  const s = summarize(latencies);
+  return { rps: latencies.length / elapsed, p50: s.p50, p90: s.p90, p99: s.p99, requests: latencies.length, non2xx: 0, errors, seconds: elapsed };
+}
+
+async function obliterate(redisUrl: string, prefix: string): Promise<void> {
+  const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  conn.on('error', () => undefined);
+  const queue = createRunQueue(conn, prefix);
+  await queue.obliterate({ force: true }).catch(() => undefined);
+  await queue.close();
+  const keys = await conn.keys(`${prefix}:*`);
+  if (keys.length) await conn.del(...keys);
+  conn.disconnect();
+}
+
+export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: string, log: (s: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
+  const apiPrefix = `bs${randomBytes(4).toString('hex')}`;
+  const basePrefix = `bq${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'modelrun-bench-sub-'));
+  const api = await startApiProcess({
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: apiPrefix,
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    // The default 600 a minute per caller would measure the limiter, not the API.
+    RATE_LIMIT_PER_MINUTE: '0',
+    INDEX_RESCAN_SECONDS: '0',
+  });
+  const viaApi: LoadResult[] = [];
+  const direct: LoadResult[] = [];
+  try {
+    // Warm both paths (JIT, connections, Lua scripts loaded) before anything is timed.
+    await load({ url: `${api.ready.url}/v1/models`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: cfg.connections, seconds: 1 });
+    await directAdds(redisUrl, basePrefix, cfg.connections, 1);
+    for (let round = 0; round < cfg.rounds; round++) {
+      const b = await directAdds(redisUrl, basePrefix, cfg.connections, cfg.seconds);
+      direct.push(b);
+      log(`submission round ${round + 1}: Queue.add ${b.rps.toFixed(0)}/s p99 ${b.p99.toFixed(1)} ms`);
+      const a = await load({ url: `${api.ready.url}/v1/models`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: cfg.connections, seconds: cfg.seconds });
+      viaApi.push(a);
+      log(`submission round ${round + 1}: POST /v1/models ${a.rps.toFixed(0)}/s p99 ${a.p99} ms (non-2xx ${a.non2xx}, errors ${a.errors})`);
+    }
+  } finally {
+    await api.stop();
+    await Promise.all([obliterate(redisUrl, apiPrefix), obliterate(redisUrl, basePrefix)]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const apiRps = mean(viaApi.map((r) => r.rps));
+  const baseRps = mean(direct.map((r) => r.rps));
+  const worst = (rs: LoadResult[], k: 'p50' | 'p90' | 'p99'): number => Math.max(...rs.map((r) => r[k]));
+  const failed = viaApi.reduce((s, r) => s + r.non2xx + r.errors, 0);
+  const rows: Row[] = [
+    {
+      bench: 'submission',
+      metric: `POST /v1/models rate (${cfg.connections} conns)`,
+      value: apiRps,
+      unit: 'req/s',
+      baseline: baseRps,
+      baselineName: 'Queue.add direct',
+      ratio: apiRps / baseRps,
+      target: '>= 0.5x',
+      pass: apiRps / baseRps >= 0.5 && failed === 0,
+      note: `${failed} non-2xx or errors; Redis AOF appendfsync everysec; rate limit off; worst of ${viaApi.length} round(s)' percentiles`,
+    },
+  ];
+  for (const k of ['p50', 'p90', 'p99'] as const) {
+    rows.push({
+      bench: 'submission',
+      metric: `POST /v1/models ${k}`,
+      value: worst(viaApi, k),
+      unit: 'ms',
+      baseline: worst(direct, k),
+      baselineName: 'Queue.add direct',
+      ratio: worst(viaApi, k) / worst(direct, k),
+      ...(k === 'p99' && { target: '< 50 ms', pass: worst(viaApi, k) < 50 }),
+    });
+  }
+  return { rows, raw: { viaApi, direct, connections: cfg.connections, seconds: cfg.seconds } };
+}
