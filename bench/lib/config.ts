@@ -49,7 +49,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       runs: num('runs', quick ? 8 : 40),
       rounds: num('rounds', quick ? 1 : 2),
       singles: num('singles', quick ? 4 : 15),
-      pollMs: num('poll-ms', 10),
+      // 0: long-poll (?wait=); a number: poll every that many ms.
+      pollMs: num('poll-ms', 0),
     },
     submission: { connections: num('connections', 16), seconds: num('seconds', quick ? 3 : 10), rounds: quick ? 1 : 2 },
     leaderboard: {

@@ -1,3 +1,4 @@
+import { describeWaiting } from './client';
 import { mean } from '../lib/stats';
 import type { Span } from './trace';
 
@@ -103,7 +104,7 @@ export function breakdown(modelrun: TracedRun[], baseline: TracedRun[], pollMs: 
   const num = (v: number | undefined): string => (v === undefined ? '' : v.toFixed(1)).padStart(9);
   const lines = [
     `Where a single run's time goes: mean of ${modelrun.length} modelrun runs and ${baseline.length} baseline runs, one at a time (C=1),`,
-    `the client polling GET /v1/runs/{id} every ${pollMs} ms. "idle before" is time since the previous sequential step ended:`,
+    `${describeWaiting(pollMs)}. "idle before" is time since the previous sequential step ended:`,
     `JavaScript, the event loop, or a wait. Engine calls are timed at docker-modem (headers; streamed bodies to their end).`,
     '',
     `${pad('step', 70)}${'at ms'.padStart(9)}${'took ms'.padStart(9)}${'idle ms'.padStart(9)}${'baseline'.padStart(9)}`,
@@ -115,7 +116,7 @@ export function breakdown(modelrun: TracedRun[], baseline: TracedRun[], pollMs: 
     `  worker Redis and volume steps: ${sum(workerSteps).toFixed(0)} ms (${workerSteps.map((s) => `${s.label.replace(/^.*?: /, '')} ${s.took.toFixed(1)}`).join(', ')})`,
     `  idle between steps: ${idle.toFixed(0)} ms`,
     `  from the POST being sent to the worker's first step (HTTP, enqueue, pickup): ${(steps.find((s) => s.label.startsWith('queue pickup'))?.took ?? 0).toFixed(0)} ms`,
-    `  from the job's completion to the client seeing the score (poll every ${pollMs} ms + one GET): ${(steps.find((s) => s.label.startsWith('client: job completed'))?.took ?? 0).toFixed(0)} ms`,
+    `  from the job's completion to the client seeing the score (${pollMs === 0 ? 'the long-poll answering' : `poll every ${pollMs} ms + one GET`}): ${(steps.find((s) => s.label.startsWith('client: job completed'))?.took ?? 0).toFixed(0)} ms`,
   ];
   return { steps, modelrunMs, baselineMs, text: lines.join('\n') };
 }

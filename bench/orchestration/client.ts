@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunView } from '@modelrun/contracts';
 import { get, postJson } from '../lib/http-loop';
@@ -46,7 +47,12 @@ export class ModelrunClient {
     return { view: res.status === 200 ? (JSON.parse(res.body.toString()) as RunView) : undefined, ms };
   }
 
+  /**
+   * Waits with `GET /v1/runs/{id}?wait=30` (the API answers when the run ends) when `pollMs` is
+   * 0, else polls every `pollMs`.
+   */
   async waitVisible(id: string, timeoutMs = 60_000): Promise<Visible> {
+    if (this.pollMs === 0) return this.longPoll(id, timeoutMs);
     const deadline = nowMs() + timeoutMs;
     const getMs: number[] = [];
     for (let polls = 1; ; polls++) {
@@ -59,6 +65,19 @@ export class ModelrunClient {
     }
   }
 
+  private async longPoll(id: string, timeoutMs: number): Promise<Visible> {
+    const deadline = nowMs() + timeoutMs;
+    const getMs: number[] = [];
+    for (let polls = 1; ; polls++) {
+      const t = nowMs();
+      const res = await longGet(`${this.base}/v1/runs/${id}?wait=30`);
+      getMs.push(nowMs() - t);
+      const view = res.status === 200 ? (JSON.parse(res.body.toString()) as RunView) : undefined;
+      if (view && FINAL.has(view.status)) return { view, at: nowMs(), polls, getMs };
+      if (nowMs() > deadline) throw new Error(`run ${id} not final after ${timeoutMs} ms: ${JSON.stringify(view)}`);
+    }
+  }
+
   /**
    * Waits for many runs, polling only the `window` oldest unfinished ones each round: the
    * worker takes runs in order, so those are the ones that can end next, and the poll load
@@ -68,6 +87,11 @@ export class ModelrunClient {
     const seen = new Map<string, Visible>();
     const open = [...ids];
     const deadline = nowMs() + timeoutMs;
+    if (this.pollMs === 0) {
+      // One long-poll per run, all at once: each answers as its run ends.
+      await Promise.all(ids.map(async (id) => seen.set(id, await this.longPoll(id, timeoutMs))));
+      return seen;
+    }
     while (open.length) {
       const t = nowMs();
       const batch = open.slice(0, window);
@@ -82,4 +106,25 @@ export class ModelrunClient {
     }
     return seen;
   }
+}
+
+// Long-polls hold their socket until the run ends: one socket each, not a shared few.
+const longAgent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+
+function longGet(url: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: longAgent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/** How the client learns a run has ended, for the notes under the table. */
+export function describeWaiting(pollMs: number): string {
+  return pollMs === 0 ? 'the client long-polls GET /v1/runs/{id}?wait=30 (answered when the run ends)' : `the client polls GET /v1/runs/{id} every ${pollMs} ms`;
 }

@@ -12,7 +12,7 @@ import { median, nowMs, summarize } from '../lib/stats';
 import type { Row } from '../lib/table';
 import { type DirectSettings, directRun } from './baseline';
 import { type TracedRun, breakdown } from './breakdown';
-import { ModelrunClient } from './client';
+import { ModelrunClient, describeWaiting } from './client';
 import { Tracer } from './trace';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -134,7 +134,7 @@ export async function orchestrationBench(cfg: BenchConfig['orchestration'], redi
         ratio: tRatio,
         target: '>= 0.9x',
         pass: tRatio >= 0.9,
-        note: `all ${cfg.runs} submitted at once, WORKER_CONCURRENCY=${C}; the client polls the ${C} oldest unfinished runs every ${cfg.pollMs} ms; rounds interleaved baseline/modelrun`,
+        note: `all ${cfg.runs} submitted at once, WORKER_CONCURRENCY=${C}; ${cfg.pollMs === 0 ? 'the client long-polls every run' : `the client polls the ${C} oldest unfinished runs every ${cfg.pollMs} ms`}; rounds interleaved baseline/modelrun`,
       },
       {
         bench: 'orchestration',
@@ -146,7 +146,7 @@ export async function orchestrationBench(cfg: BenchConfig['orchestration'], redi
         ratio: lRatio,
         target: '<= 1.15x',
         pass: lRatio <= 1.15,
-        note: `${cfg.singles} runs each side, alternating; client polls GET /v1/runs/{id} every ${cfg.pollMs} ms (GET p50 ${median(getMs).toFixed(1)} ms); API, worker and client share one Node process`,
+        note: `${cfg.singles} runs each side, alternating; ${describeWaiting(cfg.pollMs)}; API, worker and client share one Node process`,
       },
       {
         bench: 'orchestration',

@@ -59,7 +59,16 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     log.info('index loaded', { ...loaded, models: index.modelCount });
     await feed.follow(config.indexRescanSeconds);
 
-    const runs = new RunsService({ queue, control, store, index, limits: config.limits, retry: config, allowedImages: config.allowedImages });
+    const runs = new RunsService({
+      queue,
+      control,
+      store,
+      index,
+      limits: config.limits,
+      retry: config,
+      allowedImages: config.allowedImages,
+      onSettled: (id, listener) => feed.onSettled(id, listener),
+    });
     const logs = new LogsService({
       store,
       control,

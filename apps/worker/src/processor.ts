@@ -2,7 +2,7 @@ import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { type AppliedLimits, type ImageAllowList, type LimitPolicy, type RunJobData, type RunPhase, type RunProgress, type RunRecord, RunJobData as RunJobDataSchema } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunControl } from '@modelrun/queue';
-import { type ContainerHandle, type ExitInfo, HandedBackError, type ModelRunner, ModelFault, type Outcome, classify } from '@modelrun/runner';
+import { type CollectedLogs, type ContainerHandle, type ExitInfo, HandedBackError, type ModelRunner, ModelFault, type Outcome, classify } from '@modelrun/runner';
 import type { RecordStore } from '@modelrun/store';
 import { pumpLiveLogs } from './live-logs';
 import { buildRecord, failure } from './record';
@@ -35,6 +35,8 @@ export interface ProcessorDeps {
   limits: LimitPolicy;
   /** Aborted when the worker stops waiting for running runs at shutdown. */
   handback: AbortSignal;
+  /** How much of a run's output is kept (RUN_LOG_MAX_KB). */
+  logMaxBytes: number;
   /** How often a running run checks whether it was cancelled (default 1000 ms). */
   cancelPollMs?: number;
   observer?: RunObserver;
@@ -78,7 +80,10 @@ export function createRunProcessor(deps: ProcessorDeps) {
       return conclude(await record(failure('cancelled', 'the run was cancelled before it started'), { finishedAt: cancelledAt }));
     }
 
-    const progress = (phase: RunPhase, extra: Omit<RunProgress, 'phase'> = {}): Promise<void> => job.updateProgress({ phase, ...extra });
+    // Progress is for watchers; a run does not wait on it. Updates go out in order on one connection.
+    const progress = (phase: RunPhase, extra: Omit<RunProgress, 'phase'> = {}): void => {
+      job.updateProgress({ phase, ...extra }).catch((err: Error) => log.debug('progress update failed', { phase, error: err.message }));
+    };
     const cancel = new AbortController();
     const poll = setInterval(() => {
       control.cancelRequestedAt(run.id).then(
@@ -89,9 +94,11 @@ export function createRunProcessor(deps: ProcessorDeps) {
     let handle: ContainerHandle | undefined;
     let final: RunRecord;
     try {
-      await progress('pulling');
+      progress('pulling');
       log.info('preparing container', { image: run.image });
-      handle = await runner.prepare({ runId: run.id, name: run.name, image: run.image, limits }, () => progress('starting'));
+      // A first delivery cannot have a container yet: skip looking (create still adopts on 409).
+      const firstDelivery = job.attemptsStarted <= 1 && job.stalledCounter === 0;
+      handle = await runner.prepare({ runId: run.id, name: run.name, image: run.image, limits }, () => progress('starting'), { firstDelivery });
       if (handle.adopted) {
         log.info('adopted the run\'s existing container', { containerId: handle.id, state: handle.state });
         deps.observer?.adopted?.();
@@ -99,23 +106,24 @@ export function createRunProcessor(deps: ProcessorDeps) {
       const startClock = Date.now();
       handle = await runner.start(handle);
       if (!handle.adopted) deps.observer?.containerStarted?.(Date.now() - startClock);
-      await progress('running', { ...(handle.startedAt && { startedAt: handle.startedAt }), containerId: handle.id });
+      progress('running', { ...(handle.startedAt && { startedAt: handle.startedAt }), containerId: handle.id });
       log.info('container running', { containerId: handle.id });
-      const stopPump = pumpLiveLogs(runner, control, handle, log);
+      const stopPump = pumpLiveLogs(runner, control, handle, deps.logMaxBytes, log);
       let exit: ExitInfo;
+      let followed: CollectedLogs | undefined;
       try {
         exit = await runner.wait(handle, limits, { cancel: cancel.signal, handback: deps.handback });
       } finally {
-        await stopPump();
+        followed = await stopPump();
       }
       log.info('container stopped', { exitCode: exit.exitCode, oomKilled: exit.oomKilled, timedOut: exit.timedOut, cancelled: exit.cancelled });
-      await progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
+      progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
       const readOutput = !exit.cancelled && !exit.timedOut && !exit.oomKilled && exit.exitCode === 0;
-      const output = readOutput ? await runner.collect(handle) : undefined;
-      const logs = await runner.logs(handle);
-      await store.writeLog(run.name, run.id, logs.bytes);
+      // The follower saw the whole output unless it broke off; only then ask the engine again.
+      const [output, logs] = await Promise.all([readOutput ? runner.collect(handle) : undefined, followed ?? runner.logs(handle)]);
       const outcome = classify(exit, output, limits);
-      final = await record(outcome, { startedAt: exit.startedAt ?? handle.startedAt, finishedAt: exit.finishedAt }, logs.bytes.length);
+      const times = { startedAt: exit.startedAt ?? handle.startedAt, finishedAt: exit.finishedAt };
+      [, final] = await Promise.all([store.writeLog(run.name, run.id, logs.bytes), record(outcome, times, logs.bytes.length)]);
       cleanUpLater(run.id, handle, log);
     } catch (err) {
       if (err instanceof HandedBackError) {
@@ -184,7 +192,8 @@ export function createRunProcessor(deps: ProcessorDeps) {
     log: Logger,
     logBytes?: number,
   ): Promise<RunRecord> {
-    const attemptErrors = await control.attemptErrors(run.id);
+    // Errors are kept per failed attempt: a first attempt has none to read.
+    const attemptErrors = attempt > 1 ? await control.attemptErrors(run.id) : [];
     const rec = buildRecord(run, limits, outcome, times, attempt, attemptErrors, logBytes);
     const written = await store.writeRecord(rec);
     if (!written) {

@@ -80,6 +80,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       allowedImages: config.allowedImages,
       limits: config.limits,
       handback: handback.signal,
+      logMaxBytes: config.sandbox.logMaxBytes,
       observer,
     });
     const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {

@@ -22,6 +22,8 @@ export function createRedis(url: string, opts: RedisOptions): Redis {
     opts.role === 'producer'
       ? new Redis(url, {
           enableOfflineQueue: false,
+          // Requests arriving together share one round trip to Redis.
+          enableAutoPipelining: true,
           maxRetriesPerRequest: 1,
           connectTimeout: 2_000,
           commandTimeout: 2_000,

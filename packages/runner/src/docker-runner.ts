@@ -6,7 +6,7 @@ import type { ExitInfo } from './classify';
 import { daemonMessage, infrastructure, statusOf } from './docker-errors';
 import { HandedBackError, InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
-import type { CollectedLogs, ContainerHandle, ContainerState, ManagedContainer, ModelRunner, RunSpec, WaitOptions } from './model-runner';
+import type { CollectedLogs, ContainerHandle, ContainerState, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
 import { OUTPUT_DIR, type SandboxPolicy, containerSpec } from './sandbox';
 
 export interface DockerRunnerOptions {
@@ -42,8 +42,8 @@ export class DockerRunner implements ModelRunner {
     }
   }
 
-  async prepare(spec: RunSpec, onPulled?: () => Promise<void> | void): Promise<ContainerHandle> {
-    const existing = await this.find(spec.runId);
+  async prepare(spec: RunSpec, onPulled?: () => Promise<void> | void, opts: PrepareOptions = {}): Promise<ContainerHandle> {
+    const existing = opts.firstDelivery ? undefined : await this.find(spec.runId);
     if (existing) return existing;
     const image = pinnedImageRef(spec.image);
     const imageId = await this.ensureImage(image);
@@ -181,7 +181,7 @@ export class DockerRunner implements ModelRunner {
     return { bytes: tail.bytes, dropped: tail.dropped };
   }
 
-  async followLogs(handle: ContainerHandle, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+  async followLogs(handle: ContainerHandle, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<boolean> {
     let stream: Readable;
     try {
       stream = (await this.docker.getContainer(handle.id).logs({
@@ -191,21 +191,22 @@ export class DockerRunner implements ModelRunner {
         abortSignal: signal,
       } as Docker.ContainerLogsOptions & { follow: true })) as unknown as Readable;
     } catch (err) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       throw infrastructure('follow the container logs', err);
     }
-    const tail = new LogTail(0);
-    await new Promise<void>((resolve) => {
+    const frames = new LogTail(0);
+    return new Promise<boolean>((resolve) => {
       stream.on('data', (chunk: Buffer) => {
-        const payload = tail.push(chunk);
+        const payload = frames.push(chunk);
         if (payload.length) onData(payload);
       });
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', () => resolve());
+      // 'end' only when the engine closed the stream because the container stopped.
+      stream.on('end', () => resolve(!signal.aborted));
+      stream.on('close', () => resolve(false));
+      stream.on('error', () => resolve(false));
       signal.addEventListener('abort', () => {
         stream.destroy();
-        resolve();
+        resolve(false);
       });
     });
   }

@@ -22,6 +22,11 @@ export interface ContainerHandle {
   startedAt?: string;
 }
 
+export interface PrepareOptions {
+  /** The run's first delivery: no container can exist yet, so do not look for one first. */
+  firstDelivery?: boolean;
+}
+
 export interface WaitOptions {
   /** Aborted when the run is cancelled: the container is stopped and the run ends `cancelled`. */
   cancel?: AbortSignal;
@@ -55,7 +60,7 @@ export interface ModelRunner {
    * Finds the run's container and adopts it, or pulls the image if needed and creates one.
    * Throws ModelFault(`image_not_found` | `bad_output`), InfrastructureError.
    */
-  prepare(spec: RunSpec, onPulled?: () => Promise<void> | void): Promise<ContainerHandle>;
+  prepare(spec: RunSpec, onPulled?: () => Promise<void> | void, opts?: PrepareOptions): Promise<ContainerHandle>;
   /** Starts a created container; a running or exited one is left as it is. */
   start(handle: ContainerHandle): Promise<ContainerHandle>;
   /** Waits for the container to stop, enforcing the time limit from its start. */
@@ -63,8 +68,11 @@ export interface ModelRunner {
   /** Copies the output folder out of the stopped container and reads it within caps. */
   collect(handle: ContainerHandle): Promise<OutputContents>;
   logs(handle: ContainerHandle): Promise<CollectedLogs>;
-  /** Follows a running container's output until it stops or `signal` aborts. */
-  followLogs(handle: ContainerHandle, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Follows a container's output, from its first byte, until it stops or `signal` aborts.
+   * @returns true when it saw the output through to the container's stop (the whole of it).
+   */
+  followLogs(handle: ContainerHandle, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<boolean>;
   /** Removes the container and its output volume; a missing container is not an error. */
   remove(handle: Pick<ContainerHandle, 'id'>): Promise<void>;
   /** Removes a run's container, found by its name, if there is one. */

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Job, QueueEvents } from 'bullmq';
 import { type RunJobData, RunProgress } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
@@ -28,9 +29,19 @@ export class IndexFeed {
   private timer: NodeJS.Timeout | undefined;
   private rescanning: Promise<void> | undefined;
   private readonly scanner: RecordScanner;
+  /** Emits a run's id once its job has ended and the index has read its record. */
+  private readonly settled = new EventEmitter();
 
   constructor(private readonly deps: FeedDeps) {
     this.scanner = new RecordScanner(deps.store.layout);
+    // One listener per client waiting on a run (GET /v1/runs/{id}?wait=): many are expected.
+    this.settled.setMaxListeners(0);
+  }
+
+  /** Calls `listener` when the run's job ends (once). @returns a function that stops listening. */
+  onSettled(runId: string, listener: () => void): () => void {
+    this.settled.once(runId, listener);
+    return () => this.settled.off(runId, listener);
   }
 
   /** Loads every record on the volume; resolves when the index is complete. */
@@ -121,11 +132,11 @@ export class IndexFeed {
   private async settle(jobId: string): Promise<void> {
     const known = this.deps.index.getRun(jobId);
     try {
-      if (known && (await this.loadRecord(known.name, jobId))) return;
+      if (!(known && (await this.loadRecord(known.name, jobId)))) await this.refreshJob(jobId);
     } catch (err) {
       this.deps.log.debug('index refresh failed', { runId: jobId, ...errorFields(err) });
     }
-    await this.refreshJob(jobId);
+    this.settled.emit(jobId);
   }
 
   private async seedLive(): Promise<void> {

@@ -24,6 +24,8 @@ export interface RunsServiceDeps {
   limits: LimitPolicy;
   retry: RetryPolicy;
   allowedImages: ImageAllowList;
+  /** Subscribes to a run's end (the index feed); returns an unsubscribe function. */
+  onSettled?: (runId: string, listener: () => void) => () => void;
 }
 
 export interface Submission {
@@ -112,6 +114,29 @@ export class RunsService {
     const view = viewOfJob(job, { status, attemptErrors, ...(cancelRequestedAt && { cancelRequestedAt }) });
     deps.index.upsert(summaryOfView(view));
     return view;
+  }
+
+  /**
+   * Like `get`, but a live run is answered when it ends or after `waitMs`, whichever is first:
+   * a client waiting for a result holds one request instead of polling.
+   */
+  async waitForEnd(id: string, waitMs: number): Promise<RunView | undefined> {
+    let ended!: () => void;
+    const endedOrTimeout = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    // Subscribe before reading, so an end between the two is not missed.
+    const off = this.deps.onSettled?.(id, ended) ?? (() => undefined);
+    const timer = setTimeout(ended, waitMs);
+    try {
+      const now = await this.get(id);
+      if (!now || isFinal(now.status) || !this.deps.onSettled) return now;
+      await endedOrTimeout;
+      return await this.get(id);
+    } finally {
+      clearTimeout(timer);
+      off();
+    }
   }
 
   private async recordFor(name: string | undefined, id: string): Promise<RunView | undefined> {
