@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from '@modelrun/config';
-import { Shutdown } from '@modelrun/lifecycle';
+import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
-import { RunControl, checkRedisPersistence, createRedis, createRunEvents, createRunQueue, redactUrl, waitForRedis } from '@modelrun/queue';
+import { RunControl, createRedis, createRunEvents, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
 import { RecordStore, RunIndex } from '@modelrun/store';
 import { createApp } from './app';
 import type { ReadyReport } from './routes/health';
@@ -27,23 +27,15 @@ export interface StartedApi {
   close(reason?: string): Promise<void>;
 }
 
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
-
 /** Everything the API process needs, wired by hand in start-up order, then listening. */
 export async function startApi(config: ApiConfig, log: Logger): Promise<StartedApi> {
   const onError = (what: string) => (err: Error) => log.warn(`redis ${what} connection error`, { error: err.message });
   const redis = createRedis(config.redisUrl, { role: 'producer', name: 'modelrun-api', onError: onError('producer') });
   const opened: Redis[] = [redis];
   try {
-    await waitForRedis(redis, config.redisUrl, 10_000).catch((err: Error) => {
-      throw new StartupError(`${err.message}: start Redis (e.g. redis-server --appendonly yes --maxmemory-policy noeviction) or set REDIS_URL`);
+    await ensureRedisReady(redis, config.redisUrl, config.redisRequirePersistence).catch((err: Error) => {
+      throw new StartupError(err.message);
     });
-    if (config.redisRequirePersistence) {
-      const problems = await checkRedisPersistence(redis);
-      if (problems.length) throw new StartupError(`unsafe Redis at ${redactUrl(config.redisUrl)}:\n  - ${problems.join('\n  - ')}\n(set REDIS_REQUIRE_PERSISTENCE=false to run anyway)`);
-    }
     const eventsConn = createRedis(config.redisUrl, { role: 'consumer', name: 'modelrun-api-events', onError: onError('events') });
     opened.push(eventsConn);
 

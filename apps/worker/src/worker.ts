@@ -4,9 +4,9 @@ import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '@modelrun/config';
 import { RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
-import { Shutdown } from '@modelrun/lifecycle';
+import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
-import { RunControl, checkRedisPersistence, createRedis, createRunQueue, redactUrl, waitForRedis } from '@modelrun/queue';
+import { RunControl, createRedis, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
 import { DockerRunner, type ModelRunner, createDocker } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type RunObserver, type RunResult, createRunProcessor } from './processor';
@@ -30,10 +30,6 @@ export interface WorkerOverrides {
   observer?: RunObserver;
 }
 
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
-
 /** Everything the worker process needs, wired by hand in start-up order. */
 export async function startWorker(config: WorkerConfig, log: Logger, overrides: WorkerOverrides = {}): Promise<StartedWorker> {
   const redis = createRedis(config.redisUrl, {
@@ -43,13 +39,9 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
   });
   const opened: Redis[] = [redis];
   try {
-    await waitForRedis(redis, config.redisUrl, 10_000).catch((err: Error) => {
-      throw new StartupError(`${err.message}: start Redis (e.g. redis-server --appendonly yes --maxmemory-policy noeviction) or set REDIS_URL`);
+    await ensureRedisReady(redis, config.redisUrl, config.redisRequirePersistence).catch((err: Error) => {
+      throw new StartupError(err.message);
     });
-    if (config.redisRequirePersistence) {
-      const problems = await checkRedisPersistence(redis);
-      if (problems.length) throw new StartupError(`unsafe Redis at ${redactUrl(config.redisUrl)}:\n  - ${problems.join('\n  - ')}\n(set REDIS_REQUIRE_PERSISTENCE=false to run anyway)`);
-    }
     const runner =
       overrides.runner ??
       new DockerRunner({
