@@ -76,6 +76,21 @@ describe('a model image goes in, its score comes out', function () {
     assert.ok(running?.startedAt, 'a running run shows when it started');
   });
 
+  it('answers GET /v1/runs/{id}?wait=N when the run ends, or after N seconds', async () => {
+    const run = await stack.submit(fixture('short-sleep'), 'waited-for');
+    let t = Date.now();
+    const early = await stack.http.get(`/v1/runs/${run.id}?wait=0.5`);
+    assert.ok(['queued', 'running'].includes(early.body.status), early.body.status);
+    assert.ok(Date.now() - t >= 400, 'it waited the half second');
+    t = Date.now();
+    const done = await stack.http.get(`/v1/runs/${run.id}?wait=20`);
+    assert.equal(done.body.status, 'succeeded');
+    assert.equal(done.body.score, 0.61);
+    // short-sleep runs 3 s: answered when it ended, long before the 20 s.
+    assert.ok(Date.now() - t < 8_000, `took ${Date.now() - t} ms`);
+    assert.equal((await stack.http.get(`/v1/runs/${run.id}?wait=61`)).status, 400);
+  });
+
   it('fails a run that exits non-zero with reason exit_code and the code', async () => {
     const run = await stack.submit(fixture('exit-3'), 'crasher');
     const done = await stack.waitForRun(run.id);

@@ -59,7 +59,11 @@ export const openApiDocument = {
       },
     },
     '/v1/runs/{id}': {
-      get: { summary: 'One run', parameters: [idParam], responses: { '200': { description: 'The run', content: { 'application/json': { schema: { $ref: '#/components/schemas/Run' } } } }, '404': error('No such run'), ...errors } },
+      get: {
+        summary: 'One run; with wait=N, answered when the run ends or after N seconds',
+        parameters: [idParam, { name: 'wait', in: 'query', schema: { type: 'number', minimum: 0, maximum: 60 } }],
+        responses: { '200': { description: 'The run', content: { 'application/json': { schema: { $ref: '#/components/schemas/Run' } } } }, '404': error('No such run'), ...errors },
+      },
       delete: { summary: 'Cancel a queued or running run', parameters: [idParam], responses: { '202': { description: 'Cancelled' }, '404': error('No such run'), '409': error('The run has already ended'), ...errors } },
     },
     '/v1/runs/{id}/logs': {
