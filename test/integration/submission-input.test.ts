@@ -82,11 +82,17 @@ describe('POST /v1/models with bad input', function () {
     assert.equal(await queued(), 0);
   });
 
-  it('enqueues exactly one run for a good submission', async () => {
+  it('enqueues exactly one run for a good submission, listed at once', async () => {
+    const before = await stack.http.get('/v1/models');
+    assert.equal(before.body.total, 0);
     const res = await stack.http.post('/v1/models').send({ image: 'team/model:1', name: 'ok-name' });
     assert.equal(res.status, 202);
     assert.equal(await queued(), 1);
     const job = await queue.getJob(res.body.id);
     assert.equal(job?.data.name, 'ok-name');
+    // The first listing was kept serialized; a change to the index must replace it.
+    const after = await stack.http.get('/v1/models');
+    assert.equal(after.body.total, 1);
+    assert.equal(after.body.models[0].latestRun.status, 'queued');
   });
 });

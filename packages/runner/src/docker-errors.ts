@@ -1,5 +1,9 @@
 import { InfrastructureError } from './errors';
 
+export const NOT_MODIFIED = 304;
+export const NOT_FOUND = 404;
+export const CONFLICT = 409;
+
 interface DockerishError {
   statusCode?: number;
   code?: string;
@@ -26,4 +30,11 @@ export function infrastructure(doing: string, err: unknown): InfrastructureError
   const e = err as DockerishError | null;
   const detail = e?.code && !e.statusCode ? `${e.code}: ${e.message ?? ''}` : daemonMessage(err);
   return new InfrastructureError(`docker: ${doing}: ${detail}`, { cause: err });
+}
+
+/** An engine timestamp as ISO 8601; undefined for Docker's "0001-01-01T00:00:00Z" (never happened). */
+export function engineTime(t: string | undefined): string | undefined {
+  if (!t || t.startsWith('0001-')) return undefined;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

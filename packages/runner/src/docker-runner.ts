@@ -3,8 +3,10 @@ import type Docker from 'dockerode';
 import { type AppliedLimits, LABELS, containerName, pinnedImageRef } from '@modelrun/contracts';
 import { type OutputCaps, type OutputContents, readOutputArchive } from './archive';
 import type { ExitInfo } from './classify';
-import { daemonMessage, infrastructure, statusOf } from './docker-errors';
-import { HandedBackError, InfrastructureError, ModelFault } from './errors';
+import { CONFLICT, NOT_FOUND, NOT_MODIFIED, daemonMessage, engineTime, infrastructure, statusOf } from './docker-errors';
+import { ensureImage, readNewOutput } from './docker-images';
+import { waitForStop } from './docker-wait';
+import { InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
 import type { CollectedLogs, ContainerHandle, ContainerState, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
 import { OUTPUT_DIR, type SandboxPolicy, containerSpec } from './sandbox';
@@ -19,11 +21,6 @@ export interface DockerRunnerOptions {
   stopGraceSeconds: number;
 }
 
-const NOT_FOUND = 404;
-const CONFLICT = 409;
-const NOT_MODIFIED = 304;
-/** How often a waiting run checks on its container besides the engine's own wait. */
-const WAIT_POLL_MS = 2_000;
 
 export class DockerRunner implements ModelRunner {
   private readonly docker: Docker;
@@ -46,7 +43,7 @@ export class DockerRunner implements ModelRunner {
     const existing = opts.firstDelivery ? undefined : await this.find(spec.runId);
     if (existing) return existing;
     const image = pinnedImageRef(spec.image);
-    const imageId = await this.ensureImage(image);
+    const imageId = await ensureImage(this.docker, image);
     await onPulled?.();
     const create = containerSpec({
       deployment: this.opts.deployment,
@@ -87,64 +84,14 @@ export class DockerRunner implements ModelRunner {
   }
 
   async wait(handle: ContainerHandle, limits: AppliedLimits, opts: WaitOptions = {}): Promise<ExitInfo> {
-    const container = this.docker.getContainer(handle.id);
     const startedMs = handle.startedAt ? Date.parse(handle.startedAt) : Date.now();
     const deadline = startedMs + limits.timeoutSeconds * 1000;
-    const waitAbort = new AbortController();
-    let timedOut = false;
-    let cancelled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const cleanups: (() => void)[] = [];
-    let stopping: Promise<void> | undefined;
-
-    // The engine's long-poll wait answers the moment the container exits, but a connection cut
-    // mid-wait (dockerd restarting) leaves dockerode's promise pending forever. A slow inspect
-    // loop beside it notices both an exit and an engine that has gone away.
-    const exited = Promise.race([
-      container.wait({ abortSignal: waitAbort.signal } as Docker.ContainerWaitOptions),
-      this.pollUntilStopped(handle.id, waitAbort.signal),
-    ]);
-    // A stop that finds the container already exited does not count: it finished on its own.
-    const stopFor = (why: 'timeout' | 'cancel'): void => {
-      if (stopping) return;
-      stopping = this.stop(handle.id).then((stopped) => {
-        if (stopped && why === 'timeout') timedOut = true;
-        if (stopped && why === 'cancel') cancelled = true;
-      });
-    };
-    const handedBack = new Promise<never>((_, reject) => {
-      if (!opts.handback) return;
-      const onHandback = (): void => {
-        waitAbort.abort();
-        reject(new HandedBackError());
-      };
-      if (opts.handback.aborted) return onHandback();
-      opts.handback.addEventListener('abort', onHandback, { once: true });
-      cleanups.push(() => opts.handback?.removeEventListener('abort', onHandback));
-    });
-    handedBack.catch(() => undefined);
-    timer = setTimeout(() => stopFor('timeout'), Math.max(0, deadline - Date.now()));
-    if (opts.cancel) {
-      const onCancel = (): void => stopFor('cancel');
-      if (opts.cancel.aborted) onCancel();
-      else opts.cancel.addEventListener('abort', onCancel, { once: true });
-      cleanups.push(() => opts.cancel?.removeEventListener('abort', onCancel));
-    }
-    try {
-      await Promise.race([exited, handedBack]);
-    } catch (err) {
-      if (err instanceof HandedBackError) throw err;
-      throw infrastructure('wait for the container', err);
-    } finally {
-      clearTimeout(timer);
-      cleanups.forEach((c) => c());
-      waitAbort.abort();
-    }
-    // The wait ends when the container stops, which can be before the stop call returns.
-    if (stopping) await stopping;
+    const stopped = await waitForStop(this.docker, handle.id, deadline, opts, () => this.stop(handle.id));
+    const cancelled = stopped.cancelled;
+    let timedOut = stopped.timedOut;
     const info = await this.inspect(handle.id);
     if (!info) throw new InfrastructureError(`docker: the container of run ${handle.runId} vanished while it ran`);
-    const finishedAt = validTime(info.State.FinishedAt);
+    const finishedAt = engineTime(info.State.FinishedAt);
     // An adopted container may have been stopped past its deadline while no worker watched it.
     if (!timedOut && !cancelled && finishedAt && Date.parse(finishedAt) > deadline + 1_000) timedOut = true;
     return {
@@ -152,7 +99,7 @@ export class DockerRunner implements ModelRunner {
       oomKilled: info.State.OOMKilled === true,
       timedOut,
       cancelled,
-      startedAt: validTime(info.State.StartedAt),
+      startedAt: engineTime(info.State.StartedAt),
       finishedAt,
       user: info.Config.User ?? '',
     };
@@ -251,16 +198,6 @@ export class DockerRunner implements ModelRunner {
     }));
   }
 
-  /** Resolves when the container is no longer running; rejects if the engine cannot say. */
-  private async pollUntilStopped(id: string, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS).unref());
-      if (signal.aborted) return;
-      const info = await this.docker.getContainer(id).inspect();
-      if (!info.State.Running) return;
-    }
-  }
-
   /** @returns true if this call stopped a running container. */
   private async stop(id: string): Promise<boolean> {
     const container = this.docker.getContainer(id);
@@ -284,7 +221,7 @@ export class DockerRunner implements ModelRunner {
     if (!info) return undefined;
     const status = info.State.Status;
     const state: ContainerState = status === 'created' ? 'created' : status === 'running' || status === 'paused' || status === 'restarting' ? 'running' : 'exited';
-    return { id: info.Id, runId, adopted: true, state, ...(state !== 'created' && { startedAt: validTime(info.State.StartedAt) }) };
+    return { id: info.Id, runId, adopted: true, state, ...(state !== 'created' && { startedAt: engineTime(info.State.StartedAt) }) };
   }
 
   private async inspect(idOrName: string): Promise<Docker.ContainerInspectInfo | undefined> {
@@ -296,42 +233,14 @@ export class DockerRunner implements ModelRunner {
     }
   }
 
-  /** @returns the image's id, pulling it first if the engine does not have it. */
-  private async ensureImage(image: string): Promise<string> {
-    try {
-      return (await this.docker.getImage(image).inspect()).Id;
-    } catch (err) {
-      if (statusOf(err) !== NOT_FOUND) throw infrastructure('inspect the image', err);
-    }
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await this.docker.pull(image);
-    } catch (err) {
-      if (statusOf(err) === undefined) throw infrastructure('pull the image', err);
-      throw new ModelFault('image_not_found', `image ${image} is not on this host and could not be pulled: ${daemonMessage(err)}`);
-    }
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(stream, (err: Error | null) => {
-        if (err) reject(new ModelFault('image_not_found', `image ${image} could not be pulled: ${daemonMessage(err)}`));
-        else resolve();
-      });
-    });
-    try {
-      return (await this.docker.getImage(image).inspect()).Id;
-    } catch (err) {
-      throw infrastructure('inspect the pulled image', err);
-    }
-  }
-
   /** An image that ships files in /output would have them copied into the run's output folder. */
   private async checkOutputEmpty(id: string): Promise<void> {
     let contents: OutputContents;
     try {
-      const stream = (await this.docker.getContainer(id).getArchive({ path: OUTPUT_DIR })) as unknown as Readable;
-      contents = await readOutputArchive(stream, { totalBytes: Number.MAX_SAFE_INTEGER, maxEntries: 100 });
+      contents = await readNewOutput(this.docker, id);
     } catch (err) {
       await this.remove({ id }).catch(() => undefined);
-      throw infrastructure('inspect the new output folder', err);
+      throw err;
     }
     if (contents.entries === 0) return;
     await this.remove({ id });
@@ -340,11 +249,4 @@ export class DockerRunner implements ModelRunner {
       `the image already has files in ${OUTPUT_DIR} (${contents.sample.join(', ')}${contents.entries > contents.sample.length ? ', ...' : ''}); the output folder must start empty, so remove them from the image`,
     );
   }
-}
-
-function validTime(t: string | undefined): string | undefined {
-  // Docker reports "0001-01-01T00:00:00Z" for a time that never happened.
-  if (!t || t.startsWith('0001-')) return undefined;
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

@@ -62,6 +62,8 @@ export function summarize(r: RunRecord): RunSummary {
  * from the queue. Updated one run at a time; the sorted views follow each change (SortedViews).
  */
 export class RunIndex {
+  /** Moves on every change: what was derived from the index at an older version is stale. */
+  version = 0;
   private readonly runs = new Map<string, RunSummary>();
   private readonly models = new Map<string, ModelEntry>();
   private readonly views = new SortedViews();
@@ -88,6 +90,7 @@ export class RunIndex {
   upsert(next: RunSummary): boolean {
     const prev = this.runs.get(next.id);
     if (prev && isFinal(prev.status) && !isFinal(next.status)) return false;
+    this.version++;
 
     let model = this.models.get(next.name);
     const added = !model;
@@ -121,6 +124,7 @@ export class RunIndex {
   removeLive(id: string): void {
     const run = this.runs.get(id);
     if (!run || isFinal(run.status)) return;
+    this.version++;
     this.runs.delete(id);
     const model = this.models.get(run.name);
     if (!model) return;

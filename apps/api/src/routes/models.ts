@@ -20,6 +20,8 @@ const RunsQuery = z.strictObject({
 });
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Distinct leaderboard pages kept serialized (sort, order, limit, offset). */
+const PAGE_CACHE_ENTRIES = 256;
 
 export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes: number): Router {
   const router = Router();
@@ -35,11 +37,21 @@ export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes:
     res.json(run);
   });
 
+  // The same page is asked for far more often than the index changes: keep each page's JSON
+  // until the index moves on.
+  const pages = new Map<string, { version: number; body: string }>();
   router.get('/', (req, res) => {
     const q = parseOr400(ListQuery, req.query, 'query');
     const order = q.order ?? (q.sort === 'name' ? 'asc' : 'desc');
-    const { total, models } = index.listModels({ sort: q.sort, order, limit: q.limit, offset: q.offset });
-    res.json({ models, total, sort: q.sort, order, limit: q.limit, offset: q.offset });
+    const key = `${q.sort}/${order}/${q.limit}/${q.offset}`;
+    let page = pages.get(key);
+    if (page?.version !== index.version) {
+      const { total, models } = index.listModels({ sort: q.sort, order, limit: q.limit, offset: q.offset });
+      page = { version: index.version, body: JSON.stringify({ models, total, sort: q.sort, order, limit: q.limit, offset: q.offset }) };
+      if (pages.size >= PAGE_CACHE_ENTRIES) pages.clear();
+      pages.set(key, page);
+    }
+    res.type('json').send(page.body);
   });
 
   router.get('/:name', (req, res) => {
