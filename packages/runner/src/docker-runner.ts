@@ -92,6 +92,10 @@ export class DockerRunner implements ModelRunner {
     const info = await this.inspect(handle.id);
     if (!info) throw new InfrastructureError(`docker: the container of run ${handle.runId} vanished while it ran`);
     const finishedAt = engineTime(info.State.FinishedAt);
+    // Docker stamps StartedAt when its own bookkeeping is done but FinishedAt with the real exit
+    // time, so a model that exits within milliseconds can "finish" before it "started".
+    let startedAt = engineTime(info.State.StartedAt);
+    if (startedAt && finishedAt && finishedAt < startedAt) startedAt = finishedAt;
     // An adopted container may have been stopped past its deadline while no worker watched it.
     if (!timedOut && !cancelled && finishedAt && Date.parse(finishedAt) > deadline + 1_000) timedOut = true;
     return {
@@ -99,7 +103,7 @@ export class DockerRunner implements ModelRunner {
       oomKilled: info.State.OOMKilled === true,
       timedOut,
       cancelled,
-      startedAt: engineTime(info.State.StartedAt),
+      startedAt,
       finishedAt,
       user: info.Config.User ?? '',
     };
