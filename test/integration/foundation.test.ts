@@ -118,6 +118,32 @@ describe('a model image goes in, its score comes out', function () {
     assert.match(done.error!, /score\.json is not valid JSON/);
   });
 
+  it('runs an image with a non-root user that owns its /output', async () => {
+    const run = await stack.submit(fixture('nonroot-with-output'), 'non-root');
+    const done = await stack.waitForRun(run.id);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.score, 0.42);
+    assert.match((await stack.http.get(`/v1/runs/${run.id}/logs`)).text, /^10001$/m);
+  });
+
+  it('tells the author of a non-root image without its own /output why no score was written', async () => {
+    const run = await stack.submit(fixture('nonroot-no-output'), 'non-root-broken');
+    const done = await stack.waitForRun(run.id);
+    assert.equal(done.reason, 'bad_output');
+    assert.match(done.error!, /wrote no score.*\/output belongs to uid 0 with mode 755 and the image runs as user "10001:10001".*owned by that user in the Dockerfile/);
+    const again = await stack.submit(fixture('no-score'), 'root-no-score');
+    assert.doesNotMatch((await stack.waitForRun(again.id)).error!, /belongs to uid/, 'no ownership hint for a root image');
+  });
+
+  it('refuses an image that ships files in /output, naming them', async () => {
+    const run = await stack.submit(fixture('ships-output'), 'stale-score');
+    const done = await stack.waitForRun(run.id);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.reason, 'bad_output');
+    assert.match(done.error!, /already has files in \/output \(score\.json\)/);
+    assert.equal(done.startedAt, undefined, 'it never ran');
+  });
+
   it('fails a run whose image cannot be found or pulled with reason image_not_found', async () => {
     const run = await stack.submit('modelrun-test/does-not-exist:1.0', 'ghost');
     const done = await stack.waitForRun(run.id);
