@@ -1,4 +1,4 @@
-import type { FailureReason, RunPhase, RunRecord, RunStatus } from '@modelrun/contracts';
+import type { FailureReason, RunPhase, RunRecord, RunStatus, RunView } from '@modelrun/contracts';
 import { type ModelEntry, type ModelSort, SortedViews, countScored } from './model-views';
 
 /** What the index keeps of a run: enough for listings; the full record stays on disk. */
@@ -41,18 +41,20 @@ export function isFinal(status: RunStatus): boolean {
   return FINAL.has(status);
 }
 
-export function summarize(r: RunRecord): RunSummary {
+/** What the index keeps of a run, from its record or from the API's live view of it. */
+export function summarize(r: RunRecord | RunView): RunSummary {
   return {
     id: r.id,
     name: r.name,
     image: r.image,
     status: r.status,
+    ...('phase' in r && r.phase !== undefined && { phase: r.phase }),
     ...(r.reason !== undefined && { reason: r.reason }),
     ...(r.exitCode !== undefined && { exitCode: r.exitCode }),
     ...(r.score !== undefined && { score: r.score }),
     createdAt: r.createdAt,
     ...(r.startedAt !== undefined && { startedAt: r.startedAt }),
-    finishedAt: r.finishedAt,
+    ...(r.finishedAt !== undefined && { finishedAt: r.finishedAt }),
     ...(r.durationMs !== undefined && { durationMs: r.durationMs }),
   };
 }

@@ -4,7 +4,7 @@ import { type RunJobData, RunProgress } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunQueue } from '@modelrun/queue';
 import { RecordScanner, type RecordStore, type RunIndex, type RunSummary, isFinal, summarize } from '@modelrun/store';
-import { statusOfJobState } from './views';
+import { statusOfJobState, viewOfJob } from './views';
 
 const LIVE_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
 const PAGE = 1_000;
@@ -167,17 +167,8 @@ export class IndexFeed {
       await this.loadRecord(job.data.name, job.data.id);
       return;
     }
-    if (status === undefined) return;
-    const progress = job.progress as { phase?: RunSummary['phase']; startedAt?: string } | undefined;
-    this.deps.index.upsert({
-      id: job.data.id,
-      name: job.data.name,
-      image: job.data.image,
-      status,
-      createdAt: job.data.createdAt,
-      ...(status === 'running' && progress?.phase && { phase: progress.phase }),
-      ...(status === 'running' && progress?.startedAt && { startedAt: progress.startedAt }),
-    });
+    if (status !== 'queued' && status !== 'running') return;
+    this.deps.index.upsert(summarize(viewOfJob(job, { status, attemptErrors: [] })));
   }
 
   /** @returns whether the run had a record. */

@@ -12,9 +12,9 @@ import {
   resolveLimits,
 } from '@modelrun/contracts';
 import { type RetryPolicy, type RunControl, type RunQueue, runJobOptions } from '@modelrun/queue';
-import { type RecordStore, type RunIndex, isFinal } from '@modelrun/store';
+import { type RecordStore, type RunIndex, isFinal, summarize } from '@modelrun/store';
 import { badRequest, conflict, forbidden, notFound, viaRedis } from '../errors';
-import { statusOfJobState, summaryOfView, viewOfJob, viewOfRecord } from './views';
+import { statusOfJobState, viewOfJob, viewOfRecord } from './views';
 
 export interface RunsServiceDeps {
   queue: RunQueue;
@@ -65,7 +65,7 @@ export class RunsService {
       throw err;
     }
     const run: RunView = { id: data.id, name: data.name, image: data.image, status: 'queued', limits: data.limits, createdAt: data.createdAt };
-    deps.index.upsert(summaryOfView(run));
+    deps.index.upsert(summarize(run));
     return { run, replayed: false };
   }
 
@@ -112,7 +112,7 @@ export class RunsService {
       Promise.all([deps.control.attemptErrors(id), deps.control.cancelRequestedAt(id)]),
     );
     const view = viewOfJob(job, { status, attemptErrors, ...(cancelRequestedAt && { cancelRequestedAt }) });
-    deps.index.upsert(summaryOfView(view));
+    deps.index.upsert(summarize(view));
     return view;
   }
 
@@ -155,7 +155,7 @@ export class RunsService {
     await viaRedis(() => this.deps.control.requestCancel(id, at));
     const cancelled: RunView = { ...run, status: 'cancelled', reason: 'cancelled', error: 'the run was cancelled', finishedAt: at.toISOString() };
     delete cancelled.phase;
-    this.deps.index.upsert(summaryOfView(cancelled));
+    this.deps.index.upsert(summarize(cancelled));
     return cancelled;
   }
 }

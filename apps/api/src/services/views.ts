@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
 import { type AttemptError, type RunJobData, RunProgress, type RunRecord, type RunStatus, type RunView } from '@modelrun/contracts';
-import type { RunSummary } from '@modelrun/store';
 
 /** The API's view of a finished run: its record, as written. */
 export function viewOfRecord(r: RunRecord): RunView {
@@ -60,21 +59,4 @@ export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts): RunView {
     delete view.phase;
   }
   return view;
-}
-
-export function summaryOfView(v: RunView): RunSummary {
-  return {
-    id: v.id,
-    name: v.name,
-    image: v.image,
-    status: v.status,
-    ...(v.phase && { phase: v.phase }),
-    ...(v.reason && { reason: v.reason }),
-    ...(v.exitCode !== undefined && { exitCode: v.exitCode }),
-    ...(v.score !== undefined && { score: v.score }),
-    createdAt: v.createdAt,
-    ...(v.startedAt && { startedAt: v.startedAt }),
-    ...(v.finishedAt && { finishedAt: v.finishedAt }),
-    ...(v.durationMs !== undefined && { durationMs: v.durationMs }),
-  };
 }
