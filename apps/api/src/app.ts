@@ -2,7 +2,7 @@ import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '@modelrun/logger';
 import type { RunIndex } from '@modelrun/store';
-import { bearerAuth } from './middleware/auth';
+import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { rateLimiter } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
@@ -10,8 +10,11 @@ import { type ReadyReport, healthRouter } from './routes/health';
 import { modelsRouter } from './routes/models';
 import { openApiRouter } from './routes/openapi';
 import { runsRouter } from './routes/runs';
+import { sessionRouter } from './routes/session';
+import { webRouter } from './routes/web';
 import type { LogsService } from './services/logs-service';
 import type { RunsService } from './services/runs-service';
+import type { SessionStore } from './services/sessions';
 
 export interface AppDeps {
   log: Logger;
@@ -25,15 +28,21 @@ export interface AppDeps {
   readiness: () => Promise<ReadyReport>;
   /** Prometheus exposition, served at /metrics. */
   metrics?: { contentType: string; render: () => Promise<string>; observeHttp: (route: string, method: string, status: number, seconds: number) => void };
-  /** Bull Board, mounted at /admin/queues behind the tokens. */
+  /** Bull Board, mounted at /admin/queues behind the tokens (or a signed-in browser). */
   adminRouter?: Router;
+  /** Browser sessions (sign-in at /); without them only bearer tokens get in. */
+  sessions?: SessionStore;
+  /** The built web app's folder (apps/web/dist); without it / says how to build it. */
+  webRoot?: string;
+  /** Express's `trust proxy` (default false): set behind a TLS proxy, so cookies are Secure. */
+  trustProxy?: boolean | number | string[];
 }
 
 /** The Express app, without listening: main.ts listens, tests hand it to supertest. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.set('json spaces', 0);
   app.use(requestLog(deps.log, deps.metrics?.observeHttp));
   app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'", 'https:'] } } }));
@@ -47,13 +56,16 @@ export function createApp(deps: AppDeps): Express {
     });
   }
 
-  const auth = bearerAuth(deps.apiTokens);
+  const auth = authenticate(deps.apiTokens, deps.sessions);
   const limit = rateLimiter(deps.rateLimitPerMinute);
+  // Sign-in is open (it is how a browser gets in), rate limited per address.
+  if (deps.sessions) app.use('/v1/session', limit, sessionRouter(deps.apiTokens, deps.sessions, deps.bodyLimitBytes));
   app.use('/v1', auth, limit);
   app.use('/v1/openapi.json', openApiRouter());
   app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
   app.use('/v1/runs', runsRouter(deps.runs, deps.logs));
   if (deps.adminRouter) app.use('/admin/queues', auth, limit, deps.adminRouter);
+  app.use(webRouter(deps.webRoot));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.log));

@@ -16,6 +16,8 @@ import { LogsService } from './services/logs-service';
 import { RunsService } from './services/runs-service';
 import { createApiMetrics } from './metrics';
 import { createAdminRouter } from './admin';
+import { webRoot } from './routes/web';
+import { SessionStore } from './services/sessions';
 
 export interface StartedApi {
   app: Express;
@@ -86,6 +88,9 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       readiness,
       metrics,
       adminRouter: createAdminRouter(queue),
+      sessions: new SessionStore(redis, config.queuePrefix, config.sessionTtlSeconds),
+      webRoot: webRoot(),
+      trustProxy: config.trustProxy,
     });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

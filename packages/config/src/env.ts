@@ -59,3 +59,15 @@ export const redisUrl = z
 export const dockerHost = z
   .string()
   .refine((v) => /^(unix|tcp|http|https|ssh|npipe):\/\//.test(v), 'must be unix://, tcp://, http(s):// or ssh://');
+
+/**
+ * Express's `trust proxy`: `false` (none), `true` (any), a number of hops, or addresses, CIDR
+ * ranges and Express's names (`loopback`, `uniquelocal`), comma-separated.
+ */
+export const trustProxy = z.string().transform((v): boolean | number | string[] => {
+  const t = v.trim().toLowerCase();
+  if (t === 'false' || t === '0') return false;
+  if (t === 'true') return true;
+  if (/^\d+$/.test(t)) return Number(t);
+  return t.split(',').map((s) => s.trim()).filter(Boolean);
+});

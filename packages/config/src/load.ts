@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy } from '@modelrun/contracts';
-import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisUrl } from './env';
+import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisUrl, trustProxy } from './env';
 
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
 const EnvSchema = z.object({
@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(600),
   INDEX_RESCAN_SECONDS: nonNegativeInt.default(60),
+  SESSION_TTL_HOURS: integer({ min: 1, max: 720 }).default(12),
+  TRUST_PROXY: trustProxy.default(false),
   WORKER_CONCURRENCY: integer({ min: 1, max: 64 }).default(2),
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -81,6 +83,10 @@ export interface ApiConfig extends CommonConfig {
   rateLimitPerMinute: number;
   /** A full rescan of the volume every so often, as a safety net behind queue events (0: off). */
   indexRescanSeconds: number;
+  /** How long a browser session lasts after sign-in (default 12 h). */
+  sessionTtlSeconds: number;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-* to believe (default none). */
+  trustProxy: boolean | number | string[];
 }
 
 export interface WorkerConfig extends CommonConfig {
@@ -174,6 +180,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     indexRescanSeconds: e.INDEX_RESCAN_SECONDS,
+    sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
+    trustProxy: e.TRUST_PROXY,
   };
 }
 

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** The `code` of every JSON error the API returns, one per HTTP status it uses. */
 export const ERROR_CODES = {
   bad_request: 400,
@@ -13,6 +15,10 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
-}
+const CODES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
+/** Every error response's body. */
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({ code: z.enum(CODES), message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

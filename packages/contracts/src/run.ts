@@ -4,10 +4,18 @@ import { AppliedLimits, RequestedLimits } from './limits';
 import { ModelName } from './model-name';
 import { RunId } from './run-id';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+/** The statuses a run ends in: the only ones a record on the volume can have. */
 export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
+export const RUN_STATUSES = ['queued', 'running', ...FINAL_STATUSES] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+const FINAL = new Set<string>(FINAL_STATUSES);
+
+/** Whether a run in this status has ended (and will not change again). */
+export function isFinal(status: RunStatus): status is FinalStatus {
+  return FINAL.has(status);
+}
 
 /** Where a running run is: shown so nobody has to guess whether it is stuck. */
 export const RUN_PHASES = ['pulling', 'starting', 'running', 'collecting'] as const;
@@ -83,23 +91,14 @@ export const RunRecord = z.strictObject({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
-/** A run as the API shows it, live or finished. */
-export interface RunView {
-  id: string;
-  name: string;
-  image: string;
-  status: RunStatus;
-  phase?: RunPhase;
-  reason?: FailureReason;
-  error?: string;
-  exitCode?: number | null;
-  score?: number;
-  metrics?: Record<string, number>;
-  limits: AppliedLimits;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-  attempts?: number;
-  attemptErrors?: AttemptError[];
-}
+/**
+ * A run as the API shows it, live or finished: its record without the storage fields, with
+ * the live statuses and the phase; a live run has not finished and may not have started.
+ */
+export const RunView = RunRecord.omit({ version: true, logBytes: true }).extend({
+  status: z.enum(RUN_STATUSES),
+  phase: z.enum(RUN_PHASES).optional(),
+  finishedAt: Timestamp.optional(),
+  attempts: RunRecord.shape.attempts.optional(),
+});
+export type RunView = z.infer<typeof RunView>;

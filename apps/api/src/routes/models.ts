@@ -1,25 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { ModelName, SubmitRunRequest } from '@modelrun/contracts';
-import { MODEL_SORTS, type RunIndex } from '@modelrun/store';
+import { IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, SubmitRunRequest } from '@modelrun/contracts';
+import type { RunIndex } from '@modelrun/store';
 import { badRequest, notFound } from '../errors';
 import { jsonBody } from '../middleware/json-body';
 import type { RunsService } from '../services/runs-service';
 import { parseOr400 } from '../validation';
 
-const ListQuery = z.strictObject({
-  sort: z.enum(MODEL_SORTS).default('score'),
-  order: z.enum(['asc', 'desc']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-
-const RunsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Distinct leaderboard pages kept serialized (sort, order, limit, offset). */
 const PAGE_CACHE_ENTRIES = 256;
 
@@ -29,7 +15,7 @@ export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes:
   router.post('/', ...jsonBody(bodyLimitBytes), async (req, res) => {
     const body = parseOr400(SubmitRunRequest, req.body);
     const key = req.get('idempotency-key');
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw badRequest('Idempotency-Key must be 1-255 printable ASCII characters');
+    if (key !== undefined && !IdempotencyKey.safeParse(key).success) throw badRequest('Idempotency-Key must be 1-255 printable ASCII characters');
     const { run, replayed } = await runs.submit(body, req.principal ?? 'anonymous', key);
     req.log?.info(replayed ? 'run submission replayed' : 'run submitted', { runId: run.id, model: run.name, image: run.image });
     res.status(202).location(`/v1/runs/${run.id}`);
@@ -41,7 +27,7 @@ export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes:
   // until the index moves on.
   const pages = new Map<string, { version: number; body: string }>();
   router.get('/', (req, res) => {
-    const q = parseOr400(ListQuery, req.query, 'query');
+    const q = parseOr400(ModelListQuery, req.query, 'query');
     const order = q.order ?? (q.sort === 'name' ? 'asc' : 'desc');
     const key = `${q.sort}/${order}/${q.limit}/${q.offset}`;
     let page = pages.get(key);
@@ -56,7 +42,7 @@ export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes:
 
   router.get('/:name', (req, res) => {
     const name = ModelName.safeParse(req.params.name);
-    const q = parseOr400(RunsQuery, req.query, 'query');
+    const q = parseOr400(ModelRunsQuery, req.query, 'query');
     const model = name.success ? index.getModel(name.data, { offset: q.offset, limit: q.limit }) : undefined;
     if (!model) throw notFound(`no model named ${JSON.stringify(req.params.name)}`);
     res.json({ ...model, limit: q.limit, offset: q.offset });

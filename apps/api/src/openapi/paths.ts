@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, RunGetQuery, RunId, RunLogsQuery } from '@modelrun/contracts';
+import { type ComponentName, parameterSchema, schemaRef } from './components';
+
+type Json = Record<string, unknown>;
+type Status = '200' | '202' | '204' | '304' | '400' | '401' | '403' | '404' | '409' | '413' | '429' | '503';
+
+interface Operation {
+  summary: string;
+  /** Open to everyone (no token, no session). */
+  open?: boolean;
+  path?: Record<string, z.ZodType>;
+  query?: z.ZodObject;
+  headers?: Record<string, { schema: z.ZodType; description: string }>;
+  body?: ComponentName;
+  /** Status: [description, JSON body component] or [description, media type]. */
+  responses: Partial<Record<Status, [string, ComponentName?] | [string, { type: string }]>>;
+}
+
+/** What any authenticated /v1 request may answer besides its own outcomes. */
+const COMMON: Operation['responses'] = {
+  '401': ['Missing or invalid bearer token or session', 'Error'],
+  '429': ['Too many requests; see Retry-After', 'Error'],
+  '503': ['Redis unreachable; retry later', 'Error'],
+};
+
+const runId = { id: RunId };
+
+/** Every route of the API, described by the same zod schemas the routes parse with. */
+const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'delete', Operation>>> = {
+  '/v1/models': {
+    post: {
+      summary: 'Submit a run of a model image',
+      headers: { 'Idempotency-Key': { schema: IdempotencyKey, description: 'Same key and body: the same run, for 30 days' } },
+      body: 'SubmitRun',
+      responses: {
+        '202': ['Queued; Location names the run', 'Run'],
+        '400': ['Bad input: the message names the field', 'Error'],
+        '403': ['Image not in ALLOWED_IMAGES, or a session write without its X-CSRF-Token', 'Error'],
+        '409': ['Idempotency-Key reused with a different body', 'Error'],
+        '413': ['Body too large', 'Error'],
+      },
+    },
+    get: { summary: 'The leaderboard: every model with its latest run and best score', query: ModelListQuery, responses: { '200': ['A page of models', 'ModelPage'], '400': ['Bad query', 'Error'] } },
+  },
+  '/v1/models/{name}': {
+    get: { summary: 'One model and its runs, newest first', path: { name: ModelName }, query: ModelRunsQuery, responses: { '200': ['The model', 'ModelDetail'], '400': ['Bad query', 'Error'], '404': ['No such model', 'Error'] } },
+  },
+  '/v1/runs/{id}': {
+    get: { summary: 'One run; with wait=N, answered when the run ends or after N seconds', path: runId, query: RunGetQuery, responses: { '200': ['The run', 'Run'], '400': ['Bad query', 'Error'], '404': ['No such run', 'Error'] } },
+    delete: {
+      summary: 'Cancel a queued or running run',
+      path: runId,
+      responses: { '202': ['Cancelled', 'Run'], '403': ['A session write without its X-CSRF-Token', 'Error'], '404': ['No such run', 'Error'], '409': ['The run has already ended', 'Error'] },
+    },
+  },
+  '/v1/runs/{id}/logs': {
+    get: {
+      summary: "The run's output (the last RUN_LOG_MAX_KB); follow=true streams a running run's output until it ends",
+      path: runId,
+      query: RunLogsQuery,
+      responses: { '200': ['Output', { type: 'text/plain' }], '404': ['No such run', 'Error'] },
+    },
+  },
+  '/v1/session': {
+    get: { summary: 'Whether this browser is signed in (and its CSRF token)', open: true, responses: { '200': ['The session', 'Session'] } },
+    post: {
+      summary: 'Sign in: trade an API token for a session cookie',
+      open: true,
+      body: 'SessionRequest',
+      responses: { '200': ['Signed in; the cookie is set', 'Session'], '400': ['Bad input', 'Error'], '401': ['Not a valid token', 'Error'], '429': ['Too many attempts', 'Error'], '503': ['Redis unreachable', 'Error'] },
+    },
+    delete: { summary: 'Sign out: end the session and clear the cookie', open: true, responses: { '200': ['Signed out', 'Session'], '403': ['Without its X-CSRF-Token', 'Error'], '503': ['Redis unreachable', 'Error'] } },
+  },
+  '/v1/openapi.json': { get: { summary: 'This document', responses: { '200': ['OpenAPI 3.1', { type: 'application/json' }] } } },
+  '/healthz': { get: { summary: 'The process is alive', open: true, responses: { '200': ['Alive', { type: 'application/json' }] } } },
+  '/readyz': { get: { summary: 'Redis and the volume are reachable', open: true, responses: { '200': ['Ready', { type: 'application/json' }], '503': ['Not ready', { type: 'application/json' }] } } },
+  '/metrics': { get: { summary: 'Prometheus metrics', open: true, responses: { '200': ['Exposition format', { type: 'text/plain' }] } } },
+};
+
+function parameters(op: Operation): Json[] {
+  const params: Json[] = [];
+  for (const [name, schema] of Object.entries(op.path ?? {})) params.push({ name, in: 'path', required: true, schema: parameterSchema(schema) });
+  for (const [name, schema] of Object.entries(op.query?.shape ?? {})) {
+    const s = schema as z.ZodType;
+    params.push({ name, in: 'query', required: !s.safeParse(undefined).success, schema: parameterSchema(s), ...(s.description && { description: s.description }) });
+  }
+  for (const [name, h] of Object.entries(op.headers ?? {})) params.push({ name, in: 'header', schema: parameterSchema(h.schema), description: h.description });
+  return params;
+}
+
+function responses(op: Operation): Json {
+  const all = op.open ? op.responses : { ...COMMON, ...op.responses };
+  const out: Json = {};
+  for (const [status, [description, content]] of Object.entries(all)) {
+    if (content === undefined) out[status] = { description };
+    else if (typeof content === 'string') out[status] = { description, content: { 'application/json': { schema: schemaRef(content) } } };
+    else out[status] = { description, content: { [content.type]: {} } };
+  }
+  return out;
+}
+
+/** `paths` of the document. */
+export function paths(): Json {
+  const out: Json = {};
+  for (const [path, methods] of Object.entries(OPERATIONS)) {
+    const item: Json = {};
+    for (const [method, op] of Object.entries(methods)) {
+      const params = parameters(op);
+      item[method] = {
+        summary: op.summary,
+        ...(op.open && { security: [] }),
+        ...(params.length && { parameters: params }),
+        ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: schemaRef(op.body) } } } }),
+        responses: responses(op),
+      };
+    }
+    out[path] = item;
+  }
+  return out;
+}

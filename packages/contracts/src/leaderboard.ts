@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ModelName } from './model-name';
+import { RunView } from './run';
+
+export const MODEL_SORTS = ['score', 'name', 'latest', 'runs'] as const;
+export type ModelSort = (typeof MODEL_SORTS)[number];
+
+/** What the leaderboard keeps of a run: enough for listings; the full record stays on disk. */
+export const RunSummary = RunView.pick({
+  id: true,
+  name: true,
+  image: true,
+  status: true,
+  phase: true,
+  reason: true,
+  exitCode: true,
+  score: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  durationMs: true,
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+const Count = z.number().int().nonnegative();
+
+/** A model on the leaderboard. */
+export const ModelSummary = z.strictObject({
+  name: ModelName,
+  runCount: Count,
+  latestRun: RunSummary,
+  /** The succeeded run with the highest score (scores are higher-is-better). */
+  bestRun: RunSummary.optional(),
+  bestScore: z.number().optional(),
+});
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+/** `GET /v1/models`: one page of the leaderboard. */
+export const ModelListQuery = z.strictObject({
+  sort: z.enum(MODEL_SORTS).default('score'),
+  /** Default: ascending for `name`, descending for the others. */
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const Page = { total: Count, limit: Count, offset: Count };
+
+export const ModelPage = z.strictObject({
+  models: z.array(ModelSummary),
+  sort: z.enum(MODEL_SORTS),
+  order: z.enum(['asc', 'desc']),
+  ...Page,
+});
+export type ModelPage = z.infer<typeof ModelPage>;
+
+/** `GET /v1/models/{name}`: one model and a page of its runs, newest first. */
+export const ModelRunsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const ModelDetail = ModelSummary.extend({
+  runs: z.array(RunSummary),
+  limit: Count,
+  offset: Count,
+});
+export type ModelDetail = z.infer<typeof ModelDetail>;
