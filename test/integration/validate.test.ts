@@ -1,36 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { docker } from '../helpers/docker';
+import { type CommandResult as Result, explain, modelrun, runCommand as run } from '../helpers/cli';
 import { buildFixtures, fixture } from '../fixtures/images';
-
-const ROOT = join(__dirname, '..', '..');
-
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command from the repository root and collects what it printed. */
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** The validate command, from source as `npm run validate` runs it, without npm's start-up. */
-const VALIDATE = ['--conditions=development', '--import', 'tsx', 'apps/validate/src/main.ts'];
 
 function validate(...args: string[]): Promise<Result> {
   // A short stop grace keeps the time-limit test quick; the sandbox is otherwise the defaults.
-  return run(process.execPath, [...VALIDATE, ...args], { RUN_STOP_GRACE_SECONDS: '1' });
+  return modelrun(['validate', ...args], { RUN_STOP_GRACE_SECONDS: '1' });
 }
 
 /** The container the report names must be gone: validate always removes what it started. */
@@ -41,9 +16,7 @@ async function assertRemoved(r: Result): Promise<void> {
   await assert.rejects(d.getContainer(name).inspect(), (err: { statusCode?: number }) => err.statusCode === 404, `${name} was left behind`);
 }
 
-const explain = (r: Result): string => `status ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
-
-describe('npm run validate', function () {
+describe('modelrun validate (npm run validate)', function () {
   // Each case starts a container and a tsx process: a couple of seconds.
   this.timeout(30_000);
 
@@ -133,14 +106,14 @@ describe('npm run validate', function () {
     // Through the root script once, to prove `npm run validate` is wired to this command.
     const noImage = await run('npm', ['run', '--silent', 'validate']);
     assert.equal(noImage.status, 2, explain(noImage));
-    assert.match(noImage.stderr, /validate: which image\?/);
+    assert.match(noImage.stderr, /missing required argument 'image'/);
     const tooSmall = await validate(fixture('score-json'), '--memory', '8');
     assert.equal(tooSmall.status, 2, explain(tooSmall));
     assert.match(tooSmall.stderr, /--memory: must be at least 16/);
   });
 
   it('holds limits to the worker\'s ceilings, read from the same variables', async () => {
-    const r = await run(process.execPath, [...VALIDATE, fixture('score-json'), '--cpus', '3'], { RUN_CPUS_MAX: '2' });
+    const r = await modelrun(['validate', fixture('score-json'), '--cpus', '3'], { RUN_CPUS_MAX: '2' });
     assert.equal(r.status, 2, explain(r));
     assert.match(r.stderr, /limits\.cpus: 3 is over the ceiling of 2 CPUs/);
   });

@@ -1,0 +1,93 @@
+import { isTransient } from '../api/client';
+import { RunView, isFinal } from '../api/schemas';
+import type { Context } from '../context';
+import { CliError } from '../errors';
+import { bytes, seconds } from '../output/format';
+import { ProgressLine, type ProgressState } from '../output/progress';
+
+/**
+ * Each long-poll (`GET /v1/runs/{id}?wait=N`) returns at once when the run ends, otherwise after
+ * this long with its current phase: the end is seen at once, a phase change within this.
+ */
+const PHASE_REFRESH_SECONDS = 1;
+/** How long the API may stay unreachable while a run is watched (a restart, a Redis blip). */
+const OUTAGE_TOLERANCE_MS = 60_000;
+/** After the run ends, how long its log stream may take to deliver the last output. */
+const LOG_DRAIN_MS = 10_000;
+
+/**
+ * Watches a run until it ends: its phase on one live line (or a line per phase when stdout is not
+ * a terminal), its output above it with `logs`. Returns the finished run.
+ */
+export async function watchRun(ctx: Context, first: RunView, opts: { logs: boolean }, signal: AbortSignal): Promise<RunView> {
+  const progress = ctx.json ? undefined : new ProgressLine(ctx.term);
+  const logs = opts.logs ? streamLogs(ctx, first.id, progress, signal) : undefined;
+  let run = first;
+  let unreachableSince: number | undefined;
+  try {
+    while (!isFinal(run.status)) {
+      progress?.update(phaseOf(run));
+      try {
+        run = await ctx.api.get(`/v1/runs/${run.id}?wait=${PHASE_REFRESH_SECONDS}`, RunView, signal);
+        unreachableSince = undefined;
+      } catch (err) {
+        if (signal.aborted || !isTransient(err)) throw err;
+        unreachableSince ??= Date.now();
+        if (Date.now() - unreachableSince > OUTAGE_TOLERANCE_MS) throw err;
+        progress?.update({ key: 'retrying', render: () => `the API is not answering (${(err as CliError).message}); retrying` });
+        await delay(1_000, signal);
+      }
+    }
+    if (logs) await Promise.race([logs, delay(LOG_DRAIN_MS, signal)]);
+  } finally {
+    progress?.stop();
+  }
+  return run;
+}
+
+/** The run's output, as it comes, above the progress line (or to stderr for --json). */
+async function streamLogs(ctx: Context, id: string, progress: ProgressLine | undefined, signal: AbortSignal): Promise<void> {
+  try {
+    for await (const chunk of ctx.api.stream(`/v1/runs/${id}/logs?follow=true`, signal)) {
+      if (progress) progress.write(chunk);
+      else ctx.term.err.write(chunk);
+    }
+  } catch (err) {
+    if (signal.aborted) return;
+    const message = `(the output stream broke off: ${(err as Error).message})\n`;
+    if (progress) progress.write(message);
+    else ctx.term.err.write(message);
+  }
+}
+
+/** What the run is doing, as one line. */
+export function phaseOf(run: RunView, now: () => number = Date.now): ProgressState {
+  const since = (iso: string | undefined): string => (iso ? seconds(Math.max(0, now() - Date.parse(iso))) : '');
+  if (run.status === 'queued') return { key: 'queued', render: () => `queued, waiting for a worker (${since(run.createdAt)})` };
+  switch (run.phase) {
+    case 'pulling': {
+      const pull = pullProgress(run);
+      return { key: 'pulling', render: () => `pulling ${run.image}${pull ? ` ${pull}` : ''}` };
+    }
+    case 'starting':
+      return { key: 'starting', render: () => 'starting the container' };
+    case 'collecting':
+      return { key: 'collecting', render: () => 'collecting the output' };
+    default:
+      return { key: 'running', render: () => `running ${since(run.startedAt)}`.trimEnd() };
+  }
+}
+
+/** Bytes pulled so far, when the worker reports them on the run. */
+function pullProgress(run: RunView): string | undefined {
+  const pull = (run as { pull?: { bytes?: unknown; totalBytes?: unknown } }).pull;
+  if (typeof pull?.bytes !== 'number') return undefined;
+  return typeof pull.totalBytes === 'number' && pull.totalBytes > 0 ? `${bytes(pull.bytes)} of ${bytes(pull.totalBytes)}` : bytes(pull.bytes);
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}

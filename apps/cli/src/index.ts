@@ -1,0 +1,5 @@
+export * from './program';
+export * from './errors';
+export * from './limits-flags';
+export * from './validate/report';
+export * from './validate/validate';

@@ -1,0 +1,44 @@
+import type { RunView } from '../api/schemas';
+import type { Context } from '../context';
+import { ago, describeLimits, elapsed, score, seconds, statusText } from './format';
+import { formatFields, formatTable } from './table';
+
+/** Everything about one run, for a person. */
+export function formatRun(ctx: Context, run: RunView): string {
+  const s = ctx.style;
+  const status = run.status === 'succeeded' ? s.green(statusText(run)) : run.status === 'failed' ? s.red(statusText(run)) : statusText(run);
+  const fields = formatFields([
+    ['run', run.id],
+    ['model', run.name],
+    ['image', run.image],
+    ['status', status],
+    ['error', run.error && run.status !== 'succeeded' ? run.error : undefined],
+    ['exit code', run.exitCode === undefined || run.exitCode === null ? undefined : String(run.exitCode)],
+    ['score', run.score === undefined ? undefined : s.bold(score(run.score))],
+    ['limits', describeLimits(run.limits)],
+    ['created', `${run.createdAt} (${ago(run.createdAt)})`],
+    ['started', run.startedAt],
+    ['finished', run.finishedAt],
+    ['duration', elapsed(run)],
+    ['attempts', run.attempts === undefined ? undefined : String(run.attempts)],
+  ]);
+  const attempts = (run.attemptErrors ?? []).map((a) => `  attempt ${a.attempt} (${a.at}): ${a.message}`);
+  return fields + (attempts.length ? `earlier attempts failed:\n${attempts.join('\n')}\n` : '') + formatMetrics(run);
+}
+
+export function formatMetrics(run: RunView): string {
+  const metrics = Object.entries(run.metrics ?? {});
+  if (metrics.length === 0) return '';
+  return `metrics:\n${formatTable(['  name', 'value'], metrics.map(([k, v]) => [`  ${k}`, score(v)]), [1])}`;
+}
+
+/** The last word on a run that was waited for: how it ended, and why when it did not succeed. */
+export function formatOutcome(ctx: Context, run: RunView): string {
+  const s = ctx.style;
+  const took = run.durationMs === undefined ? '' : ` in ${seconds(run.durationMs)}`;
+  if (run.status === 'succeeded') return `${s.green('succeeded')}${took}: score ${s.bold(score(run.score))}\n${formatMetrics(run)}`;
+  if (run.status === 'cancelled') return `${s.yellow('cancelled')}: ${run.error ?? 'the run was cancelled'}\n`;
+  // The exit code when the error does not already say it.
+  const exit = run.exitCode === undefined || run.exitCode === null || run.reason === 'exit_code' ? '' : ` (exit code ${run.exitCode})`;
+  return `${s.red(`failed (${run.reason ?? 'unknown'})`)}${took}: ${run.error ?? 'no error was recorded'}${exit}\n`;
+}

@@ -1,3 +1,0 @@
-export * from './args';
-export * from './report';
-export * from './validate';
