@@ -4,7 +4,7 @@ import { buildFixture, fixture } from '../fixtures/images';
 import { type CommandResult, explain, modelrun, startModelrun } from '../helpers/cli';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
-import { ModelDetail, ModelPage, RunView } from '../../apps/cli/src/api/schemas';
+import { ModelDetail, ModelPage, RunView } from '@modelrun/contracts';
 
 /** Prints a line every half second for about three seconds, then scores: a run to watch. */
 const TICKING = { script: `for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 0.5; done; echo '{"score": 0.71, "metrics": {"ticks": 6}}' > "$OUTPUT_DIR/score.json"` };

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CliError, EXIT } from '../errors';
-import { ErrorBody } from './schemas';
+import { ErrorBody } from '@modelrun/contracts';
 
 export interface ClientOptions {
   /** The API's base URL (MODELRUN_URL, --url). */

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
-import { ModelName } from '@modelrun/contracts';
-import { ModelDetail, ModelPage } from '../api/schemas';
+import { ModelDetail, ModelName, ModelPage } from '@modelrun/contracts';
 import { type CliDeps, action } from '../cli-deps';
 import { printJson } from '../context';
 import { EXIT, usageError } from '../errors';

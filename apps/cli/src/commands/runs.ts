@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { RunId } from '@modelrun/contracts';
-import { RunView, isFinal } from '../api/schemas';
+import { isFinal, RunId, RunView } from '@modelrun/contracts';
 import { type CliDeps, action } from '../cli-deps';
 import { type Context, printJson } from '../context';
 import { EXIT, usageError } from '../errors';

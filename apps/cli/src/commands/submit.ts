@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
-import { SubmitRunRequest } from '@modelrun/contracts';
-import { RunView } from '../api/schemas';
+import { RunView, SubmitRunRequest } from '@modelrun/contracts';
 import { type CliDeps, action } from '../cli-deps';
 import { type Context, printJson } from '../context';
 import { EXIT, usageError } from '../errors';

@@ -1,5 +1,5 @@
+import { RunView, isFinal } from '@modelrun/contracts';
 import { isTransient } from '../api/client';
-import { RunView, isFinal } from '../api/schemas';
 import type { Context } from '../context';
 import { CliError } from '../errors';
 import { bytes, seconds } from '../output/format';

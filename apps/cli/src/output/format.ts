@@ -1,5 +1,4 @@
-import type { AppliedLimits } from '@modelrun/contracts';
-import type { RunSummary, RunView } from '../api/schemas';
+import type { AppliedLimits, RunSummary, RunView } from '@modelrun/contracts';
 
 export function seconds(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;

@@ -1,4 +1,4 @@
-import type { RunView } from '../api/schemas';
+import type { RunView } from '@modelrun/contracts';
 import type { Context } from '../context';
 import { ago, describeLimits, elapsed, score, seconds, statusText } from './format';
 import { formatFields, formatTable } from './table';
