@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadWorkerConfig } from '@modelrun/config';
-import type { RunSummary } from '@modelrun/store';
+import type { RunSummary } from '@modelrun/leaderboard';
 import { createDocker } from '@modelrun/runner';
 import { startWorker } from '@modelrun/worker';
 import { removeContainersOf } from '../../test/helpers/docker';

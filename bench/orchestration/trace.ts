@@ -1,6 +1,6 @@
 import Modem from 'docker-modem';
 import { Job } from 'bullmq';
-import { RunControl } from '@modelrun/queue';
+import { RunControl } from '@modelrun/run-control';
 import { RecordStore } from '@modelrun/store';
 import { nowMs } from '../lib/stats';
 

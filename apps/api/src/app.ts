@@ -1,7 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '@modelrun/logger';
-import type { RunIndex } from '@modelrun/store';
+import type { RunIndex } from '@modelrun/leaderboard';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { rateLimiter } from './middleware/rate-limit';

@@ -1,6 +1,6 @@
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RunQueue } from '@modelrun/queue';
-import type { RunIndex } from '@modelrun/store';
+import type { RunIndex } from '@modelrun/leaderboard';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 

@@ -1,3 +1,3 @@
-export * from './processor';
+export * from './run/processor';
 export * from './reconciler';
 export * from './worker';

@@ -6,11 +6,12 @@ import type { WorkerConfig } from '@modelrun/config';
 import { RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
-import { RunControl, createRedis, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
+import { createRedis, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
+import { RunControl } from '@modelrun/run-control';
 import { DockerRunner, type ModelRunner, createDocker } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
-import { type RunObserver, type RunResult, createRunProcessor } from './processor';
-import { recordAbandonedRun } from './abandoned';
+import { type RunObserver, type RunResult, createRunProcessor } from './run/processor';
+import { recordAbandonedRun } from './run/abandoned';
 import { createWorkerMetrics, serveWorkerMetrics } from './metrics';
 import { reconcile, startReconciler } from './reconciler';
 

@@ -2,5 +2,4 @@ export * from './job-options';
 export * from './persistence';
 export * from './queues';
 export * from './redis';
-export * from './run-control';
 export * from './ready';

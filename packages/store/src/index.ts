@@ -1,5 +1,3 @@
 export * from './atomic';
 export * from './layout';
 export * from './records';
-export * from './run-index';
-export * from './scan';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, SubmitRunRequest } from '@modelrun/contracts';
-import type { RunIndex } from '@modelrun/store';
+import type { RunIndex } from '@modelrun/leaderboard';
 import { badRequest, notFound } from '../errors';
 import { jsonBody } from '../middleware/json-body';
 import type { RunsService } from '../services/runs-service';

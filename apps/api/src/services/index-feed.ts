@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Job, QueueEvents } from 'bullmq';
-import { type RunJobData, RunProgress } from '@modelrun/contracts';
+import { type RunJobData, RunProgress, isFinal } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunQueue } from '@modelrun/queue';
-import { RecordScanner, type RecordStore, type RunIndex, type RunSummary, isFinal, summarize } from '@modelrun/store';
+import { RecordScanner, type RunIndex, type RunSummary, summarize } from '@modelrun/leaderboard';
+import type { RecordStore } from '@modelrun/store';
 import { statusOfJobState, viewOfJob } from './views';
 
 const LIVE_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;

@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
-import type { RunView } from '@modelrun/contracts';
-import type { RunControl } from '@modelrun/queue';
-import { type RecordStore, isFinal } from '@modelrun/store';
+import { type RunView, isFinal } from '@modelrun/contracts';
+import type { RunControl } from '@modelrun/run-control';
+import type { RecordStore } from '@modelrun/store';
 import { HttpError, viaRedis } from '../errors';
 import type { RunsService } from './runs-service';
 

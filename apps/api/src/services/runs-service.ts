@@ -8,11 +8,14 @@ import {
   type RunJobData,
   type RunView,
   type SubmitRunRequest,
+  isFinal,
   newRunId,
   resolveLimits,
 } from '@modelrun/contracts';
-import { type RetryPolicy, type RunControl, type RunQueue, runJobOptions } from '@modelrun/queue';
-import { type RecordStore, type RunIndex, isFinal, summarize } from '@modelrun/store';
+import { type RetryPolicy, type RunQueue, runJobOptions } from '@modelrun/queue';
+import type { RunControl } from '@modelrun/run-control';
+import { type RunIndex, summarize } from '@modelrun/leaderboard';
+import type { RecordStore } from '@modelrun/store';
 import { badRequest, conflict, forbidden, notFound, viaRedis } from '../errors';
 import { statusOfJobState, viewOfJob, viewOfRecord } from './views';
 

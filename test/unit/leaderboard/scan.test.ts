@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunRecord, newRunId } from '@modelrun/contracts';
-import { RecordScanner, RecordStore } from '@modelrun/store';
+import { RecordScanner } from '@modelrun/leaderboard';
+import { RecordStore } from '@modelrun/store';
 
 function record(name: string, t: number, score: number): RunRecord {
   const at = new Date(Date.UTC(2025, 0, 1) + t * 1000).toISOString();

@@ -1,5 +1,6 @@
 import type { AppliedLimits, AttemptError, FailureReason, RunJobData, RunRecord } from '@modelrun/contracts';
 import type { Outcome } from '@modelrun/runner';
+import type { ProcessorDeps, RunContext, RunTimes } from './context';
 
 export interface RecordTimes {
   startedAt?: string;
@@ -41,4 +42,24 @@ export function buildRecord(
 /** An outcome decided before or without a container's exit (image missing, cancelled, given up). */
 export function failure(reason: FailureReason, error: string, exitCode: number | null = null): Outcome {
   return { status: reason === 'cancelled' ? 'cancelled' : 'failed', reason, error, exitCode };
+}
+
+/**
+ * Writes the run's record, once. Another delivery that recorded the run first wins: its record
+ * is returned and this outcome is dropped.
+ */
+export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: Outcome, times: RunTimes, logBytes?: number): Promise<RunRecord> {
+  const { run, attempt, log } = ctx;
+  // Errors are kept per failed attempt: a first attempt has none to read.
+  const attemptErrors = attempt > 1 ? await deps.control.attemptErrors(run.id) : [];
+  const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
+  const rec = buildRecord(run, ctx.limits, outcome, finished, attempt, attemptErrors, logBytes);
+  if (!(await deps.store.writeRecord(rec))) {
+    log.warn('run was already recorded by another delivery; keeping that record');
+    const onDisk = await deps.store.readRecord(run.name, run.id);
+    if (onDisk) return onDisk;
+  }
+  log.info('run recorded', { status: rec.status, reason: rec.reason, score: rec.score, exitCode: rec.exitCode, durationMs: rec.durationMs });
+  deps.observer?.finished?.(rec);
+  return rec;
 }

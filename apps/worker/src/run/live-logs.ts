@@ -1,5 +1,5 @@
 import type { Logger } from '@modelrun/logger';
-import type { RunControl } from '@modelrun/queue';
+import type { RunControl } from '@modelrun/run-control';
 import { type CollectedLogs, type ContainerHandle, LogTail, type ModelRunner } from '@modelrun/runner';
 
 const FLUSH_MS = 200;

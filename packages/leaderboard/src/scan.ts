@@ -3,8 +3,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MODEL_NAME_PATTERN, type RunRecord } from '@modelrun/contracts';
-import { type VolumeLayout, runIdOfRecordFile } from './layout';
-import { parseRecord } from './records';
+import { type VolumeLayout, parseRecord, runIdOfRecordFile } from '@modelrun/store';
 import type { ScanThreadInput, ScanThreadMessage } from './scan-worker';
 
 export interface ScanOptions {

@@ -1,7 +1,4 @@
-import type { RunSummary } from './run-index';
-
-export const MODEL_SORTS = ['score', 'name', 'latest', 'runs'] as const;
-export type ModelSort = (typeof MODEL_SORTS)[number];
+import type { ModelSort, RunSummary } from '@modelrun/contracts';
 
 /** A model as the index holds it. */
 export interface ModelEntry {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { newRunId, type RunStatus } from '@modelrun/contracts';
-import { type ListOptions, type ModelSort, RunIndex, type RunSummary } from '@modelrun/store';
+import { type ListOptions, type ModelSort, RunIndex, type RunSummary } from '@modelrun/leaderboard';
 
 const T0 = Date.UTC(2025, 0, 1);
 

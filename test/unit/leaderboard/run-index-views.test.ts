@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { newRunId, type RunStatus } from '@modelrun/contracts';
-import { MODEL_SORTS, RunIndex, type RunSummary } from '@modelrun/store';
+import { MODEL_SORTS, RunIndex, type RunSummary } from '@modelrun/leaderboard';
 
 /** A seeded generator, so a failure can be replayed. */
 function rng(seed: number): () => number {

@@ -1,44 +1,13 @@
-import type { FailureReason, RunPhase, RunRecord, RunStatus, RunView } from '@modelrun/contracts';
-import { type ModelEntry, type ModelSort, SortedViews, countScored } from './model-views';
+import { type FailureReason, type ModelSort, type ModelSummary, type RunRecord, type RunStatus, type RunSummary, type RunView, isFinal } from '@modelrun/contracts';
+import { type ModelEntry, SortedViews, countScored } from './model-views';
 
-/** What the index keeps of a run: enough for listings; the full record stays on disk. */
-export interface RunSummary {
-  id: string;
-  name: string;
-  image: string;
-  status: RunStatus;
-  phase?: RunPhase;
-  reason?: FailureReason;
-  exitCode?: number | null;
-  score?: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-}
-
-export interface ModelSummary {
-  name: string;
-  runCount: number;
-  latestRun: RunSummary;
-  /** The succeeded run with the highest score (scores are higher-is-better). */
-  bestRun?: RunSummary;
-  bestScore?: number;
-}
-
-export { MODEL_SORTS, type ModelSort } from './model-views';
+export { MODEL_SORTS, type ModelSort, type ModelSummary, type RunSummary } from '@modelrun/contracts';
 
 export interface ListOptions {
   sort: ModelSort;
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
-}
-
-const FINAL = new Set<RunStatus>(['succeeded', 'failed', 'cancelled']);
-
-export function isFinal(status: RunStatus): boolean {
-  return FINAL.has(status);
 }
 
 /** What the index keeps of a run, from its record or from the API's live view of it. */

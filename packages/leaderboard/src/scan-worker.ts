@@ -7,8 +7,7 @@ import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:f
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RunRecord } from '@modelrun/contracts';
-import { runIdOfRecordFile } from './layout';
-import { parseRecord } from './records';
+import { parseRecord, runIdOfRecordFile } from '@modelrun/store';
 
 export interface ScanThreadInput {
   runsDir: string;

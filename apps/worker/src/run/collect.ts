@@ -1,0 +1,25 @@
+import { type CollectedLogs, type Outcome, classify } from '@modelrun/runner';
+import type { ProcessorDeps, RunContext, RunTimes } from './context';
+import type { Executed } from './execute';
+
+export interface Collected {
+  outcome: Outcome;
+  times: RunTimes;
+  logs: CollectedLogs;
+}
+
+/**
+ * Reads what the stopped container left: its score (only when it exited 0 on its own) and its
+ * output, then decides how the run ended. Phase `collecting`.
+ */
+export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { handle, exit, followed }: Executed): Promise<Collected> {
+  ctx.progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
+  const readOutput = !exit.cancelled && !exit.timedOut && !exit.oomKilled && exit.exitCode === 0;
+  // The follower saw the whole output unless it broke off; only then ask the engine again.
+  const [output, logs] = await Promise.all([readOutput ? deps.runner.collect(handle) : undefined, followed ?? deps.runner.logs(handle)]);
+  return {
+    outcome: classify(exit, output, ctx.limits),
+    times: { startedAt: exit.startedAt ?? handle.startedAt, finishedAt: exit.finishedAt },
+    logs,
+  };
+}

@@ -1,0 +1,62 @@
+import type { Job } from 'bullmq';
+import type { AppliedLimits, ImageAllowList, LimitPolicy, RunJobData, RunPhase, RunProgress, RunRecord } from '@modelrun/contracts';
+import type { Logger } from '@modelrun/logger';
+import type { RunControl } from '@modelrun/run-control';
+import type { ModelRunner } from '@modelrun/runner';
+import type { RecordStore } from '@modelrun/store';
+
+/** Hooks for metrics; every one optional. */
+export interface RunObserver {
+  picked?(run: RunJobData, queuedMs: number): void;
+  activeChanged?(delta: 1 | -1): void;
+  containerStarted?(ms: number): void;
+  adopted?(): void;
+  retried?(): void;
+  finished?(record: RunRecord): void;
+}
+
+/** What the processor needs from the worker; wired in worker.ts. */
+export interface ProcessorDeps {
+  runner: ModelRunner;
+  store: RecordStore;
+  control: RunControl;
+  log: Logger;
+  allowedImages: ImageAllowList;
+  /** This worker's own ceilings: a job asking for more is held to them. */
+  limits: LimitPolicy;
+  /** Aborted when the worker stops waiting for running runs at shutdown. */
+  handback: AbortSignal;
+  /** How much of a run's output is kept (RUN_LOG_MAX_KB). */
+  logMaxBytes: number;
+  /** How often a running run checks whether it was cancelled (default 1000 ms). */
+  cancelPollMs?: number;
+  observer?: RunObserver;
+}
+
+/** One delivery of one run: what every step is given. */
+export interface RunContext {
+  job: Job<RunJobData>;
+  run: RunJobData;
+  /** 1 for the first try; BullMQ's attemptsMade + 1. */
+  attempt: number;
+  /** The job's limits held to this worker's ceilings. */
+  limits: AppliedLimits;
+  log: Logger;
+  /** Tells watchers where the run is; never waited on. */
+  progress(phase: RunPhase, extra?: Omit<RunProgress, 'phase'>): void;
+}
+
+/** When a step's times are known: a run that never started has only its end. */
+export interface RunTimes {
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export function clampLimits(limits: AppliedLimits, policy: LimitPolicy): AppliedLimits {
+  return {
+    timeoutSeconds: Math.min(limits.timeoutSeconds, policy.ceilings.timeoutSeconds),
+    memoryMb: Math.min(limits.memoryMb, policy.ceilings.memoryMb),
+    cpus: Math.min(limits.cpus, policy.ceilings.cpus),
+    gpus: Math.min(limits.gpus, policy.ceilings.gpus),
+  };
+}

@@ -1,0 +1,50 @@
+import type { CollectedLogs, ContainerHandle, ExitInfo } from '@modelrun/runner';
+import type { ProcessorDeps, RunContext } from './context';
+import { pumpLiveLogs } from './live-logs';
+
+export interface Executed {
+  handle: ContainerHandle;
+  exit: ExitInfo;
+  /** The whole output when the live follower saw it through to the stop; else undefined. */
+  followed?: CollectedLogs;
+}
+
+/**
+ * Starts the container (an adopted one is left as it is) and waits for it to stop: on its own,
+ * at its time limit, or when `cancel` aborts. Its output is copied to Redis as it comes, for
+ * followers. Phase `running`.
+ */
+export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepared: ContainerHandle, cancel: AbortSignal): Promise<Executed> {
+  const { runner } = deps;
+  const startClock = Date.now();
+  const handle = await runner.start(prepared);
+  if (!handle.adopted) deps.observer?.containerStarted?.(Date.now() - startClock);
+  ctx.progress('running', { ...(handle.startedAt && { startedAt: handle.startedAt }), containerId: handle.id });
+  ctx.log.info('container running', { containerId: handle.id });
+  const stopPump = pumpLiveLogs(runner, deps.control, handle, deps.logMaxBytes, ctx.log);
+  let exit: ExitInfo;
+  let followed: CollectedLogs | undefined;
+  try {
+    exit = await runner.wait(handle, ctx.limits, { cancel, handback: deps.handback });
+  } finally {
+    followed = await stopPump();
+  }
+  ctx.log.info('container stopped', { exitCode: exit.exitCode, oomKilled: exit.oomKilled, timedOut: exit.timedOut, cancelled: exit.cancelled });
+  return { handle, exit, ...(followed && { followed }) };
+}
+
+/**
+ * Aborts when the run is cancelled (the API sets a flag in Redis; the worker polls it, so a
+ * cancel reaches a run on any host). Started before the container is prepared, so a cancel
+ * during a pull stops the run as soon as it could start.
+ */
+export function watchCancel(deps: ProcessorDeps, runId: string): { signal: AbortSignal; stop(): void } {
+  const cancel = new AbortController();
+  const poll = setInterval(() => {
+    deps.control.cancelRequestedAt(runId).then(
+      (at) => at && cancel.abort(),
+      () => undefined,
+    );
+  }, deps.cancelPollMs ?? 1_000);
+  return { signal: cancel.signal, stop: () => clearInterval(poll) };
+}

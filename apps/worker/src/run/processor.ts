@@ -1,0 +1,148 @@
+import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { type RunJobData, type RunRecord, RunJobData as RunJobDataSchema } from '@modelrun/contracts';
+import { errorFields } from '@modelrun/logger';
+import type { ContainerHandle, Outcome } from '@modelrun/runner';
+import { Cleanups } from './cleanup';
+import { collectResult } from './collect';
+import { type ProcessorDeps, type RunContext, type RunTimes, clampLimits } from './context';
+import { runContainer, watchCancel } from './execute';
+import { decideFault, errorMessage, gaveUpMessage } from './faults';
+import { prepareContainer } from './prepare';
+import { failure, recordRun } from './record';
+
+export type { ProcessorDeps, RunObserver } from './context';
+
+/** What a finished job returns to BullMQ (and so to QueueEvents listeners such as the API). */
+export interface RunResult {
+  id: string;
+  name: string;
+  status: RunRecord['status'];
+  score?: number;
+}
+
+export interface RunProcessor {
+  (job: Job<RunJobData>, token?: string): Promise<RunResult>;
+  /** Resolves when every background clean-up has finished (for shutdown). */
+  drain(): Promise<void>;
+}
+
+/**
+ * The life of one run: admit → prepare (its container) → run → collect → record → clean up.
+ * BullMQ may deliver a run more than once; each step is safe to repeat: an existing record
+ * ends the job, an existing container is adopted, and the record is written at most once.
+ */
+export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
+  const cleanups = new Cleanups(deps.runner, deps.control);
+
+  async function processRun(job: Job<RunJobData>, token?: string): Promise<RunResult> {
+    const ctx = contextOf(job);
+    const early = await admit(ctx);
+    if (early) return conclude(early);
+    // Outside the try below: concluding a failed run throws, and that must not count as a fault.
+    return conclude(await runAndRecord(ctx, token));
+  }
+
+  function contextOf(job: Job<RunJobData>): RunContext {
+    const parsed = RunJobDataSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.issues[0]?.message ?? ''}`);
+    const run = parsed.data;
+    const attempt = job.attemptsMade + 1;
+    const log = deps.log.child({ runId: run.id, model: run.name, attempt });
+    return {
+      job,
+      run,
+      attempt,
+      limits: clampLimits(run.limits, deps.limits),
+      log,
+      // Progress is for watchers; a run does not wait on it. Updates go out in order on one connection.
+      progress: (phase, extra = {}) => {
+        job.updateProgress({ phase, ...extra }).catch((err: Error) => log.debug('progress update failed', { phase, error: err.message }));
+      },
+    };
+  }
+
+  /** Ends the run before any container when it is already recorded, not allowed, or cancelled. */
+  async function admit(ctx: RunContext): Promise<RunRecord | undefined> {
+    const { job, run, log } = ctx;
+    const existing = await deps.store.readRecord(run.name, run.id);
+    if (existing) {
+      log.info('run already recorded; finishing the job', { status: existing.status });
+      cleanups.later(run.id, undefined, log);
+      return existing;
+    }
+    if (ctx.attempt === 1 && job.attemptsStarted <= 1) deps.observer?.picked?.(run, Date.now() - Date.parse(run.createdAt));
+    if (!deps.allowedImages.allows(run.image)) {
+      return recordRun(deps, ctx, failure('image_not_found', `image ${run.image} is not allowed on this worker (ALLOWED_IMAGES)`), {});
+    }
+    const cancelledAt = await deps.control.cancelRequestedAt(run.id);
+    if (cancelledAt) {
+      log.info('run was cancelled before it started');
+      cleanups.later(run.id, undefined, log);
+      return recordRun(deps, ctx, failure('cancelled', 'the run was cancelled before it started'), { finishedAt: cancelledAt });
+    }
+    return undefined;
+  }
+
+  async function runAndRecord(ctx: RunContext, token: string | undefined): Promise<RunRecord> {
+    const cancel = watchCancel(deps, ctx.run.id);
+    let handle: ContainerHandle | undefined;
+    try {
+      handle = await prepareContainer(deps, ctx);
+      const executed = await runContainer(deps, ctx, handle, cancel.signal);
+      handle = executed.handle;
+      const { outcome, times, logs } = await collectResult(deps, ctx, executed);
+      const [, final] = await Promise.all([deps.store.writeLog(ctx.run.name, ctx.run.id, logs.bytes), recordRun(deps, ctx, outcome, times, logs.bytes.length)]);
+      cleanups.later(ctx.run.id, handle, ctx.log);
+      return final;
+    } catch (err) {
+      return await handleFault(ctx, err, handle, token);
+    } finally {
+      cancel.stop();
+    }
+  }
+
+  /** The retry policy applied: see faults.ts for which faults are retried. */
+  async function handleFault(ctx: RunContext, err: unknown, handle: ContainerHandle | undefined, token: string | undefined): Promise<RunRecord> {
+    const { job, run, attempt, log } = ctx;
+    const decision = decideFault(err, attempt, job.opts.attempts ?? 1);
+    switch (decision.kind) {
+      case 'hand-back':
+        log.info('worker shutting down: run handed back, container left running for adoption');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      case 'model-fault':
+        log.info('run failed before it could run', { reason: decision.fault.reason, error: decision.fault.message });
+        return finishWith(ctx, failure(decision.fault.reason, decision.fault.message), {}, handle);
+      case 'retry':
+        await keepAttemptError(ctx, err);
+        // The container, if any, is kept: the retry adopts it rather than starting the model again.
+        log.warn('infrastructure fault; the run will be retried', { ...errorFields(err), attemptsLeft: decision.attemptsLeft });
+        deps.observer?.retried?.();
+        throw err;
+      case 'give-up':
+        await keepAttemptError(ctx, err);
+        log.error('infrastructure fault on the last attempt; the run fails', errorFields(err));
+        return finishWith(ctx, failure('infrastructure', gaveUpMessage(attempt, err)), { finishedAt: new Date().toISOString() }, handle);
+    }
+  }
+
+  async function finishWith(ctx: RunContext, outcome: Outcome, times: RunTimes, handle: ContainerHandle | undefined): Promise<RunRecord> {
+    const final = await recordRun(deps, ctx, outcome, times);
+    cleanups.later(ctx.run.id, handle, ctx.log);
+    return final;
+  }
+
+  async function keepAttemptError(ctx: RunContext, err: unknown): Promise<void> {
+    await deps.control.recordAttemptError(ctx.run.id, { attempt: ctx.attempt, at: new Date().toISOString(), message: errorMessage(err) }).catch(() => undefined);
+  }
+
+  return Object.assign(processRun, { drain: () => cleanups.drain() });
+}
+
+/** Succeeded runs complete the job; any other end fails it without a retry. */
+function conclude(record: RunRecord): RunResult {
+  if (record.status === 'succeeded') {
+    return { id: record.id, name: record.name, status: record.status, ...(record.score !== undefined && { score: record.score }) };
+  }
+  throw new UnrecoverableError(`${record.reason ?? record.status}: ${record.error ?? ''}`);
+}

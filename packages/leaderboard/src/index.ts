@@ -1,0 +1,2 @@
+export * from './run-index';
+export * from './scan';
