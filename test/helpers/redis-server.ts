@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { parseRedisTarget } from '@modelrun/config';
 import { waitFor } from './wait';
 
 export interface RedisServer {
@@ -103,4 +105,15 @@ async function probe(port: number): Promise<true | undefined> {
       });
     });
   });
+}
+
+/**
+ * A connection for test bookkeeping (reading or clearing a test's keys) to whatever REDIS_URL
+ * names, a Sentinel group included; one retry per command, so a dead Redis fails the call.
+ */
+export function testRedis(url: string): Redis {
+  const target = parseRedisTarget(url);
+  const conn = target.kind === 'standalone' ? new Redis(url, { maxRetriesPerRequest: 1 }) : new Redis({ sentinels: target.sentinels, name: target.masterName, maxRetriesPerRequest: 1 });
+  conn.on('error', () => undefined);
+  return conn;
 }

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import supertest from 'supertest';
 import { type StartedApi, startApi } from '@modelrun/api';
 import { loadApiConfig, loadWorkerConfig } from '@modelrun/config';
@@ -12,6 +11,7 @@ import { RUN_QUEUE, type RunStatus, type RunView } from '@modelrun/contracts';
 import { type StartedWorker, startWorker } from '@modelrun/worker';
 import { removeContainersOf } from './docker';
 import { infra } from './infra';
+import { testRedis } from './redis-server';
 import { testLogger } from './logger';
 import { waitFor } from './wait';
 
@@ -116,8 +116,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await Promise.all(workers.map((w) => w.close('test done')));
       await api?.close('test done');
       await removeContainersOf(prefix);
-      const conn = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-      conn.on('error', () => undefined);
+      const conn = testRedis(redisUrl);
       try {
         const queue = new Queue(RUN_QUEUE, { connection: conn, prefix });
         queue.on('error', () => undefined);

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { ApiConfig } from '@modelrun/config';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
-import { createRedis, createRunEvents, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
+import { confirmReplicated, createRedis, createRunEvents, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
 import { RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
@@ -31,16 +31,19 @@ export interface StartedApi {
   close(reason?: string): Promise<void>;
 }
 
+/** How long a 202 waits for replicas (REDIS_WAIT_REPLICAS): a 503 comes within about a second. */
+const REPLICA_WAIT_MS = 1_000;
+
 /** Everything the API process needs, wired by hand in start-up order, then listening. */
 export async function startApi(config: ApiConfig, log: Logger): Promise<StartedApi> {
   const onError = (what: string) => (err: Error) => log.warn(`redis ${what} connection error`, { error: err.message });
-  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'modelrun-api', onError: onError('producer') });
+  const redis = createRedis(config.redis, { role: 'producer', name: 'modelrun-api', onError: onError('producer') });
   const opened: Redis[] = [redis];
   try {
-    await ensureRedisReady(redis, config.redisUrl, config.redisRequirePersistence).catch((err: Error) => {
+    await ensureRedisReady(redis, config.redis, config.redisRequirePersistence).catch((err: Error) => {
       throw new StartupError(err.message);
     });
-    const eventsConn = createRedis(config.redisUrl, { role: 'consumer', name: 'modelrun-api-events', onError: onError('events') });
+    const eventsConn = createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-events', onError: onError('events') });
     opened.push(eventsConn);
 
     const store = new RecordStore(config.dataDir);
@@ -63,13 +66,14 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       limits: config.limits,
       retry: config,
       allowedImages: config.allowedImages,
+      ...(config.redisWaitReplicas > 0 && { confirmWrites: () => confirmReplicated(redis, config.redisWaitReplicas, REPLICA_WAIT_MS) }),
       onSettled: (id, listener) => feed.onSettled(id, listener),
     });
     const logs = new LogsService({
       store,
       control,
       runs,
-      blockingConnection: () => createRedis(config.redisUrl, { role: 'consumer', name: 'modelrun-api-logs', onError: onError('logs') }),
+      blockingConnection: () => createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-logs', onError: onError('logs') }),
     });
     const readiness = async (): Promise<ReadyReport> => {
       const [redisCheck, volumeCheck] = await Promise.all([
@@ -101,7 +105,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const addr = server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${host}:${addr.port}`;
-    log.info('api listening', { url, auth: config.apiTokens.length > 0 ? 'bearer' : 'none (loopback only)', redis: redactUrl(config.redisUrl), dataDir: store.layout.root });
+    log.info('api listening', { url, auth: config.apiTokens.length > 0 ? 'bearer' : 'none (loopback only)', redis: redactUrl(config.redis), dataDir: store.layout.root });
 
     const shutdown = new Shutdown(log);
     return {

@@ -33,14 +33,14 @@ export interface WorkerOverrides {
 
 /** Everything the worker process needs, wired by hand in start-up order. */
 export async function startWorker(config: WorkerConfig, log: Logger, overrides: WorkerOverrides = {}): Promise<StartedWorker> {
-  const redis = createRedis(config.redisUrl, {
+  const redis = createRedis(config.redis, {
     role: 'consumer',
     name: 'modelrun-worker',
     onError: (err) => log.warn('redis connection error', { error: err.message }),
   });
   const opened: Redis[] = [redis];
   try {
-    await ensureRedisReady(redis, config.redisUrl, config.redisRequirePersistence).catch((err: Error) => {
+    await ensureRedisReady(redis, config.redis, config.redisRequirePersistence).catch((err: Error) => {
       throw new StartupError(err.message);
     });
     const runner =
@@ -103,7 +103,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     void reconciler.runNow();
     log.info('worker started', {
       concurrency: config.concurrency,
-      redis: redactUrl(config.redisUrl),
+      redis: redactUrl(config.redis),
       dataDir: store.layout.root,
       prefix: config.queuePrefix,
       metrics: metricsServer.url,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisTarget } from './redis-target';
 
 // Parsers for environment strings. Each one names what it expected, so a bad value reads plainly.
 
@@ -46,15 +47,15 @@ export const logLevel = z.enum(['error', 'warn', 'info', 'http', 'verbose', 'deb
 
 export const logFormat = z.enum(['json', 'pretty']);
 
-export const redisUrl = z
-  .string()
-  .refine((v) => {
-    try {
-      return ['redis:', 'rediss:'].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be a redis:// or rediss:// URL');
+/** REDIS_URL: one server, or a Sentinel-managed group (see parseRedisTarget). */
+export const redisTarget = z.string().transform((v, ctx) => {
+  try {
+    return parseRedisTarget(v.trim());
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 export const dockerHost = z
   .string()

@@ -1,2 +1,3 @@
 export * from './load';
 export * from './client';
+export * from './redis-target';

@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy } from '@modelrun/contracts';
-import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisUrl, trustProxy } from './env';
+import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy } from './env';
+import { type RedisTarget, redactRedisUrl } from './redis-target';
 
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
 const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: port.default(8081),
   HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisTarget.default({ kind: 'standalone', url: 'redis://127.0.0.1:6379' }),
   REDIS_REQUIRE_PERSISTENCE: bool.default(true),
+  REDIS_WAIT_REPLICAS: integer({ min: 0, max: 16 }).default(0),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -').default(DEFAULT_QUEUE_PREFIX),
   DATA_DIR: z.string().min(1).default('./data'),
   API_TOKENS: list.default([]),
@@ -59,7 +61,8 @@ export class ConfigError extends Error {
 
 export interface CommonConfig {
   env: string;
-  redisUrl: string;
+  /** The queue's Redis: one server or a Sentinel group (REDIS_URL). */
+  redis: RedisTarget;
   /** Refuse to start on a Redis without AOF and `noeviction` (default true). */
   redisRequirePersistence: boolean;
   /** Redis key prefix for the queue (default `modelrun`). */
@@ -87,6 +90,8 @@ export interface ApiConfig extends CommonConfig {
   sessionTtlSeconds: number;
   /** Express's `trust proxy`: which proxies' X-Forwarded-* to believe (default none). */
   trustProxy: boolean | number | string[];
+  /** Replicas that must confirm a submission or cancel before its 202 (Redis WAIT; 0: off). */
+  redisWaitReplicas: number;
 }
 
 export interface WorkerConfig extends CommonConfig {
@@ -113,12 +118,14 @@ function parseEnv(env: NodeJS.ProcessEnv): Env {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${show(env[String(i.path[0])])})`));
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${show(String(i.path[0]), env[String(i.path[0])])})`));
   }
   return parsed.data;
 }
 
-function show(v: string | undefined): string {
+function show(name: string, raw: string | undefined): string {
+  // A Redis URL may carry passwords: they are never echoed.
+  const v = name === 'REDIS_URL' && raw !== undefined ? redactRedisUrl(raw) : raw;
   return v === undefined ? 'nothing' : JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
 }
 
@@ -135,7 +142,7 @@ function common(e: Env): CommonConfig {
   if (problems.length) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
-    redisUrl: e.REDIS_URL,
+    redis: e.REDIS_URL,
     redisRequirePersistence: e.REDIS_REQUIRE_PERSISTENCE,
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: e.DATA_DIR,
@@ -182,6 +189,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     indexRescanSeconds: e.INDEX_RESCAN_SECONDS,
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
     trustProxy: e.TRUST_PROXY,
+    redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
   };
 }
 

@@ -3,3 +3,4 @@ export * from './persistence';
 export * from './queues';
 export * from './redis';
 export * from './ready';
+export * from './replication';

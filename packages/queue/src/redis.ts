@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
+import { type RedisTarget, type SentinelRedis, redactRedisUrl } from '@modelrun/config';
 
 /**
  * - `producer`: the API. Fails fast when Redis is down (no offline queue, one try per command),
@@ -16,11 +17,11 @@ export interface RedisOptions {
   name?: string;
 }
 
-export function createRedis(url: string, opts: RedisOptions): Redis {
+export function createRedis(target: RedisTarget, opts: RedisOptions): Redis {
   const reconnect = (times: number): number => Math.min(100 * 2 ** Math.min(times, 5), 2_000);
-  const redis =
+  const role: IORedisOptions =
     opts.role === 'producer'
-      ? new Redis(url, {
+      ? {
           enableOfflineQueue: false,
           // Requests arriving together share one round trip to Redis.
           enableAutoPipelining: true,
@@ -28,25 +29,45 @@ export function createRedis(url: string, opts: RedisOptions): Redis {
           connectTimeout: 2_000,
           commandTimeout: 2_000,
           retryStrategy: reconnect,
-          ...(opts.name && { connectionName: opts.name }),
-        })
-      : new Redis(url, {
-          maxRetriesPerRequest: null,
-          enableReadyCheck: true,
-          retryStrategy: reconnect,
-          ...(opts.name && { connectionName: opts.name }),
-        });
+        }
+      : { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: reconnect };
+  const common: IORedisOptions = { ...role, ...(opts.name && { connectionName: opts.name }) };
+  const redis = target.kind === 'standalone' ? new Redis(target.url, common) : new Redis({ ...common, ...sentinelOptions(target, opts.role, reconnect) });
   redis.on('error', opts.onError);
   return redis;
 }
 
+/**
+ * ioredis asks the sentinels for the current primary on every (re)connect and checks the role
+ * of the server it reached, so a failover costs one reconnect. A primary that is demoted
+ * while still reachable answers writes with READONLY: that reconnects too (through the
+ * sentinels). The consumer resends the command there; the producer lets it fail (a 503), since
+ * the client decides whether to submit again.
+ * `failoverDetector` (a subscription to every sentinel from every connection) is left off: a
+ * killed primary drops its connections, and Sentinel disconnects the clients of a demoted one.
+ */
+function sentinelOptions(target: SentinelRedis, role: RedisRole, reconnect: (times: number) => number): IORedisOptions {
+  return {
+    sentinels: target.sentinels,
+    name: target.masterName,
+    db: target.db,
+    ...(target.username && { username: target.username }),
+    ...(target.password && { password: target.password }),
+    ...(target.sentinelPassword && { sentinelPassword: target.sentinelPassword }),
+    // All sentinels unreachable: keep asking, as for a lost server (never give up).
+    sentinelRetryStrategy: reconnect,
+    sentinelCommandTimeout: 2_000,
+    reconnectOnError: (err) => (/^READONLY/.test(err.message) ? (role === 'consumer' ? 2 : 1) : false),
+  };
+}
+
 /** Resolves once the connection is ready, or rejects after `timeoutMs` saying where it tried. */
-export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+export async function waitForRedis(redis: Redis, target: RedisTarget, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       redis.off('ready', onReady);
-      reject(new Error(`Redis at ${redactUrl(url)} did not answer within ${timeoutMs / 1000} s`));
+      reject(new Error(`Redis at ${redactRedisUrl(target.url)} did not answer within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     const onReady = (): void => {
       clearTimeout(timer);
@@ -56,13 +77,7 @@ export async function waitForRedis(redis: Redis, url: string, timeoutMs: number)
   });
 }
 
-/** A Redis URL without its password, fit for a log line or an error message. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
+/** REDIS_URL without its passwords, fit for a log line or an error message. */
+export function redactUrl(target: RedisTarget): string {
+  return redactRedisUrl(target.url);
 }

@@ -26,7 +26,7 @@ describe('loadApiConfig', () => {
     const config = loadApiConfig({});
     assert.equal(config.port, 8081);
     assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+    assert.deepEqual(config.redis, { kind: 'standalone', url: 'redis://127.0.0.1:6379' });
     assert.equal(config.dataDir, './data');
     assert.deepEqual(config.apiTokens, []);
     assert.equal(config.allowedImages.restricted, false);
@@ -60,7 +60,8 @@ describe('loadApiConfig', () => {
     ['PORT', 'abc', /must be a port number/],
     ['PORT', '70000', /0-65535/],
     ['PORT', '80.5', /whole number/],
-    ['REDIS_URL', 'http://x', /redis:\/\/ or rediss:\/\//],
+    ['REDIS_URL', 'http://x', /redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\//],
+    ['REDIS_URL', 'redis+sentinel://h1:26379,h2:26379', /no master group/],
     ['REDIS_URL', 'not a url', /redis:\/\//],
     ['LOG_LEVEL', 'loud', /expected one of/],
     ['LOG_FORMAT', 'xml', /expected one of/],
@@ -160,7 +161,7 @@ describe('loadApiConfig', () => {
     const config = loadApiConfig({ PORT: '', HOST: '', REDIS_URL: '', DATA_DIR: '', LOG_LEVEL: '', API_TOKENS: '', RUN_MEMORY_MB: '' });
     assert.equal(config.port, 8081);
     assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+    assert.deepEqual(config.redis, { kind: 'standalone', url: 'redis://127.0.0.1:6379' });
     assert.equal(config.dataDir, './data');
     assert.equal(config.log.level, 'info');
     assert.equal(config.limits.defaults.memoryMb, 1024);
@@ -170,7 +171,7 @@ describe('loadApiConfig', () => {
     const config = loadApiConfig({ PORT: '9000', HOST: '::1', REDIS_URL: 'rediss://r.example:6380/2', DATA_DIR: '/srv/modelrun', LOG_LEVEL: 'debug' });
     assert.equal(config.port, 9000);
     assert.equal(config.host, '::1');
-    assert.equal(config.redisUrl, 'rediss://r.example:6380/2');
+    assert.deepEqual(config.redis, { kind: 'standalone', url: 'rediss://r.example:6380/2' });
     assert.equal(config.dataDir, '/srv/modelrun');
     assert.equal(config.log.level, 'debug');
   });
@@ -179,7 +180,7 @@ describe('loadApiConfig', () => {
 describe('loadWorkerConfig', () => {
   it('fills the documented defaults from an empty environment', () => {
     const config = loadWorkerConfig({});
-    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+    assert.deepEqual(config.redis, { kind: 'standalone', url: 'redis://127.0.0.1:6379' });
     assert.equal(config.dataDir, './data');
     assert.equal(config.concurrency, 2);
     assert.equal(config.dockerHost, undefined);

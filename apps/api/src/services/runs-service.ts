@@ -12,11 +12,11 @@ import {
   newRunId,
   resolveLimits,
 } from '@modelrun/contracts';
-import { type RetryPolicy, type RunQueue, runJobOptions } from '@modelrun/queue';
+import { NotReplicatedError, type RetryPolicy, type RunQueue, runJobOptions } from '@modelrun/queue';
 import type { RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
-import { badRequest, conflict, forbidden, notFound, viaRedis } from '../errors';
+import { HttpError, badRequest, conflict, forbidden, notFound, viaRedis } from '../errors';
 import { statusOfJobState, viewOfJob, viewOfRecord } from './views';
 
 export interface RunsServiceDeps {
@@ -27,6 +27,11 @@ export interface RunsServiceDeps {
   limits: LimitPolicy;
   retry: RetryPolicy;
   allowedImages: ImageAllowList;
+  /**
+   * Resolves once Redis replicas hold every write made so far (REDIS_WAIT_REPLICAS), or throws
+   * NotReplicatedError; absent, a write the primary acknowledged is taken as stored.
+   */
+  confirmWrites?: () => Promise<void>;
   /** Subscribes to a run's end (the index feed); returns an unsubscribe function. */
   onSettled?: (runId: string, listener: () => void) => () => void;
 }
@@ -59,7 +64,10 @@ export class RunsService {
       keyHash = sha256(`${principal}\n${idempotencyKey}`);
       const requestHash = sha256(canonicalJson({ image: req.image, name: req.name, limits: req.limits ?? {} }));
       const prior = await this.claim(keyHash, data.id, requestHash);
-      if (prior) return { run: prior, replayed: true };
+      if (prior) {
+        await this.confirmed('queued');
+        return { run: prior, replayed: true };
+      }
     }
     try {
       await viaRedis(() => deps.queue.add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
@@ -67,6 +75,8 @@ export class RunsService {
       if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
       throw err;
     }
+    // The run is queued now (its key, if any, stays claimed: a retry with it finds this run).
+    await this.confirmed('queued');
     const run: RunView = { id: data.id, name: data.name, image: data.image, status: 'queued', limits: data.limits, createdAt: data.createdAt };
     deps.index.upsert(summarize(run));
     return { run, replayed: false };
@@ -142,6 +152,24 @@ export class RunsService {
     }
   }
 
+  /** A 202 promises the write survives a failover: with REDIS_WAIT_REPLICAS, only once replicas have it. */
+  private async confirmed(what: 'queued' | 'cancel'): Promise<void> {
+    const confirm = this.deps.confirmWrites;
+    if (!confirm) return;
+    await viaRedis(() =>
+      confirm().catch((err: unknown) => {
+        if (!(err instanceof NotReplicatedError)) throw err;
+        throw new HttpError(
+          'unavailable',
+          what === 'queued'
+            ? 'the run was queued, but no Redis replica confirmed it in time, so a failover could lose it; submit again with the same Idempotency-Key to get this run, or without one to queue a new run'
+            : 'the cancel was recorded, but no Redis replica confirmed it in time, so a failover could lose it; send it again',
+          { 'Retry-After': '5' },
+        );
+      }),
+    );
+  }
+
   private async recordFor(name: string | undefined, id: string): Promise<RunView | undefined> {
     if (!name) return undefined;
     const record = await this.deps.store.readRecord(name, id);
@@ -156,6 +184,7 @@ export class RunsService {
     if (isFinal(run.status)) throw conflict(`run ${id} has already ended (${run.status}); only queued or running runs can be cancelled`);
     const at = new Date();
     await viaRedis(() => this.deps.control.requestCancel(id, at));
+    await this.confirmed('cancel');
     const cancelled: RunView = { ...run, status: 'cancelled', reason: 'cancelled', error: 'the run was cancelled', finishedAt: at.toISOString() };
     delete cancelled.phase;
     this.deps.index.upsert(summarize(cancelled));
