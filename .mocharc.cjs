@@ -3,7 +3,7 @@
 module.exports = {
   'node-option': ['conditions=development', 'import=tsx'],
   extension: ['ts'],
-  spec: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+  spec: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
   require: ['test/helpers/root-hooks.ts'],
   // Integration tests start real containers; each test that needs longer says why.
   timeout: 30000,

@@ -80,6 +80,7 @@ cat <<MSG
 
 modelrun is up at $url
 $( [[ -n "$new_token" ]] && printf '  API token (saved in .env as API_TOKENS): %s\n' "$new_token" )
+  web app: open $url in a browser and sign in with the token (API reference: $url/docs)
   curl -s $url/readyz
   curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
        -d '{"image": "modelrun/sample-model:latest", "name": "digits-svm"}' $url/v1/models

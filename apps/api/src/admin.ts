@@ -1,10 +1,15 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Router } from 'express';
+import type { Express, Router } from 'express';
 import type { RunQueue } from '@modelrun/queue';
 
 export const ADMIN_PATH = '/admin/queues';
+
+/** Bull Board's page asks Google for its fonts; under our CSP nothing comes from elsewhere. */
+const REMOTE_FONTS = /<link[^>]+href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
+
+type Engine = (path: string, options: object, callback: (err: Error | null, html?: string) => void) => void;
 
 /**
  * Bull Board for watching the queue. Read-only: a job added or edited there would skip the
@@ -18,5 +23,9 @@ export function createAdminRouter(queue: RunQueue): Router {
     serverAdapter,
     options: { uiConfig: { boardTitle: 'modelrun' } },
   });
-  return serverAdapter.getRouter() as Router;
+  // Its page falls back to the system fonts without the remote stylesheet.
+  const board = serverAdapter.getRouter() as Express;
+  const render = (board as unknown as { engines: Record<string, Engine> }).engines['.ejs']!;
+  board.engine('ejs', (path, options, callback) => render(path, options, (err, html) => callback(err, html?.replace(REMOTE_FONTS, ''))));
+  return board as unknown as Router;
 }

@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('json spaces', 0);
   app.use(requestLog(deps.log, deps.metrics?.observeHttp));
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'", 'https:'] } } }));
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } } }));
 
   // Open: liveness, readiness and metrics carry no run data and must answer orchestrators.
   app.use(healthRouter(deps.readiness));

@@ -8,3 +8,4 @@ export * from './requests';
 export * from './run';
 export * from './run-id';
 export * from './score';
+export * from './statuses';

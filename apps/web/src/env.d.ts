@@ -1,0 +1,2 @@
+// Stylesheets imported by scripts are bundled by esbuild into app.css.
+declare module '*.css';

@@ -1,0 +1,89 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { SessionView } from '@modelrun/contracts';
+import { loadSession, onSignedOut, signOut } from './api';
+import { Leaderboard } from './pages/leaderboard';
+import { ModelPage } from './pages/model';
+import { RunPage } from './pages/run';
+import { SignInPage } from './pages/signin';
+import { SubmitPage } from './pages/submit';
+import { ErrorNote } from './ui/notes';
+import { Link, type Location, match, navigate, useLocation } from './ui/router';
+import './style.css';
+
+function Page(props: { loc: Location }) {
+  const { path } = props.loc;
+  const model = match('/models/:name', path);
+  if (model) return <ModelPage name={model.name!} />;
+  const run = match('/runs/:id', path);
+  if (run) return <RunPage id={run.id!} />;
+  if (path === '/submit') return <SubmitPage />;
+  return <Leaderboard loc={props.loc} />;
+}
+
+function Header(props: { session: SessionView | undefined; path: string; onSignOut: () => void }) {
+  const nav = [
+    { href: '/', label: 'Leaderboard', current: props.path === '/' || props.path.startsWith('/models/') },
+    { href: '/submit', label: 'Submit', current: props.path === '/submit' },
+  ];
+  const signedIn = props.session?.signedIn || props.session?.authRequired === false;
+  return (
+    <header class="top">
+      <Link href="/" class="brand">
+        <span class="logo" aria-hidden="true">▲</span> modelrun
+      </Link>
+      {signedIn && (
+        <nav aria-label="Main">
+          {nav.map((n) => (
+            <Link key={n.href} href={n.href} aria-current={n.current ? 'page' : undefined}>
+              {n.label}
+            </Link>
+          ))}
+          <a href="/admin/queues">Queues</a>
+          <a href="/docs">API</a>
+          {props.session?.signedIn && (
+            <button type="button" class="link" onClick={props.onSignOut}>
+              Sign out
+            </button>
+          )}
+        </nav>
+      )}
+    </header>
+  );
+}
+
+function App() {
+  const loc = useLocation();
+  const [session, setSession] = useState<SessionView>();
+  const [error, setError] = useState<Error>();
+
+  useEffect(() => {
+    loadSession().then(setSession, setError);
+    return onSignedOut(() => setSession((s) => (s ? { authRequired: s.authRequired, signedIn: false } : s)));
+  }, []);
+
+  const out = async () => {
+    setSession(await signOut());
+    navigate('/signin');
+  };
+  const mustSignIn = session?.authRequired === true && !session.signedIn;
+  useEffect(() => {
+    // The sign-in page has its own address, so the browser's history reads plainly.
+    if (mustSignIn && loc.path !== '/signin') navigate('/signin', true);
+    if (session && !mustSignIn && loc.path === '/signin') navigate('/', true);
+  }, [mustSignIn, session, loc.path]);
+
+  return (
+    <>
+      <Header session={session} path={loc.path} onSignOut={() => void out().catch(setError)} />
+      <main>
+        <ErrorNote error={error} />
+        {session && (mustSignIn ? <SignInPage onSignedIn={setSession} /> : <Page loc={loc} />)}
+      </main>
+    </>
+  );
+}
+
+const root = document.getElementById('app')!;
+root.textContent = ''; // the "Loading…" placeholder of the HTML shell
+render(<App />, root);

@@ -1,0 +1,99 @@
+import type { ModelPage, ModelSort } from '@modelrun/contracts';
+import { api } from '../api';
+import { formatScore, timeAgo } from '../ui/format';
+import { ErrorNote, LiveNote } from '../ui/notes';
+import { usePoll } from '../ui/poll';
+import { Link, type Location, navigate } from '../ui/router';
+import { StatusBadge } from '../ui/status';
+
+const PAGE_SIZE = 20;
+/** Leaderboard refresh: finished runs show up within this long, without a reload. */
+const POLL_MS = 3_000;
+
+const COLUMNS: { sort: ModelSort; label: string; class?: string }[] = [
+  { sort: 'name', label: 'Model' },
+  { sort: 'score', label: 'Best score', class: 'num' },
+  { sort: 'latest', label: 'Latest run' },
+  { sort: 'runs', label: 'Runs', class: 'num hide-narrow' },
+];
+const naturalOrder = (sort: ModelSort) => (sort === 'name' ? 'asc' : 'desc');
+
+/** Every model, best score first by default; sortable, paginated, live. */
+export function Leaderboard(props: { loc: Location }) {
+  const q = props.loc.query;
+  const sort = (COLUMNS.find((c) => c.sort === q.get('sort'))?.sort ?? 'score') as ModelSort;
+  const order = q.get('order') === 'asc' || q.get('order') === 'desc' ? (q.get('order') as 'asc' | 'desc') : naturalOrder(sort);
+  const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
+  const offset = (page - 1) * PAGE_SIZE;
+  const url = `/v1/models?sort=${sort}&order=${order}&limit=${PAGE_SIZE}&offset=${offset}`;
+  const board = usePoll((signal) => api<ModelPage>('GET', url, undefined, signal), [url], POLL_MS);
+
+  const go = (next: { sort?: ModelSort; order?: string; page?: number }) => {
+    const s = next.sort ?? sort;
+    const params = new URLSearchParams({ sort: s, order: next.order ?? naturalOrder(s), page: String(next.page ?? 1) });
+    navigate(`/?${params}`, true);
+  };
+  const data = board.data;
+  const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Leaderboard</h1>
+        <LiveNote at={board.at} />
+      </div>
+      <ErrorNote error={board.error} />
+      {data && data.total === 0 && (
+        <p class="empty">
+          No runs yet. <Link href="/submit">Submit a model</Link> to put it on the board.
+        </p>
+      )}
+      {data && data.total > 0 && (
+        <div class="table-wrap">
+          <table class="board">
+            <thead>
+              <tr>
+                <th scope="col" class="num rank">#</th>
+                {COLUMNS.map((c) => (
+                  <th scope="col" class={c.class} aria-sort={c.sort === sort ? (order === 'asc' ? 'ascending' : 'descending') : undefined}>
+                    <button type="button" class="sort" onClick={() => go({ sort: c.sort, order: c.sort === sort ? (order === 'asc' ? 'desc' : 'asc') : naturalOrder(c.sort) })}>
+                      {c.label}
+                      <span class="arrow" aria-hidden="true">{c.sort === sort ? (order === 'asc' ? '▲' : '▼') : ''}</span>
+                    </button>
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {data.models.map((m, i) => (
+                <tr key={m.name} data-model={m.name}>
+                  <td class="num rank">{offset + i + 1}</td>
+                  <td>
+                    <Link href={`/models/${encodeURIComponent(m.name)}`} class="model-link">{m.name}</Link>
+                  </td>
+                  <td class="num score">{formatScore(m.bestScore)}</td>
+                  <td>
+                    <Link href={`/runs/${m.latestRun.id}`} class="run-link">
+                      <StatusBadge status={m.latestRun.status} phase={m.latestRun.phase} />
+                    </Link>{' '}
+                    <span class="muted" title={m.latestRun.createdAt}>{timeAgo(m.latestRun.createdAt)}</span>
+                  </td>
+                  <td class="num hide-narrow">{m.runCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data && data.total > PAGE_SIZE && (
+        <nav class="pager" aria-label="Pages">
+          <button type="button" disabled={page <= 1} onClick={() => go({ sort, order, page: page - 1 })}>← Previous</button>
+          <span>
+            {offset + 1}–{Math.min(offset + PAGE_SIZE, data.total)} of {data.total}
+          </span>
+          <button type="button" disabled={page >= pages} onClick={() => go({ sort, order, page: page + 1 })}>Next →</button>
+        </nav>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,130 @@
+import { useState } from 'preact/hooks';
+import type { RunView } from '@modelrun/contracts';
+import { isFinal } from '@modelrun/contracts/statuses';
+import { api } from '../api';
+import { REASON_WORDS, formatDuration, formatScore, formatTime } from '../ui/format';
+import { ErrorNote, LiveNote } from '../ui/notes';
+import { usePoll } from '../ui/poll';
+import { Link } from '../ui/router';
+import { RunOutput } from '../ui/run-output';
+import { StatusBadge } from '../ui/status';
+import { Timeline } from '../ui/timeline';
+
+/** A live run's status is read this often (its output streams on its own). */
+const POLL_MS = 1_000;
+
+/** One run: where it is, what it may use, how it ended and why, its output; cancel while live. */
+export function RunPage(props: { id: string }) {
+  const run = usePoll((signal) => api<RunView>('GET', `/v1/runs/${props.id}`, undefined, signal), [props.id], POLL_MS, (r) => r !== undefined && !isFinal(r.status));
+  const [cancelError, setCancelError] = useState<Error>();
+  const [cancelling, setCancelling] = useState(false);
+  const r = run.data;
+  const live = r !== undefined && !isFinal(r.status);
+
+  const cancel = async () => {
+    setCancelling(true);
+    setCancelError(undefined);
+    try {
+      await api('DELETE', `/v1/runs/${props.id}`);
+      run.refresh();
+    } catch (err) {
+      setCancelError(err as Error);
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  return (
+    <section>
+      <div class="page-head">
+        <h1>
+          <span class="muted crumb">{r ? <Link href={`/models/${encodeURIComponent(r.name)}`}>{r.name}</Link> : 'Run'} /</span> <span class="mono">{props.id}</span>
+        </h1>
+        <LiveNote at={run.at} live={live} />
+      </div>
+      <ErrorNote error={run.error} />
+      {r && (
+        <>
+          <div class="run-status">
+            <StatusBadge status={r.status} phase={r.phase} />
+            {r.status === 'succeeded' && <span class="big score" data-score={r.score}>{formatScore(r.score)}</span>}
+            {live && (
+              <button type="button" class="danger" onClick={cancel} disabled={cancelling}>
+                {cancelling ? 'Cancelling…' : 'Cancel run'}
+              </button>
+            )}
+          </div>
+          <ErrorNote error={cancelError} />
+          <Timeline run={r} />
+          {r.reason && r.status !== 'succeeded' && (
+            <div class="failure" role="status">
+              <strong>{REASON_WORDS[r.reason]}</strong> <span class="muted">({r.reason})</span>
+              {r.error && <p>{r.error}</p>}
+            </div>
+          )}
+          <div class="panels">
+            <dl class="kv">
+              <dt>Image</dt>
+              <dd class="mono">{r.image}</dd>
+              <dt>Submitted</dt>
+              <dd>{formatTime(r.createdAt)}</dd>
+              <dt>Started</dt>
+              <dd>{formatTime(r.startedAt)}</dd>
+              <dt>Finished</dt>
+              <dd>{formatTime(r.finishedAt)}</dd>
+              <dt>Duration</dt>
+              <dd>{formatDuration(r.durationMs)}</dd>
+              <dt>Exit code</dt>
+              <dd>{r.exitCode ?? '—'}</dd>
+              <dt>Attempts</dt>
+              <dd>{r.attempts ?? '—'}</dd>
+            </dl>
+            <dl class="kv">
+              <dt>Time limit</dt>
+              <dd>{r.limits.timeoutSeconds} s</dd>
+              <dt>Memory</dt>
+              <dd>{r.limits.memoryMb} MiB</dd>
+              <dt>CPUs</dt>
+              <dd>{r.limits.cpus}</dd>
+              <dt>GPUs</dt>
+              <dd>{r.limits.gpus}</dd>
+            </dl>
+            {r.metrics && Object.keys(r.metrics).length > 0 && (
+              <div class="table-wrap">
+                <table class="metrics">
+                  <thead>
+                    <tr>
+                      <th scope="col">Metric</th>
+                      <th scope="col" class="num">Value</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {Object.entries(r.metrics).map(([k, v]) => (
+                      <tr key={k}>
+                        <th scope="row">{k}</th>
+                        <td class="num">{v}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </div>
+          {r.attemptErrors && r.attemptErrors.length > 0 && (
+            <details class="attempts">
+              <summary>{r.attemptErrors.length} failed attempt(s) before this one</summary>
+              <ul>
+                {r.attemptErrors.map((a) => (
+                  <li key={a.attempt}>
+                    #{a.attempt} at {formatTime(a.at)}: {a.message}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+          <RunOutput runId={r.id} live={live} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,46 @@
+import type { FailureReason, RunStatus } from '@modelrun/contracts';
+
+export const formatScore = (score: number | undefined): string => (score === undefined ? '—' : score.toFixed(4));
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** "3 min ago", with the exact time in the title attribute where it is used. */
+export function timeAgo(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+export const formatTime = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
+
+export const shortId = (id: string): string => id.slice(-8);
+
+export const STATUS_WORDS: Record<RunStatus, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** The failure reasons in words, for the model's author (the README's table, shortened). */
+export const REASON_WORDS: Record<FailureReason, string> = {
+  exit_code: 'The model exited with an error',
+  oom: 'It ran out of memory',
+  timeout: 'It ran past its time limit',
+  bad_output: 'Its score was missing or unusable',
+  image_not_found: 'The image could not be found or is not allowed',
+  infrastructure: 'The platform failed on every attempt',
+  cancelled: 'It was cancelled',
+};

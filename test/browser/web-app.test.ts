@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { buildFixture, fixture } from '../fixtures/images';
+import { buildWebApp, launchChromium, screenshotDir, watchConsole } from '../helpers/browser';
+import { type Stack, startStack } from '../helpers/stack';
+
+const TOKEN = 'tok-browser-aaaaaaaaaaaaaaa';
+/** A model's scores over its runs, for a chart with a shape. */
+const ALPHA_SCORES = [0.81, 0.86, 0.84, 0.91];
+
+describe('the web app, in a real browser', function () {
+  // Chromium's start and a dozen one-second runs on the real engine, on a shared machine.
+  this.timeout(120_000);
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let shots: string;
+  let url: string;
+
+  before(async () => {
+    buildWebApp();
+    shots = screenshotDir();
+    stack = await startStack({ env: { API_TOKENS: TOKEN, WORKER_CONCURRENCY: '2' } });
+    url = stack.api.url;
+    await Promise.all(ALPHA_SCORES.map((s) => buildFixture(`web-score-${s}`, { script: `echo "epoch 1 loss 0.3"; echo '{"score": ${s}, "metrics": {"accuracy": ${s}}}' > "$OUTPUT_DIR/score.json"` })));
+    // One after another, so the chart's runs come in this order.
+    for (const s of ALPHA_SCORES) await stack.waitForRun((await stack.submit(fixture(`web-score-${s}`), 'alpha')).id);
+    await stack.waitForRun((await stack.submit(fixture('score-plain'), 'beta')).id);
+    await stack.waitForRun((await stack.submit(fixture('exit-3'), 'beta')).id);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
+    errors = watchConsole(page);
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+    if (!process.env.UPDATE_SCREENSHOTS && shots) rmSync(shots, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    assert.deepEqual(errors.splice(0), [], 'console errors');
+  });
+
+  /** The browser logs a refused request (a 401 the test asked for) as an error: take exactly those. */
+  const expectRefused = (count: number) => {
+    const refused = errors.splice(0);
+    assert.equal(refused.length, count, refused.join('\n'));
+    for (const e of refused) assert.match(e, /Failed to load resource: the server responded with a status of 401/);
+  };
+  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const modelsShown = () => page.locator('table.board tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')));
+
+  it('asks for a token, then shows the leaderboard in score order', async () => {
+    await page.goto(url);
+    await page.waitForURL(`${url}/signin`);
+    await page.getByLabel('API token').fill('tok-not-the-right-one');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not a valid API token' }).waitFor();
+    expectRefused(1);
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${url}/`);
+    await page.locator('tr[data-model="beta"]').waitFor();
+    assert.deepEqual(await modelsShown(), ['alpha', 'beta']);
+    assert.equal(await page.locator('tr[data-model="alpha"] .score').textContent(), '0.9100');
+  });
+
+  it('sorts from the keyboard, and updates live when a run finishes', async () => {
+    await page.getByRole('button', { name: 'Model' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('th[aria-sort="ascending"]', { hasText: 'Model' }).waitFor();
+    assert.deepEqual(await modelsShown(), ['alpha', 'beta']);
+    await page.getByRole('button', { name: 'Best score' }).click();
+    await page.locator('th[aria-sort="descending"]', { hasText: 'Best score' }).waitFor();
+    const run = await stack.submit(fixture('score-json'), 'gamma');
+    await page.locator('tr[data-model="gamma"] .score', { hasText: '0.9300' }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(await modelsShown(), ['gamma', 'alpha', 'beta']);
+    await stack.waitForRun(run.id);
+    await shot('leaderboard');
+  });
+
+  it('fits a phone-width window', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    try {
+      for (const path of ['/', '/models/alpha', '/submit']) {
+        await page.goto(`${url}${path}`);
+        await page.locator('main h1').waitFor();
+        const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+        assert.ok(overflow <= 0, `${path} is ${overflow} px wider than the window`);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 820 });
+      await page.goto(url);
+    }
+  });
+
+  it('opens a model and draws its score over its runs', async () => {
+    await page.getByRole('link', { name: 'alpha' }).click();
+    await page.waitForURL(`${url}/models/alpha`);
+    await page.locator('.chart-box canvas').waitFor();
+    assert.equal(await page.locator('.chart-box').getAttribute('data-points'), String(ALPHA_SCORES.length));
+    assert.equal(await page.locator('table.runs tbody tr').count(), ALPHA_SCORES.length);
+    await shot('model');
+  });
+
+  it('submits a run and shows it through to succeeded, with its score and output', async () => {
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Image').fill(fixture('score-json'));
+    await page.getByLabel('Model name').fill('delta');
+    await page.getByLabel('Time limit').fill('60');
+    await shot('submit');
+    await page.getByRole('button', { name: 'Submit run' }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    await page.locator('.badge', { hasText: 'Succeeded' }).first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.run-status .score').textContent(), '0.9300');
+    await page.locator('.output pre', { hasText: 'training on delta' }).waitFor();
+    assert.equal(await page.locator('.step-done').count(), 6, 'every step of the timeline is done');
+    assert.match(await page.locator('.kv').nth(1).textContent() ?? '', /Time limit60 s/);
+    await shot('run');
+  });
+
+  it('streams a running run’s output and cancels it', async () => {
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Image').fill(fixture('slow'));
+    await page.getByLabel('Model name').fill('delta');
+    await page.getByRole('button', { name: 'Submit run' }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    await page.locator('.output pre', { hasText: 'step 3' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.locator('.run-status .badge', { hasText: 'Cancelled' }).waitFor({ timeout: 20_000 });
+    await page.locator('.failure', { hasText: 'It was cancelled' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
+  });
+
+  it('opens Bull Board with the same session', async () => {
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await page.waitForURL(`${url}/admin/queues`);
+    await page.getByText('runs', { exact: true }).first().waitFor({ timeout: 20_000 });
+  });
+
+  it('serves the API reference, generated from the contracts, at /docs', async () => {
+    await page.goto(`${url}/docs`);
+    await page.locator('.opblock-summary-path', { hasText: '/v1/runs/{id}/logs' }).waitFor({ timeout: 20_000 });
+    await page.getByText('RunSummary', { exact: true }).first().waitFor();
+  });
+
+  it('signs out: the session no longer opens anything', async () => {
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${url}/signin`);
+    const status = await page.evaluate(async () => (await fetch('/v1/models')).status);
+    assert.equal(status, 401);
+    assert.equal((await page.goto(`${url}/admin/queues`))?.status(), 401);
+    expectRefused(2);
+  });
+});
