@@ -1,10 +1,9 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunView } from '@modelrun/contracts';
+import { type RunView, isFinal } from '@modelrun/contracts';
 import { get, postJson } from '../lib/http-loop';
 import { nowMs } from '../lib/stats';
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 export interface Submitted {
   id: string;
@@ -59,7 +58,7 @@ export class ModelrunClient {
       const t = nowMs();
       const { view, ms } = await this.fetch(id);
       getMs.push(ms);
-      if (view && FINAL.has(view.status)) return { view, at: nowMs(), polls, getMs };
+      if (view && isFinal(view.status)) return { view, at: nowMs(), polls, getMs };
       if (nowMs() > deadline) throw new Error(`run ${id} not final after ${timeoutMs} ms: ${JSON.stringify(view)}`);
       await sleep(Math.max(0, this.pollMs - (nowMs() - t)));
     }
@@ -73,7 +72,7 @@ export class ModelrunClient {
       const res = await longGet(`${this.base}/v1/runs/${id}?wait=30`);
       getMs.push(nowMs() - t);
       const view = res.status === 200 ? (JSON.parse(res.body.toString()) as RunView) : undefined;
-      if (view && FINAL.has(view.status)) return { view, at: nowMs(), polls, getMs };
+      if (view && isFinal(view.status)) return { view, at: nowMs(), polls, getMs };
       if (nowMs() > deadline) throw new Error(`run ${id} not final after ${timeoutMs} ms: ${JSON.stringify(view)}`);
     }
   }
@@ -97,7 +96,7 @@ export class ModelrunClient {
       const batch = open.slice(0, window);
       const answers = await Promise.all(batch.map(async (id) => ({ id, ...(await this.fetch(id)) })));
       for (const a of answers) {
-        if (!a.view || !FINAL.has(a.view.status)) continue;
+        if (!a.view || !isFinal(a.view.status)) continue;
         seen.set(a.id, { view: a.view, at: nowMs(), polls: 0, getMs: [a.ms] });
         open.splice(open.indexOf(a.id), 1);
       }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadWorkerConfig } from '@modelrun/config';
+import { isFinal } from '@modelrun/contracts';
 import type { RunSummary } from '@modelrun/leaderboard';
 import { createDocker } from '@modelrun/runner';
 import { startWorker } from '@modelrun/worker';
@@ -15,7 +16,6 @@ import { type TracedRun, breakdown } from './breakdown';
 import { ModelrunClient, describeWaiting } from './client';
 import { Tracer } from './trace';
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 // A trivial model: prints three lines and writes score.json.
 const IMAGE = fixture('score-json');
 
@@ -74,7 +74,7 @@ export async function orchestrationBench(cfg: BenchConfig['orchestration'], redi
     const upsert = index.upsert.bind(index);
     index.upsert = (s: RunSummary): boolean => {
       const changed = upsert(s);
-      if (changed && FINAL.has(s.status) && !indexFinal.has(s.id)) indexFinal.set(s.id, nowMs());
+      if (changed && isFinal(s.status) && !indexFinal.has(s.id)) indexFinal.set(s.id, nowMs());
       return changed;
     };
     const client = new ModelrunClient(stack.api.url, cfg.pollMs);

@@ -1,8 +1,6 @@
 import { request } from 'node:http';
-import type { RunView } from '@modelrun/contracts';
+import { type RunView, isFinal } from '@modelrun/contracts';
 import { waitFor } from '../helpers/wait';
-
-const ENDED = ['succeeded', 'failed', 'cancelled'];
 
 /**
  * The stack's HTTP API as a client sees it, from outside the containers.
@@ -52,7 +50,10 @@ export class ApiClient {
   /** Polls until every run has ended; fails naming the runs that had not, and how they stood. */
   async waitForRuns(ids: string[], timeoutMs: number): Promise<RunView[]> {
     const last = new Map<string, RunView>();
-    const ended = (id: string): boolean => ENDED.includes(last.get(id)?.status ?? '');
+    const ended = (id: string): boolean => {
+      const status = last.get(id)?.status;
+      return status !== undefined && isFinal(status);
+    };
     try {
       return await waitFor(
         `${ids.length} run(s) to end`,

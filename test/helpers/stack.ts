@@ -7,7 +7,7 @@ import supertest from 'supertest';
 import { type StartedApi, startApi } from '@modelrun/api';
 import { loadApiConfig, loadWorkerConfig } from '@modelrun/config';
 import type { Logger } from '@modelrun/logger';
-import { RUN_QUEUE, type RunStatus, type RunView } from '@modelrun/contracts';
+import { FINAL_STATUSES, RUN_QUEUE, type RunStatus, type RunView } from '@modelrun/contracts';
 import { type StartedWorker, startWorker } from '@modelrun/worker';
 import { removeContainersOf } from './docker';
 import { infra } from './infra';
@@ -46,7 +46,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const FINAL: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+const FINAL: RunStatus[] = [...FINAL_STATUSES];
 
 /** The real API and worker(s), in this process, on their own queue prefix and data folder. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import supertest from 'supertest';
 import { startApi } from '@modelrun/api';
 import { loadApiConfig } from '@modelrun/config';
-import type { RunView } from '@modelrun/contracts';
+import { type RunView, isFinal } from '@modelrun/contracts';
 import { watchContainers } from '../helpers/container-watch';
 import { containersOf, removeContainersOf } from '../helpers/docker';
 import { type AppProcess, spawnApp } from '../helpers/processes';
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
       if (finals.has(run.id)) continue;
       const res = await http.get(`/v1/runs/${run.id}`);
       // Recorded, not just shown final: a record always carries exitCode (null if none).
-      if (res.status === 200 && ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && 'exitCode' in res.body) {
+      if (res.status === 200 && isFinal(res.body.status) && 'exitCode' in res.body) {
         finals.set(run.id, res.body as RunView);
       }
     }

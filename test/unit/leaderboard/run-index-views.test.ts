@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { newRunId, type RunStatus } from '@modelrun/contracts';
+import { RUN_STATUSES, type RunStatus, newRunId } from '@modelrun/contracts';
 import { MODEL_SORTS, RunIndex, type RunSummary } from '@modelrun/leaderboard';
 
 /** A seeded generator, so a failure can be replayed. */
@@ -13,7 +13,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+const STATUSES: readonly RunStatus[] = RUN_STATUSES;
 
 function names(index: RunIndex, sort: (typeof MODEL_SORTS)[number], order: 'asc' | 'desc'): string[] {
   return index.listModels({ sort, order, offset: 0, limit: 10_000 }).models.map((m) => m.name);
