@@ -9,5 +9,4 @@ module.exports = {
   timeout: 30000,
   slow: 2000,
   reporter: 'spec',
-  exit: true,
 };

@@ -9,12 +9,13 @@ import { RUN_JOB, RUN_QUEUE, newRunId } from '@modelrun/contracts';
 import { createLogger } from '@modelrun/logger';
 import { DockerRunner, createDocker } from '@modelrun/runner';
 import { type Stack, startStack } from '../helpers/stack';
-import { fixture } from '../fixtures/images';
+import { buildFixtures, fixture } from '../fixtures/images';
 
 const TOKEN = 'tok-aaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER_TOKEN = 'tok-bbbbbbbbbbbbbbbbbbbbbbbb';
 
 describe('the API lets in only whom it should', function () {
+  // A few model runs (allowed images, a corrupted record), with room for a loaded engine.
   this.timeout(60_000);
   let stack: Stack;
   const logged: string[] = [];
@@ -152,7 +153,6 @@ describe('the API lets in only whom it should', function () {
 });
 
 describe('rate limiting', function () {
-  this.timeout(30_000);
   let stack: Stack;
   before(async () => {
     stack = await startStack({ workers: 0, env: { API_TOKENS: `${TOKEN},${OTHER_TOKEN}`, RATE_LIMIT_PER_MINUTE: '5' } });
@@ -174,7 +174,6 @@ describe('rate limiting', function () {
 });
 
 describe('API start-up', function () {
-  this.timeout(30_000);
 
   it('refuses to start on a non-loopback HOST without tokens, and says why', () => {
     const res = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', 'apps/api/src/main.ts'], {
@@ -188,7 +187,12 @@ describe('API start-up', function () {
 });
 
 describe('GPU runs', function () {
-  this.timeout(30_000);
+  // Its own fixture images: this test must pass when it runs alone.
+  before(async function () {
+    // Building the fixture images on first use in this test process: a few seconds, more on a cold engine.
+    this.timeout(60_000);
+    await buildFixtures();
+  });
 
   it('creates the container with an NVIDIA device request when limits.gpus is set', async () => {
     const runner = new DockerRunner({

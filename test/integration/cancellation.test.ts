@@ -6,6 +6,7 @@ import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
 describe('DELETE /v1/runs/{id}', function () {
+  // Cancelling a running 30 s model takes a cancel poll and a stop grace; room for a loaded engine.
   this.timeout(60_000);
   let stack: Stack;
 
@@ -17,7 +18,7 @@ describe('DELETE /v1/runs/{id}', function () {
   });
 
   it('cancels a queued run, which then never starts', async () => {
-    const watch = watchContainers(stack.prefix);
+    const watch = await watchContainers(stack.prefix);
     const run = await stack.submit(fixture('score-json'), 'never-started');
     const res = await stack.http.delete(`/v1/runs/${run.id}`);
     assert.equal(res.status, 202);
@@ -30,7 +31,7 @@ describe('DELETE /v1/runs/{id}', function () {
       const r = (await stack.http.get(`/v1/runs/${run.id}`)).body;
       return r.error === 'the run was cancelled before it started' ? r : undefined;
     });
-    watch.stop();
+    await watch.stop();
     assert.equal(recorded.reason, 'cancelled');
     assert.equal(recorded.startedAt, undefined);
     assert.equal(watch.idsFor(run.id).size, 0, 'no container was ever created');

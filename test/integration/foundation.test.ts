@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunView } from '@modelrun/contracts';
 import { containersOf } from '../helpers/docker';
+import { watchContainers } from '../helpers/container-watch';
 import { waitFor } from '../helpers/wait';
 import { type Stack, startStack } from '../helpers/stack';
 import { fixture } from '../fixtures/images';
@@ -191,8 +192,16 @@ describe('a model image goes in, its score comes out', function () {
     assert.equal((await stack.http.get('/v1/models/nobody-here')).status, 404);
   });
 
-  it('leaves no container behind', async () => {
+  it('leaves no container behind, whether the run succeeds or fails', async () => {
+    const watch = await watchContainers(stack.prefix);
+    const runs = [await stack.submit(fixture('score-json'), 'tidy'), await stack.submit(fixture('exit-3'), 'tidy')];
+    for (const run of runs) await stack.waitForRun(run.id);
     // Containers are removed just after their run is recorded, off the run's critical path.
     await waitFor('no container left', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined), 10_000);
+    await watch.stop();
+    for (const run of runs) {
+      const actions = watch.eventsFor(run.id).map((e) => e.action);
+      assert.ok(actions.includes('create') && actions.at(-1) === 'destroy', `run ${run.id}: ${actions.join(',')}`);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { type Stack, startStack } from '../helpers/stack';
 import { fixture } from '../fixtures/images';
 
 describe('Idempotency-Key on POST /v1/models', function () {
+  // Submissions racing each other and a run to its end, with room for a loaded engine.
   this.timeout(60_000);
   let stack: Stack;
   let conn: Redis;

@@ -27,6 +27,7 @@ function metricValue(text: string, name: string, labels = ''): number | undefine
 }
 
 describe('operations', function () {
+  // Three worker processes starting (tsx compiles each) and a batch of 12 runs across them.
   this.timeout(120_000);
 
   describe('three worker processes on one Redis', () => {
@@ -46,10 +47,10 @@ describe('operations', function () {
     });
 
     it('share a batch of runs: each done once, in one container, all finished', async () => {
-      const watch = watchContainers(stack.prefix);
+      const watch = await watchContainers(stack.prefix);
       const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => stack.submit(fixture('score-json'), `batch-${i % 4}`)));
       for (const run of runs) assert.equal((await stack.waitForRun(run.id, undefined, 60_000)).status, 'succeeded');
-      watch.stop();
+      await watch.stop();
       for (const run of runs) {
         assert.equal(watch.idsFor(run.id).size, 1, `run ${run.id} had one container`);
         const recordedBy = workers.filter((w) => w.lines.some((l) => l.message === 'run recorded' && l.runId === run.id));

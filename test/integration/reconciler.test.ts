@@ -9,6 +9,7 @@ import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
 describe('the reconciler', function () {
+  // A run of the 3 s short-sleep model plus the reconciler's passes, with room for a loaded engine.
   this.timeout(60_000);
   let stack: Stack;
 

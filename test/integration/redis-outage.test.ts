@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadApiConfig, loadWorkerConfig } from '@modelrun/config';
 import { startApi } from '@modelrun/api';
 import { startWorker } from '@modelrun/worker';
+import { watchContainers } from '../helpers/container-watch';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server';
 import { type Stack, startStack } from '../helpers/stack';
 import { testLogger } from '../helpers/logger';
@@ -69,7 +72,8 @@ describe('Redis going down and coming back', function () {
     }
   });
 
-  it('lets a worker ride out a Redis restart in the middle of a run', async () => {
+  it('lets a worker ride out a Redis restart in the middle of a run: once, in one container', async () => {
+    const watch = await watchContainers(stack.prefix);
     const run = await stack.submit(fixture('short-sleep'), 'mid-run-blip');
     await waitFor('the run to be running', async () => {
       const res = await stack.http.get(`/v1/runs/${run.id}`);
@@ -78,12 +82,18 @@ describe('Redis going down and coming back', function () {
     await redis.kill9();
     await redis.restart();
     const done = await stack.waitForRun(run.id, undefined, 40_000);
+    await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.attempts, 1, `no retry: ${JSON.stringify(done.attemptErrors)}`);
+    assert.equal(done.attemptErrors, undefined);
+    assert.equal(watch.idsFor(run.id).size, 1, 'one container for the run');
+    assert.deepEqual(recordFiles(stack.dataDir, 'mid-run-blip'), [`${run.id}.json`], 'recorded once');
   });
 });
 
+const recordFiles = (dataDir: string, name: string): string[] => readdirSync(join(dataDir, 'runs', name));
+
 describe('Redis safety checks at start-up', function () {
-  this.timeout(30_000);
 
   for (const [what, opts, problem] of [
     ['without AOF', { appendonly: false }, /appendonly=no: queued runs would be lost on a restart\. Fix: redis-server --appendonly yes/],

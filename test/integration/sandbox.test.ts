@@ -6,7 +6,9 @@ import { containersOf, docker } from '../helpers/docker';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { buildFixture, fixture } from '../fixtures/images';
-import { HOSTILE, HOST_SECRET, HOST_SECRET_PATH } from '../fixtures/hostile';
+import { HOSTILE, HOST_SECRET, HOST_SECRET_PATH, probe } from '../fixtures/hostile';
+import { cgroupFiles, cgroupLimits } from '../fixtures/cgroup';
+import { type BridgeListener, bridgeListener } from '../helpers/bridge-listener';
 
 const LIMITS = { RUN_PIDS_LIMIT: '64', RUN_TMP_MB: '32', RUN_OUTPUT_MAX_MB: '1', RUN_MEMORY_MB: '128', RUN_CPUS: '0.5', RUN_TIMEOUT_SECONDS: '20' };
 
@@ -14,14 +16,17 @@ describe('the container sandbox, attacked from inside', function () {
   // Building ~25 fixture images and running each hostile model, plus a normal run after each.
   this.timeout(120_000);
   let stack: Stack;
+  let listener: BridgeListener;
 
   before(async () => {
     writeFileSync(HOST_SECRET_PATH, `${HOST_SECRET}\n`);
-    await Promise.all(Object.entries(HOSTILE).map(([name, f]) => buildFixture(name, f)));
+    listener = await bridgeListener();
+    await Promise.all(Object.entries({ ...HOSTILE, probe: probe(listener) }).map(([name, f]) => buildFixture(name, f)));
     stack = await startStack({ env: LIMITS });
   });
   after(async () => {
     rmSync(HOST_SECRET_PATH, { force: true });
+    await listener?.close();
     await stack?.stop();
   });
 
@@ -40,12 +45,17 @@ describe('the container sandbox, attacked from inside', function () {
     return stack.waitForRun(submitted.id, undefined, 60_000);
   };
 
+  /** The cgroup limits the probe printed in its output, on either cgroup layout. */
+  const limitsSeen = async (runId: string): Promise<ReturnType<typeof cgroupLimits>> =>
+    cgroupLimits(cgroupFiles((await stack.http.get(`/v1/runs/${runId}/logs`)).text));
+
   it('gives the model no network, a read-only root, a capped /tmp, no capabilities and every limit', async () => {
     const done = await run('probe', 'probe');
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     const m = done.metrics!;
     assert.equal(m.non_loopback_interfaces, 0, 'only the loopback interface');
-    assert.equal(m.reached_bridge, 0, 'cannot connect to the Docker bridge');
+    assert.equal(m.reached_bridge, 0, 'cannot connect to the listener on the Docker bridge');
+    assert.ok(!listener.received.includes(`probe ${done.id}`), 'the listener heard nothing from the run');
     assert.equal(m.root_writable, 0, 'root file system is read-only');
     assert.equal(m.tmp_writable, 1, '/tmp is writable');
     assert.equal(m.tmp_size_kb, 32 * 1024, '/tmp is capped at RUN_TMP_MB');
@@ -53,20 +63,42 @@ describe('the container sandbox, attacked from inside', function () {
     assert.equal(m.mknod, 0, 'cannot create device nodes');
     assert.equal(m.no_new_privs, 1, 'no-new-privileges');
     assert.equal(m.seccomp_mode, 2, 'the default seccomp filter is on');
-    assert.equal(m.pids_max, 64, 'process count capped at RUN_PIDS_LIMIT');
-    assert.equal(m.memory_limit, 128 * 1024 * 1024, 'memory capped at RUN_MEMORY_MB');
-    assert.equal(m.memory_swap_limit, 128 * 1024 * 1024, 'no swap beyond the memory limit');
-    assert.equal(m.cpu_quota_us! / m.cpu_period_us!, 0.5, 'CPU capped at RUN_CPUS');
     assert.equal(m.docker_socket, 0, 'no Docker socket');
     assert.equal(m.init_pid1, 1, 'an init process is PID 1');
     assert.equal(m.sees_host_file, 0, 'host files are not visible');
+    const cg = await limitsSeen(done.id);
+    assert.equal(cg.pidsMax, 64, `process count capped at RUN_PIDS_LIMIT (cgroup ${cg.layout})`);
+    assert.equal(cg.memoryBytes, 128 * 1024 * 1024, 'memory capped at RUN_MEMORY_MB');
+    assert.equal(cg.memoryAndSwapBytes, 128 * 1024 * 1024, 'no swap beyond the memory limit');
+    assert.equal(cg.cpus, 0.5, 'CPU capped at RUN_CPUS');
     assert.deepEqual(done.limits, { timeoutSeconds: 20, memoryMb: 128, cpus: 0.5, gpus: 0 }, 'the applied limits are shown on the run');
+  });
+
+  it('reaches the bridge listener with the same probe and networking on (the check can fail)', async () => {
+    const d = await docker();
+    const c = await d.createContainer({
+      Image: fixture('probe'),
+      Env: ['OUTPUT_DIR=/tmp', 'RUN_ID=control'],
+      Labels: { [LABELS.managed]: 'true', [LABELS.deployment]: stack.prefix },
+      // The sandbox's writable /tmp (the image has none), but the bridge network instead of none.
+      HostConfig: { NetworkMode: 'bridge', Tmpfs: { '/tmp': '' } },
+    });
+    try {
+      await c.start();
+      await c.wait();
+      const output = (await c.logs({ stdout: true, stderr: true })).toString('latin1');
+      assert.match(output, /"reached_bridge": 1/, output);
+      assert.ok(listener.received.includes('probe control'), `the listener heard: ${JSON.stringify(listener.received)}`);
+    } finally {
+      await c.remove({ force: true, v: true });
+    }
   });
 
   it('applies the limits a request asks for, under the ceilings', async () => {
     const done = await run('probe', 'probe-limits', { memoryMb: 64, cpus: 0.25, timeoutSeconds: 15 });
-    assert.equal(done.metrics!.memory_limit, 64 * 1024 * 1024);
-    assert.equal(done.metrics!.cpu_quota_us! / done.metrics!.cpu_period_us!, 0.25);
+    const cg = await limitsSeen(done.id);
+    assert.equal(cg.memoryBytes, 64 * 1024 * 1024);
+    assert.equal(cg.cpus, 0.25);
     assert.deepEqual(done.limits, { timeoutSeconds: 15, memoryMb: 64, cpus: 0.25, gpus: 0 });
   });
 

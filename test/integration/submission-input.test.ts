@@ -5,7 +5,6 @@ import { RUN_QUEUE } from '@modelrun/contracts';
 import { type Stack, startStack } from '../helpers/stack';
 
 describe('POST /v1/models with bad input', function () {
-  this.timeout(30_000);
   let stack: Stack;
   let queue: Queue;
   let conn: Redis;

@@ -17,9 +17,7 @@ async function assertRemoved(r: Result): Promise<void> {
 }
 
 describe('modelrun validate (npm run validate)', function () {
-  // Each case starts a container and a tsx process: a couple of seconds.
-  this.timeout(30_000);
-
+  // Each case starts a container and a tsx process: a couple of seconds, within the default 30 s.
   before(async function () {
     // Builds the fixture images on first use in this test process: a few seconds.
     this.timeout(60_000);

@@ -38,7 +38,7 @@ describe('worker crashes and restarts', function () {
   const recordFiles = (name: string): string[] => readdirSync(join(stack.dataDir, 'runs', name));
 
   it('finishes a run once, in one container, when its worker is killed -9 and another starts', async () => {
-    const watch = watchContainers(stack.prefix);
+    const watch = await watchContainers(stack.prefix);
     const a = await worker();
     const run = await stack.submit(fixture('six-seconds'), 'survivor');
     await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
@@ -46,7 +46,7 @@ describe('worker crashes and restarts', function () {
     await a.exited;
     const b = await worker();
     const done = await stack.waitForRun(run.id, undefined, 40_000);
-    watch.stop();
+    await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.score, 0.66);
     assert.equal(watch.idsFor(run.id).size, 1, 'exactly one container ever existed for the run');
@@ -56,7 +56,7 @@ describe('worker crashes and restarts', function () {
   });
 
   it('hands a running run back on SIGTERM after the grace period, leaving its container for the next worker', async () => {
-    const watch = watchContainers(stack.prefix);
+    const watch = await watchContainers(stack.prefix);
     const a = await worker();
     const run = await stack.submit(fixture('six-seconds'), 'handed-back');
     await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
@@ -71,7 +71,7 @@ describe('worker crashes and restarts', function () {
     assert.equal(container?.State, 'running', 'the container kept running');
     await worker();
     const done = await stack.waitForRun(run.id, undefined, 30_000);
-    watch.stop();
+    await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(watch.idsFor(run.id).size, 1);
   });
@@ -114,10 +114,10 @@ describe('worker crashes and restarts', function () {
     const job = await queue.getJob(run.id);
     const data = job!.data;
     await job!.remove();
-    const watch = watchContainers(stack.prefix);
+    const watch = await watchContainers(stack.prefix);
     await queue.add('run', data, { jobId: run.id });
     await waitFor('the second delivery to finish', async () => ((await queue.getJobState(run.id)) === 'completed' ? true : undefined));
-    watch.stop();
+    await watch.stop();
     await queue.close();
     conn.disconnect();
     const after = (await stack.http.get(`/v1/runs/${run.id}`)).body;

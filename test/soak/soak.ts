@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   };
   const api = await startApi(loadApiConfig(env), testLogger('api'));
   const http = supertest(api.url);
-  const watch = watchContainers(prefix);
+  const watch = await watchContainers(prefix);
   const workers = new Set<AppProcess>();
   const counts = { kill9: 0, sigterm: 0, redisRestarts: 0, submit503: 0, cancel503: 0 };
 
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   await sleep(6_000);
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all([...workers].map((w) => w.exited));
-  watch.stop();
+  await watch.stop();
 
   const lost = submitted.filter(({ run }) => !finals.has(run.id)).length;
   const misclassified = submitted.filter(({ run, kind }) => {
