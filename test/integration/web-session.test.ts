@@ -5,7 +5,6 @@ import { fixture } from '../fixtures/images';
 const TOKEN = 'tok-session-aaaaaaaaaaaaaaa';
 
 describe('browser sessions', function () {
-  this.timeout(30_000);
   let stack: Stack;
 
   before(async () => {
