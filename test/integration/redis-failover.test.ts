@@ -44,7 +44,7 @@ describe('Redis with Sentinel', function () {
   it('loses no accepted run and runs none twice when the primary is killed -9 in the middle of a batch', async () => {
     worker = spawnApp('worker', stack.env);
     await worker.waitForLog('worker started');
-    const watch = watchContainers(stack.prefix);
+    const watch = await watchContainers(stack.prefix);
     const answers: Answer[] = [];
     const post = async (i: number): Promise<void> => {
       const res = await stack.http.post('/v1/models').send({ image: fixture(i % 2 ? 'short-sleep' : 'score-json'), name: `batch-${i % 3}` });
@@ -77,7 +77,7 @@ describe('Redis with Sentinel', function () {
     for (const a of refused) assert.ok(a.at >= killedAt && a.at - killedAt < 20_000, `a 503 ${a.at - killedAt} ms after the kill`);
 
     const finished = await Promise.all(accepted.map((run) => stack.waitForRun(run.id, undefined, 60_000)));
-    watch.stop();
+    await watch.stop();
     for (const run of finished) {
       assert.equal(run.status, 'succeeded', JSON.stringify(run));
       assert.ok(existsSync(join(stack.dataDir, 'runs', run.name, `${run.id}.json`)), `run ${run.id} is recorded`);
