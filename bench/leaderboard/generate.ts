@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { type FailureReason, RunRecord, newRunId } from '@modelrun/contracts';
+import { type FailureReason, RunRecord, runIdAt } from '@modelrun/contracts';
 import { RecordStore } from '@modelrun/store';
 
 export interface VolumeSpec {
@@ -64,7 +64,7 @@ function makeRecord(name: string, at: number, random: () => number): RunRecord {
   const startedAt = at + Math.round(50 + random() * 500);
   const base = {
     version: 1 as const,
-    id: newRunId(at),
+    id: runIdAt(at),
     name,
     image: `registry.example/team/${name}:v${1 + Math.floor(random() * 3)}`,
     limits: { timeoutSeconds: 600, memoryMb: 1024, cpus: 1, gpus: 0 },

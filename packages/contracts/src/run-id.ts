@@ -1,20 +1,25 @@
-import { randomBytes } from 'node:crypto';
+import { V7Generator } from 'uuidv7';
 import { z } from 'zod';
 
 /**
- * Run ids are UUIDv7: time-ordered, so ids sort by submission time and file listings read in order.
+ * Run ids are UUIDv7 (RFC 9562): time-ordered, so ids, files and listings sort by submission
+ * time, and "the latest run" is the greatest id. Ids made in the same millisecond carry a
+ * counter (RFC 9562's method 1, as `uuidv7` implements it) so they still sort in the order they
+ * were made; the clock going back a little does not reorder them either.
  */
-export function newRunId(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
-  let ms = BigInt(now);
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = Number(ms & 0xffn);
-    ms >>= 8n;
-  }
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70; // version 7
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 4122 variant
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+const generator = new V7Generator();
+
+/** A new run id, greater than every id this process made before. */
+export function newRunId(): string {
+  return generator.generate().toString();
+}
+
+/**
+ * An id stamped with exactly `unixMs`, for fixtures and generated data; ids made this way in
+ * one millisecond do not sort among themselves (use `newRunId` for real runs).
+ */
+export function runIdAt(unixMs: number): string {
+  return new V7Generator().generateOrResetWithTs(unixMs).toString();
 }
 
 export const RUN_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RUN_STATUSES, type RunStatus, newRunId } from '@modelrun/contracts';
+import { RUN_STATUSES, type RunStatus, runIdAt } from '@modelrun/contracts';
 import { MODEL_SORTS, RunIndex, type RunSummary } from '@modelrun/leaderboard';
 
 /** A seeded generator, so a failure can be replayed. */
@@ -32,7 +32,7 @@ describe('RunIndex sorted views kept up to date one change at a time', () => {
       if (roll < 0.5 || known.length === 0) {
         const name = `m${Math.floor(random() * 40)}`;
         const status = STATUSES[Math.floor(random() * STATUSES.length)]!;
-        const r: RunSummary = { id: newRunId(Date.UTC(2025, 0, 1) + step * 1000), name, image: `img/${name}:1`, status, createdAt: new Date().toISOString(), ...(random() < 0.8 && { score: Math.round(random() * 100) / 100 }) };
+        const r: RunSummary = { id: runIdAt(Date.UTC(2025, 0, 1) + step * 1000), name, image: `img/${name}:1`, status, createdAt: new Date().toISOString(), ...(random() < 0.8 && { score: Math.round(random() * 100) / 100 }) };
         if (live.upsert(r)) runs.set(r.id, r);
       } else if (roll < 0.85) {
         const r = known[Math.floor(random() * known.length)]!;
@@ -63,7 +63,7 @@ describe('RunIndex sorted views kept up to date one change at a time', () => {
 describe('RunIndex.getModel with a page', () => {
   it('returns the same runs as slicing the whole newest-first list', () => {
     const index = new RunIndex();
-    for (let t = 0; t < 25; t++) index.upsert({ id: newRunId(Date.UTC(2025, 0, 1) + t * 1000), name: 'm', image: 'img/m:1', status: 'failed', createdAt: new Date().toISOString() });
+    for (let t = 0; t < 25; t++) index.upsert({ id: runIdAt(Date.UTC(2025, 0, 1) + t * 1000), name: 'm', image: 'img/m:1', status: 'failed', createdAt: new Date().toISOString() });
     const all = index.getModel('m')!.runs.map((r) => r.id);
     for (const [offset, limit] of [[0, 10], [5, 10], [20, 10], [25, 3], [40, 5], [0, 100]] as const) {
       const page = index.getModel('m', { offset, limit })!;

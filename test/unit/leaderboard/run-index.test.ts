@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { newRunId, type RunStatus } from '@modelrun/contracts';
+import { runIdAt, type RunStatus } from '@modelrun/contracts';
 import { type ListOptions, type ModelSort, RunIndex, type RunSummary } from '@modelrun/leaderboard';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -9,7 +9,7 @@ const ids = new Map<number, string>();
 function idAt(t: number): string {
   let id = ids.get(t);
   if (!id) {
-    id = newRunId(T0 + t * 1000);
+    id = runIdAt(T0 + t * 1000);
     ids.set(t, id);
   }
   return id;
@@ -185,7 +185,7 @@ describe('RunIndex', () => {
 
     it('ignores an unknown id', () => {
       const index = leaderboard();
-      index.removeLive(newRunId(T0));
+      index.removeLive(runIdAt(T0));
       assert.equal(index.runCount, 15);
     });
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunRecord, newRunId } from '@modelrun/contracts';
+import { type RunRecord, runIdAt, newRunId } from '@modelrun/contracts';
 import { RecordScanner } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
 
@@ -10,7 +10,7 @@ function record(name: string, t: number, score: number): RunRecord {
   const at = new Date(Date.UTC(2025, 0, 1) + t * 1000).toISOString();
   return {
     version: 1,
-    id: newRunId(Date.UTC(2025, 0, 1) + t * 1000),
+    id: runIdAt(Date.UTC(2025, 0, 1) + t * 1000),
     name,
     image: `registry.example/team/${name}:1`,
     status: 'succeeded',

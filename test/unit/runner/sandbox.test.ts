@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { LABELS, containerName, newRunId } from '@modelrun/contracts';
+import { LABELS, containerName, runIdAt } from '@modelrun/contracts';
 import { type ContainerInput, OUTPUT_DIR, containerSpec } from '@modelrun/runner';
 
-const RUN_ID = newRunId(Date.UTC(2025, 0, 1));
+const RUN_ID = runIdAt(Date.UTC(2025, 0, 1));
 
 function input(overrides: Partial<ContainerInput> = {}): ContainerInput {
   return {

@@ -57,7 +57,7 @@ export class RunsService {
     const limits = resolveLimits(req.limits, deps.limits);
     if (!limits.ok) throw badRequest(limits.message);
     const now = new Date();
-    const data: RunJobData = { id: newRunId(now.getTime()), name: req.name, image: req.image, limits: limits.limits, createdAt: now.toISOString() };
+    const data: RunJobData = { id: newRunId(), name: req.name, image: req.image, limits: limits.limits, createdAt: now.toISOString() };
 
     let keyHash: string | undefined;
     if (idempotencyKey !== undefined) {
