@@ -1,15 +1,12 @@
-import type { AppliedLimits } from '@modelrun/contracts';
+import type { AppliedLimits, RunJobData } from '@modelrun/contracts';
 import type { OutputContents } from './archive';
 import type { ExitInfo } from './classify';
 
-/** What to run: validated by the API, parsed again by the worker. */
-export interface RunSpec {
-  runId: string;
-  name: string;
-  /** The image as submitted; the runner pins `:latest` itself when no tag is given. */
-  image: string;
-  limits: AppliedLimits;
-}
+/**
+ * What to run: the job's run (validated by the API, parsed again by the worker). The image is
+ * as submitted; the runner pins `:latest` itself when no tag is given.
+ */
+export type RunSpec = Pick<RunJobData, 'name' | 'image' | 'limits'> & { runId: RunJobData['id'] };
 
 export type ContainerState = 'created' | 'running' | 'exited';
 

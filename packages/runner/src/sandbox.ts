@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { type AppliedLimits, LABELS, containerName } from '@modelrun/contracts';
+import { LABELS, containerName } from '@modelrun/contracts';
+import type { RunSpec } from './model-runner';
 
 /** Where the model writes its score. Fixed: images written for the original design hard-code it. */
 export const OUTPUT_DIR = '/output';
@@ -11,12 +12,9 @@ export interface SandboxPolicy {
   logMaxBytes: number;
 }
 
-export interface ContainerInput {
+/** A run's container: the run, the deployment it belongs to, and the sandbox's settings. */
+export interface ContainerInput extends RunSpec {
   deployment: string;
-  runId: string;
-  name: string;
-  image: string;
-  limits: AppliedLimits;
   policy: SandboxPolicy;
 }
 
