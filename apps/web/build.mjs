@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, context } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, 'dist');
@@ -14,7 +14,7 @@ const swaggerUi = dirname(createRequire(import.meta.url).resolve('swagger-ui-dis
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(assets, 'docs'), { recursive: true });
-await build({
+const options = {
   entryPoints: { app: join(here, 'src/main.tsx'), 'docs/init': join(here, 'src/docs.ts') },
   outdir: assets,
   bundle: true,
@@ -24,10 +24,18 @@ await build({
   target: ['es2022'],
   jsx: 'automatic',
   jsxImportSource: 'preact',
+  // Workspace packages' `development` condition points at their src/: no tsc output needed.
   conditions: ['development'],
   logLevel: 'warning',
-});
+};
 copyFileSync(join(here, 'src/index.html'), join(out, 'index.html'));
 copyFileSync(join(here, 'src/docs.html'), join(out, 'docs.html'));
 for (const f of ['swagger-ui-bundle.js', 'swagger-ui.css']) copyFileSync(join(swaggerUi, f), join(assets, 'docs', f));
-console.log(`web app built into ${out}`);
+if (process.argv.includes('--watch')) {
+  // npm run dev: rebuild on every change to the sources (the API serves the new files at once).
+  await (await context(options)).watch();
+  console.log(`web app: watching, building into ${out}`);
+} else {
+  await build(options);
+  console.log(`web app built into ${out}`);
+}

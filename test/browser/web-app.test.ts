@@ -19,6 +19,7 @@ describe('the web app, in a real browser', function () {
   let errors: string[];
   let shots: string;
   let url: string;
+  let failedRun: string;
 
   before(async () => {
     buildWebApp();
@@ -29,7 +30,7 @@ describe('the web app, in a real browser', function () {
     // One after another, so the chart's runs come in this order.
     for (const s of ALPHA_SCORES) await stack.waitForRun((await stack.submit(fixture(`web-score-${s}`), 'alpha')).id);
     await stack.waitForRun((await stack.submit(fixture('score-plain'), 'beta')).id);
-    await stack.waitForRun((await stack.submit(fixture('exit-3'), 'beta')).id);
+    failedRun = (await stack.waitForRun((await stack.submit(fixture('exit-3'), 'beta')).id)).id;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
     errors = watchConsole(page);
@@ -49,7 +50,11 @@ describe('the web app, in a real browser', function () {
     assert.equal(refused.length, count, refused.join('\n'));
     for (const e of refused) assert.match(e, /Failed to load resource: the server responded with a status of 401/);
   };
-  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  /** The page down to the end of its content (no empty window below a short table). */
+  const shot = async (name: string) => {
+    const height = Math.max(420, (await page.evaluate('document.body.scrollHeight')) as number + 24);
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: page.viewportSize()!.width, height } });
+  };
   const modelsShown = () => page.locator('table.board tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')));
 
   it('asks for a token, then shows the leaderboard in score order', async () => {
@@ -103,6 +108,14 @@ describe('the web app, in a real browser', function () {
     assert.equal(await page.locator('.chart-box').getAttribute('data-points'), String(ALPHA_SCORES.length));
     assert.equal(await page.locator('table.runs tbody tr').count(), ALPHA_SCORES.length);
     await shot('model');
+  });
+
+  it('says in words why a run failed', async () => {
+    await page.goto(`${url}/runs/${failedRun}`);
+    await page.locator('.failure', { hasText: 'The model exited with an error' }).waitFor();
+    assert.match((await page.locator('.failure').textContent()) ?? '', /exit_code.*exited with code 3/s);
+    assert.equal(await page.locator('.step-failed').count(), 1);
+    await page.locator('.output pre', { hasText: 'failing on purpose' }).waitFor();
   });
 
   it('submits a run and shows it through to succeeded, with its score and output', async () => {

@@ -76,7 +76,7 @@ export function Leaderboard(props: { loc: Location }) {
                     <Link href={`/runs/${m.latestRun.id}`} class="run-link">
                       <StatusBadge status={m.latestRun.status} phase={m.latestRun.phase} />
                     </Link>{' '}
-                    <span class="muted" title={m.latestRun.createdAt}>{timeAgo(m.latestRun.createdAt)}</span>
+                    <span class="muted hide-narrow" title={m.latestRun.createdAt}>{timeAgo(m.latestRun.createdAt)}</span>
                   </td>
                   <td class="num hide-narrow">{m.runCount}</td>
                 </tr>
