@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { type Stack, startStack } from '../helpers/stack';
 import { fixture } from '../fixtures/images';
 
@@ -33,6 +35,28 @@ describe('browser sessions', function () {
     assert.equal((await stack.http.post('/v1/session').send({ token: 'tok-wrong-wrong-wrong' })).status, 401);
   });
 
+  it('keeps the session in Redis, expiring with the cookie', async () => {
+    const { cookie } = await signIn();
+    const key = `${stack.prefix}:session:${createHash('sha256').update(cookie.split('=')[1]!).digest('hex')}`;
+    const redis = new Redis(stack.redisUrl);
+    try {
+      const ttl = await redis.ttl(key);
+      assert.ok(ttl > 43_000 && ttl <= 43_200, `TTL ${ttl}`);
+      assert.doesNotMatch((await redis.get(key)) ?? '', new RegExp(TOKEN), 'the token is not stored');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('sends the TLS-only headers only over TLS', async () => {
+    const plain = await stack.http.get('/');
+    assert.doesNotMatch(plain.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/);
+    assert.equal(plain.headers['cross-origin-opener-policy'], undefined);
+    const tls = await stack.http.get('/').set('X-Forwarded-Proto', 'https');
+    assert.match(tls.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/);
+    assert.equal(tls.headers['cross-origin-opener-policy'], 'same-origin');
+  });
+
   it('opens the API and the dashboard with the cookie', async () => {
     const { cookie } = await signIn();
     assert.equal((await stack.http.get('/v1/models').set('Cookie', cookie)).status, 200);
@@ -62,5 +86,23 @@ describe('browser sessions', function () {
     assert.match(String(out.headers['set-cookie']), /modelrun_session=;.*Expires=Thu, 01 Jan 1970/);
     assert.equal((await stack.http.get('/v1/models').set('Cookie', cookie)).status, 401);
     assert.equal((await stack.http.get('/v1/session').set('Cookie', cookie)).body.signedIn, false);
+  });
+});
+
+describe('browser sessions on an API without tokens', () => {
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({ workers: 0 });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('says no sign-in is needed, and has nothing to sign in to', async () => {
+    assert.deepEqual((await stack.http.get('/v1/session').expect(200)).body, { authRequired: false, signedIn: false });
+    const res = await stack.http.post('/v1/session').send({ token: TOKEN });
+    assert.equal(res.status, 400);
+    assert.match(res.body.error.message, /no tokens/);
   });
 });

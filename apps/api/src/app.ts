@@ -1,11 +1,11 @@
 import express, { type Express, type Router } from 'express';
-import helmet from 'helmet';
 import type { Logger } from '@modelrun/logger';
 import type { RunIndex } from '@modelrun/leaderboard';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { rateLimiter } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
+import { securityHeaders } from './middleware/security-headers';
 import { type ReadyReport, healthRouter } from './routes/health';
 import { modelsRouter } from './routes/models';
 import { openApiRouter } from './routes/openapi';
@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('json spaces', 0);
   app.use(requestLog(deps.log, deps.metrics?.observeHttp));
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } } }));
+  app.use(securityHeaders());
 
   // Open: liveness, readiness and metrics carry no run data and must answer orchestrators.
   app.use(healthRouter(deps.readiness));
