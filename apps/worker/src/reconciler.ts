@@ -3,8 +3,6 @@ import type { RunJobData } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { ModelRunner } from '@modelrun/runner';
 
-/** Grace past a run's time limit before the reconciler calls its container abandoned. */
-const DEADLINE_SLACK_SECONDS = 60;
 
 const IN_FLIGHT = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -18,9 +16,10 @@ export interface ReconcileReport {
  * Finds this deployment's containers that no run will ever come back for (a worker crashed
  * between starting a container and recording its run) and removes them. A container whose
  * run is still queued or active is left for adoption; if it runs past its deadline while
- * no worker watches it, it is stopped, and the worker that adopts it records a timeout.
+ * no worker watches it, it is stopped `graceSeconds` past its time limit (WORKER_RECONCILE_GRACE_SECONDS),
+ * and the worker that adopts it records a timeout.
  */
-export async function reconcile(runner: ModelRunner, queue: Queue<RunJobData>, log: Logger): Promise<ReconcileReport> {
+export async function reconcile(runner: ModelRunner, queue: Queue<RunJobData>, log: Logger, graceSeconds: number): Promise<ReconcileReport> {
   const report: ReconcileReport = { seen: 0, removed: 0, stopped: 0 };
   for (const c of await runner.listManaged()) {
     report.seen++;
@@ -30,7 +29,7 @@ export async function reconcile(runner: ModelRunner, queue: Queue<RunJobData>, l
       log.info('removing a container no run needs', { runId: c.runId, jobState: state });
       await runner.remove({ id: c.id });
       report.removed++;
-    } else if (c.state === 'running' && c.ageSeconds > c.timeoutSeconds + DEADLINE_SLACK_SECONDS && state !== 'active') {
+    } else if (c.state === 'running' && c.ageSeconds > c.timeoutSeconds + graceSeconds && state !== 'active') {
       log.warn('stopping a container running past its deadline with no worker watching', { runId: c.runId, ageSeconds: Math.round(c.ageSeconds) });
       if (await runner.stopRun(c.runId)) report.stopped++;
     }

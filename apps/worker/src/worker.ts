@@ -94,12 +94,12 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     });
     worker.on('error', (err) => log.warn('worker error', errorFields(err)));
     worker.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {
-      if (job) void recordAbandonedRun(job, err, store, log);
+      if (job) void recordAbandonedRun(job, err, store, runner, log);
     });
 
     const shutdown = new Shutdown(log);
     const metricsServer = await serveWorkerMetrics(metrics.registry, config.metricsPort, config.metricsHost, () => !shutdown.started);
-    const reconciler = startReconciler(() => reconcile(runner, queue, log), config.reconcileSeconds, log);
+    const reconciler = startReconciler(() => reconcile(runner, queue, log, config.reconcileGraceSeconds), config.reconcileSeconds, log);
     void reconciler.runNow();
     log.info('worker started', {
       concurrency: config.concurrency,

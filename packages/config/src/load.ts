@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
   WORKER_MAX_STALLED: nonNegativeInt.default(3),
   WORKER_RECONCILE_SECONDS: nonNegativeInt.default(60),
+  // At least 2: an adopting worker calls a container stopped over 1 s past its deadline a timeout.
+  WORKER_RECONCILE_GRACE_SECONDS: integer({ min: 2 }).default(60),
   RUN_ATTEMPTS: integer({ min: 1, max: 50 }).default(5),
   RUN_BACKOFF_MS: positiveInt.default(2_000),
   RUN_TIMEOUT_SECONDS: positiveInt.default(600),
@@ -103,6 +105,8 @@ export interface WorkerConfig extends CommonConfig {
   stalledIntervalMs: number;
   maxStalledCount: number;
   reconcileSeconds: number;
+  /** How long past its time limit a container no worker watches may run before the reconciler stops it. */
+  reconcileGraceSeconds: number;
   sandbox: {
     pidsLimit: number;
     tmpMb: number;
@@ -206,6 +210,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: e.WORKER_MAX_STALLED,
     reconcileSeconds: e.WORKER_RECONCILE_SECONDS,
+    reconcileGraceSeconds: e.WORKER_RECONCILE_GRACE_SECONDS,
     sandbox: {
       pidsLimit: e.RUN_PIDS_LIMIT,
       tmpMb: e.RUN_TMP_MB,

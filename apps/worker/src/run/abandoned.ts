@@ -1,20 +1,23 @@
 import type { Job } from 'bullmq';
 import type { RunJobData } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
+import type { ModelRunner } from '@modelrun/runner';
 import type { RecordStore } from '@modelrun/store';
 import { buildRecord, failure } from './record';
 
 /**
  * A job can fail without its processor deciding so: BullMQ fails a job that stalled (its
  * worker died) more often than allowed. The run then has no record; this writes one, so the
- * run ends `failed` with reason `infrastructure` instead of vanishing. Runs the processor ended
- * itself already have their record, and are left alone.
+ * run ends `failed` with reason `infrastructure` instead of vanishing, and its container (still
+ * running, as nothing stopped it) is removed: no delivery will come back for it. Runs the
+ * processor ended itself already have their record, and are left alone.
  */
-export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store: RecordStore, log: Logger): Promise<void> {
+export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store: RecordStore, runner: ModelRunner, log: Logger): Promise<void> {
   try {
     if ((await job.getState()) !== 'failed') return;
     const run = job.data;
     if (await store.readRecord(run.name, run.id)) return;
+    await runner.removeRun(run.id).catch((e: Error) => log.warn('could not remove an abandoned run\'s container; the reconciler will', { runId: run.id, error: e.message }));
     const rec = buildRecord(
       run,
       run.limits,
