@@ -16,7 +16,7 @@ import { NotReplicatedError, type RetryPolicy, type RunQueue, runJobOptions } fr
 import type { RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
-import { HttpError, badRequest, conflict, forbidden, notFound, viaRedis } from '../errors';
+import { IdempotencyConflict, ImageNotAllowed, InvalidRequest, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
 import { statusOfJobState, viewOfJob, viewOfRecord } from './views';
 
 export interface RunsServiceDeps {
@@ -45,17 +45,17 @@ export interface Submission {
 /** How long a request with a key already in use waits for the first one to finish enqueuing. */
 const IDEMPOTENCY_WAIT_MS = 2_000;
 
-/** Submitting, reading and cancelling runs. HTTP-free: routes map its results and errors. */
+/** Submitting, reading and cancelling runs. HTTP-free: it throws the domain errors of ./errors.ts. */
 export class RunsService {
   constructor(private readonly deps: RunsServiceDeps) {}
 
   async submit(req: SubmitRunRequest, principal: string, idempotencyKey?: string): Promise<Submission> {
     const { deps } = this;
     if (!deps.allowedImages.allows(req.image)) {
-      throw forbidden(`image ${req.image} is not allowed here; allowed: ${deps.allowedImages.sources.join(', ')}`);
+      throw new ImageNotAllowed(req.image, deps.allowedImages.sources);
     }
     const limits = resolveLimits(req.limits, deps.limits);
-    if (!limits.ok) throw badRequest(limits.message);
+    if (!limits.ok) throw new InvalidRequest(limits.message);
     const now = new Date();
     const data: RunJobData = { id: newRunId(), name: req.name, image: req.image, limits: limits.limits, createdAt: now.toISOString() };
 
@@ -89,12 +89,12 @@ export class RunsService {
       const prior = await viaRedis(() => this.deps.control.claimIdempotencyKey(keyHash, { runId, requestHash }));
       if (!prior) return undefined;
       if (prior.requestHash !== requestHash) {
-        throw conflict('this Idempotency-Key was already used with a different request; use a new key for a new run');
+        throw new IdempotencyConflict('different_request');
       }
       const run = await this.get(prior.runId);
       if (run) return run;
       // The first request holds the key but has not enqueued yet (or gave up and released it).
-      if (Date.now() > deadline) throw conflict('a request with this Idempotency-Key is still in progress; retry shortly');
+      if (Date.now() > deadline) throw new IdempotencyConflict('in_progress');
       await sleep(50);
     }
   }
@@ -159,12 +159,11 @@ export class RunsService {
     await viaRedis(() =>
       confirm().catch((err: unknown) => {
         if (!(err instanceof NotReplicatedError)) throw err;
-        throw new HttpError(
-          'unavailable',
+        throw new QueueUnavailable(
+          err.message,
           what === 'queued'
             ? 'the run was queued, but no Redis replica confirmed it in time, so a failover could lose it; submit again with the same Idempotency-Key to get this run, or without one to queue a new run'
             : 'the cancel was recorded, but no Redis replica confirmed it in time, so a failover could lose it; send it again',
-          { 'Retry-After': '5' },
         );
       }),
     );
@@ -177,11 +176,11 @@ export class RunsService {
     return viewOfRecord(record);
   }
 
-  /** Cancels a queued or running run. A finished run cannot be cancelled (409). */
+  /** Cancels a queued or running run; a finished one is RunAlreadyEnded, an unknown one RunNotFound. */
   async cancel(id: string): Promise<RunView> {
     const run = await this.get(id);
-    if (!run) throw notFound(`no run with id ${id}`);
-    if (isFinal(run.status)) throw conflict(`run ${id} has already ended (${run.status}); only queued or running runs can be cancelled`);
+    if (!run) throw new RunNotFound(id);
+    if (isFinal(run.status)) throw new RunAlreadyEnded(id, run.status);
     const at = new Date();
     await viaRedis(() => this.deps.control.requestCancel(id, at));
     await this.confirmed('cancel');

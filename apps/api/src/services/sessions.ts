@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { viaRedis } from '../errors';
+import { viaRedis } from './errors';
 
 /** What the server keeps of a browser session; the browser holds only its random id. */
 const Session = z.strictObject({

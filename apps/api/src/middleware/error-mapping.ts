@@ -1,0 +1,45 @@
+import type { ErrorCode } from '@modelrun/contracts';
+import { HttpError } from '../errors';
+import {
+  DomainError,
+  IdempotencyConflict,
+  ImageNotAllowed,
+  InvalidRequest,
+  QueueUnavailable,
+  RunAlreadyEnded,
+  RunNotFound,
+  TooManyFollowers,
+} from '../services/errors';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** Each domain error's place in HTTP. */
+const DOMAIN_CODES: [abstract new (...args: never[]) => DomainError, ErrorCode][] = [
+  [InvalidRequest, 'bad_request'],
+  [ImageNotAllowed, 'forbidden'],
+  [RunNotFound, 'not_found'],
+  [RunAlreadyEnded, 'conflict'],
+  [IdempotencyConflict, 'conflict'],
+  [TooManyFollowers, 'rate_limited'],
+  [QueueUnavailable, 'unavailable'],
+];
+
+/** What any thrown thing means to the client: an HttpError as is, a domain error by its class, the rest 500. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof DomainError) {
+    const code = DOMAIN_CODES.find(([type]) => err instanceof type)?.[1];
+    if (!code) return new HttpError('internal', 'internal error');
+    return new HttpError(code, err.message, err.retryAfterSeconds !== undefined ? { 'Retry-After': String(err.retryAfterSeconds) } : {});
+  }
+  const e = err as BodyParserError;
+  if (e?.type === 'entity.too.large') return new HttpError('payload_too_large', `the body is larger than the limit of ${e.limit ?? '?'} bytes`);
+  if (e?.type === 'entity.parse.failed') return new HttpError('bad_request', 'the body is not valid JSON');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new HttpError('bad_request', 'the body must be UTF-8 JSON');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError('bad_request', 'the request could not be read');
+  return new HttpError('internal', 'internal error');
+}
