@@ -113,7 +113,18 @@ async function probe(port: number): Promise<true | undefined> {
  */
 export function testRedis(url: string): Redis {
   const target = parseRedisTarget(url);
-  const conn = target.kind === 'standalone' ? new Redis(url, { maxRetriesPerRequest: 1 }) : new Redis({ sentinels: target.sentinels, name: target.masterName, maxRetriesPerRequest: 1 });
+  const conn =
+    target.kind === 'standalone'
+      ? new Redis(url, { maxRetriesPerRequest: 1 })
+      : new Redis({
+          sentinels: target.sentinels,
+          name: target.masterName,
+          db: target.db,
+          maxRetriesPerRequest: 1,
+          ...(target.username && { username: target.username }),
+          ...(target.password && { password: target.password }),
+          ...(target.sentinelPassword && { sentinelPassword: target.sentinelPassword }),
+        });
   conn.on('error', () => undefined);
   return conn;
 }

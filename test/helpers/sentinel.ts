@@ -31,9 +31,10 @@ function binary(name: 'redis-server' | 'redis-sentinel', pkg: string): string {
  * A primary (AOF, fsync always, noeviction), `replicas` replicas (default 1) and three
  * sentinels on free loopback ports, each in a temp folder of its own, with a short
  * `down-after-milliseconds` so a killed primary is replaced in a few seconds. Replication is
- * asynchronous, as Redis's default.
+ * asynchronous, as Redis's default. With `password`, the servers require it (and replicas use
+ * it to reach the primary); the sentinels themselves stay open, as they often are.
  */
-export async function startSentinelTopology(opts: { replicas?: number; downAfterMs?: number } = {}): Promise<SentinelTopology> {
+export async function startSentinelTopology(opts: { replicas?: number; downAfterMs?: number; password?: string } = {}): Promise<SentinelTopology> {
   const serverBin = binary('redis-server', 'redis-server');
   const sentinelBin = binary('redis-sentinel', 'redis-sentinel');
   const dir = mkdtempSync(join(tmpdir(), 'modelrun-sentinel-'));
@@ -45,18 +46,19 @@ export async function startSentinelTopology(opts: { replicas?: number; downAfter
   const serverArgs = (port: number): string[] => {
     const d = join(dir, String(port));
     execFileSync('mkdir', ['-p', d]);
-    return ['--port', String(port), '--bind', '127.0.0.1', '--dir', d, '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--save', ''];
+    const auth = opts.password ? ['--requirepass', opts.password, '--masterauth', opts.password] : [];
+    return ['--port', String(port), '--bind', '127.0.0.1', '--dir', d, '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--save', '', ...auth];
   };
 
   try {
     const primary = await freePort();
     spawnOn(primary, serverBin, serverArgs(primary));
-    await waitFor(`redis-server on ${primary}`, () => ping(primary), 10_000);
+    await waitFor(`redis-server on ${primary}`, () => ping(primary, opts.password), 10_000);
     const replicaCount = opts.replicas ?? 1;
     for (let i = 0; i < replicaCount; i++) {
       const replica = await freePort();
       spawnOn(replica, serverBin, [...serverArgs(replica), '--replicaof', '127.0.0.1', String(primary)]);
-      await waitFor(`the replica on ${replica} to sync`, async () => ((await info(replica, 'replication')).includes('master_link_status:up') ? true : undefined), 15_000);
+      await waitFor(`the replica on ${replica} to sync`, async () => ((await info(replica, 'replication', opts.password)).includes('master_link_status:up') ? true : undefined), 15_000);
     }
 
     const sentinelPorts: number[] = [];
@@ -75,6 +77,7 @@ export async function startSentinelTopology(opts: { replicas?: number; downAfter
           `sentinel down-after-milliseconds ${MASTER} ${opts.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${MASTER} 5000`,
           `sentinel parallel-syncs ${MASTER} 1`,
+          ...(opts.password ? [`sentinel auth-pass ${MASTER} ${opts.password}`] : []),
           '',
         ].join('\n'),
       );
@@ -102,7 +105,7 @@ export async function startSentinelTopology(opts: { replicas?: number; downAfter
       throw new Error('no sentinel answered');
     };
     return {
-      url: `redis+sentinel://${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/${MASTER}`,
+      url: `redis+sentinel://${opts.password ? `:${encodeURIComponent(opts.password)}@` : ''}${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/${MASTER}`,
       masterName: MASTER,
       primaryPort,
       async killPrimary() {
@@ -135,8 +138,8 @@ async function stopAll(children: Map<number, ChildProcess>, dir: string): Promis
 }
 
 /** A plain connection (no sentinel lookup) to one server or sentinel, for one command. */
-async function once<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+async function once<T>(port: number, fn: (r: Redis) => Promise<T>, password?: string): Promise<T> {
+  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000, ...(password && { password }) });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -146,8 +149,8 @@ async function once<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
   }
 }
 
-const ping = (port: number): Promise<true | undefined> => once(port, async (r) => ((await r.ping()) === 'PONG' ? true : undefined)).catch(() => undefined);
-const info = (port: number, section: string): Promise<string> => once(port, (r) => r.info(section)).catch(() => '');
+const ping = (port: number, password?: string): Promise<true | undefined> => once(port, async (r) => ((await r.ping()) === 'PONG' ? true : undefined), password).catch(() => undefined);
+const info = (port: number, section: string, password?: string): Promise<string> => once(port, (r) => r.info(section), password).catch(() => '');
 const sentinelCommand = (port: number, args: string[]): Promise<unknown> => once(port, (r) => r.call('SENTINEL', ...args));
 
 async function sentinelMaster(port: number): Promise<Record<string, string>> {

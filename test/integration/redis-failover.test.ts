@@ -19,18 +19,23 @@ interface Answer {
   run?: RunView;
 }
 
-describe('Redis with Sentinel', function () {
-  // Starting five Redis processes, a failover (about 3 s), and a batch of runs to finish.
+const SETUPS: { title: string; replicas: number; password?: string; env: Record<string, string> }[] = [
+  { title: 'one replica and the default REDIS_WAIT_REPLICAS=0', replicas: 1, env: {} },
+  // With REDIS_WAIT_REPLICAS=1, a second replica must be left to confirm writes once the first is
+  // promoted (the setup the README recommends); a password, as production Redis has one.
+  { title: 'two replicas, a password and REDIS_WAIT_REPLICAS=1', replicas: 2, password: 'pass/word@1', env: { REDIS_WAIT_REPLICAS: '1' } },
+];
+
+for (const setup of SETUPS) describe(`Redis with Sentinel: ${setup.title}`, function () {
+  // Starting four or five Redis processes, a failover (about 3 s), and a batch of runs to finish.
   this.timeout(120_000);
   let topology: SentinelTopology;
   let stack: Stack;
   let worker: AppProcess | undefined;
 
   before(async () => {
-    // Two replicas: with REDIS_WAIT_REPLICAS=1, one must be left to confirm writes after the
-    // other is promoted (the setup the README recommends).
-    topology = await startSentinelTopology({ replicas: 2 });
-    stack = await startStack({ redisUrl: topology.url, workers: 0, env: { REDIS_WAIT_REPLICAS: '1', WORKER_CONCURRENCY: '4' } });
+    topology = await startSentinelTopology({ replicas: setup.replicas, ...(setup.password && { password: setup.password }) });
+    stack = await startStack({ redisUrl: topology.url, workers: 0, env: { ...setup.env, WORKER_CONCURRENCY: '4' } });
   });
   after(async () => {
     if (worker) {
@@ -94,6 +99,7 @@ describe('Redis with Sentinel', function () {
       await queue.close();
       conn.disconnect();
     }
+    if (setup.password) assert.ok(!JSON.stringify(worker.lines).includes(setup.password), 'the worker never logs the Redis password');
     console.log(`      ${accepted.length} accepted, ${refused.length} refused with 503 over ${refused.length ? refused.at(-1)!.at - refused[0]!.at : 0} ms`);
   });
 });
