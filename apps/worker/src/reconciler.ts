@@ -1,7 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { RunJobData } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
-import type { ModelRunner } from '@modelrun/runner';
+import type { RunOwnership } from '@modelrun/run-control';
+import type { ManagedContainer, ModelRunner } from '@modelrun/runner';
 
 
 const IN_FLIGHT = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -12,17 +13,36 @@ export interface ReconcileReport {
   stopped: number;
 }
 
+export interface ReconcileDeps {
+  runner: ModelRunner;
+  queue: Queue<RunJobData>;
+  ownership: RunOwnership;
+  /** This worker's host: containers of runs another host (or a later fence) owns are removed. */
+  hostId: string;
+  /** Seconds past its time limit before a container no worker watches is stopped. */
+  graceSeconds: number;
+}
+
 /**
  * Finds this deployment's containers that no run will ever come back for (a worker crashed
  * between starting a container and recording its run) and removes them. A container whose
- * run is still queued or active is left for adoption; if it runs past its deadline while
- * no worker watches it, it is stopped `graceSeconds` past its time limit (WORKER_RECONCILE_GRACE_SECONDS),
- * and the worker that adopts it records a timeout.
+ * run another host owns now (this host was lost and the run taken over) is stopped and removed
+ * whatever its job's state. A container whose run is still queued or active is left for
+ * adoption; if it runs past its deadline while no worker watches it, it is stopped
+ * `graceSeconds` past its time limit (WORKER_RECONCILE_GRACE_SECONDS), and the worker that
+ * adopts it records a timeout.
  */
-export async function reconcile(runner: ModelRunner, queue: Queue<RunJobData>, log: Logger, graceSeconds: number): Promise<ReconcileReport> {
+export async function reconcile({ runner, queue, ownership, hostId, graceSeconds }: ReconcileDeps, log: Logger): Promise<ReconcileReport> {
   const report: ReconcileReport = { seen: 0, removed: 0, stopped: 0 };
   for (const c of await runner.listManaged()) {
     report.seen++;
+    const elsewhere = await ownedElsewhere(c, ownership, hostId);
+    if (elsewhere) {
+      log.warn('removing a container whose run another host owns now', { runId: c.runId, ...elsewhere });
+      await runner.remove({ id: c.id });
+      report.removed++;
+      continue;
+    }
     const state = c.runId ? await queue.getJobState(c.runId) : 'unknown';
     if (!IN_FLIGHT.has(state)) {
       // Its job completed, failed or is gone: nothing will come back to adopt it.
@@ -35,6 +55,16 @@ export async function reconcile(runner: ModelRunner, queue: Queue<RunJobData>, l
     }
   }
   return report;
+}
+
+/** Who owns the container's run instead of this host and the container's fence, if anyone does. */
+async function ownedElsewhere(c: ManagedContainer, ownership: RunOwnership, hostId: string): Promise<{ owner: string; fence: number } | undefined> {
+  if (!c.runId) return undefined;
+  const owner = await ownership.owner(c.runId);
+  if (!owner) return undefined;
+  // Containers made before ownership existed carry no fence: only the host is compared.
+  if (owner.host === hostId && (c.fence === undefined || c.fence === owner.fence)) return undefined;
+  return { owner: owner.host, fence: owner.fence };
 }
 
 /** Runs `reconcile` every `everySeconds`, never two at once; errors are logged, not thrown. */

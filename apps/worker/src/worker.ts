@@ -7,19 +7,22 @@ import { RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { createRedis, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
-import { RunControl } from '@modelrun/run-control';
+import { RunControl, RunOwnership } from '@modelrun/run-control';
 import { DockerRunner, type ModelRunner, createDocker } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type RunObserver, type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
 import { createWorkerMetrics, serveWorkerMetrics } from './metrics';
 import { reconcile, startReconciler } from './reconciler';
+import { keepHostLease } from './fleet/lease';
 
 export interface StartedWorker {
   worker: Worker<RunJobData, RunResult>;
   runner: ModelRunner;
   /** Where /metrics and /healthz are served. */
   metricsUrl: string;
+  /** The host (engine) this worker owns runs for. */
+  hostId: string;
   /** Runs one reconcile pass now (tests and operators do not wait for the timer). */
   reconcileNow(): ReturnType<ReturnType<typeof startReconciler>['runNow']>;
   /** Stops taking runs, gives running ones the grace period, hands back the rest, closes. */
@@ -60,6 +63,14 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);
     });
     const control = new RunControl(redis, config.queuePrefix);
+    const hostId =
+      config.hostId ??
+      (await runner.engineId().catch((err: Error) => {
+        throw new StartupError(`${err.message}: set WORKER_HOST_ID to name this host`);
+      }));
+    const ownership = new RunOwnership(redis, config.queuePrefix);
+    const lease = keepHostLease(ownership, hostId, config.leaseSeconds, log);
+    await lease.renewNow();
     const queue = createRunQueue(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
     const handback = new AbortController();
     const metrics = createWorkerMetrics();
@@ -69,6 +80,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       runner,
       store,
       control,
+      ownership,
+      hostId,
       log,
       allowedImages: config.allowedImages,
       limits: config.limits,
@@ -99,10 +112,12 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
 
     const shutdown = new Shutdown(log);
     const metricsServer = await serveWorkerMetrics(metrics.registry, config.metricsPort, config.metricsHost, () => !shutdown.started);
-    const reconciler = startReconciler(() => reconcile(runner, queue, log, config.reconcileGraceSeconds), config.reconcileSeconds, log);
+    const reconciler = startReconciler(() => reconcile({ runner, queue, ownership, hostId, graceSeconds: config.reconcileGraceSeconds }, log), config.reconcileSeconds, log);
     void reconciler.runNow();
     log.info('worker started', {
       concurrency: config.concurrency,
+      host: hostId,
+      leaseSeconds: config.leaseSeconds,
       redis: redactUrl(config.redis),
       dataDir: store.layout.root,
       prefix: config.queuePrefix,
@@ -114,6 +129,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       worker,
       runner,
       metricsUrl: metricsServer.url,
+      hostId,
       reconcileNow: () => reconciler.runNow(),
       close: (reason = 'close') =>
         shutdown.run(
@@ -130,6 +146,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
               },
             },
             { name: 'cleanups', run: () => processRun.drain() },
+            // Not ended, only no longer renewed: a handed-back container stays this host's run.
+            { name: 'lease', run: async () => lease.stop() },
             { name: 'queue', run: () => queue.close() },
             { name: 'metrics', run: () => metricsServer.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },

@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   WORKER_RECONCILE_SECONDS: nonNegativeInt.default(60),
   // At least 2: an adopting worker calls a container stopped over 1 s past its deadline a timeout.
   WORKER_RECONCILE_GRACE_SECONDS: integer({ min: 2 }).default(60),
+  WORKER_HOST_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -').optional(),
+  WORKER_LEASE_SECONDS: integer({ min: 3, max: 3600 }).default(30),
   RUN_ATTEMPTS: integer({ min: 1, max: 50 }).default(5),
   RUN_BACKOFF_MS: positiveInt.default(2_000),
   RUN_TIMEOUT_SECONDS: positiveInt.default(600),
@@ -107,6 +109,10 @@ export interface WorkerConfig extends CommonConfig {
   reconcileSeconds: number;
   /** How long past its time limit a container no worker watches may run before the reconciler stops it. */
   reconcileGraceSeconds: number;
+  /** Which engine (host) this worker runs on; default: the engine's own ID (`docker info`). */
+  hostId: string | undefined;
+  /** How long a host keeps its runs after its last worker stopped renewing its lease. */
+  leaseSeconds: number;
   sandbox: {
     pidsLimit: number;
     tmpMb: number;
@@ -211,6 +217,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxStalledCount: e.WORKER_MAX_STALLED,
     reconcileSeconds: e.WORKER_RECONCILE_SECONDS,
     reconcileGraceSeconds: e.WORKER_RECONCILE_GRACE_SECONDS,
+    hostId: e.WORKER_HOST_ID,
+    leaseSeconds: e.WORKER_LEASE_SECONDS,
     sandbox: {
       pidsLimit: e.RUN_PIDS_LIMIT,
       tmpMb: e.RUN_TMP_MB,

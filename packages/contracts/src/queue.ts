@@ -14,6 +14,9 @@ export const LABELS = {
   model: 'io.modelrun.model',
   deployment: 'io.modelrun.deployment',
   timeoutSeconds: 'io.modelrun.timeout-seconds',
+  /** The run's owner when the container was made (host and fencing number): see run ownership. */
+  ownerHost: 'io.modelrun.owner-host',
+  ownerFence: 'io.modelrun.owner-fence',
 } as const;
 
 /** A run's container is named after its run id: a second `create` for the same run fails with 409. */

@@ -1,1 +1,2 @@
 export * from './run-control';
+export * from './ownership';

@@ -39,8 +39,16 @@ export class DockerRunner implements ModelRunner {
     }
   }
 
+  async engineId(): Promise<string> {
+    try {
+      return ((await this.docker.info()) as { ID: string }).ID;
+    } catch (err) {
+      throw infrastructure('read the engine info', err);
+    }
+  }
+
   async prepare(spec: RunSpec, onPulled?: () => Promise<void> | void, opts: PrepareOptions = {}): Promise<ContainerHandle> {
-    const existing = opts.firstDelivery ? undefined : await this.find(spec.runId);
+    const existing = opts.firstDelivery ? undefined : await this.findOwned(spec);
     if (existing) return existing;
     const image = pinnedImageRef(spec.image);
     const imageId = await ensureImage(this.docker, image);
@@ -59,7 +67,7 @@ export class DockerRunner implements ModelRunner {
     } catch (err) {
       // Another delivery of the same run got there first: adopt its container.
       if (statusOf(err) === CONFLICT) {
-        const raced = await this.find(spec.runId);
+        const raced = await this.findOwned(spec);
         if (raced) return raced;
       }
       if (statusOf(err) === NOT_FOUND) throw new ModelFault('image_not_found', `image ${image} disappeared before its container could be created`);
@@ -199,6 +207,7 @@ export class DockerRunner implements ModelRunner {
       state: c.State,
       ageSeconds: Math.max(0, now - c.Created),
       timeoutSeconds: Number(c.Labels[LABELS.timeoutSeconds] ?? 0),
+      ...(c.Labels[LABELS.ownerFence] && { fence: Number(c.Labels[LABELS.ownerFence]) }),
     }));
   }
 
@@ -220,9 +229,28 @@ export class DockerRunner implements ModelRunner {
     }
   }
 
+  /**
+   * The run's container if it was made for the run's current owner. One left by an earlier
+   * owner of this host (before another host took the run over and lost it again) is removed:
+   * whatever it did belongs to a fence that no longer counts.
+   */
+  private async findOwned(spec: RunSpec): Promise<ContainerHandle | undefined> {
+    const info = await this.inspect(containerName(this.opts.deployment, spec.runId));
+    if (!info) return undefined;
+    const fence = info.Config.Labels?.[LABELS.ownerFence];
+    if (spec.owner && fence !== undefined && Number(fence) !== spec.owner.fence) {
+      await this.remove({ id: info.Id });
+      return undefined;
+    }
+    return this.handleOf(info, spec.runId);
+  }
+
   private async find(runId: string): Promise<ContainerHandle | undefined> {
     const info = await this.inspect(containerName(this.opts.deployment, runId));
-    if (!info) return undefined;
+    return info && this.handleOf(info, runId);
+  }
+
+  private handleOf(info: Docker.ContainerInspectInfo, runId: string): ContainerHandle {
     const status = info.State.Status;
     const state: ContainerState = status === 'created' ? 'created' : status === 'running' || status === 'paused' || status === 'restarting' ? 'running' : 'exited';
     return { id: info.Id, runId, adopted: true, state, ...(state !== 'created' && { startedAt: engineTime(info.State.StartedAt) }) };

@@ -6,7 +6,14 @@ import type { ExitInfo } from './classify';
  * What to run: the job's run (validated by the API, parsed again by the worker). The image is
  * as submitted; the runner pins `:latest` itself when no tag is given.
  */
-export type RunSpec = Pick<RunJobData, 'name' | 'image' | 'limits'> & { runId: RunJobData['id'] };
+export type RunSpec = Pick<RunJobData, 'name' | 'image' | 'limits'> & {
+  runId: RunJobData['id'];
+  /**
+   * The run's owner (host and fencing number). A container made for another fence is never
+   * adopted: it is removed and a new one made.
+   */
+  owner?: { host: string; fence: number };
+};
 
 export type ContainerState = 'created' | 'running' | 'exited';
 
@@ -44,6 +51,8 @@ export interface ManagedContainer {
   /** Seconds since the container was created. */
   ageSeconds: number;
   timeoutSeconds: number;
+  /** The owner's fencing number the container was made for (undefined for older containers). */
+  fence?: number;
 }
 
 /**
@@ -53,6 +62,8 @@ export interface ManagedContainer {
 export interface ModelRunner {
   /** Throws InfrastructureError when the engine cannot be reached. */
   ping(): Promise<void>;
+  /** The engine's own ID (`docker info`), which names this host when WORKER_HOST_ID is not set. */
+  engineId(): Promise<string>;
   /**
    * Finds the run's container and adopts it, or pulls the image if needed and creates one.
    * Throws ModelFault(`image_not_found` | `bad_output`), InfrastructureError.

@@ -16,6 +16,8 @@ export interface SandboxPolicy {
 export interface ContainerInput extends RunSpec {
   deployment: string;
   policy: SandboxPolicy;
+  /** The run's owner (host and fence) the container is made for, kept as labels. */
+  owner?: { host: string; fence: number };
 }
 
 /**
@@ -37,6 +39,7 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
       [LABELS.model]: input.name,
       [LABELS.deployment]: input.deployment,
       [LABELS.timeoutSeconds]: String(limits.timeoutSeconds),
+      ...(input.owner && { [LABELS.ownerHost]: input.owner.host, [LABELS.ownerFence]: String(input.owner.fence) }),
     },
     NetworkDisabled: true,
     AttachStdin: false,

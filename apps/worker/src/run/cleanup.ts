@@ -1,5 +1,5 @@
 import { type Logger, errorFields } from '@modelrun/logger';
-import type { RunControl } from '@modelrun/run-control';
+import type { RunControl, RunOwnership } from '@modelrun/run-control';
 import type { ContainerHandle, ModelRunner } from '@modelrun/runner';
 
 /**
@@ -13,6 +13,7 @@ export class Cleanups {
   constructor(
     private readonly runner: ModelRunner,
     private readonly control: RunControl,
+    private readonly ownership: RunOwnership,
   ) {}
 
   /** Starts the clean-up of a run; `handle` when its container is known, else found by name. */
@@ -30,7 +31,7 @@ export class Cleanups {
     try {
       if (handle) await this.runner.remove(handle);
       else await this.runner.removeRun(runId);
-      await this.control.clear(runId);
+      await Promise.all([this.control.clear(runId), this.ownership.clear(runId)]);
     } catch (err) {
       // The reconciler removes whatever is left; the run itself is already recorded.
       log.warn('cleanup after the run failed', errorFields(err));

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { AppliedLimits, ImageAllowList, LimitPolicy, RunJobData, RunPhase, RunProgress, RunRecord } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
-import type { RunControl } from '@modelrun/run-control';
+import type { RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
 import type { ModelRunner } from '@modelrun/runner';
 import type { RecordStore } from '@modelrun/store';
 
@@ -20,6 +20,10 @@ export interface ProcessorDeps {
   runner: ModelRunner;
   store: RecordStore;
   control: RunControl;
+  /** Which host owns which run (exactly one container per run across engines). */
+  ownership: RunOwnership;
+  /** This worker's host: WORKER_HOST_ID or its engine's ID. */
+  hostId: string;
   log: Logger;
   allowedImages: ImageAllowList;
   /** This worker's own ceilings: a job asking for more is held to them. */
@@ -42,6 +46,8 @@ export interface RunContext {
   /** The job's limits held to this worker's ceilings. */
   limits: AppliedLimits;
   log: Logger;
+  /** This delivery's hold on the run, once claimed: checked again before the run is recorded. */
+  owner?: RunOwner;
   /** Tells watchers where the run is; never waited on. */
   progress(phase: RunPhase, extra?: Omit<RunProgress, 'phase'>): void;
 }

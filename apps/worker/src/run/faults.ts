@@ -1,3 +1,4 @@
+import { OwnedElsewhereError } from '@modelrun/run-control';
 import { HandedBackError, ModelFault } from '@modelrun/runner';
 
 /**
@@ -5,6 +6,8 @@ import { HandedBackError, ModelFault } from '@modelrun/runner';
  * retried: the model's are final, the platform's are retried until the attempts run out.
  */
 export type FaultDecision =
+  /** Another host (or a later fence) owns the run now: its container here goes, nothing is recorded. */
+  | { kind: 'owned-elsewhere'; error: OwnedElsewhereError }
   /** The worker is shutting down: the run goes back to the queue, its container keeps running. */
   | { kind: 'hand-back' }
   /** The model (or its image) is at fault: recorded as failed at once, never retried. */
@@ -15,6 +18,7 @@ export type FaultDecision =
   | { kind: 'give-up' };
 
 export function decideFault(err: unknown, attempt: number, attempts: number): FaultDecision {
+  if (err instanceof OwnedElsewhereError) return { kind: 'owned-elsewhere', error: err };
   if (err instanceof HandedBackError) return { kind: 'hand-back' };
   if (err instanceof ModelFault) return { kind: 'model-fault', fault: err };
   if (attempt < attempts) return { kind: 'retry', attemptsLeft: attempts - attempt };

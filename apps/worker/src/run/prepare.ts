@@ -11,7 +11,7 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: RunContext): Pr
   log.info('preparing container', { image: run.image });
   // A first delivery cannot have a container yet: skip looking (create still adopts on 409).
   const firstDelivery = job.attemptsStarted <= 1 && job.stalledCounter === 0;
-  const handle = await deps.runner.prepare({ runId: run.id, name: run.name, image: run.image, limits }, () => ctx.progress('starting'), { firstDelivery });
+  const handle = await deps.runner.prepare({ runId: run.id, name: run.name, image: run.image, limits, ...(ctx.owner && { owner: ctx.owner }) }, () => ctx.progress('starting'), { firstDelivery });
   if (handle.adopted) {
     log.info("adopted the run's existing container", { containerId: handle.id, state: handle.state });
     deps.observer?.adopted?.();

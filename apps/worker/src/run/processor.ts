@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { type RunJobData, type RunRecord, RunJobData as RunJobDataSchema } from '@modelrun/contracts';
 import { errorFields } from '@modelrun/logger';
 import type { ContainerHandle, Outcome } from '@modelrun/runner';
@@ -7,8 +7,10 @@ import { collectResult } from './collect';
 import { type ProcessorDeps, type RunContext, type RunTimes, clampLimits } from './context';
 import { runContainer, watchCancel } from './execute';
 import { decideFault, errorMessage, gaveUpMessage } from './faults';
+import { claimRun } from './own';
 import { prepareContainer } from './prepare';
 import { failure, recordRun } from './record';
+import { OwnedElsewhereError } from '@modelrun/run-control';
 
 export type { ProcessorDeps, RunObserver } from './context';
 
@@ -32,14 +34,28 @@ export interface RunProcessor {
  * ends the job, an existing container is adopted, and the record is written at most once.
  */
 export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
-  const cleanups = new Cleanups(deps.runner, deps.control);
+  const cleanups = new Cleanups(deps.runner, deps.control, deps.ownership);
 
   async function processRun(job: Job<RunJobData>, token?: string): Promise<RunResult> {
     const ctx = contextOf(job);
-    const early = await admit(ctx);
-    if (early) return conclude(early);
-    // Outside the try below: concluding a failed run throws, and that must not count as a fault.
-    return conclude(await runAndRecord(ctx, token));
+    try {
+      const early = await admit(ctx, token);
+      if (early) return conclude(early);
+      // Outside the try below: concluding a failed run throws, and that must not count as a fault.
+      return conclude(await runAndRecord(ctx, token));
+    } catch (err) {
+      if (err instanceof OwnedElsewhereError) throw forget(ctx, err);
+      throw err;
+    }
+  }
+
+  /**
+   * Another host (or a later fence) owns the run now: this delivery records nothing and leaves
+   * the job alone (its lock went with the redelivery that took the run over).
+   */
+  function forget(ctx: RunContext, err: OwnedElsewhereError): DelayedError {
+    ctx.log.warn('run is owned elsewhere now; nothing of this delivery is recorded', { owner: err.current?.host, fence: err.current?.fence, myFence: err.mine.fence });
+    return new DelayedError(err.message);
   }
 
   function contextOf(job: Job<RunJobData>): RunContext {
@@ -62,7 +78,7 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
   }
 
   /** Ends the run before any container when it is already recorded, not allowed, or cancelled. */
-  async function admit(ctx: RunContext): Promise<RunRecord | undefined> {
+  async function admit(ctx: RunContext, token: string | undefined): Promise<RunRecord | undefined> {
     const { job, run, log } = ctx;
     const existing = await deps.store.readRecord(run.name, run.id);
     if (existing) {
@@ -70,6 +86,8 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
       cleanups.later(run.id, undefined, log);
       return existing;
     }
+    // Before anything else: a run another live host owns goes back to it from here.
+    ctx.owner = await claimRun(deps, ctx, token);
     if (ctx.attempt === 1 && job.attemptsStarted <= 1) deps.observer?.picked?.(run, Date.now() - Date.parse(run.createdAt));
     if (!deps.allowedImages.allows(run.image)) {
       return recordRun(deps, ctx, failure('image_not_found', `image ${run.image} is not allowed on this worker (ALLOWED_IMAGES)`), {});
@@ -106,6 +124,10 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     const { job, run, attempt, log } = ctx;
     const decision = decideFault(err, attempt, job.opts.attempts ?? 1);
     switch (decision.kind) {
+      case 'owned-elsewhere':
+        // Only the container this delivery made or adopted: by name it could be a newer fence's.
+        if (handle) await deps.runner.remove(handle).catch(() => undefined);
+        throw decision.error;
       case 'hand-back':
         log.info('worker shutting down: run handed back, container left running for adoption');
         await job.moveToWait(token);

@@ -1,6 +1,7 @@
 import type { AppliedLimits, AttemptError, FailureReason, RunJobData, RunRecord } from '@modelrun/contracts';
 import type { Outcome } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
+import { assertOwner } from './own';
 
 export interface RecordTimes {
   startedAt?: string;
@@ -50,10 +51,13 @@ export function failure(reason: FailureReason, error: string, exitCode: number |
  */
 export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: Outcome, times: RunTimes, logBytes?: number): Promise<RunRecord> {
   const { run, attempt, log } = ctx;
-  // Errors are kept per failed attempt: a first attempt has none to read.
-  const attemptErrors = attempt > 1 ? await deps.control.attemptErrors(run.id) : [];
+  // Errors are kept per failed attempt and per takeover: a first attempt on its first host has none.
+  const attemptErrors = attempt > 1 || (ctx.owner?.fence ?? 1) > 1 ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
-  const rec = buildRecord(run, ctx.limits, outcome, finished, attempt, attemptErrors, logBytes);
+  // A host lost and taken over is a try that failed, like an infrastructure fault retried.
+  const rec = buildRecord(run, ctx.limits, outcome, finished, Math.max(attempt, attemptErrors.length + 1), attemptErrors, logBytes);
+  // Fencing: a delivery whose host lost the run (another host took it over) records nothing.
+  await assertOwner(deps, ctx);
   if (!(await deps.store.writeRecord(rec))) {
     log.warn('run was already recorded by another delivery; keeping that record');
     const onDisk = await deps.store.readRecord(run.name, run.id);

@@ -1,0 +1,32 @@
+import { type Logger, errorFields } from '@modelrun/logger';
+import type { RunOwnership } from '@modelrun/run-control';
+
+export interface HostLease {
+  /** Stops renewing. The lease is left to lapse: the host's containers may outlive this worker. */
+  stop(): void;
+  /** Renews now (start-up waits for it, so a fresh worker's host counts as alive at once). */
+  renewNow(): Promise<void>;
+}
+
+/**
+ * Keeps this host's lease alive: every worker process of a host renews the same key three times
+ * per lease period, so the lease lapses only when no worker of the host has reached Redis for a
+ * whole period (the host is lost, or all its workers are down longer than a deploy takes).
+ */
+export function keepHostLease(ownership: RunOwnership, host: string, leaseSeconds: number, log: Logger): HostLease {
+  const leaseMs = leaseSeconds * 1000;
+  let failing = false;
+  const renewNow = async (): Promise<void> => {
+    try {
+      await ownership.renewLease(host, leaseMs);
+      if (failing) log.info('host lease renewed again', { host });
+      failing = false;
+    } catch (err) {
+      if (!failing) log.warn('could not renew the host lease', { host, ...errorFields(err) });
+      failing = true;
+    }
+  };
+  const timer = setInterval(() => void renewNow(), Math.max(500, Math.floor(leaseMs / 3)));
+  timer.unref();
+  return { stop: () => clearInterval(timer), renewNow };
+}

@@ -1,0 +1,38 @@
+import { DelayedError } from 'bullmq';
+import { OwnedElsewhereError, type RunOwner, handBackDelayMs, sameOwner, takeoverMessage } from '@modelrun/run-control';
+import type { ProcessorDeps, RunContext } from './context';
+
+/**
+ * Makes this host the run's owner before any container: a run is in one host's containers at a
+ * time. A run another host owns while that host's lease is alive goes back to the queue for a
+ * short while (to be picked up by a worker of its own host), without a container here. A run
+ * whose host's lease lapsed is taken over, and the takeover is kept as an attempt error.
+ */
+export async function claimRun(deps: ProcessorDeps, ctx: RunContext, token: string | undefined): Promise<RunOwner> {
+  const { job, run, log } = ctx;
+  const claim = await deps.ownership.claim(run.id, deps.hostId);
+  switch (claim.kind) {
+    case 'new':
+    case 'mine':
+      return claim.owner;
+    case 'taken':
+      log.warn('took over a run whose host was lost', { from: claim.from, fence: claim.owner.fence });
+      await deps.control
+        .recordAttemptError(run.id, { attempt: ctx.attempt, at: new Date().toISOString(), message: takeoverMessage(claim.from, deps.hostId) })
+        .catch(() => undefined);
+      return claim.owner;
+    case 'elsewhere': {
+      const delay = handBackDelayMs(claim.leaseMs);
+      log.info('run is owned by another host whose lease is alive; handed back to the queue', { owner: claim.owner.host, leaseMs: claim.leaseMs, delayMs: delay });
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    }
+  }
+}
+
+/** Throws OwnedElsewhereError unless this delivery's owner still owns the run (checked before recording). */
+export async function assertOwner(deps: ProcessorDeps, ctx: RunContext): Promise<void> {
+  if (!ctx.owner) return;
+  const current = await deps.ownership.owner(ctx.run.id);
+  if (!sameOwner(current, ctx.owner)) throw new OwnedElsewhereError(ctx.run.id, ctx.owner, current);
+}

@@ -1,0 +1,152 @@
+import type { Redis } from 'ioredis';
+
+/** Who may have a container of a run: one host (engine) at a time, with a fencing number. */
+export interface RunOwner {
+  host: string;
+  /** Goes up by one each time another host takes the run over; containers carry it as a label. */
+  fence: number;
+}
+
+/**
+ * What asking to own a run gave:
+ * - `new`: nobody owned it; this host does now (fence 1).
+ * - `mine`: this host owned it already (a redelivery, a retry, a hand-back): same fence.
+ * - `elsewhere`: another host owns it and its lease is alive; `leaseMs` is what is left of it.
+ * - `taken`: another host owned it but its lease lapsed; this host owns it now, fence bumped.
+ */
+export type Claim =
+  | { kind: 'new' | 'mine'; owner: RunOwner }
+  | { kind: 'elsewhere'; owner: RunOwner; leaseMs: number }
+  | { kind: 'taken'; owner: RunOwner; from: string };
+
+/** An owner record outlives its run by this much, so a late redelivery still sees who had it. */
+const OWNER_TTL_SECONDS = 30 * 24 * 3600;
+const OWNER_LINGER_SECONDS = 24 * 3600;
+
+// KEYS[1] the run's owner hash, KEYS[2] the lease of the host the caller read as owner.
+// ARGV[1] this host, ARGV[2] the host the caller read (or ''), ARGV[3] the owner hash's TTL.
+// Compare-and-set: a takeover happens only if the owner is still the one whose lease was checked.
+const CLAIM = `
+local host = redis.call('HGET', KEYS[1], 'host')
+local fence = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
+if not host then
+  redis.call('HSET', KEYS[1], 'host', ARGV[1], 'fence', 1)
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return {'new', ARGV[1], 1, 0}
+end
+if host == ARGV[1] then return {'mine', host, fence, 0} end
+if host ~= ARGV[2] then return {'changed', host, fence, 0} end
+local left = redis.call('PTTL', KEYS[2])
+if left > 0 or left == -1 then return {'elsewhere', host, fence, left} end
+redis.call('HSET', KEYS[1], 'host', ARGV[1], 'fence', fence + 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return {'taken', ARGV[1], fence + 1, 0}
+`;
+
+type ClaimReply = [string, string, number, number];
+
+/** Turns the script's answer into a Claim; `changed` (the owner moved under us) is for the caller to retry. */
+export function parseClaim(reply: ClaimReply, previous: string): Claim | 'changed' {
+  const [kind, host, fence, leaseMs] = reply;
+  const owner = { host, fence: Number(fence) };
+  switch (kind) {
+    case 'new':
+    case 'mine':
+      return { kind, owner };
+    case 'elsewhere':
+      return { kind, owner, leaseMs: Number(leaseMs) };
+    case 'taken':
+      return { kind, owner, from: previous };
+    case 'changed':
+      return 'changed';
+    default:
+      throw new Error(`unexpected answer from the ownership script: ${String(kind)}`);
+  }
+}
+
+/**
+ * How long a run that another host owns waits before it is offered again: until just after the
+ * owner's lease would lapse, but never long, since the owner's workers should have it back soon.
+ */
+export function handBackDelayMs(leaseMs: number): number {
+  if (leaseMs < 0) return 1_000;
+  return Math.min(Math.max(leaseMs + 100, 250), 1_000);
+}
+
+/** What a takeover leaves in the run's attempt errors. */
+export function takeoverMessage(from: string, to: string): string {
+  return `host ${from} was lost (its lease lapsed); the run was taken over by host ${to}`;
+}
+
+/** True when `owner` still owns the run as of `current` (same host, same fence). */
+export function sameOwner(current: RunOwner | undefined, owner: RunOwner): boolean {
+  return current !== undefined && current.host === owner.host && current.fence === owner.fence;
+}
+
+/**
+ * Which host may have a container of a run, in Redis, and each host's lease. A host's workers
+ * renew its lease; while it is alive nobody else may take the host's runs; once it lapses the
+ * next host that asks takes the run over, with a higher fencing number.
+ */
+export class RunOwnership {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private runKey(runId: string): string {
+    return `${this.prefix}:own:run:${runId}`;
+  }
+
+  private leaseKey(host: string): string {
+    return `${this.prefix}:own:host:${host}`;
+  }
+
+  /** Keeps `host`'s lease alive for `ms` more (every worker of the host calls this). */
+  async renewLease(host: string, ms: number): Promise<void> {
+    await this.redis.set(this.leaseKey(host), String(Date.now()), 'PX', ms);
+  }
+
+  /** Milliseconds left of `host`'s lease (0 when it lapsed). */
+  async leaseLeftMs(host: string): Promise<number> {
+    return Math.max(0, await this.redis.pttl(this.leaseKey(host)));
+  }
+
+  async owner(runId: string): Promise<RunOwner | undefined> {
+    const [host, fence] = await this.redis.hmget(this.runKey(runId), 'host', 'fence');
+    return host && fence ? { host, fence: Number(fence) } : undefined;
+  }
+
+  /** Asks for the run for `host`: see Claim. */
+  async claim(runId: string, host: string): Promise<Claim> {
+    for (let i = 0; i < 10; i++) {
+      const seen = (await this.redis.hget(this.runKey(runId), 'host')) ?? '';
+      const reply = (await this.redis.eval(CLAIM, 2, this.runKey(runId), this.leaseKey(seen || host), host, seen, OWNER_TTL_SECONDS)) as ClaimReply;
+      const claim = parseClaim(reply, seen);
+      if (claim !== 'changed') return claim;
+    }
+    throw new Error(`the owner of run ${runId} kept changing while it was claimed`);
+  }
+
+  /** True while `owner` is still the run's owner: checked right before anything is recorded. */
+  async holds(runId: string, owner: RunOwner): Promise<boolean> {
+    return sameOwner(await this.owner(runId), owner);
+  }
+
+  /** The run is recorded: its owner lingers a day for late redeliveries and reconcilers, then goes. */
+  async clear(runId: string): Promise<void> {
+    await this.redis.expire(this.runKey(runId), OWNER_LINGER_SECONDS);
+  }
+}
+
+/** Thrown when a run turns out to be owned by another host (or a later fence) than this delivery's. */
+export class OwnedElsewhereError extends Error {
+  constructor(
+    readonly runId: string,
+    readonly mine: RunOwner,
+    readonly current: RunOwner | undefined,
+  ) {
+    super(`run ${runId} is no longer owned by host ${mine.host} (fence ${mine.fence}); owner now: ${current ? `${current.host} (fence ${current.fence})` : 'none'}`);
+    this.name = 'OwnedElsewhereError';
+  }
+}
