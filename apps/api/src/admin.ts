@@ -3,6 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Express, Router } from 'express';
 import type { RunQueue } from '@modelrun/queue';
+import type { WebhookQueue } from '@modelrun/webhooks';
 
 export const ADMIN_PATH = '/admin/queues';
 
@@ -12,14 +13,18 @@ const REMOTE_FONTS = /<link[^>]+href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
 type Engine = (path: string, options: object, callback: (err: Error | null, html?: string) => void) => void;
 
 /**
- * Bull Board for watching the queue. Read-only: a job added or edited there would skip the
+ * Bull Board for watching the queues: runs, and webhook deliveries (each with its attempts and
+ * last error). Read-only: a job added or edited there would skip the
  * API's validation (the worker would refuse it, but nobody should have to find that out).
  */
-export function createAdminRouter(queue: RunQueue): Router {
+export function createAdminRouter(queue: RunQueue, webhooks: WebhookQueue): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(ADMIN_PATH);
   createBullBoard({
-    queues: [new BullMQAdapter(queue, { readOnlyMode: true, description: 'modelrun runs' })],
+    queues: [
+      new BullMQAdapter(queue, { readOnlyMode: true, description: 'modelrun runs' }),
+      new BullMQAdapter(webhooks, { readOnlyMode: true, description: 'run.finished webhook deliveries' }),
+    ],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'modelrun' } },
   });

@@ -11,6 +11,7 @@ import { confirmReplicated, createRedis, createRunEvents, createRunQueue, redact
 import { RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
+import { createWebhookQueue } from '@modelrun/webhooks';
 import { createApp } from './app';
 import type { ReadyReport } from './routes/health';
 import { IndexFeed } from './services/index-feed';
@@ -50,6 +51,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     // The API only reads the volume; a missing folder just means no runs yet.
     await mkdir(store.layout.root, { recursive: true }).catch(() => undefined);
     const queue = createRunQueue(redis, config.queuePrefix, onError('queue'));
+    // Only for the dashboard: the worker queues and delivers webhooks.
+    const webhookQueue = createWebhookQueue(redis, config.queuePrefix, onError('webhook queue'));
     const events = createRunEvents(eventsConn, config.queuePrefix, onError('queue events'));
     const control = new RunControl(redis, config.queuePrefix);
     const index = new RunIndex();
@@ -93,7 +96,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       rateLimitPerMinute: config.rateLimitPerMinute,
       readiness,
       metrics,
-      adminRouter: createAdminRouter(queue),
+      adminRouter: createAdminRouter(queue, webhookQueue),
       sessions: new SessionStore(redis, config.queuePrefix, config.sessionTtlSeconds),
       webRoot: webRoot(),
       trustProxy: config.trustProxy,
@@ -129,6 +132,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
             { name: 'feed', run: async () => feed.stop() },
             { name: 'events', run: () => events.close() },
             { name: 'queue', run: () => queue.close() },
+            { name: 'webhook queue', run: () => webhookQueue.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
           ],
           10_000,

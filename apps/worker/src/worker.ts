@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '@modelrun/config';
-import { RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
+import { RUN_QUEUE, type RunJobData, type RunRecord } from '@modelrun/contracts';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { createRedis, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
@@ -15,6 +15,7 @@ import { recordAbandonedRun } from './run/abandoned';
 import { createWorkerMetrics, serveWorkerMetrics } from './metrics';
 import { reconcile, startReconciler } from './reconciler';
 import { keepHostLease } from './fleet/lease';
+import { startWebhooks } from './webhooks';
 
 export interface StartedWorker {
   worker: Worker<RunJobData, RunResult>;
@@ -74,7 +75,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const queue = createRunQueue(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
     const handback = new AbortController();
     const metrics = createWorkerMetrics();
-    const observer = overrides.observer ?? metrics.observer;
+    const webhooks = startWebhooks(config.webhooks, redis, config.queuePrefix, metrics.registry, log);
+    const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
 
     const processRun = createRunProcessor({
       runner,
@@ -107,7 +109,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     });
     worker.on('error', (err) => log.warn('worker error', errorFields(err)));
     worker.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {
-      if (job) void recordAbandonedRun(job, err, store, runner, log);
+      if (job) void recordAbandonedRun(job, err, store, runner, log).then((record) => record && webhooks?.runRecorded(record));
     });
 
     const shutdown = new Shutdown(log);
@@ -148,6 +150,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
             { name: 'cleanups', run: () => processRun.drain() },
             // Not ended, only no longer renewed: a handed-back container stays this host's run.
             { name: 'lease', run: async () => lease.stop() },
+            { name: 'webhooks', run: async () => webhooks?.close() },
             { name: 'queue', run: () => queue.close() },
             { name: 'metrics', run: () => metricsServer.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
@@ -167,4 +170,15 @@ async function checkWritable(dir: string): Promise<void> {
   const probe = join(dir, `.probe-${process.pid}`);
   await writeFile(probe, 'ok');
   await rm(probe);
+}
+
+/** The observer, also telling `recorded` of every run this worker records (its webhooks). */
+function onRecorded(observer: RunObserver, recorded: (record: RunRecord) => void): RunObserver {
+  return {
+    ...observer,
+    finished: (record) => {
+      observer.finished?.(record);
+      recorded(record);
+    },
+  };
 }

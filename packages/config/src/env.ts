@@ -72,3 +72,28 @@ export const trustProxy = z.string().transform((v): boolean | number | string[] 
   if (/^\d+$/.test(t)) return Number(t);
   return t.split(',').map((s) => s.trim()).filter(Boolean);
 });
+
+/** Webhook endpoints: comma-separated http(s) URLs. */
+export const webhookUrls = list.pipe(
+  z.array(
+    z.string().refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && !u.username && !u.password;
+      } catch {
+        return false;
+      }
+    }, 'each must be an http:// or https:// URL without user:password@'),
+  ),
+);
+
+/** A Standard Webhooks secret: `whsec_` then base64 of 24 to 64 bytes (the spec's bounds). */
+export const webhookSecret = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(v);
+    const size = m ? Buffer.from(m[1]!, 'base64').length : 0;
+    if (!m) ctx.addIssue({ code: 'custom', message: 'must be whsec_ followed by base64 (e.g. whsec_$(openssl rand -base64 32))' });
+    else if (size < 24 || size > 64) ctx.addIssue({ code: 'custom', message: `must hold 24 to 64 bytes once base64-decoded, not ${size}` });
+  });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy } from '@modelrun/contracts';
-import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy } from './env';
+import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy, webhookSecret, webhookUrls } from './env';
 import { type RedisTarget, redactRedisUrl } from './redis-target';
 
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
@@ -46,6 +46,12 @@ const EnvSchema = z.object({
   RUN_OUTPUT_MAX_MB: positiveInt.default(16),
   RUN_LOG_MAX_KB: positiveInt.default(1_024),
   RUN_STOP_GRACE_SECONDS: nonNegativeInt.default(5),
+  WEBHOOK_URLS: webhookUrls.default([]),
+  WEBHOOK_SECRET: webhookSecret.optional(),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_CONCURRENCY: integer({ min: 1, max: 64 }).default(4),
+  WEBHOOK_ATTEMPTS: integer({ min: 1, max: 50 }).default(14),
+  WEBHOOK_BACKOFF_MS: positiveInt.default(10_000),
   DOCKER_HOST: dockerHost.optional(),
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: logFormat.optional(),
@@ -98,6 +104,20 @@ export interface ApiConfig extends CommonConfig {
   redisWaitReplicas: number;
 }
 
+/** Where `run.finished` events go, and how they are delivered (from the worker). */
+export interface WebhookConfig {
+  /** Endpoints (WEBHOOK_URLS); none turns webhooks off. */
+  urls: string[];
+  /** Signing secret (WEBHOOK_SECRET), `whsec_` and base64; required with urls. Never logged. */
+  secret: string | undefined;
+  /** Deliver to loopback, link-local and private addresses too (default false). */
+  allowPrivate: boolean;
+  /** Deliveries at once per worker process (default 4). */
+  concurrency: number;
+  /** Tries per delivery (default 14) and the first delay, doubling (default 10 s): about 23 hours in all. */
+  retry: { attempts: number; backoffMs: number };
+}
+
 export interface WorkerConfig extends CommonConfig {
   concurrency: number;
   metricsPort: number;
@@ -121,6 +141,7 @@ export interface WorkerConfig extends CommonConfig {
     stopGraceSeconds: number;
   };
   dockerHost: string | undefined;
+  webhooks: WebhookConfig;
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): Env {
@@ -133,7 +154,11 @@ function parseEnv(env: NodeJS.ProcessEnv): Env {
   return parsed.data;
 }
 
+/** Variables whose values are never echoed back, not even in an error. */
+const SECRET_VARIABLES = new Set(['API_TOKENS', 'WEBHOOK_SECRET']);
+
 function show(name: string, raw: string | undefined): string {
+  if (raw !== undefined && SECRET_VARIABLES.has(name)) return `a value of ${raw.length} characters, not shown`;
   // A Redis URL may carry passwords: they are never echoed.
   const v = name === 'REDIS_URL' && raw !== undefined ? redactRedisUrl(raw) : raw;
   return v === undefined ? 'nothing' : JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
@@ -206,6 +231,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
 /** Parses and checks the worker's configuration; throws a ConfigError naming every bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = parseEnv(env);
+  if (e.WEBHOOK_URLS.length > 0 && !e.WEBHOOK_SECRET) {
+    throw new ConfigError(['WEBHOOK_SECRET: required when WEBHOOK_URLS is set (events are always signed); e.g. whsec_$(openssl rand -base64 32)']);
+  }
   return {
     ...common(e),
     concurrency: e.WORKER_CONCURRENCY,
@@ -227,5 +255,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       stopGraceSeconds: e.RUN_STOP_GRACE_SECONDS,
     },
     dockerHost: e.DOCKER_HOST,
+    webhooks: {
+      urls: e.WEBHOOK_URLS,
+      secret: e.WEBHOOK_SECRET,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      retry: { attempts: e.WEBHOOK_ATTEMPTS, backoffMs: e.WEBHOOK_BACKOFF_MS },
+    },
   };
 }

@@ -74,3 +74,9 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true }).extend(
   attempts: RunRecord.shape.attempts.optional(),
 });
 export type RunView = z.infer<typeof RunView>;
+
+/** A finished run as the API (and a webhook) shows it: its record, as written. */
+export function viewOfRecord(r: RunRecord): RunView {
+  const { version: _version, logBytes: _logBytes, ...view } = r;
+  return view;
+}

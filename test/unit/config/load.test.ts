@@ -199,3 +199,41 @@ describe('loadWorkerConfig', () => {
     assert.equal(loadWorkerConfig({ HOST: '0.0.0.0' }).concurrency, 2);
   });
 });
+
+describe('webhook configuration', () => {
+  const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+  it('is off by default, with a retry schedule of about a day', () => {
+    const c = loadWorkerConfig({});
+    assert.deepEqual(c.webhooks.urls, []);
+    assert.equal(c.webhooks.allowPrivate, false);
+    const totalMs = c.webhooks.retry.backoffMs * (2 ** (c.webhooks.retry.attempts - 1) - 1);
+    assert.ok(totalMs > 20 * 3600_000 && totalMs < 30 * 3600_000, `retries span ${totalMs / 3600_000} h`);
+  });
+
+  it('reads the endpoints and the secret', () => {
+    const c = loadWorkerConfig({ WEBHOOK_URLS: 'https://hooks.example/a, http://hooks.example:8080/b', WEBHOOK_SECRET: SECRET, WEBHOOK_ALLOW_PRIVATE: 'true' });
+    assert.deepEqual(c.webhooks.urls, ['https://hooks.example/a', 'http://hooks.example:8080/b']);
+    assert.equal(c.webhooks.secret, SECRET);
+    assert.equal(c.webhooks.allowPrivate, true);
+  });
+
+  it('requires a secret with endpoints, and refuses a malformed one or a URL that is not http(s)', () => {
+    assert.throws(() => loadWorkerConfig({ WEBHOOK_URLS: 'https://hooks.example/a' }), /WEBHOOK_SECRET: required when WEBHOOK_URLS is set/);
+    assert.throws(() => loadWorkerConfig({ WEBHOOK_SECRET: 'hunter2' }), /WEBHOOK_SECRET: must be whsec_ followed by base64/);
+    assert.throws(() => loadWorkerConfig({ WEBHOOK_SECRET: `whsec_${Buffer.alloc(8).toString('base64')}` }), /WEBHOOK_SECRET: must hold 24 to 64 bytes/);
+    assert.throws(() => loadWorkerConfig({ WEBHOOK_URLS: 'ftp://hooks.example/a', WEBHOOK_SECRET: SECRET }), /WEBHOOK_URLS.*http:\/\/ or https:\/\//);
+    assert.throws(() => loadWorkerConfig({ WEBHOOK_URLS: 'https://user:pw@hooks.example/a', WEBHOOK_SECRET: SECRET }), /without user:password@/);
+  });
+
+  it('never echoes a bad secret back', () => {
+    assert.throws(
+      () => loadWorkerConfig({ WEBHOOK_SECRET: 'whsec_not base64 at all' }),
+      (err: Error) => {
+        assert.match(err.message, /WEBHOOK_SECRET: must be whsec_ followed by base64 .*\(got a value of 23 characters, not shown\)/);
+        assert.doesNotMatch(err.message, /not base64 at all/);
+        return true;
+      },
+    );
+  });
+});

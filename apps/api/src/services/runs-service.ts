@@ -11,13 +11,14 @@ import {
   isFinal,
   newRunId,
   resolveLimits,
+  viewOfRecord,
 } from '@modelrun/contracts';
 import { NotReplicatedError, type RetryPolicy, type RunQueue, runJobOptions } from '@modelrun/queue';
 import type { RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
 import { IdempotencyConflict, ImageNotAllowed, InvalidRequest, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
-import { statusOfJobState, viewOfJob, viewOfRecord } from './views';
+import { statusOfJobState, viewOfJob } from './views';
 
 export interface RunsServiceDeps {
   queue: RunQueue;

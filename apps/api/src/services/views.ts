@@ -1,11 +1,5 @@
 import type { Job } from 'bullmq';
-import { type AttemptError, type RunJobData, RunProgress, type RunRecord, type RunStatus, type RunView } from '@modelrun/contracts';
-
-/** The API's view of a finished run: its record, as written. */
-export function viewOfRecord(r: RunRecord): RunView {
-  const { version: _version, logBytes: _logBytes, ...view } = r;
-  return view;
-}
+import { type AttemptError, type RunJobData, RunProgress, type RunStatus, type RunView } from '@modelrun/contracts';
 
 /** How BullMQ's job states read as run states. */
 export function statusOfJobState(state: string): RunStatus | 'final' | undefined {

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { RunJobData } from '@modelrun/contracts';
+import type { RunJobData, RunRecord } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
 import type { ModelRunner } from '@modelrun/runner';
 import type { RecordStore } from '@modelrun/store';
@@ -10,13 +10,14 @@ import { buildRecord, failure } from './record';
  * worker died) more often than allowed. The run then has no record; this writes one, so the
  * run ends `failed` with reason `infrastructure` instead of vanishing, and its container (still
  * running, as nothing stopped it) is removed: no delivery will come back for it. Runs the
- * processor ended itself already have their record, and are left alone.
+ * processor ended itself already have their record, and are left alone. Returns the record it
+ * wrote, if any.
  */
-export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store: RecordStore, runner: ModelRunner, log: Logger): Promise<void> {
+export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store: RecordStore, runner: ModelRunner, log: Logger): Promise<RunRecord | undefined> {
   try {
-    if ((await job.getState()) !== 'failed') return;
+    if ((await job.getState()) !== 'failed') return undefined;
     const run = job.data;
-    if (await store.readRecord(run.name, run.id)) return;
+    if (await store.readRecord(run.name, run.id)) return undefined;
     await runner.removeRun(run.id).catch((e: Error) => log.warn('could not remove an abandoned run\'s container; the reconciler will', { runId: run.id, error: e.message }));
     const rec = buildRecord(
       run,
@@ -26,8 +27,11 @@ export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store
       job.attemptsMade,
       [],
     );
-    if (await store.writeRecord(rec)) log.warn('recorded a run its worker abandoned', { runId: run.id, error: err.message });
+    if (!(await store.writeRecord(rec))) return undefined;
+    log.warn('recorded a run its worker abandoned', { runId: run.id, error: err.message });
+    return rec;
   } catch (e) {
     log.warn('could not record an abandoned run', { runId: job.id, error: (e as Error).message });
+    return undefined;
   }
 }
