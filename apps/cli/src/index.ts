@@ -3,3 +3,4 @@ export * from './errors';
 export * from './limits-flags';
 export * from './validate/report';
 export * from './validate/validate';
+export { phaseOf } from './commands/watch';
