@@ -8,7 +8,8 @@ import { RunPage } from './pages/run';
 import { SignInPage } from './pages/signin';
 import { SubmitPage } from './pages/submit';
 import { ErrorNote } from './ui/notes';
-import { Link, type Location, match, navigate, useLocation } from './ui/router';
+import { match } from './ui/match';
+import { Link, type Location, navigate, useLocation } from './ui/router';
 import './style.css';
 
 function Page(props: { loc: Location }) {

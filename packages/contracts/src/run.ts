@@ -47,18 +47,18 @@ export const RunRecord = z.strictObject({
   name: ModelName,
   image: ImageReference,
   status: z.enum(FINAL_STATUSES),
-  reason: z.enum(FAILURE_REASONS).optional(),
-  error: z.string().optional(),
-  exitCode: z.number().int().nullable().optional(),
-  score: z.number().optional(),
-  metrics: z.record(z.string(), z.number()).optional(),
-  limits: AppliedLimits,
-  createdAt: Timestamp,
-  startedAt: Timestamp.optional(),
-  finishedAt: Timestamp,
-  durationMs: z.number().int().nonnegative().optional(),
-  attempts: z.number().int().nonnegative(),
-  attemptErrors: z.array(AttemptError).optional(),
+  reason: z.enum(FAILURE_REASONS).describe('Why the run did not succeed (absent when it did)').optional(),
+  error: z.string().describe("What went wrong, in words for the model's author").optional(),
+  exitCode: z.number().int().nullable().describe("The model's exit code; null when it never exited on its own").optional(),
+  score: z.number().describe('The score the model wrote (higher is better)').optional(),
+  metrics: z.record(z.string(), z.number()).describe('Other numbers the model wrote beside its score').optional(),
+  limits: AppliedLimits.describe('The limits the run got (the request, within the ceilings, or the defaults)'),
+  createdAt: Timestamp.describe('When it was submitted'),
+  startedAt: Timestamp.describe('When its container started').optional(),
+  finishedAt: Timestamp.describe('When it ended'),
+  durationMs: z.number().int().nonnegative().describe("The container's running time").optional(),
+  attempts: z.number().int().nonnegative().describe('Tries so far (more than one after an infrastructure fault)'),
+  attemptErrors: z.array(AttemptError).describe('The error of each failed try').optional(),
   logBytes: z.number().int().nonnegative().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
@@ -68,9 +68,9 @@ export type RunRecord = z.infer<typeof RunRecord>;
  * the live statuses and the phase; a live run has not finished and may not have started.
  */
 export const RunView = RunRecord.omit({ version: true, logBytes: true }).extend({
-  status: z.enum(RUN_STATUSES),
-  phase: z.enum(RUN_PHASES).optional(),
-  finishedAt: Timestamp.optional(),
+  status: z.enum(RUN_STATUSES).describe('queued → running → succeeded | failed | cancelled'),
+  phase: z.enum(RUN_PHASES).describe('Where a running run is').optional(),
+  finishedAt: RunRecord.shape.finishedAt.optional(),
   attempts: RunRecord.shape.attempts.optional(),
 });
 export type RunView = z.infer<typeof RunView>;

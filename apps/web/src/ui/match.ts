@@ -1,0 +1,8 @@
+/** Matches `/runs/:id` against a path; returns the decoded parameters or undefined. */
+export function match(pattern: string, path: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const re = new RegExp(`^${pattern.replace(/:(\w+)/g, (_m, n: string) => (names.push(n), '([^/]+)'))}/?$`);
+  const m = re.exec(path);
+  if (!m) return undefined;
+  return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+}

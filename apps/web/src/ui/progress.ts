@@ -1,0 +1,25 @@
+import type { RunView } from '@modelrun/contracts';
+import { RUN_PHASES, isFinal } from '@modelrun/contracts/statuses';
+
+export type StepState = 'done' | 'current' | 'todo' | 'failed';
+export interface Step {
+  label: string;
+  state: StepState;
+}
+
+const STEPS = ['queued', ...RUN_PHASES] as const;
+
+/**
+ * A run's life as steps: queued, the worker's phases, then how it ended. A live run is at its
+ * phase; a finished one went through every step if it ever started (had a container), else
+ * only through the queue; its last step says how it ended.
+ */
+export function timelineOf(run: RunView): Step[] {
+  const final = isFinal(run.status);
+  const at =
+    run.status === 'queued' ? 0 : run.status === 'running' ? 1 + RUN_PHASES.indexOf(run.phase ?? 'pulling') : run.startedAt || run.status === 'succeeded' ? STEPS.length : 1;
+  const steps: Step[] = STEPS.map((label, i) => ({ label, state: i < at ? 'done' : i === at && !final ? 'current' : 'todo' }));
+  const ending: StepState = run.status === 'succeeded' ? 'done' : final ? 'failed' : 'todo';
+  steps.push({ label: final ? run.status : 'finished', state: ending });
+  return steps;
+}
