@@ -23,6 +23,14 @@ export interface ContainerWatch {
    * container exists from `create` to `destroy` (or is `running` from `start` to `die`).
    */
   maxAtOnce(runId: string, span?: 'exists' | 'running'): number;
+  /**
+   * The engine was killed with everything it ran (a lost host): its containers that were
+   * running stopped no later than now, though the dead engine could not say so. Call it after
+   * the kill returned.
+   */
+  engineLost(name: string): void;
+  /** Follows an engine again after it was booted anew (its old stream ended with it). */
+  reattach(name: string): Promise<void>;
   /** Stops listening after collecting what the engines logged up to now. */
   stop(): Promise<void>;
 }
@@ -70,14 +78,17 @@ export async function watchContainers(deployment: string, engines?: Engine[]): P
     // The live stream and the closing replay overlap: one key per engine event.
     seen.set(`${engine}/${id}/${action}/${timeNano}`, { engine, id, runId, action, timeNano });
   };
-  const streams = await Promise.all(
-    watched.map(async ({ name, docker: d }) => {
-      const stream = (await d.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
-      follow(stream, (e) => add(name, e));
-      open.add(stream);
-      return stream;
-    }),
-  );
+  const subscribe = async ({ name, docker: d }: Engine): Promise<NodeJS.ReadableStream & { destroy(): void }> => {
+    const stream = (await d.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
+    follow(stream, (e) => add(name, e));
+    // A killed engine ends its stream: that is the host's loss, not the test's error.
+    stream.on('error', () => undefined);
+    open.add(stream);
+    return stream;
+  };
+  const streams = await Promise.all(watched.map(subscribe));
+  /** Engines killed and not booted again: nothing to replay from them at stop. */
+  const down = new Set<string>();
 
   const eventsFor = (runId: string): ContainerEvent[] =>
     [...seen.values()].filter((e) => e.runId === runId).sort((a, b) => (a.timeNano < b.timeNano ? -1 : a.timeNano > b.timeNano ? 1 : 0));
@@ -86,12 +97,25 @@ export async function watchContainers(deployment: string, engines?: Engine[]): P
     idsFor: (runId) => new Set(eventsFor(runId).map((e) => `${e.engine}:${e.id}`)),
     eventsFor,
     maxAtOnce: (runId, span = 'exists') => maxAtOnce(eventsFor(runId), span),
+    engineLost(name) {
+      down.add(name);
+      const at = BigInt(Date.now()) * 1_000_000n;
+      const last = new Map<string, ContainerEvent>();
+      for (const e of [...seen.values()].sort((a, b) => (a.timeNano < b.timeNano ? -1 : 1))) if (e.engine === name) last.set(e.id, e);
+      for (const e of last.values()) if (e.action !== 'die' && e.action !== 'destroy') seen.set(`${name}/${e.id}/die/${at}`, { ...e, action: 'die', timeNano: at });
+    },
+    async reattach(name) {
+      const engine = watched.find((e) => e.name === name);
+      if (!engine) throw new Error(`engine ${name} is not watched`);
+      streams.push(await subscribe(engine));
+      down.delete(name);
+    },
     async stop() {
       // An event of the last moments may still be on its way: replay the engines' log up to
       // now (bounded by `until`, so it ends) and keep the union with what streamed.
       const until = Math.floor(Date.now() + 500) / 1000;
       await Promise.all(
-        watched.map(async ({ name, docker: d }) => {
+        watched.filter(({ name }) => !down.has(name)).map(async ({ name, docker: d }) => {
           const replay = (await d.getEvents({ filters, since, until })) as NodeJS.ReadableStream;
           await new Promise<void>((resolve, reject) => {
             follow(replay, (e) => add(name, e));

@@ -129,7 +129,7 @@ export interface WorkerConfig extends CommonConfig {
   reconcileSeconds: number;
   /** How long past its time limit a container no worker watches may run before the reconciler stops it. */
   reconcileGraceSeconds: number;
-  /** Which engine (host) this worker runs on; default: the engine's own ID (`docker info`). */
+  /** Which engine (host) this worker runs on; default: named from `docker info` (see engineIdOf). */
   hostId: string | undefined;
   /** How long a host keeps its runs after its last worker stopped renewing its lease. */
   leaseSeconds: number;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { type AppliedLimits, LABELS, containerName, pinnedImageRef } from '@modelrun/contracts';
@@ -22,6 +23,16 @@ export interface DockerRunnerOptions {
 }
 
 
+/**
+ * Names an engine: its host name, then a digest of its ID and data root. The ID alone is not
+ * enough: Docker 20.10 derives it from /etc/docker/key.json, which cloned machines and two
+ * engines on one machine share; the data root tells such engines apart.
+ */
+export function engineIdOf(info: { ID: string; Name: string; DockerRootDir: string }): string {
+  const digest = createHash('sha256').update(`${info.ID}\n${info.DockerRootDir}`).digest('hex').slice(0, 12);
+  return `${info.Name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64)}-${digest}`;
+}
+
 export class DockerRunner implements ModelRunner {
   private readonly docker: Docker;
   /** Image ids whose /output was found empty: later runs of them skip the check. */
@@ -40,11 +51,13 @@ export class DockerRunner implements ModelRunner {
   }
 
   async engineId(): Promise<string> {
+    let info: { ID: string; Name: string; DockerRootDir: string };
     try {
-      return ((await this.docker.info()) as { ID: string }).ID;
+      info = (await this.docker.info()) as typeof info;
     } catch (err) {
       throw infrastructure('read the engine info', err);
     }
+    return engineIdOf(info);
   }
 
   async prepare(spec: RunSpec, onPulled?: () => Promise<void> | void, opts: PrepareOptions = {}): Promise<ContainerHandle> {

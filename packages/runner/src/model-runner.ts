@@ -62,7 +62,7 @@ export interface ManagedContainer {
 export interface ModelRunner {
   /** Throws InfrastructureError when the engine cannot be reached. */
   ping(): Promise<void>;
-  /** The engine's own ID (`docker info`), which names this host when WORKER_HOST_ID is not set. */
+  /** A name for the engine (its host name and a digest of its ID and data root), which names this host when WORKER_HOST_ID is not set. */
   engineId(): Promise<string>;
   /**
    * Finds the run's container and adopts it, or pulls the image if needed and creates one.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { OwnedElsewhereError, handBackDelayMs, parseClaim, sameOwner, takeoverMessage } from '@modelrun/run-control';
+import { engineIdOf } from '@modelrun/runner';
 import { decideFault } from '../../../apps/worker/src/run/faults';
 
 describe('run ownership (pure parts)', () => {
@@ -35,5 +36,21 @@ describe('run ownership (pure parts)', () => {
     const err = new OwnedElsewhereError('r1', { host: 'a', fence: 1 }, { host: 'b', fence: 2 });
     assert.deepEqual(decideFault(err, 1, 5), { kind: 'owned-elsewhere', error: err });
     assert.match(err.message, /no longer owned by host a \(fence 1\); owner now: b \(fence 2\)/);
+  });
+});
+
+describe('naming a host after its engine (engineIdOf)', () => {
+  const info = { ID: 'F3NE:U63R:SAWV', Name: 'worker-7', DockerRootDir: '/var/lib/docker' };
+
+  it('starts with the host name and tells apart engines that share an ID (cloned key.json, two engines on one machine)', () => {
+    const a = engineIdOf(info);
+    const b = engineIdOf({ ...info, DockerRootDir: '/tmp/other/data' });
+    assert.match(a, /^worker-7-[0-9a-f]{12}$/);
+    assert.notEqual(a, b);
+    assert.equal(engineIdOf(info), a, 'the same engine gets the same name every time');
+  });
+
+  it('keeps the name within WORKER_HOST_ID characters', () => {
+    assert.match(engineIdOf({ ...info, Name: 'odd name/with:stuff' }), /^odd-name-with-stuff-[0-9a-f]{12}$/);
   });
 });
