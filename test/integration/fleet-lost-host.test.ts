@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Stack, startStack } from '../helpers/stack';
+import { TwoHosts, loggedAbout } from '../helpers/two-hosts';
+import { waitFor } from '../helpers/wait';
+import { fixture } from '../fixtures/images';
+
+// Short locks, and a 5 s lease, so a lost host's runs are taken over in seconds.
+const FAST = { WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKER_MAX_STALLED: '10', WORKER_SHUTDOWN_GRACE_SECONDS: '1', WORKER_LEASE_SECONDS: '5' };
+
+/**
+ * A host lost whole (its workers and its engine killed, containers and all): once its lease
+ * lapses another host takes the run over and finishes it; when the lost host comes back, its
+ * leftover container is removed and nothing it did is recorded. And a host cut off (its worker
+ * frozen past the lease while its engine runs on) never records what its container produced.
+ */
+describe('two hosts: a lost host', function () {
+  // An engine killed and booted again, a 5 s lease, and 6 s models on both hosts.
+  this.timeout(150_000);
+  let stack: Stack;
+  let hosts: TwoHosts;
+
+  beforeEach(async () => {
+    stack = await startStack({ workers: 0, env: FAST });
+    hosts = await TwoHosts.start(stack, [fixture('six-seconds')]);
+  });
+  afterEach(async () => {
+    await hosts?.stop();
+    await stack?.stop();
+  });
+
+  const running = (id: string): Promise<true> =>
+    waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${id}`)).body.phase === 'running' ? true : undefined), 30_000);
+  const recordPath = (name: string, id: string): string => join(stack.dataDir, 'runs', name, `${id}.json`);
+
+  it('finishes the run on the other host once the lease lapses; the host that comes back removes its leftover and records nothing', async () => {
+    const watch = await hosts.watch();
+    const b1 = await hosts.worker('b');
+    const run = await stack.submit(fixture('six-seconds'), 'orphaned');
+    await running(run.id);
+    const a1 = await hosts.worker('a');
+    // Host b is lost: its worker and its engine die at once, with the container.
+    b1.kill('SIGKILL');
+    await b1.exited;
+    await hosts.b.kill();
+    watch.engineLost('b');
+    const lostAt = BigInt(Date.now()) * 1_000_000n;
+    const done = await stack.waitForRun(run.id, undefined, 60_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.attempts, 2, 'the lost host counts as a failed attempt');
+    const [lost] = done.attemptErrors ?? [];
+    assert.match(lost?.message ?? '', new RegExp(`host ${TwoHosts.hostOf(b1)} was lost \\(its lease lapsed\\); the run was taken over by host ${TwoHosts.hostOf(a1)}`));
+    const started = watch.eventsFor(run.id).filter((e) => e.action === 'start');
+    assert.deepEqual(started.map((e) => e.engine), ['b', 'a'], 'one start on each host, b first');
+    assert.ok(started[1]!.timeNano > lostAt, 'host a started its container only after host b was gone');
+    const recorded = readFileSync(recordPath('orphaned', run.id), 'utf8');
+
+    // Host b comes back: its first worker's reconcile removes the container it left.
+    await hosts.b.boot();
+    await watch.reattach('b');
+    const b2 = await hosts.worker('b');
+    await loggedAbout(b2, 'removing a container whose run another host owns now', run.id);
+    await waitFor('host b to have no container left', async () => ((await hosts.b.docker.listContainers({ all: true })).length === 0 ? true : undefined), 20_000);
+    await watch.stop();
+    const onB = watch.eventsFor(run.id).filter((e) => e.engine === 'b');
+    assert.deepEqual(onB.filter((e) => e.action === 'start').length, 1, 'host b never started the run again');
+    assert.ok(onB.some((e) => e.action === 'destroy'), "host b's leftover container was destroyed");
+    assert.equal(watch.maxAtOnce(run.id, 'running'), 1, 'never two containers of the run running at once');
+    assert.equal(readFileSync(recordPath('orphaned', run.id), 'utf8'), recorded, 'the record is unchanged');
+    assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', 'orphaned')), [`${run.id}.json`]);
+  });
+
+  it('a host cut off past its lease: the run is taken over, and what its own container produced is never recorded', async () => {
+    const b1 = await hosts.worker('b');
+    const run = await stack.submit(fixture('six-seconds'), 'cut-off');
+    await running(run.id);
+    const a1 = await hosts.worker('a');
+    // Frozen, host b's worker neither renews its lease nor its lock, while its engine runs on.
+    b1.kill('SIGSTOP');
+    try {
+      await loggedAbout(a1, 'took over a run whose host was lost', run.id, 40_000);
+    } finally {
+      b1.kill('SIGCONT');
+    }
+    // Thawed, b's delivery finds the run owned elsewhere: it removes its container, records nothing.
+    await loggedAbout(b1, 'run is owned elsewhere now; nothing of this delivery is recorded', run.id, 40_000);
+    const done = await stack.waitForRun(run.id, undefined, 60_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.attempts, 2);
+    assert.match(done.attemptErrors?.[0]?.message ?? '', /was lost \(its lease lapsed\); the run was taken over/);
+    assert.ok(!b1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host b recorded nothing');
+    assert.ok(a1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host a recorded the run');
+    await waitFor('host b to have no container left', async () => ((await hosts.b.docker.listContainers({ all: true })).length === 0 ? true : undefined), 20_000);
+  });
+});
