@@ -145,12 +145,16 @@ describe('a model image goes in, its score comes out', function () {
     assert.equal(done.startedAt, undefined, 'it never ran');
   });
 
-  it('fails a run whose image cannot be found or pulled with reason image_not_found', async () => {
-    const run = await stack.submit('modelrun-test/does-not-exist:1.0', 'ghost');
+  it('fails a run whose registry cannot be reached with reason infrastructure, after its retries', async () => {
+    // Nothing listens on port 1: the pull fails as an unreachable registry does, here or anywhere.
+    // (image_not_found and registry_auth, from a real registry: private-registry.test.ts.)
+    const run = await stack.submit('127.0.0.1:1/modelrun-test/does-not-exist:1.0', 'ghost');
     const done = await stack.waitForRun(run.id);
     assert.equal(done.status, 'failed');
-    assert.equal(done.reason, 'image_not_found');
-    assert.match(done.error!, /modelrun-test\/does-not-exist:1\.0/);
+    assert.equal(done.reason, 'infrastructure', JSON.stringify(done));
+    assert.equal(done.attempts, 3, 'RUN_ATTEMPTS=3 in the test stack');
+    assert.match(done.error!, /127\.0\.0\.1:1\/modelrun-test\/does-not-exist:1\.0/);
+    assert.match(done.error!, /connection refused/);
   });
 
   it('lists every model with its latest run and best score, and one model with all its runs', async () => {

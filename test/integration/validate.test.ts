@@ -94,10 +94,11 @@ describe('modelrun validate (npm run validate)', function () {
     await assertRemoved(r);
   });
 
-  it('fails an image that is not on this host and cannot be pulled', async () => {
-    const r = await validate('modelrun-test/not-built-anywhere:latest');
-    assert.equal(r.status, 1, explain(r));
-    assert.match(r.stdout, /^FAIL \(image_not_found\): image modelrun-test\/not-built-anywhere:latest/m);
+  it('says the check could not be made when the image is not here and its registry is unreachable', async () => {
+    // Nothing listens on port 1; an unreachable registry says nothing about the image.
+    const r = await validate('127.0.0.1:1/modelrun-test/not-built-anywhere:latest');
+    assert.equal(r.status, 3, explain(r));
+    assert.match(r.stderr, /the check could not be made: docker: pull 127\.0\.0\.1:1\/modelrun-test\/not-built-anywhere:latest from 127\.0\.0\.1:1: .*connection refused/);
   });
 
   it('answers a usage error with status 2 and what was wrong', async () => {

@@ -8,7 +8,7 @@ import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { createRedis, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
 import { RunControl, RunOwnership } from '@modelrun/run-control';
-import { DockerRunner, type ModelRunner, createDocker } from '@modelrun/runner';
+import { DockerRunner, type ModelRunner, RegistryAuthFile, createDocker } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type RunObserver, type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
@@ -47,6 +47,11 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     await ensureRedisReady(redis, config.redis, config.redisRequirePersistence).catch((err: Error) => {
       throw new StartupError(err.message);
     });
+    const registryAuth = config.registryAuthFile
+      ? await RegistryAuthFile.open(config.registryAuthFile, (message, fields) => log.warn(message, fields)).catch((err: Error) => {
+          throw new StartupError(err.message);
+        })
+      : undefined;
     const runner =
       overrides.runner ??
       new DockerRunner({
@@ -55,6 +60,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
         policy: { pidsLimit: config.sandbox.pidsLimit, tmpMb: config.sandbox.tmpMb, logMaxBytes: config.sandbox.logMaxBytes },
         output: { totalBytes: config.sandbox.outputMaxBytes },
         stopGraceSeconds: config.sandbox.stopGraceSeconds,
+        ...(registryAuth && { credentials: (image: string) => registryAuth.for(image) }),
       });
     await runner.ping().catch((err: Error) => {
       throw new StartupError(`${err.message}: start the Docker engine (dockerd) or set DOCKER_HOST`);
@@ -124,6 +130,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       dataDir: store.layout.root,
       prefix: config.queuePrefix,
       metrics: metricsServer.url,
+      // Which registries have credentials, never the credentials.
+      ...(registryAuth && { registryAuthFile: registryAuth.path, registriesWithCredentials: registryAuth.registries }),
     });
 
     const graceMs = config.shutdownGraceSeconds * 1000;

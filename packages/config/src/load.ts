@@ -53,6 +53,7 @@ const EnvSchema = z.object({
   WEBHOOK_ATTEMPTS: integer({ min: 1, max: 50 }).default(14),
   WEBHOOK_BACKOFF_MS: positiveInt.default(10_000),
   DOCKER_HOST: dockerHost.optional(),
+  REGISTRY_AUTH_FILE: z.string().min(1).optional(),
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: logFormat.optional(),
 });
@@ -142,6 +143,8 @@ export interface WorkerConfig extends CommonConfig {
   };
   dockerHost: string | undefined;
   webhooks: WebhookConfig;
+  /** A Docker config.json with registry credentials for pulls (re-read when it changes). */
+  registryAuthFile: string | undefined;
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): Env {
@@ -262,5 +265,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       concurrency: e.WEBHOOK_CONCURRENCY,
       retry: { attempts: e.WEBHOOK_ATTEMPTS, backoffMs: e.WEBHOOK_BACKOFF_MS },
     },
+    registryAuthFile: e.REGISTRY_AUTH_FILE,
   };
 }

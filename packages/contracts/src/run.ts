@@ -25,11 +25,20 @@ export const RunJobData = z.strictObject({
 });
 export type RunJobData = z.infer<typeof RunJobData>;
 
+/** How far an image pull has got: bytes downloaded, and the total once the engine knows every layer's size. */
+export const PullProgress = z.strictObject({
+  bytesDone: z.number().int().nonnegative(),
+  bytesTotal: z.number().int().nonnegative().optional(),
+});
+export type PullProgress = z.infer<typeof PullProgress>;
+
 /** Progress the worker reports on the job while a run is live. */
 export const RunProgress = z.object({
   phase: z.enum(RUN_PHASES),
   startedAt: Timestamp.optional(),
   containerId: z.string().optional(),
+  /** While `phase` is `pulling` and the engine reports bytes. */
+  pull: PullProgress.optional(),
 });
 export type RunProgress = z.infer<typeof RunProgress>;
 
@@ -70,6 +79,7 @@ export type RunRecord = z.infer<typeof RunRecord>;
 export const RunView = RunRecord.omit({ version: true, logBytes: true }).extend({
   status: z.enum(RUN_STATUSES).describe('queued → running → succeeded | failed | cancelled'),
   phase: z.enum(RUN_PHASES).describe('Where a running run is').optional(),
+  pull: PullProgress.describe('While the image is pulled: bytes done, and the total once the engine has reported every layer').optional(),
   finishedAt: RunRecord.shape.finishedAt.optional(),
   attempts: RunRecord.shape.attempts.optional(),
 });

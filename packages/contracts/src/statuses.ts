@@ -25,6 +25,7 @@ export const FAILURE_REASONS = [
   'timeout',
   'bad_output',
   'image_not_found',
+  'registry_auth',
   'infrastructure',
   'cancelled',
 ] as const;

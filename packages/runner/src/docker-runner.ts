@@ -9,6 +9,7 @@ import { ensureImage, readNewOutput } from './docker-images';
 import { waitForStop } from './docker-wait';
 import { InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
+import type { RegistryAuth } from './registry-auth';
 import type { CollectedLogs, ContainerHandle, ContainerState, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
 import { OUTPUT_DIR, type SandboxPolicy, containerSpec } from './sandbox';
 
@@ -20,6 +21,8 @@ export interface DockerRunnerOptions {
   output: OutputCaps;
   /** Seconds between SIGTERM and SIGKILL when a run is stopped (RUN_STOP_GRACE_SECONDS, default 5). */
   stopGraceSeconds: number;
+  /** Registry credentials for an image (REGISTRY_AUTH_FILE); none when unset. */
+  credentials?: (image: string) => Promise<RegistryAuth | undefined>;
 }
 
 
@@ -64,7 +67,11 @@ export class DockerRunner implements ModelRunner {
     const existing = opts.firstDelivery ? undefined : await this.findOwned(spec);
     if (existing) return existing;
     const image = pinnedImageRef(spec.image);
-    const imageId = await ensureImage(this.docker, image);
+    const credentials = this.opts.credentials;
+    const imageId = await ensureImage(this.docker, image, {
+      ...(credentials && { credentials: () => credentials(image) }),
+      ...(opts.onPullProgress && { onProgress: opts.onPullProgress }),
+    });
     await onPulled?.();
     const create = containerSpec({
       deployment: this.opts.deployment,

@@ -8,7 +8,7 @@ export class InfrastructureError extends Error {
   }
 }
 
-/** A fault of the model or its image, found before or around the run: retrying cannot help. */
+/** A fault retrying cannot fix: the model's, its image's, or the deployment's registry credentials. */
 export class ModelFault extends Error {
   constructor(readonly reason: Exclude<FailureReason, 'infrastructure' | 'cancelled'>, message: string) {
     super(message);

@@ -6,3 +6,7 @@ export * from './errors';
 export * from './log-tail';
 export * from './model-runner';
 export * from './sandbox';
+export * from './pull-failure';
+export * from './pull-progress';
+export * from './registry-auth';
+export * from './registry-auth-file';

@@ -1,4 +1,4 @@
-import type { AppliedLimits, RunJobData } from '@modelrun/contracts';
+import type { AppliedLimits, PullProgress, RunJobData } from '@modelrun/contracts';
 import type { OutputContents } from './archive';
 import type { ExitInfo } from './classify';
 
@@ -29,6 +29,8 @@ export interface ContainerHandle {
 export interface PrepareOptions {
   /** The run's first delivery: no container can exist yet, so do not look for one first. */
   firstDelivery?: boolean;
+  /** Called as the image is pulled, with the bytes so far (often: throttle it). */
+  onPullProgress?: (progress: PullProgress) => void;
 }
 
 export interface WaitOptions {
@@ -66,7 +68,7 @@ export interface ModelRunner {
   engineId(): Promise<string>;
   /**
    * Finds the run's container and adopts it, or pulls the image if needed and creates one.
-   * Throws ModelFault(`image_not_found` | `bad_output`), InfrastructureError.
+   * Throws ModelFault(`image_not_found` | `registry_auth` | `bad_output`), InfrastructureError.
    */
   prepare(spec: RunSpec, onPulled?: () => Promise<void> | void, opts?: PrepareOptions): Promise<ContainerHandle>;
   /** Starts a created container; a running or exited one is left as it is. */

@@ -187,6 +187,7 @@ export class RunsService {
     await this.confirmed('cancel');
     const cancelled: RunView = { ...run, status: 'cancelled', reason: 'cancelled', error: 'the run was cancelled', finishedAt: at.toISOString() };
     delete cancelled.phase;
+    delete cancelled.pull;
     this.deps.index.upsert(summarize(cancelled));
     return cancelled;
   }

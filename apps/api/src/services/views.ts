@@ -42,6 +42,7 @@ export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts): RunView {
   if (facts.status === 'running' && progress.success) {
     view.phase = progress.data.phase;
     if (progress.data.startedAt) view.startedAt = progress.data.startedAt;
+    if (progress.data.phase === 'pulling' && progress.data.pull) view.pull = progress.data.pull;
   }
   if (facts.attemptErrors.length) view.attemptErrors = facts.attemptErrors;
   if (facts.cancelRequestedAt) {
@@ -51,6 +52,7 @@ export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts): RunView {
     view.error = 'the run was cancelled';
     view.finishedAt = facts.cancelRequestedAt;
     delete view.phase;
+    delete view.pull;
   }
   return view;
 }

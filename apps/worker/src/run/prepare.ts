@@ -1,5 +1,8 @@
-import type { ContainerHandle } from '@modelrun/runner';
+import type { PullProgress } from '@modelrun/contracts';
+import { type ContainerHandle, throttled } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext } from './context';
+
+const PULL_PROGRESS_MS = 500;
 
 /**
  * Where a run gets its container: the one a previous delivery of the run left (adopted), or a
@@ -11,7 +14,21 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: RunContext): Pr
   log.info('preparing container', { image: run.image });
   // A first delivery cannot have a container yet: skip looking (create still adopts on 409).
   const firstDelivery = job.attemptsStarted <= 1 && job.stalledCounter === 0;
-  const handle = await deps.runner.prepare({ runId: run.id, name: run.name, image: run.image, limits, ...(ctx.owner && { owner: ctx.owner }) }, () => ctx.progress('starting'), { firstDelivery });
+  // Pull progress goes to Redis at most twice a second, however fast the engine reports it.
+  const pulled = throttled((pull: PullProgress) => ctx.progress('pulling', { pull }), PULL_PROGRESS_MS);
+  let handle: ContainerHandle;
+  try {
+    handle = await deps.runner.prepare(
+      { runId: run.id, name: run.name, image: run.image, limits, ...(ctx.owner && { owner: ctx.owner }) },
+      () => {
+        pulled.flush();
+        ctx.progress('starting');
+      },
+      { firstDelivery, onPullProgress: pulled.call },
+    );
+  } finally {
+    pulled.cancel();
+  }
   if (handle.adopted) {
     log.info("adopted the run's existing container", { containerId: handle.id, state: handle.state });
     deps.observer?.adopted?.();
