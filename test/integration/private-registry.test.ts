@@ -58,7 +58,9 @@ describe('images from a private registry', function () {
     await registry?.dispose();
     const d = await docker();
     const mine = await d.listImages({ filters: { reference: [`127.0.0.1:*/${repo}`] } });
-    for (const img of mine) await d.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    // By tag, never by id: a pulled image shares its id with the fixture it was pushed from.
+    const tags = mine.flatMap((img) => img.RepoTags ?? []).filter((t) => t.includes(`/${repo}:`));
+    for (const tag of tags) await d.getImage(tag).remove().catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
