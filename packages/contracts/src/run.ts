@@ -27,8 +27,8 @@ export type RunJobData = z.infer<typeof RunJobData>;
 
 /** How far an image pull has got: bytes downloaded, and the total once the engine knows every layer's size. */
 export const PullProgress = z.strictObject({
-  bytesDone: z.number().int().nonnegative(),
-  bytesTotal: z.number().int().nonnegative().optional(),
+  bytesDone: z.number().int().nonnegative().describe('Bytes of new layers downloaded so far'),
+  bytesTotal: z.number().int().nonnegative().describe("Bytes of every new layer, once the engine has reported each one's size").optional(),
 });
 export type PullProgress = z.infer<typeof PullProgress>;
 
