@@ -3,8 +3,12 @@ import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { type RunView, RunView as RunViewSchema } from '@modelrun/contracts';
-import { RunFinishedEvent } from '@modelrun/webhooks';
+import { parseRedisTarget } from '@modelrun/config';
+import { createRedis } from '@modelrun/queue';
+import { RunFinishedEvent, WebhookProducer, createWebhookQueue, startWebhookWorker } from '@modelrun/webhooks';
 import { fixture } from '../fixtures/images';
+import { testLogger } from '../helpers/logger';
+import { startRedisServer } from '../helpers/redis-server';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -136,6 +140,39 @@ describe('webhooks: run.finished, signed, retried, refused where private', funct
       await waitFor('the refusal to be counted', async () => ((await metric(guarded, 'refused')) === 1 ? true : undefined), 20_000);
       assert.equal(receiver.received.length, before, 'nothing reached the receiver');
       assert.equal(await metric(guarded, 'retried'), 0, 'a refusal is not retried');
+    });
+  });
+
+  describe('while Redis is down', () => {
+    it('takes the event at once and queues it in the background, delivering it once Redis is back', async () => {
+      const redis = await startRedisServer();
+      const conn = createRedis(parseRedisTarget(redis.url), { role: 'consumer', onError: () => undefined });
+      const log = testLogger('webhooks');
+      const queue = createWebhookQueue(conn, 'hooks-outage');
+      const producer = new WebhookProducer(queue, [`${receiver.url}/ok`], { attempts: 3, backoffMs: 100 }, log);
+      const delivery = startWebhookWorker({ connection: conn, prefix: 'hooks-outage', concurrency: 1, secret: SECRET, allowPrivate: true, log });
+      try {
+        await delivery.waitUntilReady();
+        await redis.kill9();
+        const run: RunView = {
+          id: '01a21c4c-2675-7876-8c5f-439c69e7e79b', name: 'outage', image: 'team/model:1', status: 'succeeded', score: 0.5,
+          limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 }, createdAt: '2026-11-30T12:00:00.000Z', finishedAt: '2026-11-30T12:00:01.000Z', attempts: 1,
+        };
+        // Returns without waiting: the caller (a run being recorded) never waits on its webhooks.
+        assert.equal(producer.runFinished(run, run.finishedAt), undefined);
+        const id = `msg_${run.id}`;
+        assert.equal(receiver.received.filter((r) => r.headers['webhook-id'] === id).length, 0);
+        await redis.restart();
+        const got = await waitFor('the event after Redis came back', () => receiver.received.find((r) => r.headers['webhook-id'] === id), 30_000);
+        assert.ok(got.verified);
+        assert.deepEqual(RunFinishedEvent.parse(JSON.parse(got.body)).data, run);
+        assert.equal(await producer.drain(1_000), 0, 'nothing left pending');
+      } finally {
+        await delivery.close();
+        await queue.close();
+        conn.disconnect();
+        await redis.stop();
+      }
     });
   });
 });
