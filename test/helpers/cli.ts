@@ -17,9 +17,9 @@ export interface RunningCommand {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts a command from the repository root (stdout is a pipe, never a terminal). */
-export function startCommand(cmd: string, args: string[], env: Record<string, string> = {}): RunningCommand {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a command, from the repository root unless told (stdout is a pipe, never a terminal). */
+export function startCommand(cmd: string, args: string[], env: Record<string, string> = {}, cwd = ROOT): RunningCommand {
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -31,8 +31,8 @@ export function startCommand(cmd: string, args: string[], env: Record<string, st
   return { done, stdout: () => stdout, kill: (signal) => void child.kill(signal) };
 }
 
-export function runCommand(cmd: string, args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
-  return startCommand(cmd, args, env).done;
+export function runCommand(cmd: string, args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CommandResult> {
+  return startCommand(cmd, args, env, cwd).done;
 }
 
 /** `modelrun` from source (as `npx modelrun` runs the build), without npm's start-up. */

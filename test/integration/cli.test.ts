@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildFixture, fixture } from '../fixtures/images';
-import { type CommandResult, explain, modelrun, startModelrun } from '../helpers/cli';
+import { type CommandResult, explain, modelrun, runCommand, startModelrun } from '../helpers/cli';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { ModelDetail, ModelPage, RunView } from '@modelrun/contracts';
@@ -150,6 +153,25 @@ describe('modelrun (the CLI) against a real API and worker', function () {
     const down = await modelrun(['models'], { MODELRUN_URL: `http://127.0.0.1:${port}` });
     assert.equal(down.status, 3, explain(down));
     assert.match(down.stderr, new RegExp(`cannot reach the modelrun API at http://127\\.0\\.0\\.1:${port}: connection refused`));
+  });
+
+  it('packs into one file that installs with npm and runs away from the repository', async function () {
+    // esbuild, npm pack and npm install -g from the tarball (no registry needed): several seconds.
+    this.timeout(120_000);
+    const dir = mkdtempSync(join(tmpdir(), 'modelrun-cli-pack-'));
+    try {
+      const packed = await runCommand('bash', ['scripts/cli-pack.sh', dir]);
+      assert.equal(packed.status, 0, explain(packed));
+      const tarball = packed.stdout.trim();
+      const installed = await runCommand('npm', ['install', '--global', '--offline', '--no-audit', '--no-fund', '--prefix', join(dir, 'global'), tarball]);
+      assert.equal(installed.status, 0, explain(installed));
+      // From the temp folder, with no NODE_PATH: nothing of the repository is reachable.
+      const r = await runCommand(join(dir, 'global', 'bin', 'modelrun'), ['--json', 'submit', fixture('score-json'), '--name', 'cli-packed', '--wait'], { ...env, NODE_PATH: '', NODE_OPTIONS: '' }, dir);
+      assert.equal(r.status, 0, explain(r));
+      assert.equal(json(r, RunView).score, 0.93);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('with API tokens', () => {
