@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RUN_JOB, RUN_QUEUE, newRunId } from '@modelrun/contracts';
 import { createLogger } from '@modelrun/logger';
-import { DockerRunner, createDocker } from '@modelrun/runner';
+import { createDocker, createDockerRunner } from '@modelrun/runner';
 import { type Stack, startStack } from '../helpers/stack';
 import { buildFixtures, fixture } from '../fixtures/images';
 
@@ -195,12 +195,9 @@ describe('GPU runs', function () {
   });
 
   it('creates the container with an NVIDIA device request when limits.gpus is set', async () => {
-    const runner = new DockerRunner({
-      docker: createDocker(),
+    const runner = createDockerRunner({
       deployment: `tgpu${Date.now()}`,
-      policy: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536 },
-      output: { totalBytes: 1 << 20 },
-      stopGraceSeconds: 1,
+      sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 },
     });
     const handle = await runner.prepare({ runId: newRunId(), name: 'gpu-model', image: fixture('score-json'), limits: { timeoutSeconds: 10, memoryMb: 64, cpus: 1, gpus: 2 } });
     try {

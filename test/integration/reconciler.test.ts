@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RUN_QUEUE, newRunId } from '@modelrun/contracts';
-import { DockerRunner, createDocker } from '@modelrun/runner';
+import { createDockerRunner } from '@modelrun/runner';
 import { containersOf } from '../helpers/docker';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -21,7 +21,7 @@ describe('the reconciler', function () {
   });
 
   const runnerFor = (deployment: string) =>
-    new DockerRunner({ docker: createDocker(), deployment, policy: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536 }, output: { totalBytes: 1 << 20 }, stopGraceSeconds: 1 });
+    createDockerRunner({ deployment, sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 } });
 
   it('removes a container whose run the queue does not know (a crash between create and record)', async () => {
     const runner = runnerFor(stack.prefix);

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { ApiConfig } from '@modelrun/config';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
-import { confirmReplicated, createRedis, createRunEvents, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
+import { confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, createRunQueue, redactUrl } from '@modelrun/queue';
 import { RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
@@ -38,12 +38,9 @@ const REPLICA_WAIT_MS = 1_000;
 /** Everything the API process needs, wired by hand in start-up order, then listening. */
 export async function startApi(config: ApiConfig, log: Logger): Promise<StartedApi> {
   const onError = (what: string) => (err: Error) => log.warn(`redis ${what} connection error`, { error: err.message });
-  const redis = createRedis(config.redis, { role: 'producer', name: 'modelrun-api', onError: onError('producer') });
+  const redis = await connectCheckedRedis(config.redis, config.redisRequirePersistence, { role: 'producer', name: 'modelrun-api', onError: onError('producer') });
   const opened: Redis[] = [redis];
   try {
-    await ensureRedisReady(redis, config.redis, config.redisRequirePersistence).catch((err: Error) => {
-      throw new StartupError(err.message);
-    });
     const eventsConn = createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-events', onError: onError('events') });
     opened.push(eventsConn);
 

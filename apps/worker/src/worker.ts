@@ -6,9 +6,9 @@ import type { WorkerConfig } from '@modelrun/config';
 import { RUN_QUEUE, type RunJobData, type RunRecord } from '@modelrun/contracts';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
-import { createRedis, createRunQueue, redactUrl, ensureRedisReady } from '@modelrun/queue';
+import { connectCheckedRedis, createRunQueue, redactUrl } from '@modelrun/queue';
 import { RunControl, RunOwnership } from '@modelrun/run-control';
-import { DockerRunner, type ModelRunner, RegistryAuthFile, createDocker } from '@modelrun/runner';
+import { type ModelRunner, RegistryAuthFile, createDockerRunner } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type RunObserver, type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
@@ -37,16 +37,13 @@ export interface WorkerOverrides {
 
 /** Everything the worker process needs, wired by hand in start-up order. */
 export async function startWorker(config: WorkerConfig, log: Logger, overrides: WorkerOverrides = {}): Promise<StartedWorker> {
-  const redis = createRedis(config.redis, {
+  const redis = await connectCheckedRedis(config.redis, config.redisRequirePersistence, {
     role: 'consumer',
     name: 'modelrun-worker',
     onError: (err) => log.warn('redis connection error', { error: err.message }),
   });
   const opened: Redis[] = [redis];
   try {
-    await ensureRedisReady(redis, config.redis, config.redisRequirePersistence).catch((err: Error) => {
-      throw new StartupError(err.message);
-    });
     const registryAuth = config.registryAuthFile
       ? await RegistryAuthFile.open(config.registryAuthFile, (message, fields) => log.warn(message, fields)).catch((err: Error) => {
           throw new StartupError(err.message);
@@ -54,12 +51,10 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       : undefined;
     const runner =
       overrides.runner ??
-      new DockerRunner({
-        docker: createDocker(config.dockerHost),
+      createDockerRunner({
+        dockerHost: config.dockerHost,
         deployment: config.queuePrefix,
-        policy: { pidsLimit: config.sandbox.pidsLimit, tmpMb: config.sandbox.tmpMb, logMaxBytes: config.sandbox.logMaxBytes },
-        output: { totalBytes: config.sandbox.outputMaxBytes },
-        stopGraceSeconds: config.sandbox.stopGraceSeconds,
+        sandbox: config.sandbox,
         ...(registryAuth && { credentials: (image: string) => registryAuth.for(image) }),
       });
     await runner.ping().catch((err: Error) => {

@@ -1,7 +1,23 @@
 import type { Redis } from 'ioredis';
 import type { RedisTarget } from '@modelrun/config';
+import { StartupError } from '@modelrun/lifecycle';
 import { checkRedisPersistence } from './persistence';
-import { redactUrl, waitForRedis } from './redis';
+import { type RedisOptions, createRedis, redactUrl, waitForRedis } from './redis';
+
+/**
+ * A process's first Redis connection: opened, waited for and checked (ensureRedisReady). On
+ * failure it is closed and a StartupError says what to fix, for the process to print and exit on.
+ */
+export async function connectCheckedRedis(target: RedisTarget, requirePersistence: boolean, opts: RedisOptions): Promise<Redis> {
+  const redis = createRedis(target, opts);
+  try {
+    await ensureRedisReady(redis, target, requirePersistence);
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    throw new StartupError((err as Error).message);
+  }
+}
 
 /**
  * Waits for Redis and, unless told otherwise, checks it keeps jobs safe. Throws an error whose

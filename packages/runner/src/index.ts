@@ -3,6 +3,7 @@ export * from './classify';
 export * from './docker-client';
 export * from './docker-runner';
 export * from './errors';
+export * from './from-settings';
 export * from './log-tail';
 export * from './model-runner';
 export * from './sandbox';

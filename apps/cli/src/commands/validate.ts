@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, type WorkerConfig, loadWorkerConfig } from '@modelrun/config';
 import { ModelName, parseImageRef, resolveLimits } from '@modelrun/contracts';
-import { DockerRunner, createDocker } from '@modelrun/runner';
+import { createDockerRunner } from '@modelrun/runner';
 import type { CliDeps } from '../cli-deps';
 import { CliError, EXIT, usageError } from '../errors';
 import { LIMIT_FLAGS, type LimitFlags, limitsFromFlags } from '../limits-flags';
@@ -49,14 +49,7 @@ async function validate(deps: CliDeps, image: string, opts: ValidateOptions): Pr
   const name = ModelName.safeParse(opts.name);
   if (!name.success) throw usageError(`--name: ${name.error.issues[0]!.message}`);
 
-  const policy = { pidsLimit: config.sandbox.pidsLimit, tmpMb: config.sandbox.tmpMb, logMaxBytes: config.sandbox.logMaxBytes };
-  const runner = new DockerRunner({
-    docker: createDocker(config.dockerHost),
-    deployment: DEPLOYMENT,
-    policy,
-    output: { totalBytes: config.sandbox.outputMaxBytes },
-    stopGraceSeconds: config.sandbox.stopGraceSeconds,
-  });
+  const runner = createDockerRunner({ dockerHost: config.dockerHost, deployment: DEPLOYMENT, sandbox: config.sandbox });
   const note = (line: string): boolean => deps.term.err.write(`validate: ${line}\n`);
   deps.signal.addEventListener('abort', () => note('interrupted; stopping and removing the container (Ctrl-C again to leave at once)'), { once: true });
   try {
@@ -73,7 +66,7 @@ async function validate(deps: CliDeps, image: string, opts: ValidateOptions): Pr
       },
       ...(opts.follow && { onOutput: (chunk: Buffer) => deps.term.err.write(chunk) }),
     });
-    deps.term.out.write(formatReport(result, policy));
+    deps.term.out.write(formatReport(result, config.sandbox));
     return exitStatus(result);
   } catch (err) {
     if (err instanceof CliError) throw err;
