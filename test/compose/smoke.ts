@@ -121,6 +121,14 @@ async function up(): Promise<void> {
   await waitFor('GET /readyz to answer 200', async () => ((await api.call('GET', '/readyz', undefined, null)).status === 200 ? true : undefined), 90_000, 500);
 }
 
+/** The image ships the web app (apps/web/dist) and the API reference's files. */
+async function webApp(): Promise<void> {
+  for (const [path, expect] of [['/', 'id="app"'], ['/assets/app.js', '/v1/session'], ['/docs', 'swagger-ui'], ['/assets/docs/swagger-ui-bundle.js', 'SwaggerUI']] as const) {
+    const res = await api.call('GET', path, undefined, null);
+    if (res.status !== 200 || !String(res.body).includes(expect)) throw new Error(`GET ${path} answered ${res.status}, expected 200 with ${expect}`);
+  }
+}
+
 async function oneRun(): Promise<void> {
   const unauthorized = await api.call('GET', '/v1/models', undefined, null);
   if (unauthorized.status !== 401) throw new Error(`GET /v1/models without a token answered ${unauthorized.status}, expected 401`);
@@ -255,6 +263,7 @@ async function main(): Promise<void> {
     }
     await step('compose build', buildStack);
     await step('compose up, wait for /readyz', up);
+    await step('the web app and /docs are served', webApp);
     await step('submit a model, read its score through the API', oneRun);
     if (HAS_SAMPLE_MODEL) await step('run the sample model', sampleModel);
     const one = await step(`a batch of ${BATCH} runs on 1 worker`, () => batch('1-worker'));
