@@ -21,9 +21,9 @@ describe('modelrun: the watched run\'s status line', () => {
   });
 
   it('shows the bytes of a pull when the worker reports them, and the total once known', () => {
-    const partial = run({ phase: 'pulling', ...({ pull: { bytesDone: 5 * 1024 * 1024 } } as object) });
+    const partial = run({ phase: 'pulling', pull: { bytesDone: 5 * 1024 * 1024 } });
     assert.equal(phaseOf(partial).render(), 'pulling team/model:1 5.0 MiB');
-    const known = run({ phase: 'pulling', ...({ pull: { bytesDone: 1536, bytesTotal: 3 * 1024 * 1024 } } as object) });
+    const known = run({ phase: 'pulling', pull: { bytesDone: 1536, bytesTotal: 3 * 1024 * 1024 } });
     assert.equal(phaseOf(known).render(), 'pulling team/model:1 1.5 KiB of 3.0 MiB');
     assert.equal(phaseOf(run({ phase: 'pulling' })).render(), 'pulling team/model:1');
   });

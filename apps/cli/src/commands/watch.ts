@@ -78,11 +78,11 @@ export function phaseOf(run: RunView, now: () => number = Date.now): ProgressSta
   }
 }
 
-/** Bytes pulled so far, when the worker reports them on the run (`pull`, issue 15's pull progress). */
+/** Bytes pulled so far, when the worker reports them on the run. */
 function pullProgress(run: RunView): string | undefined {
-  const pull = (run as { pull?: { bytesDone?: unknown; bytesTotal?: unknown } }).pull;
-  if (typeof pull?.bytesDone !== 'number') return undefined;
-  return typeof pull.bytesTotal === 'number' && pull.bytesTotal > 0 ? `${bytes(pull.bytesDone)} of ${bytes(pull.bytesTotal)}` : bytes(pull.bytesDone);
+  if (!run.pull) return undefined;
+  const { bytesDone, bytesTotal } = run.pull;
+  return bytesTotal ? `${bytes(bytesDone)} of ${bytes(bytesTotal)}` : bytes(bytesDone);
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
