@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import supertest from 'supertest';
+import { startApi } from '@modelrun/api';
+import { loadApiConfig } from '@modelrun/config';
+import { testLogger } from '../helpers/logger';
 import { type Stack, startStack } from '../helpers/stack';
 import { fixture } from '../fixtures/images';
 
@@ -55,6 +59,18 @@ describe('browser sessions', function () {
     const tls = await stack.http.get('/').set('X-Forwarded-Proto', 'https');
     assert.match(tls.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/);
     assert.equal(tls.headers['cross-origin-opener-policy'], 'same-origin');
+  });
+
+  it('ends every session of a token that is taken out of API_TOKENS', async () => {
+    const { cookie } = await signIn();
+    // The same deployment (Redis, prefix) restarted with only another token.
+    const rotated = await startApi(loadApiConfig({ ...stack.env, API_TOKENS: 'tok-session-bbbbbbbbbbbbbbb' }), testLogger('api'));
+    try {
+      assert.equal((await supertest(rotated.url).get('/v1/models').set('Cookie', cookie)).status, 401);
+      assert.equal((await stack.http.get('/v1/models').set('Cookie', cookie)).status, 200, 'the old API still has the token');
+    } finally {
+      await rotated.close('test done');
+    }
   });
 
   it('opens the API and the dashboard with the cookie', async () => {
