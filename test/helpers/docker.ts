@@ -68,4 +68,12 @@ export async function containersOf(deployment: string): Promise<Docker.Container
 export async function removeContainersOf(deployment: string): Promise<void> {
   const d = await docker();
   for (const c of await containersOf(deployment)) await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  // Benchmark runs' predictions volumes carry the same labels.
+  for (const v of await volumesOf(deployment)) await d.getVolume(v.Name).remove().catch(() => undefined);
+}
+
+/** Volumes a deployment made (benchmark runs' predictions), by label. */
+export async function volumesOf(deployment: string): Promise<Docker.VolumeInspectInfo[]> {
+  const { Volumes } = await (await docker()).listVolumes({ filters: { label: [`${LABELS.managed}=true`, `${LABELS.deployment}=${deployment}`] } });
+  return Volumes ?? [];
 }

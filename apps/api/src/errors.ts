@@ -11,6 +11,8 @@ export class HttpError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Extra fields of the error body (ErrorBody), e.g. when a quota allows the next submission. */
+    readonly extra: { retryAfterSeconds?: number; nextAllowedAt?: string } = {},
   ) {
     super(message);
     this.name = 'HttpError';

@@ -8,7 +8,7 @@ import type { ApiConfig } from '@modelrun/config';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
 import { confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, createRunQueue, redactUrl } from '@modelrun/queue';
-import { RunControl } from '@modelrun/run-control';
+import { QuotaLedger, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
 import { createWebhookQueue } from '@modelrun/webhooks';
@@ -66,6 +66,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       limits: config.limits,
       retry: config,
       allowedImages: config.allowedImages,
+      benchmarks: config.benchmarks,
+      quotas: new QuotaLedger(redis, config.queuePrefix),
       ...(config.redisWaitReplicas > 0 && { confirmWrites: () => confirmReplicated(redis, config.redisWaitReplicas, REPLICA_WAIT_MS) }),
       onSettled: (id, listener) => feed.onSettled(id, listener),
     });

@@ -54,6 +54,14 @@ export async function reconcile({ runner, queue, ownership, hostId, graceSeconds
       if (await runner.stopRun(c.runId)) report.stopped++;
     }
   }
+  // A benchmark run's predictions volume outlives its containers only when a crash came between.
+  for (const v of await runner.listPredictionVolumes()) {
+    const state = v.runId ? await queue.getJobState(v.runId) : 'unknown';
+    if (IN_FLIGHT.has(state)) continue;
+    log.info('removing a predictions volume no run needs', { runId: v.runId, jobState: state });
+    await runner.removeEvaluation(v.runId);
+    report.removed++;
+  }
   return report;
 }
 

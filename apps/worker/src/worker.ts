@@ -7,7 +7,7 @@ import { RUN_QUEUE, type RunJobData, type RunRecord } from '@modelrun/contracts'
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { connectCheckedRedis, createRunQueue, redactUrl } from '@modelrun/queue';
-import { RunControl, RunOwnership } from '@modelrun/run-control';
+import { QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
 import { type ModelRunner, RegistryAuthFile, createDockerRunner } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type RunObserver, type RunResult, createRunProcessor } from './run/processor';
@@ -73,6 +73,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const ownership = new RunOwnership(redis, config.queuePrefix);
     const lease = keepHostLease(ownership, hostId, config.leaseSeconds, log);
     await lease.renewNow();
+    const quotas = new QuotaLedger(redis, config.queuePrefix);
     const queue = createRunQueue(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
     const handback = new AbortController();
     const metrics = createWorkerMetrics();
@@ -91,6 +92,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       handback: handback.signal,
       logMaxBytes: config.sandbox.logMaxBytes,
       observer,
+      benchmarks: config.benchmarks,
+      quotas,
     });
     const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {
       observer.activeChanged?.(1);
@@ -110,7 +113,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     });
     worker.on('error', (err) => log.warn('worker error', errorFields(err)));
     worker.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {
-      if (job) void recordAbandonedRun(job, err, store, runner, log).then((record) => record && webhooks?.runRecorded(record));
+      if (job) void recordAbandonedRun(job, err, store, runner, log, quotas).then((record) => record && webhooks?.runRecorded(record));
     });
 
     const shutdown = new Shutdown(log);

@@ -1,3 +1,4 @@
 export * from './load';
 export * from './client';
 export * from './redis-target';
+export * from './benchmarks';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy } from '@modelrun/contracts';
+import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy, resolveLimits } from '@modelrun/contracts';
+import { type Benchmarks, readBenchmarksFile } from './benchmarks';
 import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy, webhookSecret, webhookUrls } from './env';
 import { type RedisTarget, redactRedisUrl } from './redis-target';
 
@@ -15,6 +16,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   API_TOKENS: list.default([]),
   ALLOWED_IMAGES: list.default([]),
+  BENCHMARKS_FILE: z.string().optional(),
   BODY_LIMIT_BYTES: positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(600),
   INDEX_RESCAN_SECONDS: nonNegativeInt.default(60),
@@ -85,6 +87,8 @@ export interface CommonConfig {
   /** First retry delay; doubles each attempt, with jitter (default 2000 ms). */
   backoffMs: number;
   allowedImages: ImageAllowList;
+  /** The operator's benchmarks (BENCHMARKS_FILE), by name; empty without the file. */
+  benchmarks: Benchmarks;
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
 }
 
@@ -177,6 +181,19 @@ function common(e: Env): CommonConfig {
   for (const [dName, d, cName, c] of pairs) {
     if (d > c) problems.push(`${dName}: the default ${d} is over the ceiling ${cName}=${c}`);
   }
+  const limits: LimitPolicy = {
+    defaults: { timeoutSeconds: e.RUN_TIMEOUT_SECONDS, memoryMb: e.RUN_MEMORY_MB, cpus: e.RUN_CPUS, gpus: 0 },
+    ceilings: { timeoutSeconds: e.RUN_TIMEOUT_SECONDS_MAX, memoryMb: e.RUN_MEMORY_MB_MAX, cpus: e.RUN_CPUS_MAX, gpus: e.RUN_GPUS_MAX },
+  };
+  let benchmarks: Benchmarks = new Map();
+  if (e.BENCHMARKS_FILE !== undefined) {
+    const read = readBenchmarksFile(e.BENCHMARKS_FILE);
+    if ('problems' in read) problems.push(...read.problems);
+    else {
+      benchmarks = read.benchmarks;
+      problems.push(...benchmarkLimitProblems(e.BENCHMARKS_FILE, benchmarks, limits));
+    }
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -184,15 +201,25 @@ function common(e: Env): CommonConfig {
     redisRequirePersistence: e.REDIS_REQUIRE_PERSISTENCE,
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: e.DATA_DIR,
-    limits: {
-      defaults: { timeoutSeconds: e.RUN_TIMEOUT_SECONDS, memoryMb: e.RUN_MEMORY_MB, cpus: e.RUN_CPUS, gpus: 0 },
-      ceilings: { timeoutSeconds: e.RUN_TIMEOUT_SECONDS_MAX, memoryMb: e.RUN_MEMORY_MB_MAX, cpus: e.RUN_CPUS_MAX, gpus: e.RUN_GPUS_MAX },
-    },
+    limits,
     attempts: e.RUN_ATTEMPTS,
     backoffMs: e.RUN_BACKOFF_MS,
     allowedImages: new ImageAllowList(e.ALLOWED_IMAGES),
+    benchmarks,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty') },
   };
+}
+
+/** A benchmark's limits for either step must fit under this deployment's ceilings. */
+function benchmarkLimitProblems(file: string, benchmarks: Benchmarks, policy: LimitPolicy): string[] {
+  const problems: string[] = [];
+  [...benchmarks.values()].forEach((b, i) => {
+    for (const [step, requested] of [['model', b.model?.limits], ['evaluator', b.evaluator.limits]] as const) {
+      const r = resolveLimits(requested, policy);
+      if (!r.ok) problems.push(`BENCHMARKS_FILE (${file}): benchmarks[${i}] (${b.name}).${step}.${r.message}`);
+    }
+  });
+  return problems;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  quota_exceeded: 429,
   internal: 500,
   unavailable: 503,
 } as const;
@@ -19,6 +20,13 @@ const CODES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
 /** Every error response's body. */
 export const ErrorBody = z.strictObject({
-  error: z.strictObject({ code: z.enum(CODES), message: z.string() }),
+  error: z.strictObject({
+    code: z.enum(CODES),
+    message: z.string(),
+    /** With 429: seconds until the next request may succeed (also in Retry-After). */
+    retryAfterSeconds: z.number().int().nonnegative().optional(),
+    /** With quota_exceeded: when the next submission is allowed. */
+    nextAllowedAt: z.iso.datetime().optional(),
+  }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,3 +1,4 @@
+export * from './benchmark';
 export * from './errors';
 export * from './image-ref';
 export * from './leaderboard';

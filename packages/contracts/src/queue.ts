@@ -17,9 +17,21 @@ export const LABELS = {
   /** The run's owner when the container was made (host and fencing number): see run ownership. */
   ownerHost: 'io.modelrun.owner-host',
   ownerFence: 'io.modelrun.owner-fence',
+  /** `model` or `evaluator`: which step of a benchmark run a container (or volume) belongs to. */
+  step: 'io.modelrun.step',
 } as const;
 
 /** A run's container is named after its run id: a second `create` for the same run fails with 409. */
 export function containerName(deployment: string, runId: string): string {
   return `${deployment}-run-${runId}`;
+}
+
+/** A benchmark run's evaluator container: named per run, so a redelivery adopts it too. */
+export function evaluatorContainerName(deployment: string, runId: string): string {
+  return `${deployment}-eval-${runId}`;
+}
+
+/** The volume holding a benchmark run's predictions (the model's output), read-only in the evaluator. */
+export function predictionsVolumeName(deployment: string, runId: string): string {
+  return `${deployment}-pred-${runId}`;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ImageReference } from './image-ref';
 import { AppliedLimits, RequestedLimits } from './limits';
 import { ModelName } from './model-name';
+import { BenchmarkName } from './benchmark';
 import { RunId } from './run-id';
 import { FAILURE_REASONS, FINAL_STATUSES, RUN_PHASES, RUN_STATUSES } from './statuses';
 
@@ -10,6 +11,8 @@ export const SubmitRunRequest = z.strictObject({
   image: ImageReference,
   name: ModelName,
   limits: RequestedLimits.optional(),
+  /** Score the run with this benchmark's evaluator instead of trusting the model's score.json. */
+  benchmark: BenchmarkName.optional(),
 });
 export type SubmitRunRequest = z.infer<typeof SubmitRunRequest>;
 
@@ -22,6 +25,10 @@ export const RunJobData = z.strictObject({
   image: ImageReference,
   limits: AppliedLimits,
   createdAt: Timestamp,
+  /** A benchmark run: the worker takes the evaluator from its own BENCHMARKS_FILE, never from the job. */
+  benchmark: BenchmarkName.optional(),
+  /** Who submitted it (a token's fingerprint): whose quota the run counts against. */
+  caller: z.string().max(128).optional(),
 });
 export type RunJobData = z.infer<typeof RunJobData>;
 
@@ -55,6 +62,7 @@ export const RunRecord = z.strictObject({
   id: RunId,
   name: ModelName,
   image: ImageReference,
+  benchmark: BenchmarkName.optional(),
   status: z.enum(FINAL_STATUSES),
   reason: z.enum(FAILURE_REASONS).describe('Why the run did not succeed (absent when it did)').optional(),
   error: z.string().describe("What went wrong, in words for the model's author").optional(),
@@ -69,6 +77,8 @@ export const RunRecord = z.strictObject({
   attempts: z.number().int().nonnegative().describe('Tries so far (more than one after an infrastructure fault)'),
   attemptErrors: z.array(AttemptError).describe('The error of each failed try').optional(),
   logBytes: z.number().int().nonnegative().optional(),
+  /** For the operator only, never served: why the benchmark's evaluator failed (its log is beside the run's). */
+  evaluatorError: z.string().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -76,7 +86,7 @@ export type RunRecord = z.infer<typeof RunRecord>;
  * A run as the API shows it, live or finished: its record without the storage fields, with
  * the live statuses and the phase; a live run has not finished and may not have started.
  */
-export const RunView = RunRecord.omit({ version: true, logBytes: true }).extend({
+export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluatorError: true }).extend({
   status: z.enum(RUN_STATUSES).describe('queued → running → succeeded | failed | cancelled'),
   phase: z.enum(RUN_PHASES).describe('Where a running run is').optional(),
   pull: PullProgress.describe('While the image is pulled: bytes done, and the total once the engine has reported every layer').optional(),

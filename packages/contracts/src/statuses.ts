@@ -15,7 +15,8 @@ export function isFinal(status: RunStatus): status is FinalStatus {
 }
 
 /** Where a running run is: shown so nobody has to guess whether it is stuck. */
-export const RUN_PHASES = ['pulling', 'starting', 'running', 'collecting'] as const;
+/** `evaluating`: a benchmark run's model has finished and the benchmark's evaluator is scoring it. */
+export const RUN_PHASES = ['pulling', 'starting', 'running', 'collecting', 'evaluating'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 
 /** Why a run did not succeed, machine-readable. */
@@ -28,5 +29,7 @@ export const FAILURE_REASONS = [
   'registry_auth',
   'infrastructure',
   'cancelled',
+  /** A benchmark's evaluator (the operator's image) failed: the platform's fault, not the model's. */
+  'evaluator_failed',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];

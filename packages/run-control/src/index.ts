@@ -1,2 +1,3 @@
 export * from './run-control';
 export * from './ownership';
+export * from './quotas';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { SCORE_FILE_MAX_BYTES } from '@modelrun/contracts';
+import { drain, walkOutputArchive } from './tar-walk';
 
 export type ScoreFileName = 'score.json' | 'score';
 
@@ -35,7 +35,7 @@ export interface OutputContents {
 
 const SCORE_FILES: readonly ScoreFileName[] = ['score.json', 'score'];
 
-const TYPE_WORDS: Record<string, string> = {
+export const TYPE_WORDS: Record<string, string> = {
   symlink: 'a symbolic link',
   link: 'a hard link',
   fifo: 'a FIFO',
@@ -50,80 +50,44 @@ const TYPE_WORDS: Record<string, string> = {
  * are kept: the tar is data, nothing in it is ever followed, extracted or written to disk.
  */
 export async function readOutputArchive(stream: Readable, caps: OutputCaps): Promise<OutputContents> {
-  const maxEntries = caps.maxEntries ?? 10_000;
   const out: OutputContents = { entries: 0, sample: [], totalBytes: 0 };
   const found = new Map<ScoreFileName, Buffer>();
-  const extract = tar.extract();
-  let root: string | undefined;
-
-  const stop = (problem: string): void => {
-    out.problem ??= problem;
-    stream.destroy();
-    extract.destroy();
-  };
-
-  const done = new Promise<void>((resolve) => {
-    const timer = setTimeout(() => stop(`reading the output folder took longer than ${(caps.timeoutMs ?? 30_000) / 1000} s`), caps.timeoutMs ?? 30_000);
-    const finish = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    extract.on('finish', finish);
-    extract.on('close', finish);
-    extract.on('error', (err) => {
-      out.problem ??= `the output folder could not be read (${err.message})`;
-      finish();
-    });
-    stream.on('error', (err) => {
-      out.problem ??= `the output folder could not be read (${err.message})`;
-      finish();
-    });
-  });
-
-  extract.on('entry', (header, body, next) => {
-    // A truncated archive errors the entry's stream too; the extract's own handler reports it.
-    body.on('error', () => undefined);
-    const drain = (): void => {
-      body.on('end', next);
-      body.resume();
-    };
-    // The first entry is the folder itself ("output/"); everything else sits below it.
-    if (root === undefined) {
-      root = header.name.replace(/\/?$/, '/');
+  const problem = await walkOutputArchive(
+    stream,
+    caps,
+    (entry) => {
+      const { header, rel, body, next, stop } = entry;
+      out.entries++;
+      if (out.sample.length < 5) out.sample.push(rel);
+      const size = header.size ?? 0;
+      out.totalBytes += header.type === 'file' ? size : 0;
+      if (out.totalBytes > caps.totalBytes) {
+        return stop(`the output folder holds more than its limit of ${formatBytes(caps.totalBytes)}`);
+      }
+      const scoreName = SCORE_FILES.find((f) => f === rel);
+      if (!scoreName) return drain(entry);
+      if (header.type !== 'file') {
+        const what = TYPE_WORDS[header.type ?? ''] ?? `a ${header.type ?? 'special'} entry`;
+        const target = header.linkname ? ` (to ${header.linkname})` : '';
+        return stop(`${scoreName} is ${what}${target}; only a regular file is read`);
+      }
+      if (size > SCORE_FILE_MAX_BYTES) {
+        return stop(`${scoreName} is ${formatBytes(size)}; the limit is ${formatBytes(SCORE_FILE_MAX_BYTES)}`);
+      }
+      const chunks: Buffer[] = [];
+      body.on('data', (c: unknown) => chunks.push(c as Buffer));
+      body.on('end', () => {
+        found.set(scoreName, Buffer.concat(chunks));
+        next();
+      });
+      return undefined;
+    },
+    (header) => {
       out.dir = { uid: header.uid ?? -1, gid: header.gid ?? -1, mode: header.mode ?? 0 };
-      return drain();
-    }
-    const rel = header.name.startsWith(root) ? header.name.slice(root.length).replace(/\/$/, '') : header.name;
-    out.entries++;
-    if (out.sample.length < 5) out.sample.push(rel);
-    if (out.entries > maxEntries) return stop(`the output folder holds more than ${maxEntries} entries`);
-    const size = header.size ?? 0;
-    out.totalBytes += header.type === 'file' ? size : 0;
-    if (out.totalBytes > caps.totalBytes) {
-      return stop(`the output folder holds more than its limit of ${formatBytes(caps.totalBytes)}`);
-    }
-    const scoreName = SCORE_FILES.find((f) => f === rel);
-    if (!scoreName) return drain();
-    if (header.type !== 'file') {
-      const what = TYPE_WORDS[header.type ?? ''] ?? `a ${header.type ?? 'special'} entry`;
-      const target = header.linkname ? ` (to ${header.linkname})` : '';
-      return stop(`${scoreName} is ${what}${target}; only a regular file is read`);
-    }
-    if (size > SCORE_FILE_MAX_BYTES) {
-      return stop(`${scoreName} is ${formatBytes(size)}; the limit is ${formatBytes(SCORE_FILE_MAX_BYTES)}`);
-    }
-    const chunks: Buffer[] = [];
-    body.on('data', (c: unknown) => chunks.push(c as Buffer));
-    body.on('end', () => {
-      found.set(scoreName, Buffer.concat(chunks));
-      next();
-    });
-    return undefined;
-  });
-
-  stream.pipe(extract);
-  await done;
-  if (!out.problem) {
+    },
+  );
+  if (problem) out.problem = problem;
+  else {
     // score.json, the richer format, wins when an image writes both.
     const file = SCORE_FILES.find((f) => found.has(f));
     if (file) out.score = { file, bytes: found.get(file)! };

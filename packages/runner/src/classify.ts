@@ -25,6 +25,12 @@ export type Outcome =
  */
 export function classify(exit: ExitInfo, output: OutputContents | undefined, limits: AppliedLimits): Outcome {
   const exitCode = exit.exitCode;
+  return classifyExit(exit, limits) ?? classifyOutput(exit, output, (error) => ({ status: 'failed', reason: 'bad_output', error, exitCode }));
+}
+
+/** How a container that did not end cleanly ended (cancel, timeout, OOM, non-zero exit); undefined when it exited 0 on its own. */
+export function classifyExit(exit: ExitInfo, limits: AppliedLimits): Outcome | undefined {
+  const exitCode = exit.exitCode;
   if (exit.cancelled) return { status: 'cancelled', reason: 'cancelled', error: 'the run was cancelled', exitCode };
   if (exit.timedOut) {
     return {
@@ -46,7 +52,11 @@ export function classify(exit: ExitInfo, output: OutputContents | undefined, lim
   if (exitCode !== 0) {
     return { status: 'failed', reason: 'exit_code', error: `the model exited with code ${exitCode}${exitHint(exitCode)}`, exitCode };
   }
-  const bad = (error: string): Outcome => ({ status: 'failed', reason: 'bad_output', error, exitCode });
+  return undefined;
+}
+
+/** The rest of classify: what the output folder says about a container that exited 0 on its own. */
+function classifyOutput(exit: ExitInfo, output: OutputContents | undefined, bad: (error: string) => Outcome): Outcome {
   if (!output) return bad('the output folder could not be read');
   if (output.problem) return bad(output.problem);
   if (!output.score) {

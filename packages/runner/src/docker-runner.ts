@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { type AppliedLimits, LABELS, containerName, pinnedImageRef } from '@modelrun/contracts';
+import { type AppliedLimits, LABELS, containerName, evaluatorContainerName, pinnedImageRef } from '@modelrun/contracts';
 import { type OutputCaps, type OutputContents, readOutputArchive } from './archive';
 import type { ExitInfo } from './classify';
 import { CONFLICT, NOT_FOUND, NOT_MODIFIED, daemonMessage, engineTime, infrastructure, statusOf } from './docker-errors';
+import { type EvaluationDeps, listPredictionVolumes, prepareEvaluation, removeEvaluation } from './docker-evaluation';
 import { ensureImage, readNewOutput } from './docker-images';
+import type { EvaluationSpec } from './evaluator-sandbox';
 import { waitForStop } from './docker-wait';
 import { InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
@@ -80,6 +82,7 @@ export class DockerRunner implements ModelRunner {
       image,
       limits: spec.limits,
       policy: this.opts.policy,
+      ...(spec.benchmark && { benchmark: spec.benchmark }),
     });
     let id: string;
     try {
@@ -206,8 +209,34 @@ export class DockerRunner implements ModelRunner {
   }
 
   async stopRun(runId: string): Promise<boolean> {
-    const handle = await this.find(runId);
-    return handle ? this.stop(handle.id) : false;
+    const handles = await Promise.all([this.find(runId), this.find(runId, evaluatorContainerName(this.opts.deployment, runId))]);
+    const stopped = await Promise.all(handles.map((h) => (h ? this.stop(h.id) : false)));
+    return stopped.some(Boolean);
+  }
+
+  async prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle): Promise<ContainerHandle> {
+    return prepareEvaluation(this.evaluationDeps(), spec, model);
+  }
+
+  async removeEvaluation(runId: string): Promise<void> {
+    await removeEvaluation(this.evaluationDeps(), runId);
+  }
+
+  async listPredictionVolumes(): Promise<{ name: string; runId: string }[]> {
+    return listPredictionVolumes(this.docker, this.opts.deployment);
+  }
+
+  private evaluationDeps(): EvaluationDeps {
+    const { docker, opts } = this;
+    return {
+      docker,
+      deployment: opts.deployment,
+      policy: opts.policy,
+      output: opts.output,
+      find: (name, runId) => this.find(runId, name),
+      remove: (h) => this.remove(h),
+      ...(opts.credentials && { credentials: opts.credentials }),
+    };
   }
 
   async listManaged(): Promise<ManagedContainer[]> {
@@ -265,8 +294,9 @@ export class DockerRunner implements ModelRunner {
     return this.handleOf(info, spec.runId);
   }
 
-  private async find(runId: string): Promise<ContainerHandle | undefined> {
-    const info = await this.inspect(containerName(this.opts.deployment, runId));
+  /** The run's model container by default; `name` finds its other containers (the evaluator's). */
+  private async find(runId: string, name = containerName(this.opts.deployment, runId)): Promise<ContainerHandle | undefined> {
+    const info = await this.inspect(name);
     return info && this.handleOf(info, runId);
   }
 

@@ -11,3 +11,5 @@ export * from './pull-failure';
 export * from './pull-progress';
 export * from './registry-auth';
 export * from './registry-auth-file';
+export * from './evaluator-sandbox';
+export * from './predictions';

@@ -1,6 +1,7 @@
 import type { AppliedLimits, PullProgress, RunJobData } from '@modelrun/contracts';
 import type { OutputContents } from './archive';
 import type { ExitInfo } from './classify';
+import type { EvaluationSpec } from './evaluator-sandbox';
 
 /**
  * What to run: the job's run (validated by the API, parsed again by the worker). The image is
@@ -13,6 +14,8 @@ export type RunSpec = Pick<RunJobData, 'name' | 'image' | 'limits'> & {
    * adopted: it is removed and a new one made.
    */
   owner?: { host: string; fence: number };
+  /** Set for a benchmark run: the model learns it from BENCHMARK. */
+  benchmark?: string;
 };
 
 export type ContainerState = 'created' | 'running' | 'exited';
@@ -91,4 +94,14 @@ export interface ModelRunner {
   stopRun(runId: string): Promise<boolean>;
   /** Every container this deployment started, for the reconciler. */
   listManaged(): Promise<ManagedContainer[]>;
+  /**
+   * A benchmark run's second step: adopts the evaluator container a previous delivery left, or
+   * copies the stopped model's output into a new predictions volume (ModelFault `bad_output`
+   * when it breaks the rules) and creates the evaluator's container beside it.
+   */
+  prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle): Promise<ContainerHandle>;
+  /** Removes a run's evaluator container and predictions volume, if there are any. */
+  removeEvaluation(runId: string): Promise<void>;
+  /** Every predictions volume this deployment made, with its run id, for the reconciler. */
+  listPredictionVolumes(): Promise<{ name: string; runId: string }[]>;
 }

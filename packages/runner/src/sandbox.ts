@@ -18,6 +18,8 @@ export interface ContainerInput extends RunSpec {
   policy: SandboxPolicy;
   /** The run's owner (host and fence) the container is made for, kept as labels. */
   owner?: { host: string; fence: number };
+  /** A benchmark run's model is told which benchmark it predicts for (BENCHMARK). */
+  benchmark?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
     name: containerName(input.deployment, input.runId),
     Image: input.image,
     // The image's own entrypoint and command run; only the environment is ours.
-    Env: [`OUTPUT_DIR=${OUTPUT_DIR}`, `MODEL_NAME=${input.name}`, `RUN_ID=${input.runId}`],
+    Env: [`OUTPUT_DIR=${OUTPUT_DIR}`, `MODEL_NAME=${input.name}`, `RUN_ID=${input.runId}`, ...(input.benchmark ? [`BENCHMARK=${input.benchmark}`] : [])],
     Labels: {
       [LABELS.managed]: 'true',
       [LABELS.runId]: input.runId,

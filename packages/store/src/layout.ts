@@ -6,6 +6,7 @@ import { MODEL_NAME_PATTERN, RUN_ID_PATTERN } from '@modelrun/contracts';
  *
  *   DATA_DIR/runs/<model>/<run-id>.json   the record of a finished run (written once)
  *   DATA_DIR/logs/<model>/<run-id>.log    the last RUN_LOG_MAX_KB of the run's output
+ *   DATA_DIR/logs/<model>/<run-id>.evaluator.log   a benchmark run's evaluator output (operator only)
  *   DATA_DIR/tmp/                         temp files, renamed or linked into place
  *
  * Model names and run ids are checked against their closed alphabets before any path is built,
@@ -34,6 +35,11 @@ export class VolumeLayout {
 
   logPath(name: string, id: string): string {
     return join(this.logsDir, checkName(name), `${checkId(id)}.log`);
+  }
+
+  /** A benchmark run's evaluator output: for the operator, never served by the API. */
+  evaluatorLogPath(name: string, id: string): string {
+    return join(this.logsDir, checkName(name), `${checkId(id)}.evaluator.log`);
   }
 }
 

@@ -43,6 +43,10 @@ export class RecordStore {
     await writeFileReplace(this.layout.tmpDir, this.layout.logPath(name, id), data);
   }
 
+  async writeEvaluatorLog(name: string, id: string, data: Buffer): Promise<void> {
+    await writeFileReplace(this.layout.tmpDir, this.layout.evaluatorLogPath(name, id), data);
+  }
+
   /** @returns the stored log, or undefined if there is none. */
   async readLog(name: string, id: string): Promise<Buffer | undefined> {
     try {

@@ -6,6 +6,7 @@ import {
   ImageNotAllowed,
   InvalidRequest,
   QueueUnavailable,
+  QuotaExceeded,
   RunAlreadyEnded,
   RunNotFound,
   TooManyFollowers,
@@ -25,6 +26,7 @@ const DOMAIN_CODES: [abstract new (...args: never[]) => DomainError, ErrorCode][
   [RunAlreadyEnded, 'conflict'],
   [IdempotencyConflict, 'conflict'],
   [TooManyFollowers, 'rate_limited'],
+  [QuotaExceeded, 'quota_exceeded'],
   [QueueUnavailable, 'unavailable'],
 ];
 
@@ -34,7 +36,9 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof DomainError) {
     const code = DOMAIN_CODES.find(([type]) => err instanceof type)?.[1];
     if (!code) return new HttpError('internal', 'internal error');
-    return new HttpError(code, err.message, err.retryAfterSeconds !== undefined ? { 'Retry-After': String(err.retryAfterSeconds) } : {});
+    const retry = err.retryAfterSeconds;
+    const extra = retry === undefined ? {} : { retryAfterSeconds: retry, ...(err instanceof QuotaExceeded && err.nextAllowedAt && { nextAllowedAt: err.nextAllowedAt }) };
+    return new HttpError(code, err.message, retry !== undefined ? { 'Retry-After': String(retry) } : {}, extra);
   }
   const e = err as BodyParserError;
   if (e?.type === 'entity.too.large') return new HttpError('payload_too_large', `the body is larger than the limit of ${e.limit ?? '?'} bytes`);

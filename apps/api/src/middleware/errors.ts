@@ -18,7 +18,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (httpError.status >= 500) reqLog.error('request failed', { error: (err as Error)?.message, stack: (err as Error)?.stack, path: req.path });
     if (res.headersSent) return void res.end();
     res.status(httpError.status).set(httpError.headers);
-    const body: ErrorBody = { error: { code: httpError.code, message: httpError.message } };
+    const body: ErrorBody = { error: { code: httpError.code, message: httpError.message, ...httpError.extra } };
     res.json(body);
   };
 }

@@ -77,6 +77,20 @@ export class TooManyFollowers extends DomainError {
   }
 }
 
+/** A benchmark's quota allows the caller no more submissions for now. */
+export class QuotaExceeded extends DomainError {
+  override readonly name = 'QuotaExceeded';
+
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds: number,
+    /** When the next submission is allowed, where that is known (the daily quota). */
+    readonly nextAllowedAt?: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Runs a Redis-backed call; any failure that is not already a DomainError becomes QueueUnavailable. */
 export async function viaRedis<T>(call: () => Promise<T>): Promise<T> {
   try {

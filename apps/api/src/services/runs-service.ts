@@ -10,14 +10,15 @@ import {
   type SubmitRunRequest,
   isFinal,
   newRunId,
-  resolveLimits,
   viewOfRecord,
 } from '@modelrun/contracts';
+import type { Benchmarks } from '@modelrun/config';
 import { NotReplicatedError, type RetryPolicy, type RunQueue, runJobOptions } from '@modelrun/queue';
-import type { RunControl } from '@modelrun/run-control';
+import type { QuotaLedger, RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
 import { IdempotencyConflict, ImageNotAllowed, InvalidRequest, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
+import { admitLimits, reserveQuota } from './benchmark-admission';
 import { statusOfJobState, viewOfJob } from './views';
 
 export interface RunsServiceDeps {
@@ -28,6 +29,10 @@ export interface RunsServiceDeps {
   limits: LimitPolicy;
   retry: RetryPolicy;
   allowedImages: ImageAllowList;
+  /** The operator's benchmarks (BENCHMARKS_FILE); empty: only self-scored runs. */
+  benchmarks?: Benchmarks;
+  /** Benchmark quotas, shared by every API replica through Redis. */
+  quotas?: QuotaLedger;
   /**
    * Resolves once Redis replicas hold every write made so far (REDIS_WAIT_REPLICAS), or throws
    * NotReplicatedError; absent, a write the primary acknowledged is taken as stored.
@@ -55,15 +60,21 @@ export class RunsService {
     if (!deps.allowedImages.allows(req.image)) {
       throw new ImageNotAllowed(req.image, deps.allowedImages.sources);
     }
-    const limits = resolveLimits(req.limits, deps.limits);
-    if (!limits.ok) throw new InvalidRequest(limits.message);
+    const { limits, benchmark } = admitLimits(req, deps.benchmarks ?? new Map(), deps.limits);
     const now = new Date();
-    const data: RunJobData = { id: newRunId(), name: req.name, image: req.image, limits: limits.limits, createdAt: now.toISOString() };
+    const data: RunJobData = {
+      id: newRunId(),
+      name: req.name,
+      image: req.image,
+      limits,
+      createdAt: now.toISOString(),
+      ...(benchmark && { benchmark: benchmark.name, caller: principal }),
+    };
 
     let keyHash: string | undefined;
     if (idempotencyKey !== undefined) {
       keyHash = sha256(`${principal}\n${idempotencyKey}`);
-      const requestHash = sha256(canonicalJson({ image: req.image, name: req.name, limits: req.limits ?? {} }));
+      const requestHash = sha256(canonicalJson({ image: req.image, name: req.name, limits: req.limits ?? {}, benchmark: req.benchmark }));
       const prior = await this.claim(keyHash, data.id, requestHash);
       if (prior) {
         await this.confirmed('queued');
@@ -71,14 +82,16 @@ export class RunsService {
       }
     }
     try {
+      if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, principal, data.id, now.getTime());
       await viaRedis(() => deps.queue.add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
     } catch (err) {
       if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
+      if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, principal, data.id, false).catch(() => undefined);
       throw err;
     }
     // The run is queued now (its key, if any, stays claimed: a retry with it finds this run).
     await this.confirmed('queued');
-    const run: RunView = { id: data.id, name: data.name, image: data.image, status: 'queued', limits: data.limits, createdAt: data.createdAt };
+    const run: RunView = { id: data.id, name: data.name, image: data.image, ...(data.benchmark && { benchmark: data.benchmark }), status: 'queued', limits: data.limits, createdAt: data.createdAt };
     deps.index.upsert(summarize(run));
     return { run, replayed: false };
   }

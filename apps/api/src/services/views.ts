@@ -34,6 +34,7 @@ export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts): RunView {
     id: data.id,
     name: data.name,
     image: data.image,
+    ...(data.benchmark && { benchmark: data.benchmark }),
     status: facts.status,
     limits: data.limits,
     createdAt: data.createdAt,

@@ -44,4 +44,5 @@ export const REASON_WORDS: Record<FailureReason, string> = {
   registry_auth: 'The registry refused to give the image (credentials missing or wrong)',
   infrastructure: 'The platform failed on every attempt',
   cancelled: 'It was cancelled',
+  evaluator_failed: "The benchmark's evaluator could not score it",
 };

@@ -3,7 +3,8 @@ import type { RunJobData, RunRecord } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
 import type { ModelRunner } from '@modelrun/runner';
 import type { RecordStore } from '@modelrun/store';
-import { buildRecord, failure } from './record';
+import type { QuotaLedger } from '@modelrun/run-control';
+import { buildRecord, failure, releaseQuota } from './record';
 
 /**
  * A job can fail without its processor deciding so: BullMQ fails a job that stalled (its
@@ -13,7 +14,7 @@ import { buildRecord, failure } from './record';
  * processor ended itself already have their record, and are left alone. Returns the record it
  * wrote, if any.
  */
-export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store: RecordStore, runner: ModelRunner, log: Logger): Promise<RunRecord | undefined> {
+export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store: RecordStore, runner: ModelRunner, log: Logger, quotas?: QuotaLedger): Promise<RunRecord | undefined> {
   try {
     if ((await job.getState()) !== 'failed') return undefined;
     const run = job.data;
@@ -29,6 +30,7 @@ export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store
     );
     if (!(await store.writeRecord(rec))) return undefined;
     log.warn('recorded a run its worker abandoned', { runId: run.id, error: err.message });
+    await releaseQuota({ ...(quotas && { quotas }) }, { run, log }, rec);
     return rec;
   } catch (e) {
     log.warn('could not record an abandoned run', { runId: job.id, error: (e as Error).message });

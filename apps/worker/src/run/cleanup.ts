@@ -16,9 +16,12 @@ export class Cleanups {
     private readonly ownership: RunOwnership,
   ) {}
 
-  /** Starts the clean-up of a run; `handle` when its container is known, else found by name. */
-  later(runId: string, handle: ContainerHandle | undefined, log: Logger): void {
-    const done = this.cleanUp(runId, handle, log).finally(() => this.pending.delete(done));
+  /**
+   * Starts the clean-up of a run; `handle` when its container is known, else found by name.
+   * `evaluation`: a benchmark run, whose evaluator container and predictions volume go too.
+   */
+  later(runId: string, handle: ContainerHandle | undefined, log: Logger, evaluation = false): void {
+    const done = this.cleanUp(runId, handle, log, evaluation).finally(() => this.pending.delete(done));
     this.pending.add(done);
   }
 
@@ -27,10 +30,11 @@ export class Cleanups {
     while (this.pending.size) await Promise.all([...this.pending]);
   }
 
-  private async cleanUp(runId: string, handle: ContainerHandle | undefined, log: Logger): Promise<void> {
+  private async cleanUp(runId: string, handle: ContainerHandle | undefined, log: Logger, evaluation: boolean): Promise<void> {
     try {
       if (handle) await this.runner.remove(handle);
       else await this.runner.removeRun(runId);
+      if (evaluation || !handle) await this.runner.removeEvaluation(runId);
       await Promise.all([this.control.clear(runId), this.ownership.clear(runId)]);
     } catch (err) {
       // The reconciler removes whatever is left; the run itself is already recorded.

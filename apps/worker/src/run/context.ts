@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
-import type { AppliedLimits, ImageAllowList, LimitPolicy, RunJobData, RunPhase, RunProgress, RunRecord } from '@modelrun/contracts';
+import type { AppliedLimits, BenchmarkDefinition, ImageAllowList, LimitPolicy, RunJobData, RunPhase, RunProgress, RunRecord } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
-import type { RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
+import type { QuotaLedger, RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
 import type { ModelRunner } from '@modelrun/runner';
 import type { RecordStore } from '@modelrun/store';
 
@@ -35,6 +35,10 @@ export interface ProcessorDeps {
   /** How often a running run checks whether it was cancelled (default 1000 ms). */
   cancelPollMs?: number;
   observer?: RunObserver;
+  /** This worker's benchmarks (its own BENCHMARKS_FILE): a job names one, the evaluator comes from here. */
+  benchmarks?: ReadonlyMap<string, BenchmarkDefinition>;
+  /** Benchmark quotas: a run's end gives its caller's places back. */
+  quotas?: QuotaLedger;
 }
 
 /** One delivery of one run: what every step is given. */

@@ -4,12 +4,13 @@ import { errorFields } from '@modelrun/logger';
 import type { ContainerHandle, Outcome } from '@modelrun/runner';
 import { Cleanups } from './cleanup';
 import { collectResult } from './collect';
+import { evaluate } from './evaluate';
 import { type ProcessorDeps, type RunContext, type RunTimes, clampLimits } from './context';
 import { runContainer, watchCancel } from './execute';
 import { decideFault, errorMessage, gaveUpMessage } from './faults';
 import { claimRun } from './own';
 import { prepareContainer } from './prepare';
-import { failure, recordRun } from './record';
+import { failure, recordRun, releaseQuota } from './record';
 import { OwnedElsewhereError } from '@modelrun/run-control';
 
 export type { ProcessorDeps, RunObserver } from './context';
@@ -83,6 +84,7 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     const existing = await deps.store.readRecord(run.name, run.id);
     if (existing) {
       log.info('run already recorded; finishing the job', { status: existing.status });
+      await releaseQuota(deps, ctx, existing);
       cleanups.later(run.id, undefined, log);
       return existing;
     }
@@ -108,9 +110,9 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
       handle = await prepareContainer(deps, ctx);
       const executed = await runContainer(deps, ctx, handle, cancel.signal);
       handle = executed.handle;
-      const { outcome, times, logs } = await collectResult(deps, ctx, executed);
+      const { outcome, times, logs } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel.signal) : await collectResult(deps, ctx, executed);
       const [, final] = await Promise.all([deps.store.writeLog(ctx.run.name, ctx.run.id, logs.bytes), recordRun(deps, ctx, outcome, times, logs.bytes.length)]);
-      cleanups.later(ctx.run.id, handle, ctx.log);
+      cleanups.later(ctx.run.id, handle, ctx.log, ctx.run.benchmark !== undefined);
       return final;
     } catch (err) {
       return await handleFault(ctx, err, handle, token);
@@ -150,7 +152,7 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
 
   async function finishWith(ctx: RunContext, outcome: Outcome, times: RunTimes, handle: ContainerHandle | undefined): Promise<RunRecord> {
     const final = await recordRun(deps, ctx, outcome, times);
-    cleanups.later(ctx.run.id, handle, ctx.log);
+    cleanups.later(ctx.run.id, handle, ctx.log, ctx.run.benchmark !== undefined);
     return final;
   }
 

@@ -24,6 +24,7 @@ export function buildRecord(
     id: run.id,
     name: run.name,
     image: run.image,
+    ...(run.benchmark && { benchmark: run.benchmark }),
     status: outcome.status,
     ...(outcome.status === 'succeeded'
       ? { score: outcome.score, ...(outcome.metrics && { metrics: outcome.metrics }) }
@@ -37,6 +38,7 @@ export function buildRecord(
     attempts,
     ...(attemptErrors.length > 0 && { attemptErrors }),
     ...(logBytes !== undefined && { logBytes }),
+    ...('evaluatorError' in outcome && typeof outcome.evaluatorError === 'string' && { evaluatorError: outcome.evaluatorError }),
   };
 }
 
@@ -61,9 +63,26 @@ export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: O
   if (!(await deps.store.writeRecord(rec))) {
     log.warn('run was already recorded by another delivery; keeping that record');
     const onDisk = await deps.store.readRecord(run.name, run.id);
-    if (onDisk) return onDisk;
+    if (onDisk) {
+      await releaseQuota(deps, ctx, onDisk);
+      return onDisk;
+    }
   }
+  await releaseQuota(deps, ctx, rec);
   log.info('run recorded', { status: rec.status, reason: rec.reason, score: rec.score, exitCode: rec.exitCode, durationMs: rec.durationMs });
   deps.observer?.finished?.(rec);
   return rec;
+}
+
+/**
+ * A benchmark run has ended: its caller's running slot is free, and unless it succeeded its
+ * place in the day too. Safe to repeat; a failure to reach Redis is logged, not thrown: the run
+ * is recorded, and a slot never given back frees itself after a day (QuotaLedger).
+ */
+export async function releaseQuota(deps: Pick<ProcessorDeps, 'quotas'>, ctx: Pick<RunContext, 'run' | 'log'>, record: RunRecord): Promise<void> {
+  const { run } = ctx;
+  if (!deps.quotas || !run.benchmark || !run.caller) return;
+  await deps.quotas.release(run.benchmark, run.caller, run.id, record.status === 'succeeded').catch((err: Error) => {
+    ctx.log.warn('could not give back the run\'s quota', { error: err.message });
+  });
 }

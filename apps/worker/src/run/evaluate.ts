@@ -1,0 +1,59 @@
+import { type AppliedLimits, type BenchmarkDefinition, resolveLimits } from '@modelrun/contracts';
+import { type ContainerHandle, InfrastructureError, type Outcome, classifyExit } from '@modelrun/runner';
+import { type ProcessorDeps, type RunContext, clampLimits } from './context';
+import type { Collected } from './collect';
+import type { Executed } from './execute';
+import { judgeEvaluation } from './evaluation-outcome';
+
+/**
+ * A benchmark run's second step, after its model stopped: the model's score.json means nothing
+ * here. If the model ended cleanly, its output goes (as predictions) to the benchmark's trusted
+ * evaluator, which alone sees the reference data and writes the run's score. Phases
+ * `collecting` → `evaluating`. A redelivery adopts the evaluator's container as it adopts the
+ * model's. The run's log stays the model's own output; the evaluator's goes to the operator.
+ */
+export async function evaluate(deps: ProcessorDeps, ctx: RunContext, { handle, exit, followed }: Executed, cancel: AbortSignal): Promise<Collected> {
+  ctx.progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
+  const logs = followed ?? (await deps.runner.logs(handle));
+  const startedAt = exit.startedAt ?? handle.startedAt;
+  const modelFailed = classifyExit(exit, ctx.limits);
+  if (modelFailed) return { outcome: modelFailed, times: { startedAt, finishedAt: exit.finishedAt }, logs };
+
+  const benchmark = benchmarkOf(deps, ctx.run.benchmark!);
+  const limits = evaluatorLimits(deps, benchmark);
+  ctx.progress('evaluating', { ...(startedAt && { startedAt }) });
+  const spec = { runId: ctx.run.id, name: ctx.run.name, benchmark: benchmark.name, image: benchmark.evaluator.image, limits, reference: benchmark.reference, ...(ctx.owner && { owner: ctx.owner }) };
+  const prepared = await deps.runner.prepareEvaluation(spec, handle);
+  ctx.log.info(prepared.adopted ? "adopted the run's evaluator container" : 'evaluator container created', { containerId: prepared.id, state: prepared.state });
+  const evaluator = await deps.runner.start(prepared);
+  const evalExit = await deps.runner.wait(evaluator, limits, { cancel, handback: deps.handback });
+  const clean = !evalExit.cancelled && !evalExit.timedOut && !evalExit.oomKilled && evalExit.exitCode === 0;
+  const [output, evalLogs] = await Promise.all([clean ? deps.runner.collect(evaluator) : undefined, deps.runner.logs(evaluator)]);
+  const outcome = judgeEvaluation(benchmark, evalExit, output, limits, exit.exitCode);
+  await keepEvaluatorLog(deps, ctx, evaluator, evalLogs.bytes, outcome);
+  return { outcome, times: { startedAt, finishedAt: evalExit.finishedAt ?? exit.finishedAt }, logs };
+}
+
+function benchmarkOf(deps: ProcessorDeps, name: string): BenchmarkDefinition {
+  const benchmark = deps.benchmarks?.get(name);
+  // A worker without the benchmark cannot score the run; another worker (or this one after a
+  // fix to its BENCHMARKS_FILE) may: the platform's fault, retried.
+  if (!benchmark) throw new InfrastructureError(`this worker has no benchmark ${JSON.stringify(name)} in its BENCHMARKS_FILE`);
+  return benchmark;
+}
+
+function evaluatorLimits(deps: ProcessorDeps, benchmark: BenchmarkDefinition): AppliedLimits {
+  const resolved = resolveLimits(benchmark.evaluator.limits, deps.limits);
+  if (!resolved.ok) throw new InfrastructureError(`benchmark ${benchmark.name}: evaluator ${resolved.message}`);
+  return clampLimits(resolved.limits, deps.limits);
+}
+
+/** The evaluator's output is the operator's: on the volume beside the run's log, never served. */
+async function keepEvaluatorLog(deps: ProcessorDeps, ctx: RunContext, evaluator: ContainerHandle, bytes: Buffer, outcome: Outcome & { evaluatorError?: string }): Promise<void> {
+  await deps.store.writeEvaluatorLog(ctx.run.name, ctx.run.id, bytes);
+  if (outcome.evaluatorError) {
+    ctx.log.warn('the evaluator failed', { containerId: evaluator.id, error: outcome.evaluatorError, logTail: bytes.subarray(-2048).toString('utf8') });
+  } else {
+    ctx.log.info('evaluated', { status: outcome.status, score: outcome.status === 'succeeded' ? outcome.score : undefined });
+  }
+}

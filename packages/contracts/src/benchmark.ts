@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { ImageReference } from './image-ref';
+import { RequestedLimits } from './limits';
+import { MODEL_NAME_PATTERN } from './model-name';
+import { MetricName } from './score';
+
+/** Benchmark names share the model names' alphabet: they appear in paths and Redis keys. */
+export const BenchmarkName = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .regex(MODEL_NAME_PATTERN, 'must be 1-63 of a-z 0-9 . _ - and start with a letter or digit');
+
+
+export const METRIC_DIRECTIONS = ['higher', 'lower'] as const;
+export type MetricDirection = (typeof METRIC_DIRECTIONS)[number];
+
+export const BenchmarkMetric = z.strictObject({
+  name: MetricName,
+  /** Which way is better: `higher` (accuracy) or `lower` (error rate, loss). */
+  direction: z.enum(METRIC_DIRECTIONS, 'must be "higher" or "lower"'),
+  description: z.string().max(500).optional(),
+});
+export type BenchmarkMetric = z.infer<typeof BenchmarkMetric>;
+
+/** Where the evaluator's hidden reference data comes from: exactly one of the two. */
+export const ReferenceData = z.union(
+  [
+    z.strictObject({ volume: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a Docker volume name') }),
+    z.strictObject({ hostPath: z.string().regex(/^\//, 'must be an absolute path on every worker host') }),
+  ],
+  'must be {volume: <docker volume>} or {hostPath: <absolute folder on every worker host>}',
+);
+export type ReferenceData = z.infer<typeof ReferenceData>;
+
+const Count = z.number().int().positive('must be a positive whole number');
+
+export const BenchmarkQuotas = z.strictObject({
+  /** Counted submissions (failed and cancelled runs are not counted) per caller in any 24 hours. */
+  perDay: Count.optional(),
+  /** Runs per caller queued or running at once. */
+  concurrent: Count.optional(),
+});
+export type BenchmarkQuotas = z.infer<typeof BenchmarkQuotas>;
+
+/** One benchmark as the operator defines it in BENCHMARKS_FILE. */
+export const BenchmarkDefinition = z
+  .strictObject({
+    name: BenchmarkName,
+    description: z.string().max(2000).optional(),
+    /** Trusted: the operator named it, so ALLOWED_IMAGES does not apply to it. */
+    evaluator: z.strictObject({ image: ImageReference, limits: RequestedLimits.optional() }),
+    /** Mounted read-only at /input/reference in the evaluator, never in the model. */
+    reference: ReferenceData,
+    metrics: z.array(BenchmarkMetric).min(1, 'must name at least one metric').max(32),
+    primaryMetric: MetricName,
+    /** Limits of the model step; every run of the benchmark gets the same ones. */
+    model: z.strictObject({ limits: RequestedLimits.optional() }).optional(),
+    quotas: BenchmarkQuotas.optional(),
+  })
+  .superRefine((b, ctx) => {
+    const names = b.metrics.map((m) => m.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `${n} is listed twice` });
+    });
+    if (!names.includes(b.primaryMetric)) {
+      ctx.addIssue({ code: 'custom', path: ['primaryMetric'], message: `${b.primaryMetric} is not one of the metrics (${names.join(', ')})` });
+    }
+  });
+export type BenchmarkDefinition = z.infer<typeof BenchmarkDefinition>;
+
+/** The whole BENCHMARKS_FILE. */
+export const BenchmarksFile = z
+  .strictObject({ benchmarks: z.array(BenchmarkDefinition) })
+  .superRefine((f, ctx) => {
+    const names = f.benchmarks.map((b) => b.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['benchmarks', i, 'name'], message: `${n} is defined twice` });
+    });
+  });
+export type BenchmarksFile = z.infer<typeof BenchmarksFile>;
+
+/** What a submitter sees of a benchmark: never its evaluator image or where its reference data is. */
+export const BenchmarkView = z.strictObject({
+  name: BenchmarkName,
+  description: z.string().optional(),
+  metrics: z.array(BenchmarkMetric),
+  primaryMetric: MetricName,
+  quotas: BenchmarkQuotas,
+});
+export type BenchmarkView = z.infer<typeof BenchmarkView>;
+
+export function viewOfBenchmark(b: BenchmarkDefinition): BenchmarkView {
+  return {
+    name: b.name,
+    ...(b.description !== undefined && { description: b.description }),
+    metrics: b.metrics,
+    primaryMetric: b.primaryMetric,
+    quotas: b.quotas ?? {},
+  };
+}
+
+/** `GET /v1/benchmarks`. */
+export const BenchmarkList = z.strictObject({ benchmarks: z.array(BenchmarkView) });
+export type BenchmarkList = z.infer<typeof BenchmarkList>;
+
+/** Whether `a` is a better value than `b` for a metric in `direction`. */
+export function isBetterValue(direction: MetricDirection, a: number, b: number): boolean {
+  return direction === 'higher' ? a > b : a < b;
+}

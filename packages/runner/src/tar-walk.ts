@@ -1,0 +1,93 @@
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
+
+/** What the walk reads of a tar header. */
+export interface EntryHeader {
+  name: string;
+  type?: string | null;
+  size?: number | null;
+  mode?: number | null;
+  uid?: number | null;
+  gid?: number | null;
+  linkname?: string | null;
+}
+
+/** An entry's content stream. */
+export interface EntryBody {
+  on(event: 'data', listener: (chunk: unknown) => void): unknown;
+  on(event: 'end' | 'error', listener: () => void): unknown;
+  resume(): unknown;
+}
+
+export interface WalkEntry {
+  header: EntryHeader;
+  /** The entry's path below the output folder. */
+  rel: string;
+  body: EntryBody;
+  /** Go on to the next entry (after the body has been read or drained). */
+  next(): void;
+  /** Stop reading: the output cannot be used, for this reason. */
+  stop(problem: string): void;
+}
+
+/**
+ * Walks the output folder's tar stream (from the Engine API's archive endpoint) entry by entry,
+ * within a count cap and a time limit. The first entry, the folder itself, goes to `onRoot`.
+ * @returns why the walk stopped early, or undefined when it read the whole archive.
+ */
+export async function walkOutputArchive(
+  stream: Readable,
+  caps: { maxEntries?: number; timeoutMs?: number },
+  onEntry: (entry: WalkEntry) => void,
+  onRoot?: (header: EntryHeader) => void,
+): Promise<string | undefined> {
+  const maxEntries = caps.maxEntries ?? 10_000;
+  const timeoutMs = caps.timeoutMs ?? 30_000;
+  const extract = tar.extract();
+  let root: string | undefined;
+  let entries = 0;
+  let problem: string | undefined;
+  const stop = (why: string): void => {
+    problem ??= why;
+    stream.destroy();
+    extract.destroy();
+  };
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(() => stop(`reading the output folder took longer than ${timeoutMs / 1000} s`), timeoutMs);
+    const finish = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    extract.on('finish', finish);
+    extract.on('close', finish);
+    for (const source of [extract, stream]) {
+      source.on('error', (err: Error) => {
+        problem ??= `the output folder could not be read (${err.message})`;
+        finish();
+      });
+    }
+  });
+  extract.on('entry', (header, body, next) => {
+    // A truncated archive errors the entry's stream too; the extract's own handler reports it.
+    body.on('error', () => undefined);
+    if (root === undefined) {
+      root = header.name.replace(/\/?$/, '/');
+      onRoot?.(header);
+      body.on('end', next);
+      body.resume();
+      return;
+    }
+    const rel = header.name.startsWith(root) ? header.name.slice(root.length).replace(/\/$/, '') : header.name;
+    if (++entries > maxEntries) return stop(`the output folder holds more than ${maxEntries} entries`);
+    onEntry({ header, rel, body, next, stop });
+  });
+  stream.pipe(extract);
+  await done;
+  return problem;
+}
+
+/** Reads an entry's body to its end without keeping it. */
+export function drain(entry: Pick<WalkEntry, 'body' | 'next'>): void {
+  entry.body.on('end', entry.next);
+  entry.body.resume();
+}
