@@ -7,7 +7,8 @@ export interface Step {
   state: StepState;
 }
 
-const STEPS = ['queued', ...RUN_PHASES] as const;
+/** A self-scored run has no evaluator step: `evaluating` is a benchmark run's alone. */
+const stepsOf = (run: RunView): readonly string[] => ['queued', ...(run.benchmark ? RUN_PHASES : RUN_PHASES.filter((p) => p !== 'evaluating'))];
 
 /**
  * A run's life as steps: queued, the worker's phases, then how it ended. A live run is at its
@@ -16,8 +17,10 @@ const STEPS = ['queued', ...RUN_PHASES] as const;
  */
 export function timelineOf(run: RunView): Step[] {
   const final = isFinal(run.status);
+  const STEPS = stepsOf(run);
+  const phases = STEPS.slice(1);
   const at =
-    run.status === 'queued' ? 0 : run.status === 'running' ? 1 + RUN_PHASES.indexOf(run.phase ?? 'pulling') : run.startedAt || run.status === 'succeeded' ? STEPS.length : 1;
+    run.status === 'queued' ? 0 : run.status === 'running' ? 1 + phases.indexOf(run.phase ?? 'pulling') : run.startedAt || run.status === 'succeeded' ? STEPS.length : 1;
   const steps: Step[] = STEPS.map((label, i) => ({ label, state: i < at ? 'done' : i === at && !final ? 'current' : 'todo' }));
   const ending: StepState = run.status === 'succeeded' ? 'done' : final ? 'failed' : 'todo';
   steps.push({ label: final ? run.status : 'finished', state: ending });
