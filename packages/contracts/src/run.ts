@@ -97,6 +97,6 @@ export type RunView = z.infer<typeof RunView>;
 
 /** A finished run as the API (and a webhook) shows it: its record, as written. */
 export function viewOfRecord(r: RunRecord): RunView {
-  const { version: _version, logBytes: _logBytes, ...view } = r;
+  const { version: _version, logBytes: _logBytes, evaluatorError: _evaluatorError, ...view } = r;
   return view;
 }

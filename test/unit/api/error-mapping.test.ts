@@ -11,6 +11,7 @@ const CASES: [domain.DomainError, number, string][] = [
   [new domain.IdempotencyConflict('in_progress'), 409, 'conflict'],
   [new domain.TooManyFollowers(), 429, 'rate_limited'],
   [new domain.QueueUnavailable('connect ECONNREFUSED 10.0.0.7:6379'), 503, 'unavailable'],
+  [new domain.QuotaExceeded('quota: benchmark digits allows 5 counted submissions', 3600, '2026-12-01T10:00:00.000Z'), 429, 'quota_exceeded'],
 ];
 
 describe('mapping errors to HTTP', () => {
@@ -28,8 +29,13 @@ describe('mapping errors to HTTP', () => {
   it('maps every domain error class the services export', () => {
     const classes: unknown[] = Object.values(domain).filter((v) => typeof v === 'function' && v.prototype instanceof domain.DomainError);
     const mapped: unknown[] = CASES.map(([err]) => err.constructor);
-    assert.equal(classes.length, 7);
+    assert.equal(classes.length, 8);
     assert.deepEqual(classes.filter((c) => !mapped.includes(c)), []);
+  });
+
+  it('puts when a quota allows the next submission in the body too', () => {
+    const http = toHttpError(new domain.QuotaExceeded('over', 3600, '2026-12-01T10:00:00.000Z'));
+    assert.deepEqual(http.extra, { retryAfterSeconds: 3600, nextAllowedAt: '2026-12-01T10:00:00.000Z' });
   });
 
   it('answers anything else with a bare 500', () => {
