@@ -1,7 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '@modelrun/logger';
 import type { RunIndex } from '@modelrun/leaderboard';
-import { authenticate } from './middleware/auth';
+import { authenticate, signInFirst } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { rateLimiter } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/openapi.json', openApiRouter());
   app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
   app.use('/v1/runs', runsRouter(deps.runs, deps.logs));
-  if (deps.adminRouter) app.use('/admin/queues', auth, limit, deps.adminRouter);
+  if (deps.adminRouter) app.use('/admin/queues', auth, limit, deps.adminRouter, signInFirst());
   app.use(webRouter(deps.webRoot));
 
   app.use(notFoundHandler());

@@ -8,7 +8,7 @@ import { RunPage } from './pages/run';
 import { SignInPage } from './pages/signin';
 import { SubmitPage } from './pages/submit';
 import { ErrorNote } from './ui/notes';
-import { match } from './ui/match';
+import { afterSignIn, match } from './ui/match';
 import { Link, type Location, navigate, useLocation } from './ui/router';
 import './style.css';
 
@@ -71,7 +71,11 @@ function App() {
   useEffect(() => {
     // The sign-in page has its own address, so the browser's history reads plainly.
     if (mustSignIn && loc.path !== '/signin') navigate('/signin', true);
-    if (session && !mustSignIn && loc.path === '/signin') navigate('/', true);
+    if (session && !mustSignIn && loc.path === '/signin') {
+      const next = afterSignIn(location.search);
+      if (next) location.assign(next);
+      else navigate('/', true);
+    }
   }, [mustSignIn, session, loc.path]);
 
   return (

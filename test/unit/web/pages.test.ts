@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { RunView } from '@modelrun/contracts';
 import { formatDuration, formatScore, timeAgo } from '../../../apps/web/src/ui/format';
-import { match } from '../../../apps/web/src/ui/match';
+import { afterSignIn, match } from '../../../apps/web/src/ui/match';
 import { timelineOf } from '../../../apps/web/src/ui/progress';
 
 const run = (over: Partial<RunView>): RunView => ({
@@ -40,6 +40,14 @@ describe('the web app: routes and words', () => {
     assert.deepEqual(match('/runs/:id', '/runs/abc/'), { id: 'abc' });
     assert.equal(match('/runs/:id', '/runs/abc/logs'), undefined);
     assert.equal(match('/models/:name', '/models/'), undefined);
+  });
+
+  it('goes back after sign-in only to a path of this site', () => {
+    assert.equal(afterSignIn('?next=%2Fadmin%2Fqueues%2Fqueue%2Fruns'), '/admin/queues/queue/runs');
+    assert.equal(afterSignIn(''), undefined);
+    for (const evil of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
+      assert.equal(afterSignIn(`?next=${encodeURIComponent(evil)}`), undefined, evil);
+    }
   });
 
   it('formats scores, durations and ages for people', () => {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { HttpError } from '../errors';
 import type { Session, SessionStore } from '../services/sessions';
 
@@ -100,4 +100,18 @@ export function sameSecret(given: string | undefined, expected: string): boolean
   if (given === undefined) return false;
   const a = digest(given);
   return timingSafeEqual(a, digest(expected));
+}
+
+/**
+ * A browser that opens a page behind the tokens (the dashboard) without a session is sent to
+ * the web app's sign-in, which brings it back; API clients still get their 401.
+ */
+export function signInFirst(): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    const browser = req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
+    if (err instanceof HttpError && err.code === 'unauthorized' && browser) {
+      return res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+    }
+    return next(err);
+  };
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { SessionView } from '@modelrun/contracts';
 import { signIn } from '../api';
+import { afterSignIn } from '../ui/match';
 import { ErrorNote } from '../ui/notes';
 
 /** Sign in with an API token: it is traded for a session cookie and never stored by the page. */
@@ -14,7 +15,11 @@ export function SignInPage(props: { onSignedIn: (s: SessionView) => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      props.onSignedIn(await signIn(token));
+      const session = await signIn(token);
+      const next = afterSignIn(location.search);
+      // The dashboard is another app on this origin: a full page load.
+      if (next) location.assign(next);
+      else props.onSignedIn(session);
     } catch (err) {
       setError(err as Error);
       setBusy(false);
