@@ -14,7 +14,7 @@ const RUNS = 200;
 /** One model: its score over its runs, and the runs. */
 export function ModelPage(props: { name: string }) {
   const url = `/v1/models/${encodeURIComponent(props.name)}?limit=${RUNS}`;
-  const model = usePoll((signal) => api<ModelDetail>('GET', url, undefined, signal), [url], POLL_MS, (m) => m !== undefined);
+  const model = usePoll((signal) => api<ModelDetail>('GET', url, undefined, signal), [url], POLL_MS);
   const m = model.data;
 
   return (

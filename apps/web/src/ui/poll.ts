@@ -23,16 +23,27 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
   useEffect(() => {
     const ctl = new AbortController();
     let timer: number | undefined;
+    let first = true;
+    let last: T | undefined;
     const run = async () => {
-      let data: T | undefined;
+      // A hidden tab keeps its timer but asks nothing of the API until it is looked at again.
+      if (!first && document.hidden) {
+        timer = window.setTimeout(run, everyMs);
+        return;
+      }
+      first = false;
+      let again: boolean;
       try {
-        data = await load(ctl.signal);
-        setState({ data, at: new Date() });
+        last = await load(ctl.signal);
+        setState({ data: last, at: new Date() });
+        again = activeRef.current(last);
       } catch (err) {
         if (ctl.signal.aborted) return;
         setState((s) => ({ ...s, error: err as Error }));
+        // A blip (503, a dropped connection) is retried; a thing that is not there is not.
+        again = !(err instanceof ApiError && (err.status === 404 || err.status === 401)) && (last === undefined || activeRef.current(last));
       }
-      if (!ctl.signal.aborted && activeRef.current(data)) timer = window.setTimeout(run, everyMs);
+      if (!ctl.signal.aborted && again) timer = window.setTimeout(run, everyMs);
     };
     void run();
     return () => {
