@@ -8,7 +8,7 @@ import type { ApiConfig } from '@modelrun/config';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
 import { confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, createRunQueue, redactUrl } from '@modelrun/queue';
-import { QuotaLedger, RunControl } from '@modelrun/run-control';
+import { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
 import { createWebhookQueue } from '@modelrun/webhooks';
@@ -52,8 +52,9 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const webhookQueue = createWebhookQueue(redis, config.queuePrefix, onError('webhook queue'));
     const events = createRunEvents(eventsConn, config.queuePrefix, onError('queue events'));
     const control = new RunControl(redis, config.queuePrefix);
+    const pending = new PendingOutcomes(redis, config.queuePrefix);
     const index = new RunIndex();
-    const feed = new IndexFeed({ index, store, queue, events, log });
+    const feed = new IndexFeed({ index, store, queue, events, pending, log });
     const loaded = await feed.load();
     log.info('index loaded', { ...loaded, models: index.modelCount });
     await feed.follow(config.indexRescanSeconds);
@@ -61,6 +62,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const runs = new RunsService({
       queue,
       control,
+      pending,
       store,
       index,
       limits: config.limits,
@@ -78,11 +80,15 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       blockingConnection: () => createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-logs', onError: onError('logs') }),
     });
     const readiness = async (): Promise<ReadyReport> => {
-      const [redisCheck, volumeCheck] = await Promise.all([
+      const [redisCheck, volumeCheck, recordingCheck] = await Promise.all([
         check(() => withTimeout(redis.ping(), 1_000, 'no answer within 1 s')),
         check(() => access(store.layout.root, constants.R_OK)),
+        check(() => withTimeout(recordingHealth(pending), 1_000, 'no answer within 1 s')),
       ]);
-      return { ready: redisCheck.ok && volumeCheck.ok, checks: { redis: redisCheck, volume: volumeCheck } };
+      return {
+        ready: redisCheck.ok && volumeCheck.ok && recordingCheck.ok,
+        checks: { redis: redisCheck, volume: volumeCheck, recording: recordingCheck },
+      };
     };
     const metrics = createApiMetrics(queue, index, () => withTimeout(redis.ping(), 1_000, 'no answer within 1 s'));
     const app = createApp({
@@ -142,6 +148,17 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     opened.forEach((r) => r.disconnect());
     throw err;
   }
+}
+
+/** Throws, saying why, while a worker reports that the volume refuses its records. */
+async function recordingHealth(pending: PendingOutcomes): Promise<void> {
+  const faults = await pending.volumeFaults();
+  if (!faults.length) return;
+  const waiting = (await pending.ids()).length;
+  const first = faults[0]!;
+  throw new Error(
+    `the volume refuses workers' records (${faults.length} worker${faults.length > 1 ? 's' : ''}, e.g. ${first.worker} since ${first.since}: ${first.error}); ${waiting} finished run${waiting === 1 ? '' : 's'} wait in Redis to be recorded`,
+  );
 }
 
 async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {

@@ -6,7 +6,7 @@ import type { RunObserver } from './run/processor';
 const DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 /** The worker's own Prometheus metrics: what its runs did and how long each part took. */
-export function createWorkerMetrics(): { registry: Registry; observer: RunObserver } {
+export function createWorkerMetrics(): { registry: Registry; observer: RunObserver; volume: VolumeMetrics } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'modelrun_worker_' });
   const started = new Counter({ name: 'modelrun_runs_started_total', help: 'Runs a worker picked up for the first time', registers: [registry] });
@@ -39,6 +39,11 @@ export function createWorkerMetrics(): { registry: Registry; observer: RunObserv
   const retried = new Counter({ name: 'modelrun_run_retries_total', help: 'Attempts that failed on an infrastructure fault and were retried', registers: [registry] });
   const adopted = new Counter({ name: 'modelrun_run_adoptions_total', help: 'Runs that found their container already there and adopted it', registers: [registry] });
 
+  const writable = new Gauge({ name: 'modelrun_worker_volume_writable', help: '1 while the volume takes this worker\'s records; 0 while it refuses them (full, read-only) and the worker takes no runs', registers: [registry] });
+  writable.set(1);
+  const pendingOutcomes = new Gauge({ name: 'modelrun_pending_outcomes', help: 'Finished runs whose records wait in Redis for the volume (all workers\', as this worker last counted)', registers: [registry] });
+  const volume: VolumeMetrics = { writable: (ok) => writable.set(ok ? 1 : 0), pending: (n) => pendingOutcomes.set(n) };
+
   const observer: RunObserver = {
     picked: (_run, queuedMs) => {
       started.inc();
@@ -53,11 +58,24 @@ export function createWorkerMetrics(): { registry: Registry; observer: RunObserv
       if (record.durationMs !== undefined) duration.observe({ status: record.status }, record.durationMs / 1000);
     },
   };
-  return { registry, observer };
+  return { registry, observer, volume };
+}
+
+export interface VolumeMetrics {
+  writable(ok: boolean): void;
+  pending(n: number): void;
+}
+
+/** What the worker's /healthz answers: 200 when `ok`. */
+export interface WorkerHealth {
+  ok: boolean;
+  status: string;
+  /** Why the worker takes no runs, when its volume refuses writes. */
+  volume?: { error: string; since: string };
 }
 
 /** Serves /metrics and /healthz for the worker (it has no other HTTP surface). */
-export async function serveWorkerMetrics(registry: Registry, port: number, host: string, healthy: () => boolean): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveWorkerMetrics(registry: Registry, port: number, host: string, health: () => WorkerHealth): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET') {
       res.writeHead(405).end();
@@ -67,8 +85,8 @@ export async function serveWorkerMetrics(registry: Registry, port: number, host:
         () => res.writeHead(500).end(),
       );
     } else if (req.url === '/healthz') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'shutting down' }));
+      const { ok, ...body } = health();
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     } else {
       res.writeHead(404).end();
     }

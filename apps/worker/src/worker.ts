@@ -1,5 +1,5 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '@modelrun/config';
@@ -7,12 +7,14 @@ import { RUN_QUEUE, type RunJobData, type RunRecord } from '@modelrun/contracts'
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { connectCheckedRedis, createRunQueue, redactUrl } from '@modelrun/queue';
-import { QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
+import { PendingOutcomes, QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
 import { type ModelRunner, RegistryAuthFile, createDockerRunner } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type RunObserver, type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
-import { createWorkerMetrics, serveWorkerMetrics } from './metrics';
+import { type WorkerHealth, createWorkerMetrics, serveWorkerMetrics } from './metrics';
+import { Recorder } from './recording/recorder';
+import { VolumeHealth } from './recording/volume-health';
 import { reconcile, startReconciler } from './reconciler';
 import { keepHostLease } from './fleet/lease';
 import { startWebhooks } from './webhooks';
@@ -61,7 +63,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       throw new StartupError(`${err.message}: start the Docker engine (dockerd) or set DOCKER_HOST`);
     });
     const store = new RecordStore(config.dataDir);
-    await checkWritable(store.layout.tmpDir).catch((err: Error) => {
+    await store.probeWritable().catch((err: Error) => {
       throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);
     });
     const control = new RunControl(redis, config.queuePrefix);
@@ -79,10 +81,39 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const metrics = createWorkerMetrics();
     const webhooks = startWebhooks(config.webhooks, redis, config.queuePrefix, metrics.registry, log);
     const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
+    const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const pending = new PendingOutcomes(redis, config.queuePrefix);
+    let takingRuns: Worker<RunJobData, RunResult> | undefined;
+    // While the volume refuses records the worker takes no new runs; say so everywhere.
+    const volume = new VolumeHealth((fault) => {
+      metrics.volume.writable(!fault);
+      if (fault) {
+        log.error('the volume refuses writes: taking no new runs until it takes them again', { error: fault.error, dataDir: store.layout.root });
+        void takingRuns?.pause(true);
+      } else {
+        log.info('the volume takes writes again: taking runs');
+        if (takingRuns?.isPaused()) takingRuns.resume();
+      }
+      pending.reportVolumeFault(workerId, fault).catch((err: Error) => log.warn('could not report the volume state to Redis', { error: err.message }));
+    });
+    const recorder = new Recorder({
+      store,
+      pending,
+      volume,
+      log,
+      retryMaxMs: config.recordRetryMaxMs,
+      onRecorded: (record) => observer.finished?.(record),
+      onPendingCount: (n) => {
+        metrics.volume.pending(n);
+        // Keeps the report fresh in Redis while the fault lasts (it expires for a dead worker).
+        if (volume.fault) pending.reportVolumeFault(workerId, volume.fault).catch(() => undefined);
+      },
+    });
 
     const processRun = createRunProcessor({
       runner,
       store,
+      recorder,
       control,
       ownership,
       hostId,
@@ -94,6 +125,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       observer,
       benchmarks: config.benchmarks,
       quotas,
+      refusing: () => volume.fault && `the volume refuses writes: ${volume.fault.error}`,
     });
     const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {
       observer.activeChanged?.(1);
@@ -111,13 +143,21 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
     });
+    takingRuns = worker;
     worker.on('error', (err) => log.warn('worker error', errorFields(err)));
     worker.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {
-      if (job) void recordAbandonedRun(job, err, store, runner, log, quotas).then((record) => record && webhooks?.runRecorded(record));
+      if (job) void recordAbandonedRun(job, err, recorder, runner, log, quotas).then((record) => record && webhooks?.runRecorded(record));
     });
 
     const shutdown = new Shutdown(log);
-    const metricsServer = await serveWorkerMetrics(metrics.registry, config.metricsPort, config.metricsHost, () => !shutdown.started);
+    const health = (): WorkerHealth => {
+      if (shutdown.started) return { ok: false, status: 'shutting down' };
+      const fault = volume.fault;
+      if (fault) return { ok: false, status: 'volume unwritable: taking no runs', volume: fault };
+      return { ok: true, status: 'ok' };
+    };
+    const metricsServer = await serveWorkerMetrics(metrics.registry, config.metricsPort, config.metricsHost, health);
+    recorder.start();
     const reconciler = startReconciler(() => reconcile({ runner, queue, ownership, hostId, graceSeconds: config.reconcileGraceSeconds }, log), config.reconcileSeconds, log);
     void reconciler.runNow();
     log.info('worker started', {
@@ -157,6 +197,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
             // Not ended, only no longer renewed: a handed-back container stays this host's run.
             { name: 'lease', run: async () => lease.stop() },
             { name: 'webhooks', run: async () => webhooks?.close() },
+            // Outcomes still pending stay in Redis: any other worker writes them.
+            { name: 'recorder', run: () => recorder.stop() },
             { name: 'queue', run: () => queue.close() },
             { name: 'metrics', run: () => metricsServer.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
@@ -169,13 +211,6 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     opened.forEach((r) => r.disconnect());
     throw err;
   }
-}
-
-async function checkWritable(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const probe = join(dir, `.probe-${process.pid}`);
-  await writeFile(probe, 'ok');
-  await rm(probe);
 }
 
 /** The observer, also telling `recorded` of every run this worker records (its webhooks). */

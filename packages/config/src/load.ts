@@ -34,6 +34,7 @@ const EnvSchema = z.object({
   WORKER_RECONCILE_GRACE_SECONDS: integer({ min: 2 }).default(60),
   WORKER_HOST_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -').optional(),
   WORKER_LEASE_SECONDS: integer({ min: 3, max: 3600 }).default(30),
+  WORKER_RECORD_RETRY_MAX_MS: integer({ min: 100, max: 50_000 }).default(15_000),
   RUN_ATTEMPTS: integer({ min: 1, max: 50 }).default(5),
   RUN_BACKOFF_MS: positiveInt.default(2_000),
   RUN_TIMEOUT_SECONDS: positiveInt.default(600),
@@ -138,6 +139,8 @@ export interface WorkerConfig extends CommonConfig {
   hostId: string | undefined;
   /** How long a host keeps its runs after its last worker stopped renewing its lease. */
   leaseSeconds: number;
+  /** Longest wait between tries to write records the volume refused (default 15 s; under a minute, so Redis always has a fresh fault report). */
+  recordRetryMaxMs: number;
   sandbox: {
     pidsLimit: number;
     tmpMb: number;
@@ -277,6 +280,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     reconcileGraceSeconds: e.WORKER_RECONCILE_GRACE_SECONDS,
     hostId: e.WORKER_HOST_ID,
     leaseSeconds: e.WORKER_LEASE_SECONDS,
+    recordRetryMaxMs: e.WORKER_RECORD_RETRY_MAX_MS,
     sandbox: {
       pidsLimit: e.RUN_PIDS_LIMIT,
       tmpMb: e.RUN_TMP_MB,

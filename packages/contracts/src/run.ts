@@ -92,6 +92,8 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluator
   pull: PullProgress.describe('While the image is pulled: bytes done, and the total once the engine has reported every layer').optional(),
   finishedAt: RunRecord.shape.finishedAt.optional(),
   attempts: RunRecord.shape.attempts.optional(),
+  /** Phase `recording`: why the finished run's record is not on the volume yet. */
+  recordingError: z.string().optional(),
 });
 export type RunView = z.infer<typeof RunView>;
 

@@ -14,9 +14,12 @@ export function isFinal(status: RunStatus): status is FinalStatus {
   return FINAL.has(status);
 }
 
-/** Where a running run is: shown so nobody has to guess whether it is stuck. */
-/** `evaluating`: a benchmark run's model has finished and the benchmark's evaluator is scoring it. */
-export const RUN_PHASES = ['pulling', 'starting', 'running', 'collecting', 'evaluating'] as const;
+/**
+ * Where a running run is: shown so nobody has to guess whether it is stuck. `evaluating`: a
+ * benchmark run's model has finished and the benchmark's evaluator is scoring it. `recording`:
+ * the run has ended and its outcome is kept in Redis until the volume takes its record.
+ */
+export const RUN_PHASES = ['pulling', 'starting', 'running', 'collecting', 'evaluating', 'recording'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 
 /** Why a run did not succeed, machine-readable. */

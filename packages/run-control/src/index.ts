@@ -1,3 +1,4 @@
 export * from './run-control';
 export * from './ownership';
 export * from './quotas';
+export * from './pending-outcomes';

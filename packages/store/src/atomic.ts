@@ -14,9 +14,13 @@ async function writeTemp(tmpDir: string, finalPath: string, data: Buffer | strin
   try {
     await fh.writeFile(data);
     await fh.sync();
-  } finally {
-    await fh.close();
+  } catch (err) {
+    // A full volume fails the write after the file exists: leave no half-written temp file.
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
+  await fh.close();
   return tmp;
 }
 

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RunRecord } from '@modelrun/contracts';
 import { writeFileOnce, writeFileReplace } from './atomic';
 import { VolumeLayout } from './layout';
@@ -45,6 +46,14 @@ export class RecordStore {
 
   async writeEvaluatorLog(name: string, id: string, data: Buffer): Promise<void> {
     await writeFileReplace(this.layout.tmpDir, this.layout.evaluatorLogPath(name, id), data);
+  }
+
+  /** Throws the file system's error (ENOSPC, EROFS, EACCES ...) when the volume cannot be written. */
+  async probeWritable(): Promise<void> {
+    await mkdir(this.layout.tmpDir, { recursive: true });
+    const probe = join(this.layout.tmpDir, `.probe-${process.pid}`);
+    await writeFile(probe, 'ok');
+    await rm(probe);
   }
 
   /** @returns the stored log, or undefined if there is none. */

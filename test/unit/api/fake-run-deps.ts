@@ -2,7 +2,7 @@ import type { AttemptError, RunJobData, RunRecord } from '@modelrun/contracts';
 import { ImageAllowList } from '@modelrun/contracts';
 import { RunIndex } from '@modelrun/leaderboard';
 import type { RunQueue } from '@modelrun/queue';
-import type { IdempotencyClaim, RunControl } from '@modelrun/run-control';
+import type { IdempotencyClaim, PendingOutcome, PendingOutcomes, RunControl } from '@modelrun/run-control';
 import type { RecordStore } from '@modelrun/store';
 import type { RunsServiceDeps } from '../../../apps/api/src/services/runs-service';
 
@@ -31,6 +31,8 @@ export class FakeRunWorld {
   readonly cancels = new Map<string, string>();
   readonly attemptErrors = new Map<string, AttemptError[]>();
   readonly records = new Map<string, RunRecord>();
+  /** Finished runs whose records wait for the volume. */
+  readonly pendings = new Map<string, PendingOutcome>();
   readonly index = new RunIndex();
 
   private redis<T>(value: () => T): Promise<T> {
@@ -74,6 +76,11 @@ export class FakeRunWorld {
     return fake as unknown as RunControl;
   }
 
+  pending(): PendingOutcomes {
+    const fake = { get: (id: string) => this.redis(() => this.pendings.get(id)) };
+    return fake as unknown as PendingOutcomes;
+  }
+
   store(): RecordStore {
     const fake = { readRecord: async (name: string, id: string) => (this.records.get(id)?.name === name ? this.records.get(id) : undefined) };
     return fake as unknown as RecordStore;
@@ -89,6 +96,7 @@ export class FakeRunWorld {
     return {
       queue: this.queue(),
       control: this.control(),
+      pending: this.pending(),
       store: this.store(),
       index: this.index,
       limits: {

@@ -4,8 +4,9 @@ import { type RunJobData, RunProgress, isFinal } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunQueue } from '@modelrun/queue';
 import { RecordScanner, type RunIndex, type RunSummary, summarize } from '@modelrun/leaderboard';
+import type { PendingOutcomes } from '@modelrun/run-control';
 import type { RecordStore } from '@modelrun/store';
-import { statusOfJobState, viewOfJob } from './views';
+import { statusOfJobState, viewOfJob, viewOfPending } from './views';
 
 const LIVE_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
 const PAGE = 1_000;
@@ -17,6 +18,8 @@ export interface FeedDeps {
   store: RecordStore;
   queue: RunQueue;
   events: QueueEvents;
+  /** Finished runs whose records wait for the volume: shown as `recording` until written. */
+  pending: PendingOutcomes;
   log: Logger;
 }
 
@@ -172,10 +175,14 @@ export class IndexFeed {
     this.deps.index.upsert(summarize(viewOfJob(job, { status, attemptErrors: [] })));
   }
 
-  /** @returns whether the run had a record. */
+  /** @returns whether the run had a record. One pending in Redis is shown as `recording`. */
   private async loadRecord(name: string, id: string): Promise<boolean> {
     const record = await this.deps.store.readRecord(name, id);
     if (record) this.deps.index.upsert(summarize(record));
+    else {
+      const pending = await this.deps.pending.get(id);
+      if (pending) this.deps.index.upsert(summarize(viewOfPending(pending)));
+    }
     return record !== undefined;
   }
 }

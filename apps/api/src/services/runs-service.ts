@@ -14,16 +14,18 @@ import {
 } from '@modelrun/contracts';
 import type { Benchmarks } from '@modelrun/config';
 import { NotReplicatedError, type RetryPolicy, type RunQueue, runJobOptions } from '@modelrun/queue';
-import type { QuotaLedger, RunControl } from '@modelrun/run-control';
+import type { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
 import { IdempotencyConflict, ImageNotAllowed, InvalidRequest, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
 import { admitLimits, reserveQuota } from './benchmark-admission';
-import { statusOfJobState, viewOfJob } from './views';
+import { statusOfJobState, viewOfJob, viewOfPending } from './views';
 
 export interface RunsServiceDeps {
   queue: RunQueue;
   control: RunControl;
+  /** Finished runs whose records wait for the volume. */
+  pending: PendingOutcomes;
   store: RecordStore;
   index: RunIndex;
   limits: LimitPolicy;
@@ -123,11 +125,11 @@ export class RunsService {
       if (record) return viewOfRecord(record);
     }
     const job = (await viaRedis(() => deps.queue.getJob(id))) as Job<RunJobData> | undefined;
-    if (!job) return this.recordFor(known?.name, id);
+    if (!job) return this.endedView(known?.name, id);
     const state = await viaRedis(() => job.getState());
     const status = statusOfJobState(state);
     if (status !== 'queued' && status !== 'running') {
-      const view = await this.recordFor(job.data.name, id);
+      const view = await this.endedView(job.data.name, id);
       if (view) return view;
       if (state === 'failed') {
         // Failed without a record (its worker was lost); the worker's handler records it shortly.
@@ -183,11 +185,18 @@ export class RunsService {
     );
   }
 
-  private async recordFor(name: string | undefined, id: string): Promise<RunView | undefined> {
-    if (!name) return undefined;
-    const record = await this.deps.store.readRecord(name, id);
-    if (!record) return undefined;
-    return viewOfRecord(record);
+  /** A run whose job has ended (or is gone): from its record, or its outcome pending in Redis. */
+  private async endedView(name: string | undefined, id: string): Promise<RunView | undefined> {
+    const record = name ? await this.deps.store.readRecord(name, id) : undefined;
+    if (record) {
+      this.deps.index.upsert(summarize(record));
+      return viewOfRecord(record);
+    }
+    const pending = await viaRedis(() => this.deps.pending.get(id));
+    if (!pending) return undefined;
+    const view = viewOfPending(pending);
+    this.deps.index.upsert(summarize(view));
+    return view;
   }
 
   /** Cancels a queued or running run; a finished one is RunAlreadyEnded, an unknown one RunNotFound. */

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import type { PendingOutcome } from '@modelrun/run-control';
 import { type AttemptError, type RunJobData, RunProgress, type RunStatus, type RunView } from '@modelrun/contracts';
 
 /** How BullMQ's job states read as run states. */
@@ -56,4 +57,26 @@ export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts): RunView {
     delete view.pull;
   }
   return view;
+}
+
+/**
+ * The view of a run that has finished but whose record waits for the volume (phase
+ * `recording`): shown as still running, with why, never as failed. Its outcome appears with
+ * its record.
+ */
+export function viewOfPending(p: PendingOutcome): RunView {
+  const r = p.record;
+  return {
+    id: r.id,
+    name: r.name,
+    image: r.image,
+    status: 'running',
+    phase: 'recording',
+    limits: r.limits,
+    createdAt: r.createdAt,
+    ...(r.startedAt && { startedAt: r.startedAt }),
+    attempts: r.attempts,
+    ...(r.attemptErrors && { attemptErrors: r.attemptErrors }),
+    recordingError: p.error ? `the run has finished; its record waits for the volume: ${p.error}` : 'the run has finished; its record is being written',
+  };
 }

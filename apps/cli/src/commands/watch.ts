@@ -73,6 +73,8 @@ export function phaseOf(run: RunView, now: () => number = Date.now): ProgressSta
       return { key: 'starting', render: () => 'starting the container' };
     case 'collecting':
       return { key: 'collecting', render: () => 'collecting the output' };
+    case 'recording':
+      return { key: 'recording', render: () => `finished; recording the result (${run.recordingError ?? 'writing'})` };
     default:
       return { key: 'running', render: () => `running ${since(run.startedAt)}`.trimEnd() };
   }

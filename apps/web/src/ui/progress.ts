@@ -7,8 +7,14 @@ export interface Step {
   state: StepState;
 }
 
-/** A self-scored run has no evaluator step: `evaluating` is a benchmark run's alone. */
-const stepsOf = (run: RunView): readonly string[] => ['queued', ...(run.benchmark ? RUN_PHASES : RUN_PHASES.filter((p) => p !== 'evaluating'))];
+/**
+ * A self-scored run has no evaluator step: `evaluating` is a benchmark run's alone. `recording`
+ * shows only while a run is in it (its record waits for the volume), which is rare.
+ */
+const stepsOf = (run: RunView): readonly string[] => [
+  'queued',
+  ...RUN_PHASES.filter((p) => (p !== 'evaluating' || run.benchmark) && (p !== 'recording' || run.phase === 'recording')),
+];
 
 /**
  * A run's life as steps: queued, the worker's phases, then how it ended. A live run is at its

@@ -2,8 +2,8 @@ import type { Job } from 'bullmq';
 import type { RunJobData, RunRecord } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
 import type { ModelRunner } from '@modelrun/runner';
-import type { RecordStore } from '@modelrun/store';
 import type { QuotaLedger } from '@modelrun/run-control';
+import type { Recorder } from '../recording/recorder';
 import { buildRecord, failure, releaseQuota } from './record';
 
 /**
@@ -14,11 +14,12 @@ import { buildRecord, failure, releaseQuota } from './record';
  * processor ended itself already have their record, and are left alone. Returns the record it
  * wrote, if any.
  */
-export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store: RecordStore, runner: ModelRunner, log: Logger, quotas?: QuotaLedger): Promise<RunRecord | undefined> {
+export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, recorder: Recorder, runner: ModelRunner, log: Logger, quotas?: QuotaLedger): Promise<RunRecord | undefined> {
   try {
     if ((await job.getState()) !== 'failed') return undefined;
     const run = job.data;
-    if (await store.readRecord(run.name, run.id)) return undefined;
+    // Recorded, or its outcome pending in Redis (a failure the volume could not take yet).
+    if (await recorder.known(run.name, run.id)) return undefined;
     await runner.removeRun(run.id).catch((e: Error) => log.warn('could not remove an abandoned run\'s container; the reconciler will', { runId: run.id, error: e.message }));
     const rec = buildRecord(
       run,
@@ -28,8 +29,9 @@ export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, store
       job.attemptsMade,
       [],
     );
-    if (!(await store.writeRecord(rec))) return undefined;
-    log.warn('recorded a run its worker abandoned', { runId: run.id, error: err.message });
+    const recorded = await recorder.record(rec, undefined, log.child({ runId: run.id }));
+    if (recorded.record !== rec) return undefined;
+    log.warn('recorded a run its worker abandoned', { runId: run.id, error: err.message, pending: recorded.pending });
     await releaseQuota({ ...(quotas && { quotas }) }, { run, log }, rec);
     return rec;
   } catch (e) {

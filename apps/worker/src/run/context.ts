@@ -4,6 +4,7 @@ import type { Logger } from '@modelrun/logger';
 import type { QuotaLedger, RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
 import type { ModelRunner } from '@modelrun/runner';
 import type { RecordStore } from '@modelrun/store';
+import type { Recorder } from '../recording/recorder';
 
 /** Hooks for metrics; every one optional. */
 export interface RunObserver {
@@ -19,6 +20,8 @@ export interface RunObserver {
 export interface ProcessorDeps {
   runner: ModelRunner;
   store: RecordStore;
+  /** Writes records to the volume, or keeps them pending in Redis while it cannot take them. */
+  recorder: Recorder;
   control: RunControl;
   /** Which host owns which run (exactly one container per run across engines). */
   ownership: RunOwnership;
@@ -39,6 +42,8 @@ export interface ProcessorDeps {
   benchmarks?: ReadonlyMap<string, BenchmarkDefinition>;
   /** Benchmark quotas: a run's end gives its caller's places back. */
   quotas?: QuotaLedger;
+  /** Why this worker takes no new runs right now (its volume refuses writes), or undefined. */
+  refusing?(): string | undefined;
 }
 
 /** One delivery of one run: what every step is given. */

@@ -39,6 +39,13 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
 
   async function processRun(job: Job<RunJobData>, token?: string): Promise<RunResult> {
     const ctx = contextOf(job);
+    const refusing = deps.refusing?.();
+    if (refusing) {
+      // Fetched in the moment the worker paused: back to the queue, for a worker that can record it.
+      ctx.log.warn('taking no new runs: handing the run back', { why: refusing });
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     try {
       const early = await admit(ctx, token);
       if (early) return conclude(early);
@@ -81,24 +88,25 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
   /** Ends the run before any container when it is already recorded, not allowed, or cancelled. */
   async function admit(ctx: RunContext, token: string | undefined): Promise<RunRecord | undefined> {
     const { job, run, log } = ctx;
-    const existing = await deps.store.readRecord(run.name, run.id);
+    const existing = await deps.recorder.known(run.name, run.id);
     if (existing) {
-      log.info('run already recorded; finishing the job', { status: existing.status });
-      await releaseQuota(deps, ctx, existing);
+      // A pending outcome is a finished run too: the recorder writes it, the model never runs again.
+      log.info(existing.pending ? 'run already finished, its record pending; finishing the job' : 'run already recorded; finishing the job', { status: existing.record.status });
+      await releaseQuota(deps, ctx, existing.record);
       cleanups.later(run.id, undefined, log);
-      return existing;
+      return existing.record;
     }
     // Before anything else: a run another live host owns goes back to it from here.
     ctx.owner = await claimRun(deps, ctx, token);
     if (ctx.attempt === 1 && job.attemptsStarted <= 1) deps.observer?.picked?.(run, Date.now() - Date.parse(run.createdAt));
     if (!deps.allowedImages.allows(run.image)) {
-      return recordRun(deps, ctx, failure('image_not_found', `image ${run.image} is not allowed on this worker (ALLOWED_IMAGES)`), {});
+      return (await recordRun(deps, ctx, failure('image_not_found', `image ${run.image} is not allowed on this worker (ALLOWED_IMAGES)`), {})).record;
     }
     const cancelledAt = await deps.control.cancelRequestedAt(run.id);
     if (cancelledAt) {
       log.info('run was cancelled before it started');
       cleanups.later(run.id, undefined, log);
-      return recordRun(deps, ctx, failure('cancelled', 'the run was cancelled before it started'), { finishedAt: cancelledAt });
+      return (await recordRun(deps, ctx, failure('cancelled', 'the run was cancelled before it started'), { finishedAt: cancelledAt })).record;
     }
     return undefined;
   }
@@ -111,9 +119,10 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
       const executed = await runContainer(deps, ctx, handle, cancel.signal);
       handle = executed.handle;
       const { outcome, times, logs } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel.signal) : await collectResult(deps, ctx, executed);
-      const [, final] = await Promise.all([deps.store.writeLog(ctx.run.name, ctx.run.id, logs.bytes), recordRun(deps, ctx, outcome, times, logs.bytes.length)]);
+      const recorded = await recordRun(deps, ctx, outcome, times, logs.bytes);
+      // Recorded or pending in Redis, the outcome is kept: the container is no longer needed.
       cleanups.later(ctx.run.id, handle, ctx.log, ctx.run.benchmark !== undefined);
-      return final;
+      return recorded.record;
     } catch (err) {
       return await handleFault(ctx, err, handle, token);
     } finally {
@@ -151,9 +160,9 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
   }
 
   async function finishWith(ctx: RunContext, outcome: Outcome, times: RunTimes, handle: ContainerHandle | undefined): Promise<RunRecord> {
-    const final = await recordRun(deps, ctx, outcome, times);
+    const recorded = await recordRun(deps, ctx, outcome, times);
     cleanups.later(ctx.run.id, handle, ctx.log, ctx.run.benchmark !== undefined);
-    return final;
+    return recorded.record;
   }
 
   async function keepAttemptError(ctx: RunContext, err: unknown): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AppliedLimits, AttemptError, FailureReason, RunJobData, RunRecord } from '@modelrun/contracts';
 import type { Outcome } from '@modelrun/runner';
+import type { Recorded } from '../recording/recorder';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
 import { assertOwner } from './own';
 
@@ -48,30 +49,25 @@ export function failure(reason: FailureReason, error: string, exitCode: number |
 }
 
 /**
- * Writes the run's record, once. Another delivery that recorded the run first wins: its record
- * is returned and this outcome is dropped.
+ * Records the run, once (see Recorder): another delivery that recorded it first wins, and its
+ * record is returned. A volume that cannot take the record leaves it pending in Redis.
  */
-export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: Outcome, times: RunTimes, logBytes?: number): Promise<RunRecord> {
+export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
   const { run, attempt, log } = ctx;
   // Errors are kept per failed attempt and per takeover: a first attempt on its first host has none.
   const attemptErrors = attempt > 1 || (ctx.owner?.fence ?? 1) > 1 ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
   // A host lost and taken over is a try that failed, like an infrastructure fault retried.
-  const rec = buildRecord(run, ctx.limits, outcome, finished, Math.max(attempt, attemptErrors.length + 1), attemptErrors, logBytes);
+  const rec = buildRecord(run, ctx.limits, outcome, finished, Math.max(attempt, attemptErrors.length + 1), attemptErrors, logs?.length);
   // Fencing: a delivery whose host lost the run (another host took it over) records nothing.
   await assertOwner(deps, ctx);
-  if (!(await deps.store.writeRecord(rec))) {
-    log.warn('run was already recorded by another delivery; keeping that record');
-    const onDisk = await deps.store.readRecord(run.name, run.id);
-    if (onDisk) {
-      await releaseQuota(deps, ctx, onDisk);
-      return onDisk;
-    }
-  }
-  await releaseQuota(deps, ctx, rec);
-  log.info('run recorded', { status: rec.status, reason: rec.reason, score: rec.score, exitCode: rec.exitCode, durationMs: rec.durationMs });
-  deps.observer?.finished?.(rec);
-  return rec;
+  const recorded = await deps.recorder.record(rec, logs, log);
+  // Recorded or kept pending, the run has ended: its quota goes back either way.
+  await releaseQuota(deps, ctx, recorded.record);
+  const fields = { status: rec.status, reason: rec.reason, score: rec.score, exitCode: rec.exitCode, durationMs: rec.durationMs };
+  if (recorded.pending) log.warn('run finished; its record waits for the volume', fields);
+  else log.info('run recorded', fields);
+  return recorded;
 }
 
 /**
