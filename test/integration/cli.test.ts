@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixture, fixture } from '../fixtures/images';
 import { type CommandResult, explain, modelrun, runCommand, startModelrun } from '../helpers/cli';
+import { testLogger } from '../helpers/logger';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
+import { startApi } from '@modelrun/api';
+import { loadApiConfig } from '@modelrun/config';
 import { ModelDetail, ModelPage, RunView } from '@modelrun/contracts';
 
 /** Prints a line every half second for about three seconds, then scores: a run to watch. */
@@ -153,6 +156,22 @@ describe('modelrun (the CLI) against a real API and worker', function () {
     const down = await modelrun(['models'], { MODELRUN_URL: `http://127.0.0.1:${port}` });
     assert.equal(down.status, 3, explain(down));
     assert.match(down.stderr, new RegExp(`cannot reach the modelrun API at http://127\\.0\\.0\\.1:${port}: connection refused`));
+  });
+
+  it('rides out the API going away and coming back while it watches a run', async () => {
+    // The slow fixture runs 30 s: it is still running when the API is back, and then cancelled.
+    const live = await stack.submit(fixture('slow'), 'cli-outage');
+    const watching = startModelrun(['run', live.id, '--wait'], env);
+    await waitFor('the watch to start', () => (/^\[.*\] (queued|running)/m.test(watching.stdout()) ? true : undefined), 20_000);
+    const { port } = new URL(stack.api.url);
+    await stack.api.close('test: the API restarts');
+    await waitFor('the watch to notice', () => (/the API is not answering \(cannot reach .*connection refused.*\); retrying$/m.test(watching.stdout()) ? true : undefined), 20_000);
+    stack.api = await startApi(loadApiConfig({ ...stack.env, PORT: port }), testLogger('api'));
+    await waitFor('the watch to see the run again', () => (/^\[.*\] running/m.test(watching.stdout().split('retrying').at(-1) ?? '') ? true : undefined), 20_000);
+    assert.equal((await stack.http.delete(`/v1/runs/${live.id}`)).status, 202);
+    const r = await watching.done;
+    assert.equal(r.status, 1, explain(r));
+    assert.match(r.stdout, /^cancelled: the run was cancelled$/m);
   });
 
   it('packs into one file that installs with npm and runs away from the repository', async function () {
