@@ -146,7 +146,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     takingRuns = worker;
     worker.on('error', (err) => log.warn('worker error', errorFields(err)));
     worker.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {
-      if (job) void recordAbandonedRun(job, err, recorder, runner, log, quotas).then((record) => record && webhooks?.runRecorded(record));
+      if (job) void recordAbandonedRun(job, err, recorder, runner, log, quotas);
     });
 
     const shutdown = new Shutdown(log);
