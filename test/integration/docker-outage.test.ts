@@ -47,6 +47,7 @@ describe('the Docker engine becoming unreachable', function () {
     assert.equal(done.status, 'failed');
     assert.equal(done.reason, 'infrastructure', JSON.stringify(done));
     assert.match(done.error!, /after 3 attempts: docker: /);
+    assert.equal(done.attempts, 3, 'three tries, not one more');
     assert.equal(done.attemptErrors!.length, 3);
     assert.deepEqual(done.attemptErrors!.map((e) => e.attempt), [1, 2, 3]);
   });

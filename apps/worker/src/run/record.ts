@@ -57,8 +57,12 @@ export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: O
   // Errors are kept per failed attempt and per takeover: a first attempt on its first host has none.
   const attemptErrors = attempt > 1 || (ctx.owner?.fence ?? 1) > 1 ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
-  // A host lost and taken over is a try that failed, like an infrastructure fault retried.
-  const rec = buildRecord(run, ctx.limits, outcome, finished, Math.max(attempt, attemptErrors.length + 1), attemptErrors, logs?.length);
+  // A host lost and taken over is a try that failed, like an infrastructure fault retried: each
+  // kept error is one try, and this delivery one more, unless it is the one that gave up (its
+  // own error is already kept).
+  const gaveUp = outcome.status === 'failed' && outcome.reason === 'infrastructure';
+  const tries = attemptErrors.length + (gaveUp ? 0 : 1);
+  const rec = buildRecord(run, ctx.limits, outcome, finished, Math.max(attempt, tries), attemptErrors, logs?.length);
   // Fencing: a delivery whose host lost the run (another host took it over) records nothing.
   await assertOwner(deps, ctx);
   const recorded = await deps.recorder.record(rec, logs, log);
