@@ -43,8 +43,6 @@ async function modelrunThroughput(client: ModelrunClient, runs: number, window: 
 }
 
 export async function orchestrationBench(cfg: BenchConfig['orchestration'], redisUrl: string, log: (s: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
-  // The test helpers start their own redis-server unless REDIS_URL names one: use the bench's.
-  process.env.REDIS_URL = redisUrl;
   const tracer = new Tracer();
   tracer.install();
   const C = cfg.concurrency;

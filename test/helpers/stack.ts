@@ -50,8 +50,7 @@ const FINAL: RunStatus[] = [...FINAL_STATUSES];
 
 /** The real API and worker(s), in this process, on their own queue prefix and data folder. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const { redisUrl: sharedRedis } = await infra();
-  const redisUrl = opts.redisUrl ?? sharedRedis;
+  const { redisUrl } = await infra(opts.redisUrl ? { redisUrl: opts.redisUrl } : {});
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'modelrun-data-'));
   const env: Record<string, string> = {
