@@ -80,4 +80,17 @@ export class FakeRunner implements ModelRunner {
   async listManaged(): Promise<never[]> {
     return [];
   }
+
+  // Benchmark runs (a trusted evaluator beside the model) are not scripted here.
+  async prepareEvaluation(): Promise<ContainerHandle> {
+    throw new Error('the fake runner runs self-scored models only');
+  }
+
+  async removeEvaluation(runId: string): Promise<void> {
+    this.removed.push(`evaluation:${runId}`);
+  }
+
+  async listPredictionVolumes(): Promise<never[]> {
+    return [];
+  }
 }
