@@ -14,6 +14,7 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 # ---- base: Node plus npm settings for every build stage ---------------------------------------
 FROM ${NODE_IMAGE} AS base
 WORKDIR /app
+COPY docker/bundle.sh /usr/local/bin/bundle
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false NPM_CONFIG_LOGLEVEL=warn
 # PEM certificates to trust on top of Node's own, for machines whose way to the registry
 # re-signs TLS (a proxy with its own CA). Empty elsewhere. Only the build stages see it.
@@ -48,21 +49,14 @@ RUN npm run build \
  && find /out -name '*.map' -delete -o -name '*.d.ts' -delete -o -name '.tsbuildinfo' -delete
 
 # ---- bundle-*: one app's production dependencies plus the compiled workspaces it links ---------
-# npm links exactly the workspaces an app depends on into node_modules/@modelrun/; those get their
-# dist, the rest are removed. So the api image holds no runner and no dockerode. bundle-worker
-# sits after the api target because the legacy builder builds every stage above its target.
+# The same three steps for each app (docker/bundle.sh keeps what the app links, removes the rest);
+# `npm ci` stays a layer of its own, cached until the dependencies change. bundle-worker sits
+# after the api target because the legacy builder builds every stage above its target.
 FROM base AS bundle-api
 COPY --from=manifests /app ./
 RUN build-npm ci --omit=dev --ignore-scripts --workspace=@modelrun/api
 COPY --from=build /out /tmp/out
-# valibot (under @bull-board/api) lists typescript as an optional peer, so npm keeps the
-# compiler (~30 MB) even with --omit=dev; nothing needs it at run time.
-RUN rm -rf node_modules/typescript node_modules/@typescript \
- && for link in node_modules/@modelrun/*; do \
-      ws="$(readlink -f "$link")"; ws="${ws#/app/}"; cp -r "/tmp/out/$ws/dist" "$ws/dist"; touch "$ws/.keep"; \
-    done \
- && for ws in packages/* apps/*; do [ -e "$ws/.keep" ] && rm "$ws/.keep" || rm -rf "$ws"; done \
- && rm -rf /tmp/out /root/.npm
+RUN bundle
 
 # ---- runtime: a fresh Node image, root-owned code, running as the unprivileged `node` user -----
 FROM ${NODE_IMAGE} AS runtime
@@ -89,12 +83,7 @@ FROM base AS bundle-worker
 COPY --from=manifests /app ./
 RUN build-npm ci --omit=dev --ignore-scripts --workspace=@modelrun/worker
 COPY --from=build /out /tmp/out
-RUN rm -rf node_modules/typescript node_modules/@typescript \
- && for link in node_modules/@modelrun/*; do \
-      ws="$(readlink -f "$link")"; ws="${ws#/app/}"; cp -r "/tmp/out/$ws/dist" "$ws/dist"; touch "$ws/.keep"; \
-    done \
- && for ws in packages/* apps/*; do [ -e "$ws/.keep" ] && rm "$ws/.keep" || rm -rf "$ws"; done \
- && rm -rf /tmp/out /root/.npm
+RUN bundle
 
 FROM runtime AS worker
 COPY --from=bundle-worker /app /app
