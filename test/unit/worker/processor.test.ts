@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { UnrecoverableError, WaitingError } from 'bullmq';
 import type { Job } from 'bullmq';
 import { type AttemptError, ImageAllowList, type RunJobData, type RunRecord, newRunId } from '@modelrun/contracts';
-import type { RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
+import type { PendingOutcome, PendingOutcomes, RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
 import { HandedBackError, InfrastructureError, ModelFault } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type ProcessorDeps, type RunProcessor, createRunProcessor } from '../../../apps/worker/src/run/processor';
+import { Recorder } from '../../../apps/worker/src/recording/recorder';
+import { VolumeHealth } from '../../../apps/worker/src/recording/volume-health';
 import { testLogger } from '../../helpers/logger';
 import { FakeRunner } from './fake-runner';
 
@@ -31,7 +33,16 @@ function fakeControl() {
     owner: async () => owner,
     clear: async () => undefined,
   } as unknown as RunOwnership;
-  return { control, ownership, attemptErrors, cancels };
+  // Outcomes kept until the volume takes them: here the volume always does, so each is dropped at once.
+  const kept = new Map<string, PendingOutcome>();
+  const pending = {
+    keep: async (o: PendingOutcome) => void kept.set(o.record.id, o),
+    get: async (id: string) => kept.get(id),
+    done: async (id: string) => void kept.delete(id),
+    ids: async () => [...kept.keys()],
+    noteError: async () => undefined,
+  } as unknown as PendingOutcomes;
+  return { control, ownership, pending, attemptErrors, cancels };
 }
 
 interface FakeJob {
@@ -73,6 +84,7 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     createRunProcessor({
       runner,
       store,
+      recorder: new Recorder({ store, pending: world.pending, volume: new VolumeHealth(() => undefined), log: testLogger('worker'), retryMaxMs: 1000 }),
       control: world.control,
       ownership: world.ownership,
       hostId: 'host-a',
