@@ -84,7 +84,7 @@ function makeRecord(name: string, at: number, random: () => number): RunRecord {
 }
 
 /** The bytes RecordStore.writeRecord puts on disk for a record (checked against it below). */
-function serialize(record: RunRecord): string {
+export function serialize(record: RunRecord): string {
   return `${JSON.stringify(RunRecord.parse(record), null, 2)}\n`;
 }
 

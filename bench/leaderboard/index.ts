@@ -8,6 +8,7 @@ import type { BenchConfig } from '../lib/config';
 import { tightLoop } from '../lib/http-loop';
 import { type Summary, summarize } from '../lib/stats';
 import type { Row } from '../lib/table';
+import { benchmarkBoardBench } from './benchmark-board';
 import { generateVolume } from './generate';
 import { scanFloor } from './scan-floor';
 
@@ -162,7 +163,12 @@ export async function leaderboardBench(cfg: BenchConfig['leaderboard'], redisUrl
     await interleavedLatency(started, cfg.loopRequests);
     const sizes: SizeResult[] = [];
     for (const s of started) sizes.push(await finish(cfg, s));
-    return { rows: leaderboardRows(sizes), sizes };
+    for (const s of started.splice(0)) {
+      await s.api.stop();
+      rmSync(s.dataDir, { recursive: true, force: true });
+    }
+    const board = await benchmarkBoardBench(redisUrl, log, 10_000, 2_000, cfg.loopRequests);
+    return { rows: [...leaderboardRows(sizes), ...board.rows], sizes };
   } finally {
     for (const s of started) {
       await s.api.stop();

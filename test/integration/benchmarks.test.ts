@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RunView } from '@modelrun/contracts';
+import { BenchmarkLeaderboard, BenchmarkList, type RunView } from '@modelrun/contracts';
 import { watchContainers } from '../helpers/container-watch';
 import { containersOf, volumesOf } from '../helpers/docker';
 import { infra } from '../helpers/infra';
@@ -162,4 +162,33 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     // Self-scored runs are not held to any benchmark's quota.
     assert.equal((await submit({ image: fixture('score-json'), name: 'quota' })).status, 202);
   });
+
+  it("lists the benchmarks without their evaluator or reference, and ranks each model's best run by any metric", async () => {
+    const auth = { Authorization: `Bearer ${TOKEN_A}` };
+    const list = BenchmarkList.parse((await stack.http.get('/v1/benchmarks').set(auth)).body);
+    const toy = list.benchmarks.find((b) => b.name === 'toy');
+    assert.deepEqual(toy?.metrics.map((m) => [m.name, m.direction]), [['accuracy', 'higher'], ['error_rate', 'lower']]);
+    assert.ok(!JSON.stringify(list).includes(reference) && !JSON.stringify(list).includes('bm-eval'), 'no reference volume or evaluator image');
+    // Earlier tests scored honest (0.75), peeker (0.25); quota and quota-b ran on another benchmark.
+    const board = async (query: string) => {
+      const res = await stack.http.get(`/v1/benchmarks/toy/leaderboard${query}`).set(auth);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return BenchmarkLeaderboard.parse(res.body);
+    };
+    const byPrimary = await board('');
+    assert.equal(byPrimary.sort, 'accuracy');
+    assert.deepEqual(byPrimary.entries.map((e) => [e.rank, e.name, e.metrics.accuracy]), [[1, 'honest', 0.75], [2, 'peeker', 0.25]]);
+    const byError = await board('?sort=error_rate');
+    assert.deepEqual(byError.entries.map((e) => [e.name, e.metrics.error_rate]), [['honest', 0.25], ['peeker', 0.75]], 'lower is better for error_rate');
+    const worst = await board('?sort=error_rate&order=worst');
+    assert.deepEqual(worst.entries.map((e) => e.name), ['peeker', 'honest']);
+    const unknownMetric = await stack.http.get('/v1/benchmarks/toy/leaderboard?sort=f1').set(auth);
+    assert.equal(unknownMetric.status, 400);
+    assert.match(unknownMetric.body.error.message, /^sort: benchmark toy has no metric "f1" \(its metrics: accuracy, error_rate\)/);
+    assert.equal((await stack.http.get('/v1/benchmarks/nope/leaderboard').set(auth)).status, 404);
+    // Benchmark runs stay off the self-scored leaderboard (their scores are the evaluator's).
+    const models = (await stack.http.get('/v1/models?limit=500').set(auth)).body.models as { name: string; bestScore?: number }[];
+    assert.equal(models.find((m) => m.name === 'honest')?.bestScore, undefined);
+  });
 });
+

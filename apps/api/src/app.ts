@@ -7,6 +7,7 @@ import { rateLimiter } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security-headers';
 import { type ReadyReport, healthRouter } from './routes/health';
+import { benchmarksRouter } from './routes/benchmarks';
 import { modelsRouter } from './routes/models';
 import { openApiRouter } from './routes/openapi';
 import { runsRouter } from './routes/runs';
@@ -14,6 +15,7 @@ import { sessionRouter } from './routes/session';
 import { webRouter } from './routes/web';
 import type { LogsService } from './services/logs-service';
 import type { RunsService } from './services/runs-service';
+import { BenchmarksService } from './services/benchmarks-service';
 import type { SessionStore } from './services/sessions';
 
 export interface AppDeps {
@@ -21,6 +23,8 @@ export interface AppDeps {
   runs: RunsService;
   logs: LogsService;
   index: RunIndex;
+  /** The benchmarks and their leaderboards (none without BENCHMARKS_FILE). */
+  benchmarks?: BenchmarksService;
   /** Bearer tokens; empty means open (the config allows that only on a loopback HOST). */
   apiTokens: readonly string[];
   bodyLimitBytes: number;
@@ -64,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/openapi.json', openApiRouter());
   app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
   app.use('/v1/runs', runsRouter(deps.runs, deps.logs));
+  app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index)));
   if (deps.adminRouter) app.use('/admin/queues', auth, limit, deps.adminRouter, signInFirst());
   app.use(webRouter(deps.webRoot));
 

@@ -17,6 +17,7 @@ import type { ReadyReport } from './routes/health';
 import { IndexFeed } from './services/index-feed';
 import { LogsService } from './services/logs-service';
 import { RunsService } from './services/runs-service';
+import { BenchmarksService } from './services/benchmarks-service';
 import { createApiMetrics } from './metrics';
 import { createAdminRouter } from './admin';
 import { webRoot } from './routes/web';
@@ -53,7 +54,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const events = createRunEvents(eventsConn, config.queuePrefix, onError('queue events'));
     const control = new RunControl(redis, config.queuePrefix);
     const pending = new PendingOutcomes(redis, config.queuePrefix);
-    const index = new RunIndex();
+    const index = new RunIndex(config.benchmarks.values());
     const feed = new IndexFeed({ index, store, queue, events, pending, log });
     const loaded = await feed.load();
     log.info('index loaded', { ...loaded, models: index.modelCount });
@@ -94,6 +95,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const app = createApp({
       log,
       runs,
+      benchmarks: new BenchmarksService(config.benchmarks, index),
       logs,
       index,
       apiTokens: config.apiTokens,

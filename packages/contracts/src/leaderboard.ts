@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { BenchmarkView } from './benchmark';
 import { ModelName } from './model-name';
+import { MetricName } from './score';
 import { RunView } from './run';
 
 export const MODEL_SORTS = ['score', 'name', 'latest', 'runs'] as const;
@@ -69,3 +71,34 @@ export const ModelDetail = ModelSummary.extend({
   offset: Count,
 });
 export type ModelDetail = z.infer<typeof ModelDetail>;
+
+/** `GET /v1/benchmarks/{name}/leaderboard`: sort by any of its metrics, best first in that metric's own direction. */
+export const BenchmarkLeaderboardQuery = z.strictObject({
+  /** A metric of the benchmark; default its primary metric. */
+  sort: MetricName.optional(),
+  /** `best` first (the metric's direction: highest for `higher`, lowest for `lower`) or `worst` first. */
+  order: z.enum(['best', 'worst']).default('best'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** A model on a benchmark's leaderboard: its best scored run by the primary metric, whose metrics are the row's columns. */
+export const BenchmarkEntry = z.strictObject({
+  /** Place in this listing, from 1. */
+  rank: z.number().int().positive(),
+  name: ModelName,
+  /** The model's succeeded runs on this benchmark. */
+  scoredRuns: Count,
+  bestRun: RunSummary,
+  metrics: z.record(z.string(), z.number()),
+});
+export type BenchmarkEntry = z.infer<typeof BenchmarkEntry>;
+
+export const BenchmarkLeaderboard = z.strictObject({
+  benchmark: BenchmarkView,
+  sort: MetricName,
+  order: z.enum(['best', 'worst']),
+  entries: z.array(BenchmarkEntry),
+  ...Page,
+});
+export type BenchmarkLeaderboard = z.infer<typeof BenchmarkLeaderboard>;

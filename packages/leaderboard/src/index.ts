@@ -1,2 +1,3 @@
 export * from './run-index';
 export * from './scan';
+export * from './benchmark-boards';

@@ -1,4 +1,5 @@
-import { type FailureReason, type ModelSort, type ModelSummary, type RunRecord, type RunStatus, type RunSummary, type RunView, isFinal } from '@modelrun/contracts';
+import { type BenchmarkDefinition, type FailureReason, type ModelSort, type ModelSummary, type RunRecord, type RunStatus, type RunSummary, type RunView, isFinal } from '@modelrun/contracts';
+import { BenchmarkBoards } from './benchmark-boards';
 import { type ModelEntry, SortedViews, countScored } from './model-views';
 
 export { MODEL_SORTS, type ModelSort, type ModelSummary, type RunSummary } from '@modelrun/contracts';
@@ -41,8 +42,15 @@ export class RunIndex {
   private readonly runs = new Map<string, RunSummary>();
   private readonly models = new Map<string, ModelEntry>();
   private readonly views = new SortedViews();
+  /** The benchmarks' leaderboards, fed by the same upserts. */
+  readonly boards: BenchmarkBoards;
   // Images, statuses and the like repeat across runs; one string each keeps 100k runs small.
   private readonly strings = new Map<string, string>();
+
+  /** @param benchmarks the configured benchmarks (BENCHMARKS_FILE), each with a leaderboard. */
+  constructor(benchmarks: Iterable<BenchmarkDefinition> = []) {
+    this.boards = new BenchmarkBoards(benchmarks);
+  }
 
   get runCount(): number {
     return this.runs.size;
@@ -82,6 +90,10 @@ export class RunIndex {
     else model.runs.splice(at.index, 0, run);
     if (isBetter(run, model.best)) model.best = run;
     else if (model.best?.id === run.id) model.best = bestOf(model.runs);
+    if (run.benchmark !== undefined) {
+      const runs = model.runs;
+      this.boards.update(run, prev?.status !== 'succeeded', () => runs);
+    }
 
     if (added) {
       this.views.added(model);
@@ -149,8 +161,9 @@ export class RunIndex {
   }
 }
 
+/** The self-scored leaderboard: a benchmark run's score is the evaluator's, ranked on its own board. */
 function isBetter(run: RunSummary, best: RunSummary | undefined): boolean {
-  return run.status === 'succeeded' && run.score !== undefined && (!best || run.score > (best.score ?? -Infinity));
+  return run.status === 'succeeded' && run.benchmark === undefined && run.score !== undefined && (!best || run.score > (best.score ?? -Infinity));
 }
 
 /** The best run again from scratch: only when the best run itself was replaced by a worse record. */

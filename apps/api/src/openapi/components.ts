@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import {
   AppliedLimits,
+  BenchmarkEntry,
+  BenchmarkLeaderboard,
+  BenchmarkList,
+  BenchmarkView,
   ErrorBody,
   ModelDetail,
   ModelName,
@@ -22,7 +26,20 @@ type JsonSchema = Record<string, unknown>;
  * another one becomes a `$ref` to its component.
  */
 const REQUESTS = { SubmitRun: SubmitRunRequest, RequestedLimits, SessionRequest } as const;
-const RESPONSES = { Run: RunView, RunSummary, ModelSummary, ModelPage, ModelDetail, AppliedLimits, Session: SessionView, Error: ErrorBody } as const;
+const RESPONSES = {
+  Run: RunView,
+  RunSummary,
+  ModelSummary,
+  ModelPage,
+  ModelDetail,
+  AppliedLimits,
+  Session: SessionView,
+  Error: ErrorBody,
+  Benchmark: BenchmarkView,
+  BenchmarkList,
+  BenchmarkEntry,
+  BenchmarkLeaderboard,
+} as const;
 const SHARED = { ModelName } as const;
 
 export type ComponentName = keyof typeof REQUESTS | keyof typeof RESPONSES | keyof typeof SHARED;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, RunGetQuery, RunId, RunLogsQuery } from '@modelrun/contracts';
+import { BenchmarkLeaderboardQuery, BenchmarkName, IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, RunGetQuery, RunId, RunLogsQuery } from '@modelrun/contracts';
 import { type ComponentName, parameterSchema, schemaRef } from './components';
 
 type Json = Record<string, unknown>;
@@ -39,6 +39,7 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'delete', Opera
         '403': ['Image not in ALLOWED_IMAGES, or a session write without its X-CSRF-Token', 'Error'],
         '409': ['Idempotency-Key reused with a different body', 'Error'],
         '413': ['Body too large', 'Error'],
+        '429': ["Too many requests, or over the benchmark's quota (quota_exceeded: Retry-After, and retryAfterSeconds and nextAllowedAt in the body)", 'Error'],
       },
     },
     get: { summary: 'The leaderboard: every model with its latest run and best score', query: ModelListQuery, responses: { '200': ['A page of models', 'ModelPage'], '400': ['Bad query', 'Error'] } },
@@ -52,6 +53,20 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'delete', Opera
       summary: 'Cancel a queued or running run',
       path: runId,
       responses: { '202': ['Cancelled', 'Run'], '403': ['A session write without its X-CSRF-Token', 'Error'], '404': ['No such run', 'Error'], '409': ['The run has already ended', 'Error'] },
+    },
+  },
+  '/v1/benchmarks': {
+    get: { summary: 'The benchmarks: each one\'s metrics (name, direction), primary metric and quotas', responses: { '200': ['Every benchmark', 'BenchmarkList'] } },
+  },
+  '/v1/benchmarks/{name}': {
+    get: { summary: 'One benchmark', path: { name: BenchmarkName }, responses: { '200': ['The benchmark', 'Benchmark'], '404': ['No such benchmark', 'Error'] } },
+  },
+  '/v1/benchmarks/{name}/leaderboard': {
+    get: {
+      summary: "A benchmark's leaderboard: each model's best run by the primary metric, its metrics as columns; sort by any metric in its own direction (ties: the earlier run first)",
+      path: { name: BenchmarkName },
+      query: BenchmarkLeaderboardQuery,
+      responses: { '200': ['A page of the leaderboard', 'BenchmarkLeaderboard'], '400': ['Bad query, or a metric the benchmark does not have', 'Error'], '404': ['No such benchmark', 'Error'] },
     },
   },
   '/v1/runs/{id}/logs': {
