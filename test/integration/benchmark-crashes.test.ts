@@ -22,6 +22,7 @@ describe('benchmark runs through worker crashes', function () {
   const procs: AppProcess[] = [];
 
   before(async function () {
+    // First use builds the fixture and benchmark images and a reference volume: tens of seconds on a cold engine.
     this.timeout(120_000);
     await infra();
     await buildBenchmarkFixtures();

@@ -20,6 +20,7 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
   let reference: string;
 
   before(async function () {
+    // First use builds the fixture and benchmark images and a reference volume: tens of seconds on a cold engine.
     this.timeout(120_000);
     await infra();
     await buildBenchmarkFixtures();

@@ -68,6 +68,7 @@ describe('webhooks: run.finished, signed, retried, refused where private', funct
   let stack: Stack;
 
   before(async function () {
+    // First use starts Redis and builds the fixture images before the stack starts: more than 30 s on a cold engine.
     this.timeout(120_000);
     receiver = await startReceiver();
     stack = await startStack({
