@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# npm run model:build: builds the sample model image (modelrun/sample-model:latest) from model/.
+# npm run model:build: builds the sample model image (modelrun/sample-model:latest) from model/,
+# and the sample digits benchmark: its evaluator image (modelrun/digits-evaluator:latest) and its
+# reference volume (modelrun-digits-reference: the test split's hidden labels).
 #
 # The Dockerfile starts FROM an official Python image pinned in its PYTHON_IMAGE argument. When
 # that image is already here it is used; else it is pulled; and where no registry can be
@@ -47,3 +49,12 @@ base_done=$(date +%s.%N)
 DOCKER_BUILDKIT=0 docker build -t "$IMAGE" model
 done_at=$(date +%s.%N)
 say "built $IMAGE (base: $(elapsed "$started" "$base_done"), image: $(elapsed "$base_done" "$done_at"))"
+
+EVALUATOR=${EVALUATOR_IMAGE:-modelrun/digits-evaluator:latest}
+REFERENCE=${REFERENCE_VOLUME:-modelrun-digits-reference}
+DOCKER_BUILDKIT=0 docker build -q -t "$EVALUATOR" -f model/evaluator/Dockerfile model >/dev/null
+# The hidden labels, written by the evaluator image itself into the volume (root, once, no network).
+docker volume create "$REFERENCE" >/dev/null
+docker run --rm --network none --user 0:0 -v "$REFERENCE:/reference" --entrypoint python3 "$EVALUATOR" \
+  /app/evaluate.py --make-reference /reference >/dev/null
+say "built $EVALUATOR and filled volume $REFERENCE with the digits test split's labels ($(elapsed "$done_at" "$(date +%s.%N)"))"
