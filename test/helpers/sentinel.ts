@@ -14,6 +14,8 @@ export interface SentinelTopology {
   primaryPort(): Promise<number>;
   /** SIGKILL the current primary, as a crash would; returns its port. */
   killPrimary(): Promise<number>;
+  /** A planned switch (SENTINEL FAILOVER): the primary stays up and becomes a replica. Returns the new primary's port. */
+  switchPrimary(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +118,15 @@ export async function startSentinelTopology(opts: { replicas?: number; downAfter
         child.kill('SIGKILL');
         await exited;
         return port;
+      },
+      async switchPrimary() {
+        const before = await primaryPort();
+        await sentinelCommand(sentinelPorts[0]!, ['failover', MASTER]);
+        // failover-timeout is 5 s; twice that for a loaded machine.
+        return waitFor('the sentinels to name a new primary', async () => {
+          const now = await primaryPort();
+          return now !== before ? now : undefined;
+        }, 10_000, 100);
       },
       stop: () => stopAll(children, dir),
     };

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadWorkerConfig } from '@modelrun/config';
+import { createDockerRunner } from '@modelrun/runner';
+import { RecordStore } from '@modelrun/store';
+import { startWorker } from '@modelrun/worker';
 import { containersOf } from '../helpers/docker';
 import { watchContainers } from '../helpers/container-watch';
 import { type AppProcess, spawnApp } from '../helpers/processes';
 import { type Stack, startStack } from '../helpers/stack';
+import { testLogger } from '../helpers/logger';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -124,5 +129,32 @@ describe('worker crashes and restarts', function () {
     assert.deepEqual(after, before, 'the record is unchanged');
     assert.equal(watch.idsFor(run.id).size, 0, 'no container was started for the second delivery');
     assert.deepEqual(recordFiles('redelivered'), [`${run.id}.json`]);
+  });
+
+  it('never starts a second container when another delivery records the run while this one prepares', async () => {
+    const store = new RecordStore(stack.dataDir);
+    const real = createDockerRunner({ deployment: stack.prefix, sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 } });
+    // As if another delivery of the run recorded it and removed its container just after this
+    // one found no record: this delivery then creates a fresh container (nothing to adopt).
+    const racing = Object.create(real) as typeof real;
+    racing.prepare = async (spec, onPulled, opts) => {
+      const at = new Date().toISOString();
+      await store.writeRecord({ version: 1, id: spec.runId, name: spec.name, image: spec.image, status: 'succeeded', score: 0.5, limits: spec.limits, createdAt: at, finishedAt: at, attempts: 1 });
+      return real.prepare(spec, onPulled, opts);
+    };
+    const watch = await watchContainers(stack.prefix);
+    const w = await startWorker(loadWorkerConfig(stack.env), testLogger('worker'), { runner: racing });
+    try {
+      const run = await stack.submit(fixture('score-json'), 'raced');
+      const done = await stack.waitForRun(run.id);
+      assert.equal(done.score, 0.5, "the other delivery's record stands");
+      await waitFor('the new container to be removed', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined));
+      await watch.stop();
+      const actions = watch.eventsFor(run.id).map((e) => e.action);
+      assert.ok(actions.includes('create'), `this delivery made a container: ${actions.join(' ')}`);
+      assert.ok(!actions.includes('start'), `and never started it: ${actions.join(' ')}`);
+    } finally {
+      await w.close('test done');
+    }
   });
 });

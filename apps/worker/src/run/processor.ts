@@ -116,6 +116,14 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     let handle: ContainerHandle | undefined;
     try {
       handle = await prepareContainer(deps, ctx);
+      const recordedMeanwhile = handle.adopted ? undefined : await deps.store.readRecord(ctx.run.name, ctx.run.id);
+      if (recordedMeanwhile) {
+        // Another delivery recorded the run and removed its container after admit() looked:
+        // the container just made is a second one, and is removed without ever starting.
+        ctx.log.warn('run was recorded by another delivery while this one prepared; its new container is not started');
+        cleanups.later(ctx.run.id, handle, ctx.log);
+        return recordedMeanwhile;
+      }
       const executed = await runContainer(deps, ctx, handle, cancel.signal);
       handle = executed.handle;
       const { outcome, times, logs } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel.signal) : await collectResult(deps, ctx, executed);
