@@ -64,6 +64,17 @@ export class RunControl {
     });
   }
 
+  /** Notes that a worker lost the engine (its wait broke) at `at` while the run's container ran. */
+  async noteEngineLost(runId: string, at: string): Promise<void> {
+    const key = this.key('engine-lost', runId);
+    await this.redis.multi().rpush(key, at).expire(key, SIDE_STATE_TTL_SECONDS).exec();
+  }
+
+  /** When workers lost the engine while the run's container ran (oldest first). */
+  async engineLostAt(runId: string): Promise<string[]> {
+    return this.redis.lrange(this.key('engine-lost', runId), 0, -1);
+  }
+
   /**
    * Claims an idempotency key for a new run. If the key was claimed before, returns that claim
    * instead: the caller answers with the earlier run (or a conflict if the request differs).
@@ -131,6 +142,7 @@ export class RunControl {
       .multi()
       .expire(this.key('cancel', runId), LIVE_LOG_LINGER_SECONDS)
       .del(this.key('attempts', runId))
+      .del(this.key('engine-lost', runId))
       .expire(this.key('logs', runId), LIVE_LOG_LINGER_SECONDS)
       .exec();
   }

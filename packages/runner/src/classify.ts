@@ -12,6 +12,8 @@ export interface ExitInfo {
   finishedAt?: string;
   /** The user the container ran as (`""` is the image default, root unless it says otherwise). */
   user: string;
+  /** The engine stopped the container (it restarted or shut down), not the model or the worker. */
+  engineStopped?: boolean;
 }
 
 export type Outcome =

@@ -38,3 +38,13 @@ export function engineTime(t: string | undefined): string | undefined {
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
+
+/** Errors that mean the engine went away under a request (a restart, a shutdown, a crash). */
+const ENGINE_GONE = new Set(['ECONNRESET', 'ECONNREFUSED', 'ENOENT', 'EPIPE', 'ECONNABORTED']);
+
+/** True when the connection to the engine broke or could not be made, rather than the engine answering. */
+export function isEngineGone(err: unknown): boolean {
+  const e = err as DockerishError | null;
+  if (e?.statusCode) return false;
+  return (e?.code !== undefined && ENGINE_GONE.has(e.code)) || /socket hang up/i.test(e?.message ?? '');
+}

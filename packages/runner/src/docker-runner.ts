@@ -9,6 +9,8 @@ import { type EvaluationDeps, listPredictionVolumes, prepareEvaluation, removeEv
 import { ensureImage, readNewOutput } from './docker-images';
 import type { EvaluationSpec } from './evaluator-sandbox';
 import { waitForStop } from './docker-wait';
+import { EngineEvents } from './engine-events';
+import { type ContainerLife, stoppedByEngine } from './engine-restart';
 import { InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
 import type { RegistryAuth } from './registry-auth';
@@ -43,8 +45,12 @@ export class DockerRunner implements ModelRunner {
   /** Image ids whose /output was found empty: later runs of them skip the check. */
   private readonly emptyOutputImages = new Set<string>();
 
+  /** Who stopped a container: this runner, or the engine (a restart) — see engine-events.ts. */
+  private readonly events: EngineEvents;
+
   constructor(private readonly opts: DockerRunnerOptions) {
     this.docker = opts.docker;
+    this.events = new EngineEvents(opts.docker, opts.deployment);
   }
 
   async ping(): Promise<void> {
@@ -106,6 +112,8 @@ export class DockerRunner implements ModelRunner {
 
   async start(handle: ContainerHandle): Promise<ContainerHandle> {
     if (handle.state !== 'created') return handle;
+    // Listening before the start, so no kill of the container can go unseen.
+    await this.events.ensureOpen();
     try {
       await this.docker.getContainer(handle.id).start();
     } catch (err) {
@@ -117,6 +125,8 @@ export class DockerRunner implements ModelRunner {
   async wait(handle: ContainerHandle, limits: AppliedLimits, opts: WaitOptions = {}): Promise<ExitInfo> {
     const startedMs = handle.startedAt ? Date.parse(handle.startedAt) : Date.now();
     const deadline = startedMs + limits.timeoutSeconds * 1000;
+    // An adopted container, or a stream the engine closed when it restarted: listen (again).
+    await this.events.ensureOpen();
     const stopped = await waitForStop(this.docker, handle.id, deadline, opts, () => this.stop(handle.id));
     const cancelled = stopped.cancelled;
     let timedOut = stopped.timedOut;
@@ -129,8 +139,16 @@ export class DockerRunner implements ModelRunner {
     if (startedAt && finishedAt && finishedAt < startedAt) startedAt = finishedAt;
     // An adopted container may have been stopped past its deadline while no worker watched it.
     if (!timedOut && !cancelled && finishedAt && Date.parse(finishedAt) > deadline + 1_000) timedOut = true;
+    const exitCode = info.State.ExitCode ?? null;
+    // Not stopped by this runner: a kill it did not send (the engine shutting down), or an adopted
+    // container found exited after a worker lost the engine while it ran (engine-restart.ts).
+    const judged = !timedOut && !cancelled && info.State.OOMKilled !== true && exitCode !== 0;
+    const engineStopped =
+      judged && ((await this.events.foreignKill(handle.id)) !== undefined || (handle.state === 'exited' && (await this.stoppedByEngine({ startedAt, finishedAt }, opts.engineLostAt))));
+    this.events.forget(handle.id);
     return {
-      exitCode: info.State.ExitCode ?? null,
+      ...(engineStopped && { engineStopped }),
+      exitCode,
       oomKilled: info.State.OOMKilled === true,
       timedOut,
       cancelled,
@@ -260,8 +278,22 @@ export class DockerRunner implements ModelRunner {
     }));
   }
 
+  /**
+   * Whether an adopted container, found already exited, was ended by its engine going down.
+   * An engine with live-restore keeps containers running through a restart: it stopped none.
+   */
+  private async stoppedByEngine(life: ContainerLife, engineLostAt: readonly string[] | undefined): Promise<boolean> {
+    if (!engineLostAt?.length || !stoppedByEngine(life, engineLostAt)) return false;
+    try {
+      return !(await this.docker.info()).LiveRestoreEnabled;
+    } catch (err) {
+      throw infrastructure('read the engine\'s settings', err);
+    }
+  }
+
   /** @returns true if this call stopped a running container. */
   private async stop(id: string): Promise<boolean> {
+    this.events.ownStop(id);
     const container = this.docker.getContainer(id);
     try {
       await container.stop({ t: this.opts.stopGraceSeconds });

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import { infrastructure } from './docker-errors';
-import { HandedBackError } from './errors';
+import { infrastructure, isEngineGone } from './docker-errors';
+import { EngineLostError, HandedBackError } from './errors';
 import type { WaitOptions } from './model-runner';
 
 /** How often a waiting run checks on its container besides the engine's own wait. */
@@ -60,6 +60,8 @@ export async function waitForStop(docker: Docker, id: string, deadline: number, 
     await Promise.race([exited, handedBack]);
   } catch (err) {
     if (err instanceof HandedBackError) throw err;
+    // The engine went away while the container ran: the retry must know when (engine-restart.ts).
+    if (isEngineGone(err)) throw new EngineLostError(infrastructure('wait for the container (the engine went away)', err).message, new Date().toISOString(), { cause: err });
     throw infrastructure('wait for the container', err);
   } finally {
     clearTimeout(timer);

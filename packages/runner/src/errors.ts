@@ -23,3 +23,15 @@ export class HandedBackError extends Error {
     this.name = 'HandedBackError';
   }
 }
+
+/**
+ * The connection to the engine broke while a run's container ran (the engine restarted, shut
+ * down or crashed). Retried like any infrastructure fault; `lostAt` lets the retry tell a
+ * container the engine stopped from one whose model exited by itself.
+ */
+export class EngineLostError extends InfrastructureError {
+  constructor(message: string, readonly lostAt: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineLostError';
+  }
+}

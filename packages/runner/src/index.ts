@@ -13,3 +13,4 @@ export * from './registry-auth';
 export * from './registry-auth-file';
 export * from './evaluator-sandbox';
 export * from './predictions';
+export * from './engine-restart';

@@ -41,6 +41,8 @@ export interface WaitOptions {
   cancel?: AbortSignal;
   /** Aborted when the worker shuts down: waiting stops, the container is left for adoption. */
   handback?: AbortSignal;
+  /** When earlier attempts lost the engine while this container ran (see engine-restart.ts). */
+  engineLostAt?: readonly string[];
 }
 
 export interface CollectedLogs {

@@ -1,4 +1,4 @@
-import { type CollectedLogs, type Outcome, classify } from '@modelrun/runner';
+import { type CollectedLogs, InfrastructureError, type Outcome, classify } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
 import type { Executed } from './execute';
 
@@ -17,8 +17,16 @@ export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { hand
   const readOutput = !exit.cancelled && !exit.timedOut && !exit.oomKilled && exit.exitCode === 0;
   // The follower saw the whole output unless it broke off; only then ask the engine again.
   const [output, logs] = await Promise.all([readOutput ? deps.runner.collect(handle) : undefined, followed ?? deps.runner.logs(handle)]);
+  const outcome = classify(exit, output, ctx.limits);
+  if (exit.engineStopped && outcome.status !== 'succeeded') {
+    // Not the model's doing: run it again, in a new container (this one is removed, so the retry cannot adopt it).
+    await deps.runner.remove(handle);
+    throw new InfrastructureError(
+      `docker: the engine stopped the run's container (it restarted or shut down; exit code ${exit.exitCode}); the run starts again`,
+    );
+  }
   return {
-    outcome: classify(exit, output, ctx.limits),
+    outcome,
     times: { startedAt: exit.startedAt ?? handle.startedAt, finishedAt: exit.finishedAt },
     logs,
   };

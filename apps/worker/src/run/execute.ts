@@ -25,7 +25,9 @@ export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepare
   let exit: ExitInfo;
   let followed: CollectedLogs | undefined;
   try {
-    exit = await runner.wait(handle, ctx.limits, { cancel, handback: deps.handback });
+    // A container found already exited may have been stopped by its engine: say when it was lost.
+    const engineLostAt = handle.adopted && handle.state === 'exited' ? await deps.control.engineLostAt(ctx.run.id) : [];
+    exit = await runner.wait(handle, ctx.limits, { cancel, handback: deps.handback, engineLostAt });
   } finally {
     followed = await stopPump();
   }

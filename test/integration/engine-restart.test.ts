@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import type Docker from 'dockerode';
+import { LABELS, type RunView } from '@modelrun/contracts';
+import { TestEngine } from '../helpers/docker-engine';
+import { type Stack, startStack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
+
+/** A model that stops itself with SIGTERM: exit code 143, like a container the engine stopped. */
+const SELF_TERM = { script: 'echo "stopping myself"; kill -TERM $$; sleep 5' };
+
+/** The engine's `create` events for a run's containers since `since` (its event buffer starts empty at each boot). */
+async function createsSince(docker: Docker, runId: string, since: Date): Promise<number> {
+  const stream = (await docker.getEvents({
+    since: Math.floor(since.getTime() / 1000),
+    until: Math.ceil(Date.now() / 1000),
+    filters: { type: ['container'], event: ['create'], label: [`${LABELS.runId}=${runId}`] },
+  })) as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text.split('\n').filter((l) => l.trim()).length;
+}
+
+async function whenRunning(stack: Stack, id: string): Promise<void> {
+  await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${id}`)).body.phase === 'running' ? true : undefined), 20_000);
+}
+
+for (const liveRestore of [false, true]) {
+  describe(`the Docker engine restarting mid-run (${liveRestore ? 'with' : 'without'} live-restore)`, function () {
+    // Engine stop and boot take 1-5 s each on a loaded machine; retries back off 1 s, 2 s, 4 s.
+    this.timeout(120_000);
+    let engine: TestEngine;
+    let stack: Stack;
+
+    before(async () => {
+      // buildFixtures runs once per process: the extra image is built on its own.
+      await buildFixtures();
+      await buildFixture('self-term', SELF_TERM);
+      engine = await TestEngine.start({ name: liveRestore ? 'faultslr' : 'faultsnolr', liveRestore });
+      await engine.loadImages([fixture('six-seconds'), fixture('self-term')]);
+      stack = await startStack({ workers: 0, env: { RUN_ATTEMPTS: '6', RUN_BACKOFF_MS: '1000' } });
+      await stack.startWorker({ DOCKER_HOST: engine.dockerHost });
+    });
+    after(async () => {
+      await stack?.stop();
+      await engine?.destroy();
+    });
+
+    it(
+      liveRestore
+        ? 're-attaches to the container the engine kept running: the run finishes once, with its score'
+        : 'runs again, in a new container, a run whose container the engine stopped: never the model\'s exit code',
+      async () => {
+        const run = await stack.submit(fixture('six-seconds'), 'engine-restart');
+        await whenRunning(stack, run.id);
+        const restartedAt = new Date();
+        await engine.restart();
+        const backAt = Date.now();
+        const done: RunView = await stack.waitForRun(run.id, undefined, 90_000);
+        assert.equal(done.status, 'succeeded', JSON.stringify(done));
+        assert.equal(done.score, 0.66);
+        const creates = await createsSince(engine.docker, run.id, restartedAt);
+        if (liveRestore) {
+          assert.equal(creates, 0, 'the model ran once: no container was created after the restart');
+          // Its one container lived through the restart: the worker watched it again (in place, or by a retry that adopted it).
+          assert.ok(Date.parse(done.startedAt!) < restartedAt.getTime() && Date.parse(done.finishedAt!) > backAt, JSON.stringify(done));
+        } else {
+          assert.equal(creates, 1, 'the model ran again in one new container');
+          const messages = (done.attemptErrors ?? []).map((e) => e.message).join('\n');
+          assert.match(messages, /the engine (went away|stopped the run's container)/, 'the attempt the engine ended is kept as an infrastructure error');
+          assert.ok(done.attempts! >= 2, 'the run was retried');
+          assert.ok(Date.parse(done.startedAt!) > restartedAt.getTime(), 'the recorded run is the one that ran after the restart');
+        }
+      },
+    );
+
+    it('still records a model that stops itself with SIGTERM (143) as the model\'s exit', async () => {
+      const run = await stack.submit(fixture('self-term'), 'self-term');
+      const done = await stack.waitForRun(run.id, undefined, 30_000);
+      assert.equal(done.status, 'failed');
+      assert.equal(done.reason, 'exit_code', JSON.stringify(done));
+      assert.equal(done.exitCode, 143);
+      assert.equal(done.attempts, 1, 'not retried');
+    });
+  });
+}
