@@ -86,6 +86,19 @@ describe('the web app, in a real browser', function () {
     await shot('leaderboard');
   });
 
+  it('pages through the models', async () => {
+    await page.goto(`${url}/?size=2`);
+    await page.getByText('1–2 of 3').waitFor();
+    assert.deepEqual(await modelsShown(), ['gamma', 'alpha']);
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText('3–3 of 3').waitFor();
+    assert.deepEqual(await modelsShown(), ['beta']);
+    assert.equal(await page.locator('td.rank').textContent(), '3');
+    assert.ok(await page.getByRole('button', { name: 'Next →' }).isDisabled());
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByText('1–2 of 3').waitFor();
+  });
+
   it('fits a phone-width window', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     try {

@@ -6,6 +6,7 @@ import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
 import { StatusBadge } from '../ui/status';
 
+/** Models a page (`?size=` changes it, 1-100). */
 const PAGE_SIZE = 20;
 /** Leaderboard refresh: finished runs show up within this long, without a reload. */
 const POLL_MS = 3_000;
@@ -24,17 +25,18 @@ export function Leaderboard(props: { loc: Location }) {
   const sort = (COLUMNS.find((c) => c.sort === q.get('sort'))?.sort ?? 'score') as ModelSort;
   const order = q.get('order') === 'asc' || q.get('order') === 'desc' ? (q.get('order') as 'asc' | 'desc') : naturalOrder(sort);
   const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
-  const offset = (page - 1) * PAGE_SIZE;
-  const url = `/v1/models?sort=${sort}&order=${order}&limit=${PAGE_SIZE}&offset=${offset}`;
+  const size = Math.min(100, Math.max(1, Number.parseInt(q.get('size') ?? '', 10) || PAGE_SIZE));
+  const offset = (page - 1) * size;
+  const url = `/v1/models?sort=${sort}&order=${order}&limit=${size}&offset=${offset}`;
   const board = usePoll((signal) => api<ModelPage>('GET', url, undefined, signal), [url], POLL_MS);
 
   const go = (next: { sort?: ModelSort; order?: string; page?: number }) => {
     const s = next.sort ?? sort;
-    const params = new URLSearchParams({ sort: s, order: next.order ?? naturalOrder(s), page: String(next.page ?? 1) });
+    const params = new URLSearchParams({ sort: s, order: next.order ?? naturalOrder(s), page: String(next.page ?? 1), ...(size !== PAGE_SIZE && { size: String(size) }) });
     navigate(`/?${params}`, true);
   };
   const data = board.data;
-  const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+  const pages = data ? Math.max(1, Math.ceil(data.total / size)) : 1;
 
   return (
     <section>
@@ -85,11 +87,11 @@ export function Leaderboard(props: { loc: Location }) {
           </table>
         </div>
       )}
-      {data && data.total > PAGE_SIZE && (
+      {data && data.total > size && (
         <nav class="pager" aria-label="Pages">
           <button type="button" disabled={page <= 1} onClick={() => go({ sort, order, page: page - 1 })}>← Previous</button>
           <span>
-            {offset + 1}–{Math.min(offset + PAGE_SIZE, data.total)} of {data.total}
+            {offset + 1}–{Math.min(offset + size, data.total)} of {data.total}
           </span>
           <button type="button" disabled={page >= pages} onClick={() => go({ sort, order, page: page + 1 })}>Next →</button>
         </nav>
