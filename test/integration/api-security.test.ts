@@ -194,17 +194,17 @@ describe('GPU runs', function () {
     await buildFixtures();
   });
 
-  it('creates the container with an NVIDIA device request when limits.gpus is set', async () => {
+  it('creates the container with an NVIDIA device request for its own device ids when limits.gpus is set', async () => {
     const runner = createDockerRunner({
       deployment: `tgpu${Date.now()}`,
       sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 },
     });
-    const handle = await runner.prepare({ runId: newRunId(), name: 'gpu-model', image: fixture('score-json'), limits: { timeoutSeconds: 10, memoryMb: 64, cpus: 1, gpus: 2 } });
+    const handle = await runner.prepare({ runId: newRunId(), name: 'gpu-model', image: fixture('score-json'), limits: { timeoutSeconds: 10, memoryMb: 64, cpus: 1, gpus: 2 }, gpuDevices: ['2', '3'] });
     try {
       const info = await createDocker().getContainer(handle.id).inspect();
       assert.deepEqual(
-        info.HostConfig.DeviceRequests?.map((d) => ({ Driver: d.Driver, Count: d.Count, Capabilities: d.Capabilities })),
-        [{ Driver: 'nvidia', Count: 2, Capabilities: [['gpu']] }],
+        info.HostConfig.DeviceRequests?.map((d) => ({ Driver: d.Driver, Count: d.Count, DeviceIDs: d.DeviceIDs, Capabilities: d.Capabilities })),
+        [{ Driver: 'nvidia', Count: 0, DeviceIDs: ['2', '3'], Capabilities: [['gpu']] }],
       );
     } finally {
       await runner.remove(handle);

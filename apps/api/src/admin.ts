@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Express, Router } from 'express';
-import type { RunQueue } from '@modelrun/queue';
+import type { RunQueues } from '@modelrun/queue';
 import type { WebhookQueue } from '@modelrun/webhooks';
 
 export const ADMIN_PATH = '/admin/queues';
@@ -13,16 +13,17 @@ const REMOTE_FONTS = /<link[^>]+href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
 type Engine = (path: string, options: object, callback: (err: Error | null, html?: string) => void) => void;
 
 /**
- * Bull Board for watching the queues: runs, and webhook deliveries (each with its attempts and
+ * Bull Board for watching the queues: runs (CPU and GPU), and webhook deliveries (each with its attempts and
  * last error). Read-only: a job added or edited there would skip the
  * API's validation (the worker would refuse it, but nobody should have to find that out).
  */
-export function createAdminRouter(queue: RunQueue, webhooks: WebhookQueue): Router {
+export function createAdminRouter(queues: RunQueues, webhooks: WebhookQueue): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(ADMIN_PATH);
   createBullBoard({
     queues: [
-      new BullMQAdapter(queue, { readOnlyMode: true, description: 'modelrun runs' }),
+      new BullMQAdapter(queues.cpu, { readOnlyMode: true, description: 'modelrun runs' }),
+      new BullMQAdapter(queues.gpu, { readOnlyMode: true, description: 'modelrun runs that ask for GPUs (only GPU workers take them)' }),
       new BullMQAdapter(webhooks, { readOnlyMode: true, description: 'run.finished webhook deliveries' }),
     ],
     serverAdapter,

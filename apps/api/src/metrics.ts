@@ -1,11 +1,11 @@
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RunQueue } from '@modelrun/queue';
+import type { RunQueues } from '@modelrun/queue';
 import type { RunIndex } from '@modelrun/leaderboard';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
 /** The API's Prometheus metrics: HTTP, queue depth (read from Redis at scrape time), the index. */
-export function createApiMetrics(queue: RunQueue, index: RunIndex, pingRedis: () => Promise<unknown>) {
+export function createApiMetrics(queues: RunQueues, index: RunIndex, pingRedis: () => Promise<unknown>) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'modelrun_api_' });
   const http = new Histogram({
@@ -22,8 +22,9 @@ export function createApiMetrics(queue: RunQueue, index: RunIndex, pingRedis: ()
     registers: [registry],
     async collect() {
       try {
-        const counts = await queue.getJobCounts(...QUEUE_STATES);
-        for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+        // GPU runs are runs too: the depth is both queues'.
+        const counts = await Promise.all(queues.all.map((q) => q.getJobCounts(...QUEUE_STATES)));
+        for (const state of QUEUE_STATES) this.set({ state }, counts.reduce((n, c) => n + (c[state] ?? 0), 0));
       } catch {
         // Redis is down: keep the last values; modelrun_redis_up says why they are stale.
       }

@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from '@modelrun/config';
+import { GPU_RUN_QUEUE } from '@modelrun/contracts';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
-import { confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, createRunQueue, redactUrl } from '@modelrun/queue';
+import { RunQueues, confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, redactUrl } from '@modelrun/queue';
 import { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
@@ -48,20 +49,26 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const store = new RecordStore(config.dataDir);
     // The API only reads the volume; a missing folder just means no runs yet.
     await mkdir(store.layout.root, { recursive: true }).catch(() => undefined);
-    const queue = createRunQueue(redis, config.queuePrefix, onError('queue'));
+    const queues = new RunQueues(redis, config.queuePrefix, onError('queue'));
     // Only for the dashboard: the worker queues and delivers webhooks.
     const webhookQueue = createWebhookQueue(redis, config.queuePrefix, onError('webhook queue'));
-    const events = createRunEvents(eventsConn, config.queuePrefix, onError('queue events'));
+    const events = [createRunEvents(eventsConn, config.queuePrefix, onError('queue events'))];
+    if (config.limits.ceilings.gpus > 0) {
+      // GPU runs have a queue of their own, and QueueEvents blocks: a second connection.
+      const gpuEventsConn = createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-gpu-events', onError: onError('events') });
+      opened.push(gpuEventsConn);
+      events.push(createRunEvents(gpuEventsConn, config.queuePrefix, onError('gpu queue events'), GPU_RUN_QUEUE));
+    }
     const control = new RunControl(redis, config.queuePrefix);
     const pending = new PendingOutcomes(redis, config.queuePrefix);
     const index = new RunIndex(config.benchmarks.values());
-    const feed = new IndexFeed({ index, store, queue, events, pending, log });
+    const feed = new IndexFeed({ index, store, queues, events, pending, log });
     const loaded = await feed.load();
     log.info('index loaded', { ...loaded, models: index.modelCount });
     await feed.follow(config.indexRescanSeconds);
 
     const runs = new RunsService({
-      queue,
+      queues,
       control,
       pending,
       store,
@@ -91,7 +98,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
         checks: { redis: redisCheck, volume: volumeCheck, recording: recordingCheck },
       };
     };
-    const metrics = createApiMetrics(queue, index, () => withTimeout(redis.ping(), 1_000, 'no answer within 1 s'));
+    const metrics = createApiMetrics(queues, index, () => withTimeout(redis.ping(), 1_000, 'no answer within 1 s'));
     const app = createApp({
       log,
       runs,
@@ -103,7 +110,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       rateLimitPerMinute: config.rateLimitPerMinute,
       readiness,
       metrics,
-      adminRouter: createAdminRouter(queue, webhookQueue),
+      adminRouter: createAdminRouter(queues, webhookQueue),
       sessions: new SessionStore(redis, config.queuePrefix, config.sessionTtlSeconds),
       webRoot: webRoot(),
       trustProxy: config.trustProxy,
@@ -137,8 +144,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
                 }),
             },
             { name: 'feed', run: async () => feed.stop() },
-            { name: 'events', run: () => events.close() },
-            { name: 'queue', run: () => queue.close() },
+            { name: 'events', run: async () => Promise.all(events.map((e) => e.close())) },
+            { name: 'queue', run: () => queues.close() },
             { name: 'webhook queue', run: () => webhookQueue.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
           ],

@@ -1,5 +1,3 @@
-import type { Queue } from 'bullmq';
-import type { RunJobData } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunOwnership } from '@modelrun/run-control';
 import type { ManagedContainer, ModelRunner } from '@modelrun/runner';
@@ -15,7 +13,8 @@ export interface ReconcileReport {
 
 export interface ReconcileDeps {
   runner: ModelRunner;
-  queue: Queue<RunJobData>;
+  /** Where a container's run is queued (both queues of runs). */
+  queue: { getJobState(id: string): Promise<string> };
   ownership: RunOwnership;
   /** This worker's host: containers of runs another host (or a later fence) owns are removed. */
   hostId: string;

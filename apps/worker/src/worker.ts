@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '@modelrun/config';
-import { RUN_QUEUE, type RunJobData, type RunRecord } from '@modelrun/contracts';
+import { GPU_RUN_QUEUE, RUN_QUEUE, type RunJobData, type RunRecord } from '@modelrun/contracts';
 import { Shutdown, StartupError } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
-import { connectCheckedRedis, createRunQueue, redactUrl } from '@modelrun/queue';
+import { RunQueues, connectCheckedRedis, redactUrl } from '@modelrun/queue';
 import { PendingOutcomes, QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
 import { type ModelRunner, RegistryAuthFile, createDockerRunner } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
@@ -17,6 +17,7 @@ import { Recorder } from './recording/recorder';
 import { VolumeHealth } from './recording/volume-health';
 import { reconcile, startReconciler } from './reconciler';
 import { keepHostLease } from './fleet/lease';
+import { GpuDevices } from './gpu/devices';
 import { startWebhooks } from './webhooks';
 
 export interface StartedWorker {
@@ -76,23 +77,24 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const lease = keepHostLease(ownership, hostId, config.leaseSeconds, log);
     await lease.renewNow();
     const quotas = new QuotaLedger(redis, config.queuePrefix);
-    const queue = createRunQueue(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
+    const queues = new RunQueues(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
+    const gpus = config.gpus.length > 0 ? new GpuDevices(config.gpus, runner) : undefined;
     const handback = new AbortController();
     const metrics = createWorkerMetrics();
     const webhooks = startWebhooks(config.webhooks, redis, config.queuePrefix, metrics.registry, log);
     const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
     const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const pending = new PendingOutcomes(redis, config.queuePrefix);
-    let takingRuns: Worker<RunJobData, RunResult> | undefined;
+    const takingRuns: Worker<RunJobData, RunResult>[] = [];
     // While the volume refuses records the worker takes no new runs; say so everywhere.
     const volume = new VolumeHealth((fault) => {
       metrics.volume.writable(!fault);
       if (fault) {
         log.error('the volume refuses writes: taking no new runs until it takes them again', { error: fault.error, dataDir: store.layout.root });
-        void takingRuns?.pause(true);
+        for (const w of takingRuns) void w.pause(true);
       } else {
         log.info('the volume takes writes again: taking runs');
-        if (takingRuns?.isPaused()) takingRuns.resume();
+        for (const w of takingRuns) if (w.isPaused()) w.resume();
       }
       pending.reportVolumeFault(workerId, fault).catch((err: Error) => log.warn('could not report the volume state to Redis', { error: err.message }));
     });
@@ -126,6 +128,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       benchmarks: config.benchmarks,
       quotas,
       refusing: () => volume.fault && `the volume refuses writes: ${volume.fault.error}`,
+      ...(gpus && { gpus }),
     });
     const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {
       observer.activeChanged?.(1);
@@ -135,20 +138,25 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
         observer.activeChanged?.(-1);
       }
     };
-    const worker = new Worker<RunJobData, RunResult>(RUN_QUEUE, processor, {
-      connection: redis,
-      prefix: config.queuePrefix,
-      concurrency: config.concurrency,
-      lockDuration: config.lockMs,
-      stalledInterval: config.stalledIntervalMs,
-      maxStalledCount: config.maxStalledCount,
-    });
-    takingRuns = worker;
-    worker.on('error', (err) => log.warn('worker error', errorFields(err)));
-    worker.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {
-      if (job) void recordAbandonedRun(job, err, recorder, runner, log, quotas);
-    });
-
+    const consume = (queueName: string, concurrency: number): Worker<RunJobData, RunResult> => {
+      const w = new Worker<RunJobData, RunResult>(queueName, processor, {
+        connection: redis,
+        prefix: config.queuePrefix,
+        concurrency,
+        lockDuration: config.lockMs,
+        stalledInterval: config.stalledIntervalMs,
+        maxStalledCount: config.maxStalledCount,
+      });
+      w.on('error', (err) => log.warn('worker error', errorFields(err)));
+      w.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {
+        if (job) void recordAbandonedRun(job, err, recorder, runner, log, quotas);
+      });
+      return w;
+    };
+    const worker = consume(RUN_QUEUE, config.concurrency);
+    // Only a GPU worker takes GPU runs; each holds at least one device, so no more at once than devices.
+    const gpuWorker = gpus ? consume(GPU_RUN_QUEUE, gpus.ids.length) : undefined;
+    takingRuns.push(worker, ...(gpuWorker ? [gpuWorker] : []));
     const shutdown = new Shutdown(log);
     const health = (): WorkerHealth => {
       if (shutdown.started) return { ok: false, status: 'shutting down' };
@@ -158,10 +166,11 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     };
     const metricsServer = await serveWorkerMetrics(metrics.registry, config.metricsPort, config.metricsHost, health);
     recorder.start();
-    const reconciler = startReconciler(() => reconcile({ runner, queue, ownership, hostId, graceSeconds: config.reconcileGraceSeconds }, log), config.reconcileSeconds, log);
+    const reconciler = startReconciler(() => reconcile({ runner, queue: queues, ownership, hostId, graceSeconds: config.reconcileGraceSeconds }, log), config.reconcileSeconds, log);
     void reconciler.runNow();
     log.info('worker started', {
       concurrency: config.concurrency,
+      ...(gpus && { gpus: gpus.ids }),
       host: hostId,
       leaseSeconds: config.leaseSeconds,
       redis: redactUrl(config.redis),
@@ -187,7 +196,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
               name: 'runs',
               run: async () => {
                 // close() stops fetching at once and resolves when running jobs have ended.
-                const closed = worker.close();
+                const closed = Promise.all([worker.close(), gpuWorker?.close()]);
                 const timer = setTimeout(() => handback.abort(), graceMs);
                 await closed;
                 clearTimeout(timer);
@@ -199,7 +208,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
             { name: 'webhooks', run: async () => webhooks?.close() },
             // Outcomes still pending stay in Redis: any other worker writes them.
             { name: 'recorder', run: () => recorder.stop() },
-            { name: 'queue', run: () => queue.close() },
+            { name: 'queue', run: () => queues.close() },
             { name: 'metrics', run: () => metricsServer.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
           ],

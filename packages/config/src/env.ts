@@ -43,6 +43,11 @@ export const list = z
       .filter(Boolean),
   );
 
+/** GPU device ids as the NVIDIA runtime names them (`0`, `GPU-<uuid>`, `MIG-<uuid>`), comma-separated, each once. */
+export const deviceIds = list
+  .refine((ids) => ids.every((id) => /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(id)), 'must be device ids like 0,1 or GPU-<uuid>, comma-separated')
+  .refine((ids) => new Set(ids).size === ids.length, 'names a device twice');
+
 export const logLevel = z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']);
 
 export const logFormat = z.enum(['json', 'pretty']);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy, resolveLimits } from '@modelrun/contracts';
 import { type Benchmarks, readBenchmarksFile } from './benchmarks';
-import { bool, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy, webhookSecret, webhookUrls } from './env';
+import { bool, deviceIds, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy, webhookSecret, webhookUrls } from './env';
 import { type RedisTarget, redactRedisUrl } from './redis-target';
 
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: integer({ min: 1, max: 720 }).default(12),
   TRUST_PROXY: trustProxy.default(false),
   WORKER_CONCURRENCY: integer({ min: 1, max: 64 }).default(2),
+  WORKER_GPUS: deviceIds.default([]),
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_SHUTDOWN_GRACE_SECONDS: nonNegativeInt.default(30),
@@ -152,6 +153,8 @@ export interface WorkerConfig extends CommonConfig {
   webhooks: WebhookConfig;
   /** A Docker config.json with registry credentials for pulls (re-read when it changes). */
   registryAuthFile: string | undefined;
+  /** GPU device ids this worker hands out, one run's at a time (WORKER_GPUS); empty: a CPU-only worker. */
+  gpus: string[];
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): Env {
@@ -267,9 +270,13 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   if (e.WEBHOOK_URLS.length > 0 && !e.WEBHOOK_SECRET) {
     throw new ConfigError(['WEBHOOK_SECRET: required when WEBHOOK_URLS is set (events are always signed); e.g. whsec_$(openssl rand -base64 32)']);
   }
+  const shared = common(e);
   return {
-    ...common(e),
+    ...shared,
+    // A worker's GPU ceiling is its devices: RUN_GPUS_MAX is the API's (the largest any worker has).
+    limits: { ...shared.limits, ceilings: { ...shared.limits.ceilings, gpus: e.WORKER_GPUS.length } },
     concurrency: e.WORKER_CONCURRENCY,
+    gpus: e.WORKER_GPUS,
     metricsPort: e.WORKER_METRICS_PORT,
     metricsHost: e.WORKER_METRICS_HOST,
     shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,

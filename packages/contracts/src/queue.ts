@@ -1,5 +1,13 @@
-/** The BullMQ queue every run goes through. Producer (API) and consumer (worker) share it. */
+/** The BullMQ queue runs go through. Producer (API) and consumer (worker) share it. */
 export const RUN_QUEUE = 'runs';
+
+/** Runs that ask for GPUs: only workers with WORKER_GPUS consume it, so a CPU-only worker never takes one. */
+export const GPU_RUN_QUEUE = 'runs-gpu';
+
+/** The queue a run goes to, by the GPUs it asks for. */
+export function runQueueName(gpus: number): string {
+  return gpus > 0 ? GPU_RUN_QUEUE : RUN_QUEUE;
+}
 
 /** The BullMQ job name of a run. */
 export const RUN_JOB = 'run';
@@ -19,6 +27,8 @@ export const LABELS = {
   ownerFence: 'io.modelrun.owner-fence',
   /** `model` or `evaluator`: which step of a benchmark run a container (or volume) belongs to. */
   step: 'io.modelrun.step',
+  /** The GPU device ids the container was given (comma-separated): held until the container is gone. */
+  gpuDevices: 'io.modelrun.gpu-devices',
 } as const;
 
 /** A run's container is named after its run id: a second `create` for the same run fails with 409. */

@@ -14,7 +14,7 @@ import { type ContainerLife, stoppedByEngine } from './engine-restart';
 import { InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
 import type { RegistryAuth } from './registry-auth';
-import type { CollectedLogs, ContainerHandle, ContainerState, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
+import type { CollectedLogs, ContainerHandle, ContainerState, GpuDevicesInUse, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
 import { OUTPUT_DIR, type SandboxPolicy, containerSpec } from './sandbox';
 
 export interface DockerRunnerOptions {
@@ -87,6 +87,7 @@ export class DockerRunner implements ModelRunner {
       name: spec.name,
       image,
       limits: spec.limits,
+      ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }),
       policy: this.opts.policy,
       ...(spec.benchmark && { benchmark: spec.benchmark }),
     });
@@ -255,6 +256,21 @@ export class DockerRunner implements ModelRunner {
       remove: (h) => this.remove(h),
       ...(opts.credentials && { credentials: opts.credentials }),
     };
+  }
+
+  async gpuDevicesInUse(): Promise<GpuDevicesInUse[]> {
+    let list: Docker.ContainerInfo[];
+    try {
+      // Every deployment's: the devices are the host's, whoever started the container.
+      list = await this.docker.listContainers({ all: true, filters: { label: [LABELS.gpuDevices] } });
+    } catch (err) {
+      throw infrastructure('list containers', err);
+    }
+    return list.map((c) => ({
+      runId: c.Labels[LABELS.runId] ?? '',
+      deployment: c.Labels[LABELS.deployment] ?? '',
+      devices: (c.Labels[LABELS.gpuDevices] ?? '').split(',').filter(Boolean),
+    }));
   }
 
   async listManaged(): Promise<ManagedContainer[]> {

@@ -16,6 +16,8 @@ export type RunSpec = Pick<RunJobData, 'name' | 'image' | 'limits'> & {
   owner?: { host: string; fence: number };
   /** Set for a benchmark run: the model learns it from BENCHMARK. */
   benchmark?: string;
+  /** The GPU device ids the run's container gets (one per GPU it asks for), handed out by the worker. */
+  gpuDevices?: string[];
 };
 
 export type ContainerState = 'created' | 'running' | 'exited';
@@ -49,6 +51,12 @@ export interface CollectedLogs {
   bytes: Buffer;
   /** Bytes of earlier output that did not fit in the kept tail. */
   dropped: number;
+}
+
+export interface GpuDevicesInUse {
+  runId: string;
+  deployment: string;
+  devices: string[];
 }
 
 export interface ManagedContainer {
@@ -94,6 +102,8 @@ export interface ModelRunner {
   removeRun(runId: string): Promise<void>;
   /** Stops a run's container wherever it is (used to cancel a run another worker holds). */
   stopRun(runId: string): Promise<boolean>;
+  /** The GPU devices held by containers on this engine (any deployment's), by their labels. */
+  gpuDevicesInUse(): Promise<GpuDevicesInUse[]>;
   /** Every container this deployment started, for the reconciler. */
   listManaged(): Promise<ManagedContainer[]>;
   /**

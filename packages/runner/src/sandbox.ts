@@ -42,6 +42,8 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
       [LABELS.deployment]: input.deployment,
       [LABELS.timeoutSeconds]: String(limits.timeoutSeconds),
       ...(input.owner && { [LABELS.ownerHost]: input.owner.host, [LABELS.ownerFence]: String(input.owner.fence) }),
+      // The devices stay taken while the container exists: a worker (re)starting reads them here.
+      ...(limits.gpus > 0 && { [LABELS.gpuDevices]: gpuDevices(input).join(',') }),
     },
     NetworkDisabled: true,
     AttachStdin: false,
@@ -74,7 +76,8 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
       Devices: [],
       Binds: [],
       ...(limits.gpus > 0 && {
-        DeviceRequests: [{ Driver: 'nvidia', Count: limits.gpus, Capabilities: [['gpu']], DeviceIDs: [], Options: {} }],
+        // Devices by id, never by count: Docker turns a count into devices 0..N-1 for every container.
+        DeviceRequests: [{ Driver: 'nvidia', Count: 0, DeviceIDs: gpuDevices(input), Capabilities: [['gpu']], Options: {} }],
       }),
       LogConfig: {
         Type: 'json-file',
@@ -84,4 +87,15 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
       AutoRemove: false,
     },
   };
+}
+
+/**
+ * The run's GPU device ids. A worker always hands them out (WORKER_GPUS); without them (a
+ * one-off `modelrun validate` on this host) the first N are used.
+ */
+function gpuDevices(input: ContainerInput): string[] {
+  const n = input.limits.gpus;
+  const ids = input.gpuDevices ?? Array.from({ length: n }, (_, i) => String(i));
+  if (ids.length !== n) throw new Error(`run ${input.runId} asks for ${n} GPUs but was given ${ids.length} device ids`);
+  return ids;
 }

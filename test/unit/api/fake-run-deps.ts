@@ -1,7 +1,7 @@
 import type { AttemptError, RunJobData, RunRecord } from '@modelrun/contracts';
 import { ImageAllowList } from '@modelrun/contracts';
 import { RunIndex } from '@modelrun/leaderboard';
-import type { RunQueue } from '@modelrun/queue';
+import type { RunQueue, RunQueues } from '@modelrun/queue';
 import type { IdempotencyClaim, PendingOutcome, PendingOutcomes, RunControl } from '@modelrun/run-control';
 import type { RecordStore } from '@modelrun/store';
 import type { RunsServiceDeps } from '../../../apps/api/src/services/runs-service';
@@ -52,6 +52,12 @@ export class FakeRunWorld {
     return fake as unknown as RunQueue;
   }
 
+  /** Both queues of runs as one in-memory queue (which of the two a run is in does not matter here). */
+  queues(queue: RunQueue = this.queue()): RunQueues {
+    const fake = { for: () => queue, getJob: (id: string) => queue.getJob(id), all: [queue] };
+    return fake as unknown as RunQueues;
+  }
+
   control(): RunControl {
     const fake = {
       claimIdempotencyKey: (key: string, claim: IdempotencyClaim) =>
@@ -94,7 +100,7 @@ export class FakeRunWorld {
 
   deps(extra: Partial<RunsServiceDeps> = {}): RunsServiceDeps {
     return {
-      queue: this.queue(),
+      queues: this.queues(),
       control: this.control(),
       pending: this.pending(),
       store: this.store(),

@@ -70,7 +70,7 @@ describe('RunsService', () => {
       const queue = world.queue();
       const add = queue.add.bind(queue);
       queue.add = ((...args: Parameters<typeof add>) => (failNext ? ((failNext = false), Promise.reject(new Error('connection lost'))) : add(...args))) as typeof add;
-      runs = new RunsService(world.deps({ queue }));
+      runs = new RunsService(world.deps({ queues: world.queues(queue) }));
       await assert.rejects(runs.submit(REQ, 'p1', 'key-1'), QueueUnavailable);
       assert.equal(world.claims.size, 0, 'the key was released');
       const retried = await runs.submit(REQ, 'p1', 'key-1');

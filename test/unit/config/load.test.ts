@@ -183,6 +183,20 @@ describe('loadWorkerConfig', () => {
     assert.match(problemFor(configError(() => loadWorkerConfig({ WORKER_CONCURRENCY: '1.5' })), 'WORKER_CONCURRENCY'), /whole number/);
   });
 
+  it('reads WORKER_GPUS as device ids, and makes them the worker\'s GPU ceiling (empty: a CPU-only worker)', () => {
+    const gpu = loadWorkerConfig({ WORKER_GPUS: '0, 1,GPU-3f0c9a2e', RUN_GPUS_MAX: '8' });
+    assert.deepEqual(gpu.gpus, ['0', '1', 'GPU-3f0c9a2e']);
+    assert.equal(gpu.limits.ceilings.gpus, 3);
+    const cpu = loadWorkerConfig({ RUN_GPUS_MAX: '8' });
+    assert.deepEqual(cpu.gpus, []);
+    assert.equal(cpu.limits.ceilings.gpus, 0);
+  });
+
+  it('refuses WORKER_GPUS that names a device twice or is not device ids', () => {
+    assert.match(problemFor(configError(() => loadWorkerConfig({ WORKER_GPUS: '0,1,0' })), 'WORKER_GPUS'), /names a device twice/);
+    assert.match(problemFor(configError(() => loadWorkerConfig({ WORKER_GPUS: '0;1' })), 'WORKER_GPUS'), /device ids like 0,1/);
+  });
+
   it('refuses a DOCKER_HOST that is not a Docker endpoint URL', () => {
     problemFor(configError(() => loadWorkerConfig({ DOCKER_HOST: '/var/run/docker.sock' })), 'DOCKER_HOST');
   });

@@ -96,12 +96,23 @@ describe('containerSpec', () => {
     assert.equal(host.AutoRemove, false);
   });
 
-  it('asks for GPUs only when the run has some', () => {
-    const gpu = containerSpec(input({ limits: { timeoutSeconds: 60, memoryMb: 512, cpus: 1, gpus: 2 } })).HostConfig!;
+  it('asks for GPUs only when the run has some, by device id (never a count), and labels the container with them', () => {
+    const gpuSpec = containerSpec(input({ limits: { timeoutSeconds: 60, memoryMb: 512, cpus: 1, gpus: 2 }, gpuDevices: ['1', 'GPU-3f0c'] }));
+    const gpu = gpuSpec.HostConfig!;
     assert.equal(gpu.DeviceRequests?.length, 1);
-    assert.equal(gpu.DeviceRequests?.[0]?.Count, 2);
+    assert.equal(gpu.DeviceRequests?.[0]?.Count, 0, 'Docker refuses Count and DeviceIDs together');
+    assert.deepEqual(gpu.DeviceRequests?.[0]?.DeviceIDs, ['1', 'GPU-3f0c']);
     assert.deepEqual(gpu.DeviceRequests?.[0]?.Capabilities, [['gpu']]);
+    assert.equal(gpuSpec.Labels?.['io.modelrun.gpu-devices'], '1,GPU-3f0c');
     assert.ok(!('DeviceRequests' in host), 'no DeviceRequests key without GPUs');
+    assert.equal(spec.Labels?.['io.modelrun.gpu-devices'], undefined);
+  });
+
+  it('refuses a GPU run given fewer or more device ids than it asks for', () => {
+    const limits = { timeoutSeconds: 60, memoryMb: 512, cpus: 1, gpus: 2 };
+    assert.throws(() => containerSpec(input({ limits, gpuDevices: ['0'] })), /asks for 2 GPUs but was given 1 device ids/);
+    // Without ids (modelrun validate, one-off on this host), the first N.
+    assert.deepEqual(containerSpec(input({ limits })).HostConfig!.DeviceRequests?.[0]?.DeviceIDs, ['0', '1']);
   });
 
   it('follows the limits and policy it is given', () => {

@@ -77,6 +77,10 @@ export class FakeRunner implements ModelRunner {
     return false;
   }
 
+  async gpuDevicesInUse(): Promise<never[]> {
+    return [];
+  }
+
   async listManaged(): Promise<never[]> {
     return [];
   }

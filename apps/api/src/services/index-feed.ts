@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Job, QueueEvents } from 'bullmq';
 import { type RunJobData, RunProgress, isFinal } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
-import type { RunQueue } from '@modelrun/queue';
+import type { RunQueues } from '@modelrun/queue';
 import { RecordScanner, type RunIndex, type RunSummary, summarize } from '@modelrun/leaderboard';
 import type { PendingOutcomes } from '@modelrun/run-control';
 import type { RecordStore } from '@modelrun/store';
@@ -16,8 +16,9 @@ const LOAD_THREADS = 4;
 export interface FeedDeps {
   index: RunIndex;
   store: RecordStore;
-  queue: RunQueue;
-  events: QueueEvents;
+  queues: RunQueues;
+  /** One per queue of runs that can hold runs (the GPU queue's only when GPUs are on). */
+  events: QueueEvents[];
   /** Finished runs whose records wait for the volume: shown as `recording` until written. */
   pending: PendingOutcomes;
   log: Logger;
@@ -62,7 +63,15 @@ export class IndexFeed {
 
   /** Listens to queue events and seeds the runs that are live right now. */
   async follow(rescanSeconds: number): Promise<void> {
-    const { events } = this.deps;
+    for (const events of this.deps.events) this.listen(events);
+    await this.seedLive().catch((err) => this.deps.log.warn('could not read live runs from the queue', errorFields(err)));
+    if (rescanSeconds > 0) {
+      this.timer = setInterval(() => void this.rescan(), rescanSeconds * 1000);
+      this.timer.unref();
+    }
+  }
+
+  private listen(events: QueueEvents): void {
     // An event says enough about a run the index already holds to update it in place; only a
     // run it has not seen (submitted through another API replica, say) costs a read of its job.
     // That keeps Redis round trips per submission at one (the add) instead of three.
@@ -75,11 +84,6 @@ export class IndexFeed {
     events.on('failed', ({ jobId }) => void this.settle(jobId));
     events.on('removed', ({ jobId }) => this.deps.index.removeLive(jobId));
     events.on('error', (err) => this.deps.log.warn('queue events error', errorFields(err)));
-    await this.seedLive().catch((err) => this.deps.log.warn('could not read live runs from the queue', errorFields(err)));
-    if (rescanSeconds > 0) {
-      this.timer = setInterval(() => void this.rescan(), rescanSeconds * 1000);
-      this.timer.unref();
-    }
   }
 
   stop(): void {
@@ -145,16 +149,16 @@ export class IndexFeed {
 
   private async seedLive(): Promise<void> {
     for (let start = 0; ; start += PAGE) {
-      const jobs = (await this.deps.queue.getJobs([...LIVE_STATES], start, start + PAGE - 1, true)) as Job<RunJobData>[];
-      await Promise.all(jobs.filter(Boolean).map((job) => this.refreshFromJob(job)));
-      if (jobs.length < PAGE) break;
+      const pages = (await Promise.all(this.deps.queues.all.map((q) => q.getJobs([...LIVE_STATES], start, start + PAGE - 1, true)))) as Job<RunJobData>[][];
+      await Promise.all(pages.flat().filter(Boolean).map((job) => this.refreshFromJob(job)));
+      if (pages.every((jobs) => jobs.length < PAGE)) break;
     }
   }
 
   /** Re-reads one run: from its job while it is live, from its record once it has ended. */
   async refreshJob(jobId: string): Promise<void> {
     try {
-      const job = (await this.deps.queue.getJob(jobId)) as Job<RunJobData> | undefined;
+      const job = await this.deps.queues.getJob(jobId);
       if (job) await this.refreshFromJob(job);
       else {
         const known = this.deps.index.getRun(jobId);

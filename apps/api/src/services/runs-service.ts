@@ -13,7 +13,7 @@ import {
   viewOfRecord,
 } from '@modelrun/contracts';
 import type { Benchmarks } from '@modelrun/config';
-import { NotReplicatedError, type RetryPolicy, type RunQueue, runJobOptions } from '@modelrun/queue';
+import { NotReplicatedError, type RetryPolicy, type RunQueues, runJobOptions } from '@modelrun/queue';
 import type { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
@@ -22,7 +22,7 @@ import { admitLimits, reserveQuota } from './benchmark-admission';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
 
 export interface RunsServiceDeps {
-  queue: RunQueue;
+  queues: RunQueues;
   control: RunControl;
   /** Finished runs whose records wait for the volume. */
   pending: PendingOutcomes;
@@ -85,7 +85,7 @@ export class RunsService {
     }
     try {
       if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, principal, data.id, now.getTime());
-      await viaRedis(() => deps.queue.add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
+      await viaRedis(() => deps.queues.for(data).add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
     } catch (err) {
       if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
       if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, principal, data.id, false).catch(() => undefined);
@@ -124,7 +124,7 @@ export class RunsService {
       const record = await deps.store.readRecord(known.name, id);
       if (record) return viewOfRecord(record);
     }
-    const job = (await viaRedis(() => deps.queue.getJob(id))) as Job<RunJobData> | undefined;
+    const job = await viaRedis(() => deps.queues.getJob(id));
     if (!job) return this.endedView(known?.name, id);
     const state = await viaRedis(() => job.getState());
     const status = statusOfJobState(state);

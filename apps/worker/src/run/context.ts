@@ -3,6 +3,7 @@ import type { AppliedLimits, BenchmarkDefinition, ImageAllowList, LimitPolicy, R
 import type { Logger } from '@modelrun/logger';
 import type { QuotaLedger, RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
 import type { ModelRunner } from '@modelrun/runner';
+import type { DeviceReservation, GpuDevices } from '../gpu/devices';
 import type { RecordStore } from '@modelrun/store';
 import type { Recorder } from '../recording/recorder';
 
@@ -44,6 +45,10 @@ export interface ProcessorDeps {
   quotas?: QuotaLedger;
   /** Why this worker takes no new runs right now (its volume refuses writes), or undefined. */
   refusing?(): string | undefined;
+  /** The GPUs this worker hands out (WORKER_GPUS); none on a CPU-only worker. */
+  gpus?: GpuDevices;
+  /** How long a GPU run waits in the queue when this worker has no free devices for it (default 2000 ms). */
+  gpuWaitMs?: number;
 }
 
 /** One delivery of one run: what every step is given. */
@@ -57,6 +62,10 @@ export interface RunContext {
   log: Logger;
   /** This delivery's hold on the run, once claimed: checked again before the run is recorded. */
   owner?: RunOwner;
+  /** The GPU devices the run's container gets (a run that asks for GPUs). */
+  gpuDevices?: string[];
+  /** Devices set aside for this delivery until its container holds them; released when it ends. */
+  gpuReservation?: DeviceReservation;
   /** Tells watchers where the run is; never waited on. */
   progress(phase: RunPhase, extra?: Omit<RunProgress, 'phase'>): void;
 }

@@ -19,7 +19,7 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: RunContext): Pr
   let handle: ContainerHandle;
   try {
     handle = await deps.runner.prepare(
-      { runId: run.id, name: run.name, image: run.image, limits, ...(ctx.owner && { owner: ctx.owner }), ...(run.benchmark && { benchmark: run.benchmark }) },
+      { runId: run.id, name: run.name, image: run.image, limits, ...(ctx.owner && { owner: ctx.owner }), ...(run.benchmark && { benchmark: run.benchmark }), ...(ctx.gpuDevices && { gpuDevices: ctx.gpuDevices }) },
       () => {
         pulled.flush();
         ctx.progress('starting');

@@ -9,6 +9,7 @@ import { type ProcessorDeps, type RunContext, type RunTimes, clampLimits } from 
 import { runContainer, watchCancel } from './execute';
 import { decideFault, errorMessage, gaveUpMessage } from './faults';
 import { claimRun } from './own';
+import { takeGpus } from './gpus';
 import { prepareContainer } from './prepare';
 import { failure, recordRun, releaseQuota } from './record';
 import { OwnedElsewhereError } from '@modelrun/run-control';
@@ -54,6 +55,9 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     } catch (err) {
       if (err instanceof OwnedElsewhereError) throw forget(ctx, err);
       throw err;
+    } finally {
+      // The container (if one was made) holds its devices by its label from here on.
+      ctx.gpuReservation?.release();
     }
   }
 
@@ -96,6 +100,8 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
       cleanups.later(run.id, undefined, log);
       return existing.record;
     }
+    // A GPU run takes its devices first: a worker without enough free ones leaves it to another.
+    await takeGpus(deps, ctx, token);
     // Before anything else: a run another live host owns goes back to it from here.
     ctx.owner = await claimRun(deps, ctx, token);
     if (ctx.attempt === 1 && job.attemptsStarted <= 1) deps.observer?.picked?.(run, Date.now() - Date.parse(run.createdAt));
