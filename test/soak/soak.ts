@@ -1,6 +1,8 @@
 /**
  * A bounded soak (npm run soak [-- --runs 300]): a few hundred runs of mixed kinds while
  * workers are killed at random (kill -9 and SIGTERM) and Redis is killed -9 and restarted once.
+ * With `--engines 2`, workers run on two hosts (the main engine and a second one, see hosts.ts)
+ * and the second host is lost whole once (workers and engine killed) and brought back.
  * At the end every run must be finished and correctly classified, with no run lost, no run in
  * two containers, and no container or temp file left. Prints the counts; exits 1 on any miss.
  */
@@ -15,6 +17,7 @@ import { type RunView, isFinal } from '@modelrun/contracts';
 import { watchContainers } from '../helpers/container-watch';
 import { containersOf, removeContainersOf } from '../helpers/docker';
 import { type AppProcess, spawnApp } from '../helpers/processes';
+import { loseAndRestoreHost, startSoakHosts } from './hosts';
 import { startRedisServer } from '../helpers/redis-server';
 import { testLogger } from '../helpers/logger';
 import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
@@ -50,7 +53,11 @@ function arg(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const total = arg('runs', 300);
-  const workersWanted = arg('workers', 3);
+  const engines = arg('engines', 1);
+  // Workers per host.
+  const workersWanted = arg('workers', engines > 1 ? 2 : 3);
+  // Two hosts: a short lease so the lost host's runs are taken over within the soak.
+  const leaseSeconds = 10;
   const started = Date.now();
   const log = (msg: string): void => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
 
@@ -79,18 +86,21 @@ async function main(): Promise<void> {
   };
   const api = await startApi(loadApiConfig(env), testLogger('api'));
   const http = supertest(api.url);
-  const watch = await watchContainers(prefix);
-  const workers = new Set<AppProcess>();
-  const counts = { kill9: 0, sigterm: 0, redisRestarts: 0, submit503: 0, cancel503: 0 };
+  const hosts = await startSoakHosts(engines, [...new Set(KINDS.map(([k]) => fixture(k.image)))], leaseSeconds);
+  const watch = await watchContainers(prefix, hosts.engines);
+  const workers = new Map<AppProcess, string>();
+  const down = new Set<string>();
+  const counts = { kill9: 0, sigterm: 0, redisRestarts: 0, submit503: 0, cancel503: 0, hostsLost: 0 };
 
-  const addWorker = async (): Promise<void> => {
-    const w = spawnApp('worker', env);
-    workers.add(w);
+  const addWorker = async (host = 'a'): Promise<void> => {
+    if (down.has(host)) return;
+    const w = spawnApp('worker', { ...env, ...hosts.env(host) });
+    workers.set(w, host);
     void w.exited.then(() => workers.delete(w));
     await w.waitForLog('worker started', 60_000).catch(() => undefined);
   };
-  for (let i = 0; i < workersWanted; i++) await addWorker();
-  log(`${workersWanted} workers up; submitting ${total} runs`);
+  for (const host of hosts.names) for (let i = 0; i < workersWanted; i++) await addWorker(host);
+  log(`${workersWanted} workers up on each of ${hosts.names.length} host(s); submitting ${total} runs`);
 
   const submitted: { run: RunView; kind: Kind }[] = [];
   let chaos = true;
@@ -98,14 +108,19 @@ async function main(): Promise<void> {
     while (chaos) {
       await sleep(3_000 + Math.random() * 3_000);
       if (!chaos) break;
-      const victim = [...workers][Math.floor(Math.random() * workers.size)];
+      const [victim, host] = [...workers][Math.floor(Math.random() * workers.size)] ?? [];
       if (victim) {
         const signal = Math.random() < 0.5 ? 'SIGKILL' : 'SIGTERM';
         victim.kill(signal);
         if (signal === 'SIGKILL') counts.kill9++;
         else counts.sigterm++;
       }
-      void addWorker();
+      // Its replacement starts on the same host, as a supervisor would restart it.
+      void addWorker(host);
+      if (hosts.losable && counts.hostsLost === 0 && submitted.length > total * 0.6) {
+        counts.hostsLost++;
+        await loseAndRestoreHost({ hosts, watch, workers, addWorker, down, workersPerHost: workersWanted, downMs: (leaseSeconds + 5) * 1000, log });
+      }
       if (counts.redisRestarts === 0 && submitted.length > total * 0.4) {
         log('kill -9 Redis');
         await redis.kill9();
@@ -168,8 +183,8 @@ async function main(): Promise<void> {
 
   // Let a worker finish and reconcile, then stop everything gracefully.
   await sleep(6_000);
-  for (const w of workers) w.kill('SIGTERM');
-  await Promise.all([...workers].map((w) => w.exited));
+  for (const w of workers.keys()) w.kill('SIGTERM');
+  await Promise.all([...workers.keys()].map((w) => w.exited));
   await watch.stop();
 
   const lost = submitted.filter(({ run }) => !finals.has(run.id)).length;
@@ -177,8 +192,11 @@ async function main(): Promise<void> {
     const f = finals.get(run.id);
     return f && (f.status !== kind.expect.status || (kind.expect.reason !== undefined && f.reason !== kind.expect.reason));
   });
-  const duplicates = submitted.filter(({ run }) => watch.idsFor(run.id).size > 1).length;
-  const leftovers = (await containersOf(prefix)).length;
+  const ids = submitted.map(({ run }) => run.id);
+  // One engine: a run never has a second container. Two: never two running at once (a run
+  // taken over from the lost host has its second container after the first died with it).
+  const duplicates = engines > 1 ? hosts.duplicates(watch, ids) : submitted.filter(({ run }) => watch.idsFor(run.id).size > 1).length;
+  const leftovers = engines > 1 ? await hosts.leftovers(prefix) : (await containersOf(prefix)).length;
   const records = readdirSync(join(dataDir, 'runs')).flatMap((m) => readdirSync(join(dataDir, 'runs', m))).length;
   const tmpLeft = readdirSync(join(dataDir, 'tmp')).length;
 
@@ -186,11 +204,13 @@ async function main(): Promise<void> {
   for (const f of finals.values()) byStatus[`${f.status}${f.reason ? `/${f.reason}` : ''}`] = (byStatus[`${f.status}${f.reason ? `/${f.reason}` : ''}`] ?? 0) + 1;
   const summary = {
     runs: submitted.length,
+    engines,
     finished: finals.size,
     records,
     workersKilled9: counts.kill9,
     workersSigterm: counts.sigterm,
     redisRestarts: counts.redisRestarts,
+    ...(engines > 1 && { hostsLostAndRestored: counts.hostsLost, runsMovedToAnotherHost: hosts.movedHosts(watch, ids) }),
     submissionsRefused503: counts.submit503,
     cancelsRefused503: counts.cancel503,
     lost,
@@ -206,6 +226,7 @@ async function main(): Promise<void> {
 
   await api.close();
   await removeContainersOf(prefix);
+  await hosts.stop();
   await redis.stop();
   rmSync(dataDir, { recursive: true, force: true });
   const ok = lost === 0 && duplicates === 0 && leftovers === 0 && tmpLeft === 0 && misclassified.length === 0 && records === submitted.length;
