@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DockerProxy } from '../helpers/docker-proxy';
 import { type Stack, startStack } from '../helpers/stack';
 import { TwoHosts, loggedAbout } from '../helpers/two-hosts';
 import { waitFor } from '../helpers/wait';
@@ -96,5 +97,31 @@ describe('two hosts: a run stays with its host while the host lives', function (
     assert.deepEqual([...watch.idsFor(run.id)].map((id) => id.split(':')[0]), ['a']);
     assert.ok(!b1.lines.some((l) => l.message === 'preparing container' && l.runId === run.id), 'host b never prepared a container');
     assert.deepEqual(recordFiles('frozen'), [`${run.id}.json`]);
+  });
+
+  it('a retry (its engine unreachable mid-run): the retried run is handed back by host b and adopted on host a once its engine answers', async () => {
+    const proxy = new DockerProxy();
+    await proxy.up();
+    try {
+      const watch = await hosts.watch();
+      // Retries slow enough that host a does not use them all up while its engine is away.
+      const a1 = await hosts.worker('a', { DOCKER_HOST: proxy.dockerHost, RUN_ATTEMPTS: '10', RUN_BACKOFF_MS: '1000' });
+      const run = await stack.submit(fixture('six-seconds'), 'retried');
+      await running(run.id);
+      const b1 = await hosts.worker('b');
+      await proxy.down();
+      await loggedAbout(b1, HANDED_BACK, run.id);
+      await proxy.up();
+      const done = await stack.waitForRun(run.id, undefined, 60_000);
+      await watch.stop();
+      assert.equal(done.status, 'succeeded', JSON.stringify(done));
+      assert.ok((done.attempts ?? 0) >= 2 && (done.attemptErrors?.length ?? 0) >= 1, JSON.stringify(done));
+      assert.equal(watch.maxAtOnce(run.id, 'exists'), 1);
+      assert.deepEqual([...watch.idsFor(run.id)].map((id) => id.split(':')[0]), ['a']);
+      assert.ok(a1.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the retry adopted the container on host a');
+      assert.ok(!b1.lines.some((l) => l.message === 'preparing container' && l.runId === run.id), 'host b never prepared a container');
+    } finally {
+      await proxy.dispose();
+    }
   });
 });
