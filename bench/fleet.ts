@@ -12,12 +12,11 @@ import { TestEngine } from '../test/helpers/docker-engine';
 import { type AppProcess, spawnApp } from '../test/helpers/processes';
 import { startStack } from '../test/helpers/stack';
 import { fixture } from '../test/fixtures/images';
-import { closeAgent } from './lib/http-loop';
+import { type RunView, isFinal } from '@modelrun/contracts';
 import { startBenchRedis } from './lib/redis';
 import { machineInfo, writeResults } from './lib/results';
 import { median, nowMs } from './lib/stats';
 import { type Row, renderTable } from './lib/table';
-import { ModelrunClient } from './orchestration/client';
 
 interface Setup {
   name: string;
@@ -54,7 +53,7 @@ async function main(): Promise<void> {
   process.env.REDIS_URL = redis.url;
   const stack = await startStack({ workers: 0, redisUrl: redis.url, env: { WORKER_RECONCILE_SECONDS: '0', LOG_LEVEL: 'info' } });
   const b = await TestEngine.start({ name: 'bench' });
-  const client = new ModelrunClient(stack.api.url, 0);
+  const api = stack.api.url;
   const samples = new Map<string, number[]>();
   const started = Date.now();
   try {
@@ -64,11 +63,11 @@ async function main(): Promise<void> {
         for (const setup of SETUPS) {
           const workers = await Promise.all(setup.hosts.map((h) => startWorker(stack.env, h, setup.concurrency, b)));
           const t0 = nowMs();
-          const submitted = await Promise.all(Array.from({ length: runs }, () => client.submit(model.image, 'bench-fleet')));
-          const seen = await client.waitAllVisible(submitted.map((s) => s.id), runs);
+          const ids = await Promise.all(Array.from({ length: runs }, () => submit(api, model.image)));
+          const ended = await Promise.all(ids.map((id) => waitEnded(api, id)));
           const perSecond = runs / ((nowMs() - t0) / 1000);
-          const bad = [...seen.values()].filter((v) => v.view.status !== 'succeeded');
-          if (bad.length) throw new Error(`${bad.length} runs did not succeed: ${JSON.stringify(bad[0]!.view)}`);
+          const bad = ended.filter((v) => v.status !== 'succeeded');
+          if (bad.length) throw new Error(`${bad.length} runs did not succeed: ${JSON.stringify(bad[0])}`);
           const onB = workers.filter((w) => w.host === 'b').reduce((n, w) => n + w.p.lines.filter((l) => l.message === 'run recorded').length, 0);
           log(`round ${round} ${model.what}, ${setup.name}: ${perSecond.toFixed(2)} runs/s (${onB} of ${runs} on engine b)`);
           const key = `${model.what}|${setup.name}`;
@@ -79,7 +78,6 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    closeAgent();
     await stack.stop();
     await b.destroy();
     await redis.stop();
@@ -96,6 +94,21 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${renderTable(title, rows)}\n`);
   const path = writeResults(join(__dirname, 'results'), 'fleet', { runs, rounds, machine, startedAt: new Date(started).toISOString(), rows, samples: Object.fromEntries(samples) });
   process.stdout.write(`\nresults: ${path}\n`);
+}
+
+/** POST a run (fetch: its pool reconnects on its own after the pauses between setups). */
+async function submit(api: string, image: string): Promise<string> {
+  const res = await fetch(`${api}/v1/models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image, name: 'bench-fleet' }) });
+  if (res.status !== 202) throw new Error(`POST /v1/models answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as RunView).id;
+}
+
+/** Long-polls the run (`?wait=30`) until it has ended. */
+async function waitEnded(api: string, id: string): Promise<RunView> {
+  for (;;) {
+    const view = (await (await fetch(`${api}/v1/runs/${id}?wait=30`)).json()) as RunView;
+    if (isFinal(view.status)) return view;
+  }
 }
 
 async function startWorker(env: Record<string, string>, host: 'a' | 'b', concurrency: number, b: TestEngine): Promise<{ host: 'a' | 'b'; p: AppProcess }> {
