@@ -19,6 +19,8 @@ export interface EvaluationSpec {
   reference: ReferenceData;
   /** The run's owner (host and fence), kept as labels like the model container's. */
   owner?: { host: string; fence: number };
+  /** GPU device ids, from the run's own (an evaluator that asks for GPUs). */
+  gpuDevices?: string[];
 }
 
 /**
@@ -27,7 +29,7 @@ export interface EvaluationSpec {
  * The reference may be a host folder because the operator, not a submitter, named it.
  */
 export function evaluatorContainerSpec(deployment: string, spec: EvaluationSpec, image: string, policy: SandboxPolicy): Docker.ContainerCreateOptions {
-  const base = containerSpec({ deployment, runId: spec.runId, name: spec.name, image, limits: spec.limits, policy, ...(spec.owner && { owner: spec.owner }) });
+  const base = containerSpec({ deployment, runId: spec.runId, name: spec.name, image, limits: spec.limits, policy, ...(spec.owner && { owner: spec.owner }), ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }) });
   const host = base.HostConfig!;
   const reference: Docker.MountSettings =
     'volume' in spec.reference

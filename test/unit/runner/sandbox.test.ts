@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { LABELS, containerName, runIdAt } from '@modelrun/contracts';
-import { type ContainerInput, OUTPUT_DIR, containerSpec } from '@modelrun/runner';
+import { type ContainerInput, OUTPUT_DIR, containerSpec, evaluatorContainerSpec } from '@modelrun/runner';
 
 const RUN_ID = runIdAt(Date.UTC(2025, 0, 1));
 
@@ -106,6 +106,17 @@ describe('containerSpec', () => {
     assert.equal(gpuSpec.Labels?.['io.modelrun.gpu-devices'], '1,GPU-3f0c');
     assert.ok(!('DeviceRequests' in host), 'no DeviceRequests key without GPUs');
     assert.equal(spec.Labels?.['io.modelrun.gpu-devices'], undefined);
+  });
+
+  it("gives a benchmark's evaluator the devices it is handed (the run's own), never the first N", () => {
+    const evaluator = evaluatorContainerSpec(
+      'dep',
+      { runId: RUN_ID, name: 'm', benchmark: 'digits', image: 'eval:1', limits: { timeoutSeconds: 60, memoryMb: 512, cpus: 1, gpus: 1 }, reference: { volume: 'ref' }, gpuDevices: ['2'] },
+      'eval:1',
+      { pidsLimit: 128, tmpMb: 64, logMaxBytes: 1024 },
+    );
+    assert.deepEqual(evaluator.HostConfig!.DeviceRequests?.[0]?.DeviceIDs, ['2']);
+    assert.equal(evaluator.Labels?.[LABELS.gpuDevices], '2');
   });
 
   it('refuses a GPU run given fewer or more device ids than it asks for', () => {

@@ -22,7 +22,9 @@ export async function evaluate(deps: ProcessorDeps, ctx: RunContext, { handle, e
   const benchmark = benchmarkOf(deps, ctx.run.benchmark!);
   const limits = evaluatorLimits(deps, benchmark);
   ctx.progress('evaluating', { ...(startedAt && { startedAt }) });
-  const spec = { runId: ctx.run.id, name: ctx.run.name, benchmark: benchmark.name, image: benchmark.evaluator.image, limits, reference: benchmark.reference, ...(ctx.owner && { owner: ctx.owner }) };
+  // An evaluator that asks for GPUs gets some of the run's own devices: the model has stopped, and no other run may have them.
+  const gpuDevices = limits.gpus > 0 ? (ctx.gpuDevices ?? []).slice(0, limits.gpus) : undefined;
+  const spec = { runId: ctx.run.id, name: ctx.run.name, benchmark: benchmark.name, image: benchmark.evaluator.image, limits, reference: benchmark.reference, ...(ctx.owner && { owner: ctx.owner }), ...(gpuDevices && { gpuDevices }) };
   const prepared = await deps.runner.prepareEvaluation(spec, handle);
   ctx.log.info(prepared.adopted ? "adopted the run's evaluator container" : 'evaluator container created', { containerId: prepared.id, state: prepared.state });
   const evaluator = await deps.runner.start(prepared);
