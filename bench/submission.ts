@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { RUN_JOB, type RunJobData, newRunId } from '@modelrun/contracts';
 import { createRunQueue, runJobOptions } from '@modelrun/queue';
 import { startApiProcess } from './lib/api-process';
+import { startBareExpress } from './lib/bare-express-process';
 import { type LoadResult, load } from './lib/cannon';
 import type { BenchConfig } from './lib/config';
 import { mean, nowMs, summarize } from './lib/stats';
@@ -75,30 +76,51 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
     RATE_LIMIT_PER_MINUTE: '0',
     INDEX_RESCAN_SECONDS: '0',
   });
+  const bare = await startBareExpress();
   const viaApi: LoadResult[] = [];
   const direct: LoadResult[] = [];
+  const viaBare: LoadResult[] = [];
+  const post = (url: string, seconds: number): Promise<LoadResult> =>
+    load({ url: `${url}/v1/models`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: cfg.connections, seconds });
   try {
     // Warm both paths (JIT, connections, Lua scripts loaded) before anything is timed.
-    await load({ url: `${api.ready.url}/v1/models`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: cfg.connections, seconds: 1 });
+    await post(api.ready.url, 1);
+    await post(bare.url, 1);
     await directAdds(redisUrl, basePrefix, cfg.connections, 1);
     for (let round = 0; round < cfg.rounds; round++) {
       const b = await directAdds(redisUrl, basePrefix, cfg.connections, cfg.seconds);
       direct.push(b);
       log(`submission round ${round + 1}: Queue.add ${b.rps.toFixed(0)}/s p99 ${b.p99.toFixed(1)} ms`);
-      const a = await load({ url: `${api.ready.url}/v1/models`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: cfg.connections, seconds: cfg.seconds });
+      const e = await post(bare.url, cfg.seconds);
+      viaBare.push(e);
+      log(`submission round ${round + 1}: bare Express ${e.rps.toFixed(0)}/s p99 ${e.p99} ms`);
+      const a = await post(api.ready.url, cfg.seconds);
       viaApi.push(a);
       log(`submission round ${round + 1}: POST /v1/models ${a.rps.toFixed(0)}/s p99 ${a.p99} ms (non-2xx ${a.non2xx}, errors ${a.errors})`);
     }
   } finally {
-    await api.stop();
+    await Promise.all([api.stop(), bare.stop()]);
     await Promise.all([obliterate(redisUrl, apiPrefix), obliterate(redisUrl, basePrefix)]);
     rmSync(dataDir, { recursive: true, force: true });
   }
   const apiRps = mean(viaApi.map((r) => r.rps));
   const baseRps = mean(direct.map((r) => r.rps));
+  const bareRps = mean(viaBare.map((r) => r.rps));
   const worst = (rs: LoadResult[], k: 'p50' | 'p90' | 'p99'): number => Math.max(...rs.map((r) => r[k]));
   const failed = viaApi.reduce((s, r) => s + r.non2xx + r.errors, 0);
   const rows: Row[] = [
+    {
+      bench: 'submission',
+      metric: `POST /v1/models vs bare Express (${cfg.connections} conns)`,
+      value: apiRps,
+      unit: 'req/s',
+      baseline: bareRps,
+      baselineName: 'bare Express, same JSON, 202',
+      ratio: apiRps / bareRps,
+      target: '>= 0.8x',
+      pass: apiRps / bareRps >= 0.8 && failed === 0,
+      note: `bare Express: express.json() and a 202, in its own process, rounds interleaved with the API's; its worst p99 ${worst(viaBare, 'p99')} ms`,
+    },
     {
       bench: 'submission',
       metric: `POST /v1/models rate (${cfg.connections} conns)`,
@@ -124,5 +146,5 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
       ...(k === 'p99' && { target: '< 50 ms', pass: worst(viaApi, k) < 50 }),
     });
   }
-  return { rows, raw: { viaApi, direct, connections: cfg.connections, seconds: cfg.seconds } };
+  return { rows, raw: { viaApi, direct, viaBare, connections: cfg.connections, seconds: cfg.seconds } };
 }

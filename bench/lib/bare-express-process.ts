@@ -1,0 +1,33 @@
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+
+/** Starts bare-express.ts in its own Node process; resolves with its URL and a stop(). */
+export async function startBareExpress(): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = fork(join(__dirname, 'bare-express.ts'), [], {
+    execArgv: ['--conditions=development', '--import', 'tsx'],
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bare Express did not start within 60 s')), 60_000);
+    child.once('message', (m: { url: string }) => {
+      clearTimeout(timer);
+      resolve(m.url);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bare Express exited (${code}) before it listened`));
+    });
+  });
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.send('stop');
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
