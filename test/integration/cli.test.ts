@@ -30,6 +30,8 @@ describe('modelrun (the CLI) against a real API and worker', function () {
   // Each case spawns the CLI (tsx start-up, about a second) and most run a container.
   this.timeout(60_000);
   let stack: Stack;
+  /** The API started again in place of the stack's (stack.stop() closes only the one it started). */
+  let restartedApi: Stack['api'] | undefined;
   let env: Record<string, string>;
   const cli = (...args: string[]): Promise<CommandResult> => modelrun(args, env);
 
@@ -40,7 +42,10 @@ describe('modelrun (the CLI) against a real API and worker', function () {
     await buildFixture('cli-ticking', TICKING);
     env = { MODELRUN_URL: stack.api.url, MODELRUN_TOKEN: '' };
   });
-  after(async () => stack?.stop());
+  after(async () => {
+    await restartedApi?.close('test done');
+    await stack?.stop();
+  });
 
   it('submit --wait shows the phases, then the score and metrics, and exits 0', async () => {
     const r = await cli('submit', fixture('cli-ticking'), '--name', 'cli-ticking', '--wait');
@@ -166,7 +171,8 @@ describe('modelrun (the CLI) against a real API and worker', function () {
     const { port } = new URL(stack.api.url);
     await stack.api.close('test: the API restarts');
     await waitFor('the watch to notice', () => (/the API is not answering \(cannot reach .*connection refused.*\); retrying$/m.test(watching.stdout()) ? true : undefined), 20_000);
-    stack.api = await startApi(loadApiConfig({ ...stack.env, PORT: port }), testLogger('api'));
+    restartedApi = await startApi(loadApiConfig({ ...stack.env, PORT: port }), testLogger('api'));
+    stack.api = restartedApi;
     await waitFor('the watch to see the run again', () => (/^\[.*\] running/m.test(watching.stdout().split('retrying').at(-1) ?? '') ? true : undefined), 20_000);
     assert.equal((await stack.http.delete(`/v1/runs/${live.id}`)).status, 202);
     const r = await watching.done;
