@@ -90,6 +90,7 @@ export class DockerRunner implements ModelRunner {
       ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }),
       policy: this.opts.policy,
       ...(spec.benchmark && { benchmark: spec.benchmark }),
+      ...(spec.owner && { owner: spec.owner }),
     });
     let id: string;
     try {
