@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--only=orchestration,submission,leaderboard]
+ * npm run bench [-- --quick] [--only=orchestration,submission,capacity,leaderboard]
  *
  * Measures modelrun against its physical baselines side by side in the same run (the raw
  * Docker engine, BullMQ's Queue.add, a static http server), because absolute times drift on
@@ -15,6 +15,7 @@ import { closeAgent } from './lib/http-loop';
 import { machineInfo, writeResults } from './lib/results';
 import { type Row, renderTable } from './lib/table';
 import { orchestrationBench } from './orchestration';
+import { capacityBench } from './capacity';
 import { submissionBench } from './submission';
 
 async function main(): Promise<void> {
@@ -36,6 +37,11 @@ async function main(): Promise<void> {
       const r = await submissionBench(cfg.submission, redis.url, log);
       rows.push(...r.rows);
       raw.submission = r.raw;
+    }
+    if (cfg.only.has('capacity')) {
+      const r = await capacityBench(cfg.capacity, redis.url, log);
+      rows.push(...r.rows);
+      raw.capacity = r.raw;
     }
     if (cfg.only.has('leaderboard')) {
       const r = await leaderboardBench(cfg.leaderboard, redis.url, log);

@@ -1,7 +1,7 @@
 /** How much each benchmark does; --quick keeps the whole run near a minute. */
 export interface BenchConfig {
   quick: boolean;
-  /** Which benchmarks to run (default all): orchestration, submission, leaderboard. */
+  /** Which benchmarks to run (default all): orchestration, submission, capacity, leaderboard. */
   only: Set<string>;
   orchestration: {
     /** Runs at once: WORKER_CONCURRENCY for modelrun, parallel lanes for the baseline. */
@@ -16,6 +16,8 @@ export interface BenchConfig {
     pollMs: number;
   };
   submission: { connections: number; seconds: number; rounds: number };
+  /** The control plane with instant runs against BullMQ no-op jobs. */
+  capacity: { runs: number; rounds: number; lanes: number; concurrency: number };
   leaderboard: {
     /** [runs, models] per size; the first, empty size gives the API's own memory floor. */
     sizes: [number, number][];
@@ -37,9 +39,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(v)}`);
     return n;
   };
-  const only = new Set((value('only') ?? 'orchestration,submission,leaderboard').split(',').filter(Boolean));
+  const only = new Set((value('only') ?? 'orchestration,submission,capacity,leaderboard').split(',').filter(Boolean));
   for (const name of only) {
-    if (!['orchestration', 'submission', 'leaderboard'].includes(name)) throw new Error(`--only: unknown benchmark ${name}`);
+    if (!['orchestration', 'submission', 'capacity', 'leaderboard'].includes(name)) throw new Error(`--only: unknown benchmark ${name}`);
   }
   return {
     quick,
@@ -53,6 +55,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       pollMs: num('poll-ms', 0),
     },
     submission: { connections: num('connections', 16), seconds: num('seconds', quick ? 3 : 10), rounds: quick ? 1 : 2 },
+    capacity: { runs: num('capacity-runs', quick ? 100 : 400), rounds: quick ? 1 : 2, lanes: 16, concurrency: num('capacity-concurrency', 16) },
     leaderboard: {
       sizes: quick ? [[0, 0], [1_000, 100], [10_000, 10_000]] : [[0, 0], [1_000, 100], [10_000, 10_000], [100_000, 10_000]],
       loopRequests: quick ? 300 : 2_000,

@@ -1,0 +1,132 @@
+/**
+ * Control-plane capacity (issue 15, target 3): runs a second through the whole control plane —
+ * POST /v1/models → queue → worker → record on the volume → final in the API's index — with
+ * the container work replaced by the unit tests' FakeRunner (every step answers at once), so
+ * only modelrun's own cost is left. Baseline, on the same Redis in the same run, rounds
+ * interleaved: BullMQ's own rate for no-op jobs (Queue.add in the same lanes, a Worker with the
+ * same concurrency whose processor returns at once).
+ */
+import { randomBytes } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { loadWorkerConfig } from '@modelrun/config';
+import { isFinal } from '@modelrun/contracts';
+import type { RunSummary } from '@modelrun/leaderboard';
+import { startWorker } from '@modelrun/worker';
+import { FakeRunner } from '../test/unit/worker/fake-runner';
+import { testLogger } from '../test/helpers/logger';
+import { startStack } from '../test/helpers/stack';
+import type { BenchConfig } from './lib/config';
+import { postJson } from './lib/http-loop';
+import { mean, nowMs } from './lib/stats';
+import type { Row } from './lib/table';
+
+const IMAGE = 'registry.example/team/capacity-model:v1';
+
+/** Runs `task` n times over `lanes` sequential lanes. */
+async function inLanes(n: number, lanes: number, task: () => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    while (next++ < n) await task();
+  }));
+}
+
+/** BullMQ alone: n no-op jobs added in `lanes`, done when the worker has completed them all. */
+async function bullmqNoop(redisUrl: string, n: number, lanes: number, concurrency: number): Promise<number> {
+  const prefix = `bc${randomBytes(4).toString('hex')}`;
+  const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('noop', { connection: conn, prefix });
+  let completed = 0;
+  let allDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => (allDone = r));
+  const worker = new Worker('noop', async () => undefined, { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency });
+  worker.on('completed', () => {
+    if (++completed === n) allDone();
+  });
+  try {
+    await worker.waitUntilReady();
+    const t0 = nowMs();
+    let i = 0;
+    await inLanes(n, lanes, async () => void (await queue.add('noop', { i: i++ }, { removeOnComplete: 1000, removeOnFail: 1000 })));
+    await done;
+    return n / ((nowMs() - t0) / 1000);
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    conn.disconnect();
+  }
+}
+
+export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: string, log: (s: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
+  const C = cfg.concurrency;
+  const stack = await startStack({ workers: 0, redisUrl, env: { WORKER_CONCURRENCY: String(C) } });
+  try {
+    stack.workers.push(await startWorker(loadWorkerConfig(stack.env), testLogger('worker'), { runner: new FakeRunner() }));
+    // When the API's index first holds each run as final: from then on GET shows its score.
+    let finals = 0;
+    let target = Number.POSITIVE_INFINITY;
+    let reached: () => void = () => undefined;
+    const index = stack.api.index;
+    const upsert = index.upsert.bind(index);
+    const counted = new Set<string>();
+    index.upsert = (s: RunSummary): boolean => {
+      const changed = upsert(s);
+      if (isFinal(s.status) && !counted.has(s.id)) {
+        counted.add(s.id);
+        if (++finals >= target) reached();
+      }
+      return changed;
+    };
+    const modelrun = async (n: number, name: string): Promise<number> => {
+      finals = 0;
+      counted.clear();
+      target = n;
+      const all = new Promise<void>((r) => (reached = r));
+      const t0 = nowMs();
+      await inLanes(n, cfg.lanes, async () => {
+        const res = await postJson(`${stack.api.url}/v1/models`, { image: IMAGE, name });
+        if (res.status !== 202) throw new Error(`POST /v1/models answered ${res.status}: ${res.body.toString()}`);
+      });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${finals} of ${n} runs final after 300 s`)), 300_000)))]);
+      clearTimeout(timer);
+      const rate = n / ((nowMs() - t0) / 1000);
+      // Not timed: every run succeeded, as the API tells it.
+      const res = await stack.http.get(`/v1/models/${name}?limit=1000`);
+      const model = res.body as { runCount?: number; runs?: { status: string }[] };
+      if (model.runCount !== n) throw new Error(`the API counts ${model.runCount} runs of ${name}, not ${n}`);
+      if (model.runs?.some((r) => r.status !== 'succeeded')) throw new Error(`a capacity run did not succeed: ${JSON.stringify(model.runs.find((r) => r.status !== 'succeeded'))}`);
+      return rate;
+    };
+
+    log(`capacity: warming up`);
+    await bullmqNoop(redisUrl, 50, cfg.lanes, C);
+    await modelrun(20, 'capacity-warmup');
+    const base: number[] = [];
+    const mr: number[] = [];
+    for (let round = 0; round < cfg.rounds; round++) {
+      base.push(await bullmqNoop(redisUrl, cfg.runs, cfg.lanes, C));
+      mr.push(await modelrun(cfg.runs, `capacity-${round}`));
+      log(`capacity round ${round + 1}/${cfg.rounds}: BullMQ no-op ${base.at(-1)!.toFixed(0)} jobs/s, modelrun ${mr.at(-1)!.toFixed(1)} runs/s`);
+    }
+    const ratio = mean(mr) / mean(base);
+    const rows: Row[] = [
+      {
+        bench: 'capacity',
+        metric: `control plane, ${cfg.runs} instant runs x ${cfg.rounds}`,
+        value: mean(mr),
+        unit: 'runs/s',
+        baseline: mean(base),
+        baselineName: 'BullMQ no-op jobs',
+        ratio,
+        target: '>= 0.5x',
+        pass: ratio >= 0.5,
+        note: `POST in ${cfg.lanes} lanes -> final in the API's index; one worker of ${C} slots on the unit tests' FakeRunner; API, worker, client and BullMQ baseline share one Node process; rounds interleaved`,
+      },
+    ];
+    return { rows, raw: { runs: cfg.runs, lanes: cfg.lanes, concurrency: C, bullmq: base, modelrun: mr } };
+  } finally {
+    await stack.stop();
+  }
+}
