@@ -9,6 +9,11 @@ const interrupt = (): void => {
   if (cancel.signal.aborted) process.exit(EXIT.interrupted);
   cancel.abort();
 };
+// `modelrun models | head -1`: the reader left; there is nobody to tell anything to.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  throw err;
+});
 process.on('SIGINT', interrupt);
 process.on('SIGTERM', interrupt);
 
