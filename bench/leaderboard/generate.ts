@@ -1,4 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type FailureReason, RunRecord, runIdAt } from '@modelrun/contracts';
 import { RecordStore } from '@modelrun/store';
 
@@ -140,4 +142,23 @@ export async function generateVolume(spec: VolumeSpec): Promise<GeneratedVolume>
     names: names.filter((_, i) => counts[i]! > 0),
     ms: performance.now() - t0,
   };
+}
+
+/**
+ * A generated volume kept under the temp folder between runs (a million files take many minutes
+ * to write): generated once, then reused by every later run with the same size and seed. The
+ * marker file is written last, so a generation broken off is redone, never half used.
+ */
+export async function cachedVolume(runs: number, models: number): Promise<GeneratedVolume & { dataDir: string; cached: boolean }> {
+  const dataDir = join(tmpdir(), 'modelrun-bench-lb-cache', `${runs}-${models}-seed7`);
+  const marker = join(dataDir, '.generated.json');
+  try {
+    return { ...(JSON.parse(await readFile(marker, 'utf8')) as GeneratedVolume), dataDir, cached: true };
+  } catch {
+    await rm(dataDir, { recursive: true, force: true });
+    await mkdir(dataDir, { recursive: true });
+    const vol = await generateVolume({ dataDir, runs, models });
+    await writeFile(marker, JSON.stringify(vol));
+    return { ...vol, dataDir, cached: false };
+  }
 }

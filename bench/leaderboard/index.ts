@@ -9,7 +9,10 @@ import { tightLoop } from '../lib/http-loop';
 import { type Summary, summarize } from '../lib/stats';
 import type { Row } from '../lib/table';
 import { benchmarkBoardBench } from './benchmark-board';
-import { generateVolume } from './generate';
+import { cachedVolume, generateVolume } from './generate';
+
+/** Volumes this large are generated once into the temp folder and kept (cachedVolume). */
+const CACHE_FROM = 1_000_000;
 import { scanFloor } from './scan-floor';
 
 export interface SizeResult {
@@ -21,6 +24,8 @@ export interface SizeResult {
   indexMs: number;
   indexAllMs: number[];
   startApiMs: number;
+  /** From the API process's start to listening (its own clock), best of the starts. */
+  bootMs: number;
   scanFloorMs: number;
   scanFloorAllMs: number[];
   rescanMs: number;
@@ -41,10 +46,13 @@ interface Started {
   runs: number;
   models: number;
   dataDir: string;
+  /** A cached volume: left in place for the next run. */
+  kept: boolean;
   vol: Awaited<ReturnType<typeof generateVolume>>;
   api: ApiProcess;
   /** Start-up indexing of each API started on the volume. */
   indexMs: number[];
+  bootMs: number[];
   floorScanMs: number[];
   floorUrl: string;
   names: string[];
@@ -58,8 +66,10 @@ interface Started {
  * is what the code costs. The first API started stays up for the latency loops.
  */
 async function startSize(redisUrl: string, runs: number, models: number): Promise<Started> {
-  const dataDir = mkdtempSync(join(tmpdir(), `modelrun-bench-lb-${runs}-`));
-  const vol = await generateVolume({ dataDir, runs, models });
+  // A million records take many minutes to write: that volume is generated once and kept.
+  const cached = runs >= CACHE_FROM ? await cachedVolume(runs, models) : undefined;
+  const dataDir = cached?.dataDir ?? mkdtempSync(join(tmpdir(), `modelrun-bench-lb-${runs}-`));
+  const vol = cached ?? (await generateVolume({ dataDir, runs, models }));
   const env = {
     REDIS_URL: redisUrl,
     DATA_DIR: dataDir,
@@ -72,18 +82,22 @@ async function startSize(redisUrl: string, runs: number, models: number): Promis
   const floors = [runs > 0 ? scanFloor(dataDir).ms : 0];
   const api = await startApiProcess({ ...env, QUEUE_PREFIX: `bl${randomBytes(4).toString('hex')}` });
   const indexMs = [api.ready.indexMs ?? Number.NaN];
+  const bootMs = [api.ready.bootToListenMs];
   floors.push(runs > 0 ? scanFloor(dataDir).ms : 0);
   const again = await startApiProcess({ ...env, QUEUE_PREFIX: `bl${randomBytes(4).toString('hex')}` });
   indexMs.push(again.ready.indexMs ?? Number.NaN);
+  bootMs.push(again.ready.bootToListenMs);
   await again.stop();
   const floor = await api.ask({ type: 'floor', path: LIST }, 'floor');
   return {
     runs,
     models,
     dataDir,
+    kept: cached !== undefined,
     vol,
     api,
     indexMs,
+    bootMs,
     floorScanMs: floors,
     floorUrl: floor.url,
     names: vol.names.length ? shuffled(vol.names).slice(0, 500) : ['none'],
@@ -125,6 +139,7 @@ async function finish(cfg: BenchConfig['leaderboard'], s: Started): Promise<Size
     indexMs: Math.min(...s.indexMs),
     indexAllMs: s.indexMs,
     startApiMs: s.api.ready.startApiMs,
+    bootMs: Math.min(...s.bootMs),
     scanFloorMs: Math.min(...s.floorScanMs),
     scanFloorAllMs: s.floorScanMs,
     rescanMs: rescan.ms,
@@ -165,14 +180,14 @@ export async function leaderboardBench(cfg: BenchConfig['leaderboard'], redisUrl
     for (const s of started) sizes.push(await finish(cfg, s));
     for (const s of started.splice(0)) {
       await s.api.stop();
-      rmSync(s.dataDir, { recursive: true, force: true });
+      if (!s.kept) rmSync(s.dataDir, { recursive: true, force: true });
     }
     const board = await benchmarkBoardBench(redisUrl, log, 10_000, 2_000, cfg.loopRequests);
     return { rows: [...leaderboardRows(sizes), ...board.rows], sizes };
   } finally {
     for (const s of started) {
       await s.api.stop();
-      rmSync(s.dataDir, { recursive: true, force: true });
+      if (!s.kept) rmSync(s.dataDir, { recursive: true, force: true });
     }
   }
 }
@@ -184,10 +199,11 @@ function leaderboardRows(sizes: SizeResult[]): Row[] {
   const rows: Row[] = [];
   const empty = sizes.find((s) => s.runs === 0);
   const small = sizes.find((s) => s.runs === 1_000);
-  const largest = sizes.at(-1)!;
   for (const s of sizes.filter((x) => x.runs > 0)) {
     const at = `@${label(s.runs)}/${label(s.models)}m`;
-    const big = s === largest && s.runs >= 100_000;
+    // Issue 14's targets at 100k runs; issue 15's at a million (--million).
+    const million = s.runs >= 1_000_000;
+    const big = s.runs >= 100_000 && (million || !sizes.some((x) => x.runs >= 1_000_000));
     const vs1k = small && s !== small;
     rows.push({
       bench: 'leaderboard',
@@ -195,7 +211,8 @@ function leaderboardRows(sizes: SizeResult[]): Row[] {
       value: s.list.p50,
       unit: 'ms',
       ...(vs1k ? { baseline: small.list.p50, baselineName: '1k', ratio: s.list.p50 / small.list.p50 } : { baseline: s.listFloor.p50, baselineName: 'static floor', ratio: s.list.p50 / s.listFloor.p50 }),
-      ...(big && { target: '< 10 ms, <= 2x 1k', pass: s.list.p50 < 10 && (!small || s.list.p50 <= 2 * small.list.p50) }),
+      ...(big && !million && { target: '< 10 ms, <= 2x 1k', pass: s.list.p50 < 10 && (!small || s.list.p50 <= 2 * small.list.p50) }),
+      ...(million && { target: '< 10 ms', pass: s.list.p50 < 10 }),
       note: vs1k ? `static floor (same ${Math.round(s.listBytes)} bytes from a bare http server) p50 ${s.listFloor.p50.toFixed(2)} ms` : undefined,
     });
     rows.push({
@@ -204,7 +221,8 @@ function leaderboardRows(sizes: SizeResult[]): Row[] {
       value: s.list.p99,
       unit: 'ms',
       ...(vs1k ? { baseline: small.list.p99, baselineName: '1k', ratio: s.list.p99 / small.list.p99 } : { baseline: s.listFloor.p99, baselineName: 'static floor', ratio: s.list.p99 / s.listFloor.p99 }),
-      ...(big && { target: '< 50 ms, <= 2x 1k', pass: s.list.p99 < 50 && (!small || s.list.p99 <= 2 * small.list.p99) }),
+      ...(big && !million && { target: '< 50 ms, <= 2x 1k', pass: s.list.p99 < 50 && (!small || s.list.p99 <= 2 * small.list.p99) }),
+      ...(million && { target: '< 50 ms', pass: s.list.p99 < 50 }),
     });
     rows.push({
       bench: 'leaderboard',
@@ -224,7 +242,7 @@ function leaderboardRows(sizes: SizeResult[]): Row[] {
           value: sum[p],
           unit: 'ms',
           ...(vs1k && base && { baseline: base[p], baselineName: '1k', ratio: sum[p] / base[p] }),
-          ...(big && { target: p === 'p50' ? '< 10 ms, <= 2x 1k' : '< 50 ms, <= 2x 1k', pass: sum[p] < (p === 'p50' ? 10 : 50) && (!base || sum[p] <= 2 * base[p]) }),
+          ...(big && !million && { target: p === 'p50' ? '< 10 ms, <= 2x 1k' : '< 50 ms, <= 2x 1k', pass: sum[p] < (p === 'p50' ? 10 : 50) && (!base || sum[p] <= 2 * base[p]) }),
         });
       }
     }
@@ -236,16 +254,28 @@ function leaderboardRows(sizes: SizeResult[]): Row[] {
       baseline: s.scanFloorMs,
       baselineName: 'readdir+read+JSON.parse',
       ratio: s.indexMs / s.scanFloorMs,
-      ...(big && { target: '< 5000 ms', pass: s.indexMs < 5000 }),
+      ...(big && !million && { target: '< 5000 ms', pass: s.indexMs < 5000 }),
       note: `best of 2 starts (${s.indexAllMs.map((x) => x.toFixed(0)).join(', ')} ms; floor ${s.scanFloorAllMs.map((x) => x.toFixed(0)).join(', ')} ms); startApi() to listening ${s.startApiMs.toFixed(0)} ms; periodic rescans (INDEX_RESCAN_SECONDS) took ${s.rescanMs.toFixed(0)} ms, then ${s.rescanAgainMs.toFixed(0)} ms`,
     });
+    if (million) {
+      rows.push({
+        bench: 'leaderboard',
+        metric: `start-up, process start to serving ${at}`,
+        value: s.bootMs,
+        unit: 'ms',
+        target: '< 15000 ms',
+        pass: s.bootMs < 15_000,
+        note: 'best of 2 starts, the API process\'s own clock from its first line to listening (loading the code from source through tsx included)',
+      });
+    }
     rows.push({
       bench: 'leaderboard',
       metric: `API RSS after GC, after serving ${at}`,
       value: s.rssBytes / MB,
       unit: 'MiB',
       ...(empty && { baseline: empty.rssBytes / MB, baselineName: 'empty volume', ratio: s.rssBytes / empty.rssBytes }),
-      ...(big && { target: '< 300 MiB', pass: s.rssBytes / MB < 300 }),
+      ...(big && !million && { target: '< 300 MiB', pass: s.rssBytes / MB < 300 }),
+      ...(million && { target: '< 1024 MiB', pass: s.rssBytes / MB < 1024 }),
       note: `heap used ${(s.heapUsedBytes / MB).toFixed(0)} MiB`,
     });
   }

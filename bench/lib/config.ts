@@ -57,7 +57,11 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     submission: { connections: num('connections', 16), seconds: num('seconds', quick ? 3 : 10), rounds: quick ? 1 : 2 },
     capacity: { runs: num('capacity-runs', quick ? 100 : 400), rounds: quick ? 1 : 2, lanes: 16, concurrency: num('capacity-concurrency', 16) },
     leaderboard: {
-      sizes: quick ? [[0, 0], [1_000, 100], [10_000, 10_000]] : [[0, 0], [1_000, 100], [10_000, 10_000], [100_000, 10_000]],
+      // --million adds issue 15's volume, 1M runs across 100k models (generated once, kept in the temp folder).
+      sizes: [
+        ...(quick ? [[0, 0], [1_000, 100], [10_000, 10_000]] : [[0, 0], [1_000, 100], [10_000, 10_000], [100_000, 10_000]]),
+        ...(argv.includes('--million') ? [[1_000_000, 100_000]] : []),
+      ] as [number, number][],
       loopRequests: quick ? 300 : 2_000,
       loadSeconds: quick ? 1 : 5,
       loadConnections: 8,
