@@ -28,10 +28,17 @@ export async function waitForStop(docker: Docker, id: string, deadline: number, 
   // The engine's long-poll wait answers the moment the container exits, but a connection cut
   // mid-wait (dockerd restarting) leaves dockerode's promise pending forever. A slow inspect
   // loop beside it notices both an exit and an engine that has gone away.
-  const exited = Promise.race([
-    docker.getContainer(id).wait({ abortSignal: waitAbort.signal } as Docker.ContainerWaitOptions),
-    pollUntilStopped(docker, id, waitAbort.signal),
-  ]);
+  // A wait cut before the engine answered rejects instead (socket hang up): that too is left to
+  // the inspect loop, which rides out a blip and fails on an outage. An engine that answered
+  // with an error (the container is gone) is believed at once.
+  const engineWait = docker
+    .getContainer(id)
+    .wait({ abortSignal: waitAbort.signal } as Docker.ContainerWaitOptions)
+    .catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== undefined) throw err;
+      return new Promise<never>(() => undefined);
+    });
+  const exited = Promise.race([engineWait, pollUntilStopped(docker, id, waitAbort.signal)]);
   // A stop that finds the container already exited does not count: it finished on its own.
   const stopFor = (why: keyof StopReason): void => {
     stopping ??= stop().then((stopped) => {
@@ -73,12 +80,27 @@ export async function waitForStop(docker: Docker, id: string, deadline: number, 
   return reason;
 }
 
+/** Tries of one check (1.5 s in all) before the engine counts as gone: a blip is ridden out, an outage is not. */
+const CHECK_TRIES = 4;
+const CHECK_RETRY_MS = 500;
+
 /** Resolves when the container is no longer running; rejects if the engine cannot say. */
 async function pollUntilStopped(docker: Docker, id: string, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS).unref());
     if (signal.aborted) return;
-    const info = await docker.getContainer(id).inspect();
-    if (!info.State.Running) return;
+    if (!(await isRunning(docker, id, signal))) return;
+  }
+}
+
+async function isRunning(docker: Docker, id: string, signal: AbortSignal): Promise<boolean> {
+  for (let i = 1; ; i++) {
+    try {
+      return (await docker.getContainer(id).inspect()).State.Running;
+    } catch (err) {
+      // An answer (a 404: the container is gone) is not a blip; only an engine that did not answer is.
+      if (i >= CHECK_TRIES || signal.aborted || (err as { statusCode?: number }).statusCode !== undefined) throw err;
+      await new Promise((resolve) => setTimeout(resolve, CHECK_RETRY_MS).unref());
+    }
   }
 }
