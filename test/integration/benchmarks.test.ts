@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchmarkLeaderboard, BenchmarkList, type RunView } from '@modelrun/contracts';
+import { explain, modelrun } from '../helpers/cli';
 import { watchContainers } from '../helpers/container-watch';
 import { containersOf, volumesOf } from '../helpers/docker';
 import { infra } from '../helpers/infra';
@@ -190,6 +191,26 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     // Benchmark runs stay off the self-scored leaderboard (their scores are the evaluator's).
     const models = (await stack.http.get('/v1/models?limit=500').set(auth)).body.models as { name: string; bestScore?: number }[];
     assert.equal(models.find((m) => m.name === 'honest')?.bestScore, undefined);
+  });
+
+  it('works from the CLI: submit --benchmark --wait, benchmarks, leaderboard --sort', async () => {
+    const env = { MODELRUN_URL: stack.api.url, MODELRUN_TOKEN: TOKEN_B };
+    const submitted = await modelrun(['submit', fixture('bm-honest'), '--name', 'cli-honest', '--benchmark', 'toy', '--wait'], env);
+    assert.equal(submitted.status, 0, explain(submitted));
+    assert.match(submitted.stdout, /succeeded/);
+    const listed = await modelrun(['benchmarks'], env);
+    assert.equal(listed.status, 0, explain(listed));
+    assert.match(listed.stdout, /accuracy \(primary\)\s+higher/);
+    assert.match(listed.stdout, /error_rate\s+lower/);
+    const board = await modelrun(['leaderboard', 'toy', '--sort', 'error_rate'], env);
+    assert.equal(board.status, 0, explain(board));
+    const lines = board.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^#\s+MODEL\s+accuracy\s+error_rate \*/);
+    assert.match(lines[1]!, /^1\s+(honest|cli-honest)\s+0\.75\s+0\.25/);
+    assert.match(board.stdout, /peeker\s+0\.25\s+0\.75/);
+    const unknown = await modelrun(['submit', fixture('bm-honest'), '--name', 'x', '--benchmark', 'nope'], env);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /there is no benchmark named "nope"/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { CliDeps } from './cli-deps';
+import { benchmarksCommand, leaderboardCommand } from './commands/benchmarks';
 import { cancelCommand, logsCommand, runCommand } from './commands/runs';
 import { modelCommand, modelsCommand } from './commands/models';
 import { submitCommand } from './commands/submit';
@@ -22,7 +23,7 @@ export function buildProgram(deps: CliDeps): Command {
     .showHelpAfterError('(modelrun --help lists the commands and options)')
     .configureOutput({ writeOut: (s) => deps.term.out.write(s), writeErr: (s) => deps.term.err.write(s) })
     .exitOverride();
-  for (const make of [submitCommand, modelsCommand, modelCommand, runCommand, logsCommand, cancelCommand, validateCommand]) {
+  for (const make of [submitCommand, modelsCommand, modelCommand, benchmarksCommand, leaderboardCommand, runCommand, logsCommand, cancelCommand, validateCommand]) {
     program.addCommand(make(deps).exitOverride().configureOutput({ writeOut: (s) => deps.term.out.write(s), writeErr: (s) => deps.term.err.write(s) }));
   }
   return program;

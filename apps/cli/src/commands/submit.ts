@@ -12,6 +12,7 @@ interface SubmitOptions extends LimitFlags {
   wait?: boolean;
   logs?: boolean;
   idempotencyKey?: string;
+  benchmark?: string;
 }
 
 export function submitCommand(deps: CliDeps): Command {
@@ -21,7 +22,8 @@ export function submitCommand(deps: CliDeps): Command {
     .requiredOption('-n, --name <name>', 'the model name on the leaderboard (a-z 0-9 . _ -)')
     .option('-w, --wait', 'watch the run until it ends, then show its score (exit 1 if it did not succeed)')
     .option('-l, --logs', "stream the run's output while it runs (implies --wait)")
-    .option('--idempotency-key <key>', 'submitting again with the same key and body returns the same run');
+    .option('--idempotency-key <key>', 'submitting again with the same key and body returns the same run')
+    .option('-b, --benchmark <name>', "score the run with this benchmark's evaluator (modelrun benchmarks lists them); its limits apply");
   for (const [flag, { help }] of Object.entries(LIMIT_FLAGS)) cmd.addOption(new Option(`--${flag} <n>`, help));
   cmd.option('--limits <json>', 'limits as JSON, e.g. \'{"timeoutSeconds": 120}\' (the flags above override it)');
   return cmd.action(action(deps, (ctx, image: string, opts: SubmitOptions) => submit(ctx, image, opts, deps.signal)));
@@ -30,10 +32,11 @@ export function submitCommand(deps: CliDeps): Command {
 async function submit(ctx: Context, image: string, opts: SubmitOptions, signal: AbortSignal): Promise<number> {
   const limits = limitsFromFlags(opts);
   // The API's own schema first: a bad name or image is refused here, in its words, without a round trip.
-  const body = SubmitRunRequest.safeParse({ image, name: opts.name, ...(limits && { limits }) });
+  const body = SubmitRunRequest.safeParse({ image, name: opts.name, ...(limits && { limits }), ...(opts.benchmark !== undefined && { benchmark: opts.benchmark }) });
   if (!body.success) {
     const issue = body.error.issues[0]!;
-    throw usageError(`${issue.path[0] === 'name' ? '--name' : String(issue.path[0] ?? 'image')}: ${issue.message}`);
+    const flag = issue.path[0] === 'name' ? '--name' : issue.path[0] === 'benchmark' ? '--benchmark' : String(issue.path[0] ?? 'image');
+    throw usageError(`${flag}: ${issue.message}`);
   }
   const headers = opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : undefined;
   const queued = await ctx.api.post('/v1/models', body.data, RunView, headers);
