@@ -5,6 +5,7 @@ import { printJson } from '../context';
 import { EXIT, usageError } from '../errors';
 import { ago, score } from '../output/format';
 import { formatTable } from '../output/table';
+import { page } from './models';
 
 export function benchmarksCommand(deps: CliDeps): Command {
   return new Command('benchmarks')
@@ -46,13 +47,7 @@ export function leaderboardCommand(deps: CliDeps): Command {
     .action(
       action(deps, async (ctx, benchmark: string, opts: { sort?: string; order?: string; limit?: string; offset?: string }) => {
         if (!BenchmarkName.safeParse(benchmark).success) throw usageError(`${JSON.stringify(benchmark)} is not a benchmark name`);
-        const q = new URLSearchParams();
-        for (const key of ['limit', 'offset'] as const) {
-          const v = opts[key];
-          if (v === undefined) continue;
-          if (!/^\d+$/.test(v)) throw usageError(`--${key} ${v}: must be a whole number`);
-          q.set(key, v);
-        }
+        const q = new URLSearchParams(page(opts));
         if (opts.sort) q.set('sort', opts.sort);
         if (opts.order) q.set('order', opts.order);
         const res = await ctx.api.get(`/v1/benchmarks/${benchmark}/leaderboard?${q}`, BenchmarkLeaderboard);

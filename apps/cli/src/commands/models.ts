@@ -8,7 +8,8 @@ import { formatTable } from '../output/table';
 
 const SORTS = ['score', 'name', 'latest', 'runs'];
 
-function page(opts: { limit?: string; offset?: string }): string {
+/** `limit` and `offset` from the flags, as a query string; a flag that is not a whole number is a usage error. */
+export function page(opts: { limit?: string; offset?: string }): string {
   const q = new URLSearchParams();
   for (const key of ['limit', 'offset'] as const) {
     const v = opts[key];
