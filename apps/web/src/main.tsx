@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { SessionView } from '@modelrun/contracts';
 import { loadSession, onSignedOut, signOut } from './api';
+import { BenchmarkBoardPage, BenchmarksPage } from './pages/benchmarks';
 import { Leaderboard } from './pages/leaderboard';
 import { ModelPage } from './pages/model';
 import { RunPage } from './pages/run';
@@ -19,12 +20,16 @@ function Page(props: { loc: Location }) {
   const run = match('/runs/:id', path);
   if (run) return <RunPage id={run.id!} />;
   if (path === '/submit') return <SubmitPage />;
+  if (path === '/benchmarks') return <BenchmarksPage />;
+  const benchmark = match('/benchmarks/:name', path);
+  if (benchmark) return <BenchmarkBoardPage name={benchmark.name!} loc={props.loc} />;
   return <Leaderboard loc={props.loc} />;
 }
 
 function Header(props: { session: SessionView | undefined; path: string; onSignOut: () => void }) {
   const nav = [
     { href: '/', label: 'Leaderboard', current: props.path === '/' || props.path.startsWith('/models/') },
+    { href: '/benchmarks', label: 'Benchmarks', current: props.path.startsWith('/benchmarks') },
     { href: '/submit', label: 'Submit', current: props.path === '/submit' },
   ];
   const signedIn = props.session?.signedIn || props.session?.authRequired === false;

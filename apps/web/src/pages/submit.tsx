@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import type { RunView, SubmitRunRequest } from '@modelrun/contracts';
+import type { BenchmarkList, RunView, SubmitRunRequest } from '@modelrun/contracts';
 import { api } from '../api';
 import { ErrorNote } from '../ui/notes';
+import { usePoll } from '../ui/poll';
 import { navigate } from '../ui/router';
 
 const LIMITS = [
@@ -15,6 +16,7 @@ const LIMITS = [
 export function SubmitPage() {
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
+  const benchmarks = usePoll((signal) => api<BenchmarkList>('GET', '/v1/benchmarks', undefined, signal), [], 60_000);
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
@@ -24,10 +26,12 @@ export function SubmitPage() {
       const v = String(form.get(l.key) ?? '').trim();
       if (v !== '') limits[l.key] = Number(v);
     }
+    const benchmark = String(form.get('benchmark') ?? '');
     const body: SubmitRunRequest = {
       image: String(form.get('image') ?? '').trim(),
       name: String(form.get('name') ?? '').trim(),
       ...(Object.keys(limits).length > 0 && { limits }),
+      ...(benchmark && { benchmark }),
     };
     setBusy(true);
     setError(undefined);
@@ -53,8 +57,19 @@ export function SubmitPage() {
           Model name
           <input name="name" required autocomplete="off" spellcheck={false} pattern="[a-z0-9][a-z0-9._\-]{0,62}" title="1-63 of a-z 0-9 . _ -, starting with a letter or digit" placeholder="digits-svm" />
         </label>
+        {benchmarks.data && benchmarks.data.benchmarks.length > 0 && (
+          <label>
+            Benchmark
+            <select name="benchmark">
+              <option value="">none: the model scores itself</option>
+              {benchmarks.data.benchmarks.map((b) => (
+                <option key={b.name} value={b.name}>{b.name}</option>
+              ))}
+            </select>
+          </label>
+        )}
         <fieldset>
-          <legend>Limits (blank: the defaults)</legend>
+          <legend>Limits (blank: the defaults; a benchmark run takes its benchmark's)</legend>
           <div class="limits">
             {LIMITS.map((l) => (
               <label key={l.key}>

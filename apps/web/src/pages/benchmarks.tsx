@@ -1,0 +1,114 @@
+import type { BenchmarkLeaderboard, BenchmarkList } from '@modelrun/contracts';
+import { api } from '../api';
+import { formatScore, timeAgo } from '../ui/format';
+import { ErrorNote, LiveNote } from '../ui/notes';
+import { usePoll } from '../ui/poll';
+import { Link, type Location, navigate } from '../ui/router';
+
+const PAGE_SIZE = 20;
+const POLL_MS = 3_000;
+
+/** Every benchmark: what it asks for, its metrics and which way each is better. */
+export function BenchmarksPage() {
+  const list = usePoll((signal) => api<BenchmarkList>('GET', '/v1/benchmarks', undefined, signal), [], 60_000);
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Benchmarks</h1>
+      </div>
+      <ErrorNote error={list.error} />
+      {list.data?.benchmarks.length === 0 && <p class="empty">No benchmarks on this deployment (BENCHMARKS_FILE).</p>}
+      {list.data?.benchmarks.map((b) => (
+        <div class="card" key={b.name} data-benchmark={b.name}>
+          <h2>
+            <Link href={`/benchmarks/${encodeURIComponent(b.name)}`}>{b.name}</Link>
+          </h2>
+          {b.description && <p>{b.description}</p>}
+          <p class="muted">
+            Metrics: {b.metrics.map((m) => `${m.name} (${m.direction} is better${m.name === b.primaryMetric ? ', primary' : ''})`).join(', ')}
+            {b.quotas.perDay !== undefined && ` · ${b.quotas.perDay} counted submissions a day`}
+            {b.quotas.concurrent !== undefined && ` · ${b.quotas.concurrent} at once`}
+          </p>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+/** One benchmark's leaderboard: each model's best run by the primary metric, every metric a sortable column. */
+export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
+  const q = props.loc.query;
+  const order = q.get('order') === 'worst' ? 'worst' : 'best';
+  const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
+  const offset = (page - 1) * PAGE_SIZE;
+  const sortParam = q.get('sort');
+  const url = `/v1/benchmarks/${encodeURIComponent(props.name)}/leaderboard?${new URLSearchParams({ ...(sortParam && { sort: sortParam }), order, limit: String(PAGE_SIZE), offset: String(offset) })}`;
+  const board = usePoll((signal) => api<BenchmarkLeaderboard>('GET', url, undefined, signal), [url], POLL_MS);
+  const data = board.data;
+  const go = (next: { sort?: string; order?: string; page?: number }) => {
+    const params = new URLSearchParams({ sort: next.sort ?? data?.sort ?? '', order: next.order ?? order, page: String(next.page ?? 1) });
+    navigate(`/benchmarks/${encodeURIComponent(props.name)}?${params}`, true);
+  };
+  const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+  return (
+    <section>
+      <div class="page-head">
+        <h1>{props.name}</h1>
+        <LiveNote at={board.at} />
+      </div>
+      <ErrorNote error={board.error} />
+      {data?.benchmark.description && <p class="muted">{data.benchmark.description}</p>}
+      {data && data.total === 0 && (
+        <p class="empty">
+          No scored runs yet. <Link href="/submit">Submit a model</Link> with benchmark {props.name}.
+        </p>
+      )}
+      {data && data.total > 0 && (
+        <div class="table-wrap">
+          <table class="board">
+            <thead>
+              <tr>
+                <th scope="col" class="num rank">#</th>
+                <th scope="col">Model</th>
+                {data.benchmark.metrics.map((m) => (
+                  <th scope="col" class="num" key={m.name} title={m.description} aria-sort={m.name === data.sort ? (m.direction === 'higher') === (order === 'best') ? 'descending' : 'ascending' : undefined}>
+                    <button type="button" class="sort" onClick={() => go({ sort: m.name, order: m.name === data.sort && order === 'best' ? 'worst' : 'best' })}>
+                      {m.name}
+                      <span class="arrow" aria-hidden="true">{m.name === data.sort ? ((m.direction === 'higher') === (order === 'best') ? '▼' : '▲') : ''}</span>
+                    </button>
+                  </th>
+                ))}
+                <th scope="col" class="hide-narrow">Best run</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.entries.map((e) => (
+                <tr key={e.name} data-model={e.name}>
+                  <td class="num rank">{e.rank}</td>
+                  <td>
+                    <Link href={`/models/${encodeURIComponent(e.name)}`} class="model-link">{e.name}</Link>
+                  </td>
+                  {data.benchmark.metrics.map((m) => (
+                    <td class="num score" key={m.name}>{formatScore(e.metrics[m.name])}</td>
+                  ))}
+                  <td class="hide-narrow">
+                    <Link href={`/runs/${e.bestRun.id}`} class="run-link">{timeAgo(e.bestRun.createdAt)}</Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data && data.total > PAGE_SIZE && (
+        <nav class="pager" aria-label="Pages">
+          <button type="button" disabled={page <= 1} onClick={() => go({ page: page - 1 })}>← Previous</button>
+          <span>
+            {offset + 1}–{Math.min(offset + PAGE_SIZE, data.total)} of {data.total}
+          </span>
+          <button type="button" disabled={page >= pages} onClick={() => go({ page: page + 1 })}>Next →</button>
+        </nav>
+      )}
+    </section>
+  );
+}
