@@ -3,7 +3,8 @@
 modelrun runs it after the model, with the model's output read-only at $PREDICTIONS_DIR and the
 reference data (labels.csv, never shown to models) read-only at $REFERENCE_DIR; it writes
 $OUTPUT_DIR/score.json. Predictions that break the format are rejected with exit code 3 (the
-model's fault, bad_output); any other failure is the evaluator's own (evaluator_failed).
+model's fault, bad_output) and the reason in $OUTPUT_DIR/message.txt, which the submitter sees;
+any other failure is the evaluator's own (evaluator_failed).
 
 `evaluate.py --make-reference DIR` writes DIR/labels.csv, the test split's labels: how
 `npm run model:build` fills the reference volume.
@@ -16,7 +17,10 @@ REJECT = 3
 
 
 def reject(why):
+    """Exit 3, with the reason in $OUTPUT_DIR/message.txt: modelrun shows that file (1 KiB at most) to the submitter."""
     print(f"predictions rejected: {why}", file=sys.stderr)
+    with open(os.path.join(os.environ.get("OUTPUT_DIR", "/output"), "message.txt"), "w", encoding="utf-8") as f:
+        f.write(why[:1000])
     sys.exit(REJECT)
 
 

@@ -64,6 +64,7 @@ describe('the digits benchmark: the sample model scored by the digits evaluator'
     const done = await run(fixture('bm-cheat'), 'cheater');
     assert.equal(done.status, 'failed', JSON.stringify(done));
     assert.equal(done.reason, 'bad_output');
+    assert.match(done.error!, /the evaluator rejected the predictions: no predictions\.csv/);
     assert.equal(done.score, undefined);
   });
 

@@ -74,7 +74,7 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     const end = await done((await submitted('bm-cheat', 'cheater', 'toy')).id);
     assert.equal(end.status, 'failed');
     assert.equal(end.reason, 'bad_output');
-    assert.match(end.error!, /evaluator rejected the predictions/);
+    assert.equal(end.error, 'benchmark toy: the evaluator rejected the predictions: no predictions.txt in /input/predictions', "with the evaluator's message.txt");
     assert.equal(end.score, undefined);
   });
 

@@ -12,6 +12,8 @@ export interface OutputCaps {
   maxEntries?: number;
   /** How long reading the archive may take before it is abandoned (default 30 s). */
   timeoutMs?: number;
+  /** A short text file read as well (an evaluator's message.txt): a regular file within maxBytes, else left unread. */
+  note?: { name: string; maxBytes: number };
 }
 
 export interface OutputDirInfo {
@@ -31,6 +33,8 @@ export interface OutputContents {
   score?: { file: ScoreFileName; bytes: Buffer };
   /** Why the output cannot be used, for the model's author. Set means the run has bad output. */
   problem?: string;
+  /** The note file (OutputCaps.note), when there was one to read. */
+  note?: Buffer;
 }
 
 const SCORE_FILES: readonly ScoreFileName[] = ['score.json', 'score'];
@@ -63,6 +67,15 @@ export async function readOutputArchive(stream: Readable, caps: OutputCaps): Pro
       out.totalBytes += header.type === 'file' ? size : 0;
       if (out.totalBytes > caps.totalBytes) {
         return stop(`the output folder holds more than its limit of ${formatBytes(caps.totalBytes)}`);
+      }
+      if (caps.note && rel === caps.note.name && header.type === 'file' && size <= caps.note.maxBytes) {
+        const chunks: Buffer[] = [];
+        body.on('data', (c: unknown) => chunks.push(c as Buffer));
+        body.on('end', () => {
+          out.note = Buffer.concat(chunks);
+          next();
+        });
+        return undefined;
       }
       const scoreName = SCORE_FILES.find((f) => f === rel);
       if (!scoreName) return drain(entry);

@@ -160,7 +160,8 @@ export class DockerRunner implements ModelRunner {
     };
   }
 
-  async collect(handle: ContainerHandle): Promise<OutputContents> {
+  /** `opts.note`: a short text file to read as well (at most 1 KiB), e.g. an evaluator's message.txt. */
+  async collect(handle: ContainerHandle, opts: { note?: string } = {}): Promise<OutputContents> {
     let stream: Readable;
     try {
       stream = (await this.docker.getContainer(handle.id).getArchive({ path: OUTPUT_DIR })) as unknown as Readable;
@@ -168,7 +169,7 @@ export class DockerRunner implements ModelRunner {
       if (statusOf(err) === NOT_FOUND) return { entries: 0, sample: [], totalBytes: 0, problem: `${OUTPUT_DIR} is missing from the container` };
       throw infrastructure('copy the output folder', err);
     }
-    return readOutputArchive(stream, this.opts.output);
+    return readOutputArchive(stream, { ...this.opts.output, ...(opts.note && { note: { name: opts.note, maxBytes: 1024 } }) });
   }
 
   async logs(handle: ContainerHandle): Promise<CollectedLogs> {

@@ -89,7 +89,7 @@ export interface ModelRunner {
   /** Waits for the container to stop, enforcing the time limit from its start. */
   wait(handle: ContainerHandle, limits: AppliedLimits, opts?: WaitOptions): Promise<ExitInfo>;
   /** Copies the output folder out of the stopped container and reads it within caps. */
-  collect(handle: ContainerHandle): Promise<OutputContents>;
+  collect(handle: ContainerHandle, opts?: { note?: string }): Promise<OutputContents>;
   logs(handle: ContainerHandle): Promise<CollectedLogs>;
   /**
    * Follows a container's output, from its first byte, until it stops or `signal` aborts.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { BenchmarkDefinition } from '@modelrun/contracts';
 import type { ExitInfo, OutputContents } from '@modelrun/runner';
-import { judgeEvaluation } from '../../../apps/worker/src/run/evaluation-outcome';
+import { judgeEvaluation, noteText } from '../../../apps/worker/src/run/evaluation-outcome';
 
 const BENCH: BenchmarkDefinition = {
   name: 'digits',
@@ -44,6 +44,13 @@ describe("judging a benchmark run by its evaluator's end", () => {
     const partial = failed(judgeEvaluation(BENCH, exited(0), scored({ score: 0.9, metrics: { accuracy: 0.9 } }), LIMITS, 0));
     assert.equal(partial.reason, 'evaluator_failed');
     assert.match(partial.evaluatorError!, /lacks the metric error_rate/);
+  });
+
+  it("shows a rejecting evaluator's message.txt to the submitter, as one line of text", () => {
+    const output: OutputContents = { entries: 1, sample: ['message.txt'], totalBytes: 30, note: Buffer.from('line 3: not a digit\n\u001b[31mred\u001b[0m') };
+    assert.equal(failed(judgeEvaluation(BENCH, exited(3), output, LIMITS, 0)).error, 'benchmark digits: the evaluator rejected the predictions: line 3: not a digit [31mred [0m');
+    assert.equal(noteText(Buffer.from([0xff, 0xfe])), undefined, 'not UTF-8: left out');
+    assert.equal(noteText(Buffer.from('  \n ')), undefined);
   });
 
   it('records a cancel during evaluation as cancelled', () => {

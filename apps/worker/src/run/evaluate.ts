@@ -3,7 +3,7 @@ import { type ContainerHandle, InfrastructureError, type Outcome, classifyExit }
 import { type ProcessorDeps, type RunContext, clampLimits } from './context';
 import type { Collected } from './collect';
 import type { Executed } from './execute';
-import { judgeEvaluation } from './evaluation-outcome';
+import { EVALUATOR_REJECTS_EXIT_CODE, REJECTION_NOTE, judgeEvaluation } from './evaluation-outcome';
 
 /**
  * A benchmark run's second step, after its model stopped: the model's score.json means nothing
@@ -29,8 +29,9 @@ export async function evaluate(deps: ProcessorDeps, ctx: RunContext, { handle, e
   ctx.log.info(prepared.adopted ? "adopted the run's evaluator container" : 'evaluator container created', { containerId: prepared.id, state: prepared.state });
   const evaluator = await deps.runner.start(prepared);
   const evalExit = await deps.runner.wait(evaluator, limits, { cancel, handback: deps.handback });
-  const clean = !evalExit.cancelled && !evalExit.timedOut && !evalExit.oomKilled && evalExit.exitCode === 0;
-  const [output, evalLogs] = await Promise.all([clean ? deps.runner.collect(evaluator) : undefined, deps.runner.logs(evaluator)]);
+  // Exit 0 (a score) and exit 3 (a rejection, maybe with its message.txt) are read; other ends are not.
+  const readable = !evalExit.cancelled && !evalExit.timedOut && !evalExit.oomKilled && (evalExit.exitCode === 0 || evalExit.exitCode === EVALUATOR_REJECTS_EXIT_CODE);
+  const [output, evalLogs] = await Promise.all([readable ? deps.runner.collect(evaluator, { note: REJECTION_NOTE }) : undefined, deps.runner.logs(evaluator)]);
   const outcome = judgeEvaluation(benchmark, evalExit, output, limits, exit.exitCode);
   await keepEvaluatorLog(deps, ctx, evaluator, evalLogs.bytes, outcome);
   return { outcome, times: { startedAt, finishedAt: evalExit.finishedAt ?? exit.finishedAt }, logs };

@@ -3,6 +3,8 @@ import { type ExitInfo, type OutputContents, type Outcome, classify } from '@mod
 
 /** An evaluator exits with this code to reject the predictions (wrong format, missing items): the model's fault. */
 export const EVALUATOR_REJECTS_EXIT_CODE = 3;
+/** What a rejecting evaluator may write to its /output for the submitter: at most 1 KiB of text, shown as it is. */
+export const REJECTION_NOTE = 'message.txt';
 
 /** A run's outcome, with what only the operator is told when the evaluator failed. */
 export type EvaluatedOutcome = Outcome & { evaluatorError?: string };
@@ -18,10 +20,11 @@ export function judgeEvaluation(benchmark: BenchmarkDefinition, exit: ExitInfo, 
   if (raw.status !== 'succeeded') {
     if (raw.status === 'cancelled') return { ...raw, exitCode: modelExitCode };
     if (raw.reason === 'exit_code' && exit.exitCode === EVALUATOR_REJECTS_EXIT_CODE) {
+      const note = noteText(output?.note);
       return {
         status: 'failed',
         reason: 'bad_output',
-        error: `benchmark ${benchmark.name}: the evaluator rejected the predictions (see the benchmark's description for what it expects)`,
+        error: `benchmark ${benchmark.name}: the evaluator rejected the predictions${note ? `: ${note}` : " (see the benchmark's description for what it expects)"}`,
         exitCode: modelExitCode,
       };
     }
@@ -42,4 +45,14 @@ function evaluatorFailed(benchmark: BenchmarkDefinition, why: string, modelExitC
     exitCode: modelExitCode,
     evaluatorError: `evaluator ${benchmark.evaluator.image}: ${why}`,
   };
+}
+
+/** The evaluator's message for the submitter, as one line of printable text; undefined if there is none or it is not UTF-8. */
+export function noteText(bytes: Buffer | undefined): string | undefined {
+  if (!bytes?.length) return undefined;
+  const text = bytes.toString('utf8');
+  if (text.includes('\uFFFD')) return undefined;
+  // Control characters (terminal escapes, newlines) become spaces: the error is one line.
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return line || undefined;
 }
