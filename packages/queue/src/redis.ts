@@ -43,8 +43,10 @@ export function createRedis(target: RedisTarget, opts: RedisOptions): Redis {
  * while still reachable answers writes with READONLY: that reconnects too (through the
  * sentinels). The consumer resends the command there; the producer lets it fail (a 503), since
  * the client decides whether to submit again.
- * `failoverDetector` (a subscription to every sentinel from every connection) is left off: a
- * killed primary drops its connections, and Sentinel disconnects the clients of a demoted one.
+ * `failoverDetector` (a subscription to every sentinel from every connection, to move at once
+ * on +switch-master) is left off: a killed primary drops its connections, Sentinel cuts the
+ * clients of a demoted one (some 10 s into a planned switch: README, Guarantees), and when tried,
+ * its own sentinel connections printed unhandled errors.
  */
 function sentinelOptions(target: SentinelRedis, role: RedisRole, reconnect: (times: number) => number): IORedisOptions {
   return {
