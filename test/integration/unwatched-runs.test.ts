@@ -60,7 +60,7 @@ describe('runs that lose their worker', function () {
 
     const stopping = await waitFor(
       'the reconciler to stop the orphan',
-      () => b.lines.find((l) => l.message === 'stopping a container running past its deadline with no worker watching' && l.runId === orphan.id),
+      () => b.lines.find((l) => l.message === 'stopped a container running past its deadline with no worker watching' && l.runId === orphan.id),
       30_000,
     );
     assert.ok(!b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === orphan.id), 'no worker had adopted it yet');
@@ -130,7 +130,7 @@ describe('runs that lose their worker', function () {
     assert.equal(done.reason, 'timeout', JSON.stringify(done));
     assert.match(done.error ?? '', /time limit of 5 s/);
     assert.ok(b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the second worker adopted it');
-    assert.ok(!b.lines.some((l) => l.message === 'stopping a container running past its deadline with no worker watching'), 'the adopter, not the reconciler, stopped it');
+    assert.ok(!b.lines.some((l) => l.message === 'stopped a container running past its deadline with no worker watching'), 'the adopter, not the reconciler, stopped it');
     assert.equal(recordOf(run).reason, 'timeout');
     // The model was stopped, not allowed to finish its 30 s of work.
     assert.ok(done.durationMs !== undefined && done.durationMs < 29_000, `ran ${done.durationMs} ms`);

@@ -49,8 +49,12 @@ export async function reconcile({ runner, queue, ownership, hostId, graceSeconds
       await runner.remove({ id: c.id });
       report.removed++;
     } else if (c.state === 'running' && c.ageSeconds > c.timeoutSeconds + graceSeconds && state !== 'active') {
-      log.warn('stopping a container running past its deadline with no worker watching', { runId: c.runId, ageSeconds: Math.round(c.ageSeconds) });
-      if (await runner.stopRun(c.runId)) report.stopped++;
+      // Its age counts from its creation; whether it ran too long counts from its start, so
+      // that the adopter, measuring from the start too, sees it stopped past its deadline.
+      if (await runner.stopRun(c.runId, { runningLongerThanSeconds: c.timeoutSeconds + graceSeconds })) {
+        log.warn('stopped a container running past its deadline with no worker watching', { runId: c.runId, ageSeconds: Math.round(c.ageSeconds) });
+        report.stopped++;
+      }
     }
   }
   // A benchmark run's predictions volume outlives its containers only when a crash came between.

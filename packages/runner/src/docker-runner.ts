@@ -229,9 +229,12 @@ export class DockerRunner implements ModelRunner {
     if (handle) await this.remove(handle);
   }
 
-  async stopRun(runId: string): Promise<boolean> {
+  async stopRun(runId: string, opts: { runningLongerThanSeconds?: number } = {}): Promise<boolean> {
     const handles = await Promise.all([this.find(runId), this.find(runId, evaluatorContainerName(this.opts.deployment, runId))]);
-    const stopped = await Promise.all(handles.map((h) => (h ? this.stop(h.id) : false)));
+    // Measured from the engine's own start time: its creation can be seconds earlier.
+    const longEnough = (h: ContainerHandle): boolean =>
+      opts.runningLongerThanSeconds === undefined || (h.startedAt !== undefined && Date.now() - Date.parse(h.startedAt) > opts.runningLongerThanSeconds * 1000);
+    const stopped = await Promise.all(handles.map((h) => (h && longEnough(h) ? this.stop(h.id) : false)));
     return stopped.some(Boolean);
   }
 

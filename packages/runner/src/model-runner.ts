@@ -100,8 +100,11 @@ export interface ModelRunner {
   remove(handle: Pick<ContainerHandle, 'id'>): Promise<void>;
   /** Removes a run's container, found by its name, if there is one. */
   removeRun(runId: string): Promise<void>;
-  /** Stops a run's container wherever it is (used to cancel a run another worker holds). */
-  stopRun(runId: string): Promise<boolean>;
+  /**
+   * Stops a run's container wherever it is (used to cancel a run another worker holds). With
+   * `runningLongerThanSeconds`, only a container that has run longer than that since it started.
+   */
+  stopRun(runId: string, opts?: { runningLongerThanSeconds?: number }): Promise<boolean>;
   /** The GPU devices held by containers on this engine (any deployment's), by their labels. */
   gpuDevicesInUse(): Promise<GpuDevicesInUse[]>;
   /** Every container this deployment started, for the reconciler. */
