@@ -5,8 +5,19 @@ import { TestEngine } from './docker-engine';
 import { type AppProcess, spawnApp } from './processes';
 import type { Stack } from './stack';
 import { waitFor } from './wait';
+import { buildFixture } from '../fixtures/images';
 
 export type HostName = 'a' | 'b';
+
+/**
+ * A model that runs 20 s: on a loaded machine a worker process takes up to ~10 s to start, and
+ * a run must still be running when the second host's worker is up.
+ */
+export const LONG_MODEL = 'twenty-seconds';
+
+export function buildLongModel(): Promise<void> {
+  return buildFixture(LONG_MODEL, { script: `echo started; sleep 20; echo '{"score": 0.2}' > "$OUTPUT_DIR/score.json"; echo finished` });
+}
 
 /**
  * Two worker hosts on one machine: host `a` is the main engine, host `b` a second engine
@@ -70,6 +81,14 @@ export class TwoHosts {
     }
     await this.b.destroy();
   }
+}
+
+/** A counter's value from a worker process's /metrics (0 when not yet counted). */
+export async function workerCounter(p: AppProcess, name: string): Promise<number> {
+  const url = String(p.lines.find((l) => l.message === 'worker started')?.metrics);
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
 }
 
 /** Waits until a worker logged `message` about the run. */

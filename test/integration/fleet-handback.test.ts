@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerProxy } from '../helpers/docker-proxy';
 import { type Stack, startStack } from '../helpers/stack';
-import { TwoHosts, loggedAbout } from '../helpers/two-hosts';
+import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, workerCounter } from '../helpers/two-hosts';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -17,14 +17,15 @@ const HANDED_BACK = 'run is owned by another host whose lease is alive; handed b
  * is alive, and is never started on b. The engines' event streams prove one container at a time.
  */
 describe('two hosts: a run stays with its host while the host lives', function () {
-  // A second engine boots (1-5 s), images are copied into it, and each test runs a 6 s model.
-  this.timeout(120_000);
+  // A second engine boots (1-5 s), images are copied into it, and each test runs a 20 s model (long enough for a worker to start on a loaded machine).
+  this.timeout(180_000);
   let stack: Stack;
   let hosts: TwoHosts;
 
   beforeEach(async () => {
     stack = await startStack({ workers: 0, env: FAST_STALLS });
-    hosts = await TwoHosts.start(stack, [fixture('six-seconds')]);
+    await buildLongModel();
+    hosts = await TwoHosts.start(stack, [fixture(LONG_MODEL)]);
   });
   afterEach(async () => {
     await hosts?.stop();
@@ -38,14 +39,14 @@ describe('two hosts: a run stays with its host while the host lives', function (
   it('SIGTERM (a deploy): the other host hands the run back; the restarted worker on its host adopts the container', async () => {
     const watch = await hosts.watch();
     const a1 = await hosts.worker('a');
-    const run = await stack.submit(fixture('six-seconds'), 'deployed');
+    const run = await stack.submit(fixture(LONG_MODEL), 'deployed');
     await running(run.id);
     const b1 = await hosts.worker('b');
     a1.kill('SIGTERM');
     assert.equal((await a1.exited).code, 0);
     await loggedAbout(b1, HANDED_BACK, run.id);
     const a2 = await hosts.worker('a');
-    const done = await stack.waitForRun(run.id, undefined, 60_000);
+    const done = await stack.waitForRun(run.id, undefined, 90_000);
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.attempts, 1);
@@ -55,12 +56,13 @@ describe('two hosts: a run stays with its host while the host lives', function (
     assert.ok(a2.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the new worker on host a adopted it');
     assert.ok(!b1.lines.some((l) => l.message === 'preparing container' && l.runId === run.id), 'host b never prepared a container');
     assert.deepEqual(recordFiles('deployed'), [`${run.id}.json`]);
+    assert.ok((await workerCounter(b1, 'modelrun_run_owner_handbacks_total')) >= 1, 'host b counted its hand-backs');
   });
 
   it('kill -9: the other host hands the run back until a worker on its host takes it, and only one container ever exists', async () => {
     const watch = await hosts.watch();
     const a1 = await hosts.worker('a');
-    const run = await stack.submit(fixture('six-seconds'), 'killed');
+    const run = await stack.submit(fixture(LONG_MODEL), 'killed');
     await running(run.id);
     const b1 = await hosts.worker('b');
     a1.kill('SIGKILL');
@@ -68,10 +70,10 @@ describe('two hosts: a run stays with its host while the host lives', function (
     // The lock lapses (2 s), the run is redelivered to b, which hands it back: a's lease lives on.
     await loggedAbout(b1, HANDED_BACK, run.id);
     const a2 = await hosts.worker('a');
-    const done = await stack.waitForRun(run.id, undefined, 60_000);
+    const done = await stack.waitForRun(run.id, undefined, 90_000);
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
-    assert.equal(done.score, 0.66);
+    assert.equal(done.score, 0.2);
     assert.equal(watch.maxAtOnce(run.id, 'exists'), 1);
     assert.deepEqual([...watch.idsFor(run.id)].map((id) => id.split(':')[0]), ['a']);
     assert.ok(a2.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id));
@@ -81,7 +83,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
   it('a stalled lock (a frozen worker): the redelivered run is handed back by host b, and the thawed worker finishes it in its one container', async () => {
     const watch = await hosts.watch();
     const a1 = await hosts.worker('a');
-    const run = await stack.submit(fixture('six-seconds'), 'frozen');
+    const run = await stack.submit(fixture(LONG_MODEL), 'frozen');
     await running(run.id);
     const b1 = await hosts.worker('b');
     a1.kill('SIGSTOP');
@@ -90,7 +92,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
     } finally {
       a1.kill('SIGCONT');
     }
-    const done = await stack.waitForRun(run.id, undefined, 60_000);
+    const done = await stack.waitForRun(run.id, undefined, 90_000);
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(watch.maxAtOnce(run.id, 'exists'), 1);
@@ -106,13 +108,13 @@ describe('two hosts: a run stays with its host while the host lives', function (
       const watch = await hosts.watch();
       // Retries slow enough that host a does not use them all up while its engine is away.
       const a1 = await hosts.worker('a', { DOCKER_HOST: proxy.dockerHost, RUN_ATTEMPTS: '10', RUN_BACKOFF_MS: '1000' });
-      const run = await stack.submit(fixture('six-seconds'), 'retried');
+      const run = await stack.submit(fixture(LONG_MODEL), 'retried');
       await running(run.id);
       const b1 = await hosts.worker('b');
       await proxy.down();
       await loggedAbout(b1, HANDED_BACK, run.id);
       await proxy.up();
-      const done = await stack.waitForRun(run.id, undefined, 60_000);
+      const done = await stack.waitForRun(run.id, undefined, 90_000);
       await watch.stop();
       assert.equal(done.status, 'succeeded', JSON.stringify(done));
       assert.ok((done.attempts ?? 0) >= 2 && (done.attemptErrors?.length ?? 0) >= 1, JSON.stringify(done));

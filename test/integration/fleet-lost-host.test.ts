@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Stack, startStack } from '../helpers/stack';
-import { TwoHosts, loggedAbout } from '../helpers/two-hosts';
+import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, workerCounter } from '../helpers/two-hosts';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -16,14 +16,15 @@ const FAST = { WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKE
  * frozen past the lease while its engine runs on) never records what its container produced.
  */
 describe('two hosts: a lost host', function () {
-  // An engine killed and booted again, a 5 s lease, and 6 s models on both hosts.
-  this.timeout(150_000);
+  // An engine killed and booted again, a 5 s lease, and 20 s models on both hosts.
+  this.timeout(180_000);
   let stack: Stack;
   let hosts: TwoHosts;
 
   beforeEach(async () => {
     stack = await startStack({ workers: 0, env: FAST });
-    hosts = await TwoHosts.start(stack, [fixture('six-seconds')]);
+    await buildLongModel();
+    hosts = await TwoHosts.start(stack, [fixture(LONG_MODEL)]);
   });
   afterEach(async () => {
     await hosts?.stop();
@@ -37,7 +38,7 @@ describe('two hosts: a lost host', function () {
   it('finishes the run on the other host once the lease lapses; the host that comes back removes its leftover and records nothing', async () => {
     const watch = await hosts.watch();
     const b1 = await hosts.worker('b');
-    const run = await stack.submit(fixture('six-seconds'), 'orphaned');
+    const run = await stack.submit(fixture(LONG_MODEL), 'orphaned');
     await running(run.id);
     const a1 = await hosts.worker('a');
     // Host b is lost: its worker and its engine die at once, with the container.
@@ -46,7 +47,7 @@ describe('two hosts: a lost host', function () {
     await hosts.b.kill();
     watch.engineLost('b');
     const lostAt = BigInt(Date.now()) * 1_000_000n;
-    const done = await stack.waitForRun(run.id, undefined, 60_000);
+    const done = await stack.waitForRun(run.id, undefined, 90_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.attempts, 2, 'the lost host counts as a failed attempt');
     const [lost] = done.attemptErrors ?? [];
@@ -55,6 +56,7 @@ describe('two hosts: a lost host', function () {
     assert.deepEqual(started.map((e) => e.engine), ['b', 'a'], 'one start on each host, b first');
     assert.ok(started[1]!.timeNano > lostAt, 'host a started its container only after host b was gone');
     const recorded = readFileSync(recordPath('orphaned', run.id), 'utf8');
+    assert.equal(await workerCounter(a1, 'modelrun_run_takeovers_total'), 1, 'host a counted the takeover');
 
     // Host b comes back: its first worker's reconcile removes the container it left.
     await hosts.b.boot();
@@ -73,7 +75,7 @@ describe('two hosts: a lost host', function () {
 
   it('a host cut off past its lease: the run is taken over, and what its own container produced is never recorded', async () => {
     const b1 = await hosts.worker('b');
-    const run = await stack.submit(fixture('six-seconds'), 'cut-off');
+    const run = await stack.submit(fixture(LONG_MODEL), 'cut-off');
     await running(run.id);
     const a1 = await hosts.worker('a');
     // Frozen, host b's worker neither renews its lease nor its lock, while its engine runs on.
@@ -85,7 +87,7 @@ describe('two hosts: a lost host', function () {
     }
     // Thawed, b's delivery finds the run owned elsewhere: it removes its container, records nothing.
     await loggedAbout(b1, 'run is owned elsewhere now; nothing of this delivery is recorded', run.id, 40_000);
-    const done = await stack.waitForRun(run.id, undefined, 60_000);
+    const done = await stack.waitForRun(run.id, undefined, 90_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.attempts, 2);
     assert.match(done.attemptErrors?.[0]?.message ?? '', /was lost \(its lease lapsed\); the run was taken over/);

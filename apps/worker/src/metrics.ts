@@ -38,6 +38,8 @@ export function createWorkerMetrics(): { registry: Registry; observer: RunObserv
   const active = new Gauge({ name: 'modelrun_worker_active_runs', help: 'Runs this worker is running now', registers: [registry] });
   const retried = new Counter({ name: 'modelrun_run_retries_total', help: 'Attempts that failed on an infrastructure fault and were retried', registers: [registry] });
   const adopted = new Counter({ name: 'modelrun_run_adoptions_total', help: 'Runs that found their container already there and adopted it', registers: [registry] });
+  const handedToOwner = new Counter({ name: 'modelrun_run_owner_handbacks_total', help: 'Deliveries handed back to the queue because another live host owns the run', registers: [registry] });
+  const takenOver = new Counter({ name: 'modelrun_run_takeovers_total', help: 'Runs taken over from a host whose lease lapsed', registers: [registry] });
 
   const writable = new Gauge({ name: 'modelrun_worker_volume_writable', help: '1 while the volume takes this worker\'s records; 0 while it refuses them (full, read-only) and the worker takes no runs', registers: [registry] });
   writable.set(1);
@@ -53,6 +55,8 @@ export function createWorkerMetrics(): { registry: Registry; observer: RunObserv
     containerStarted: (ms) => containerStart.observe(ms / 1000),
     adopted: () => adopted.inc(),
     retried: () => retried.inc(),
+    handedToOwner: () => handedToOwner.inc(),
+    tookOver: () => takenOver.inc(),
     finished: (record) => {
       finished.inc({ status: record.status, reason: record.reason ?? 'none' });
       if (record.durationMs !== undefined) duration.observe({ status: record.status }, record.durationMs / 1000);

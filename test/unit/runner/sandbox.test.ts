@@ -20,6 +20,13 @@ describe('containerSpec', () => {
   const spec = containerSpec(input());
   const host = spec.HostConfig!;
 
+  it("labels the container with its run's owner and fence, so no later fence adopts it", () => {
+    const owned = containerSpec(input({ owner: { host: 'worker-7-0123456789ab', fence: 3 } }));
+    assert.equal(owned.Labels?.[LABELS.ownerHost], 'worker-7-0123456789ab');
+    assert.equal(owned.Labels?.[LABELS.ownerFence], '3');
+    assert.equal(spec.Labels?.[LABELS.ownerFence], undefined, 'no owner, no owner labels');
+  });
+
   it('turns networking off', () => {
     assert.equal(host.NetworkMode, 'none');
     assert.equal(spec.NetworkDisabled, true);

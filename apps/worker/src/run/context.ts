@@ -14,6 +14,10 @@ export interface RunObserver {
   containerStarted?(ms: number): void;
   adopted?(): void;
   retried?(): void;
+  /** A delivery went back to the queue: another host with a live lease owns the run. */
+  handedToOwner?(): void;
+  /** This host took a run over from a host whose lease lapsed. */
+  tookOver?(): void;
   finished?(record: RunRecord): void;
 }
 

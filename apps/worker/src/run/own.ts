@@ -17,6 +17,7 @@ export async function claimRun(deps: ProcessorDeps, ctx: RunContext, token: stri
       return claim.owner;
     case 'taken':
       log.warn('took over a run whose host was lost', { from: claim.from, fence: claim.owner.fence });
+      deps.observer?.tookOver?.();
       await deps.control
         .recordAttemptError(run.id, { attempt: ctx.attempt, at: new Date().toISOString(), message: takeoverMessage(claim.from, deps.hostId) })
         .catch(() => undefined);
@@ -24,6 +25,7 @@ export async function claimRun(deps: ProcessorDeps, ctx: RunContext, token: stri
     case 'elsewhere': {
       const delay = handBackDelayMs(claim.leaseMs);
       log.info('run is owned by another host whose lease is alive; handed back to the queue', { owner: claim.owner.host, leaseMs: claim.leaseMs, delayMs: delay });
+      deps.observer?.handedToOwner?.();
       await job.moveToDelayed(Date.now() + delay, token);
       throw new DelayedError();
     }
