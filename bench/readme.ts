@@ -21,6 +21,30 @@ interface Results {
   startedAt: string;
   seconds?: number;
   rows: Row[];
+  raw?: {
+    capacity?: { modelrun: number[]; bullmq: number[]; concurrency: number };
+    orchestration?: { modelrunThroughput: number[]; concurrency: number };
+  };
+}
+
+const avg = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Worker hosts one Redis (with one API) carries: the control plane's rate with instant runs over
+ * one host's rate with real, trivial containers, both from the same run.
+ */
+function hostsPerRedis(r: Results): string | undefined {
+  const cap = r.raw?.capacity;
+  const orch = r.raw?.orchestration;
+  if (!cap?.modelrun.length || !orch?.modelrunThroughput.length) return undefined;
+  const plane = avg(cap.modelrun);
+  const host = avg(orch.modelrunThroughput);
+  const minute = orch.concurrency / 60;
+  return [
+    `Hosts per Redis, from this run: the control plane (one API, one worker of ${cap.concurrency} slots, the client, all in one process) carried ${plane.toFixed(1)} instant runs/s;`,
+    `one host running trivial containers at concurrency ${orch.concurrency} did ${host.toFixed(2)} runs/s, so about ${Math.floor(plane / host)} such hosts per Redis`,
+    `before the control plane, not the engines, is the limit; with runs of a minute each (${minute.toFixed(3)} runs/s per host of ${orch.concurrency} slots) about ${Math.floor(plane / minute)}.`,
+  ].join(' ');
 }
 
 function newestFull(dir: string): string {
@@ -58,6 +82,8 @@ export function renderSection(r: Results, file: string): string {
   ];
   const notes = r.rows.filter((row) => row.note);
   if (notes.length) lines.push('', ...notes.map((row) => `- ${cell(row.metric)}: ${row.note}`));
+  const hosts = hostsPerRedis(r);
+  if (hosts) lines.push('', hosts);
   lines.push(END);
   return lines.join('\n');
 }
