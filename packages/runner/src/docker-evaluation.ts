@@ -18,6 +18,8 @@ export interface EvaluationDeps {
   output: OutputCaps;
   /** Finds a run's container by name (adopted), or undefined. */
   find(name: string, runId: string): Promise<ContainerHandle | undefined>;
+  /** The same, for the run's current owner only: a container made under an older fence is removed instead. */
+  findOwned(name: string, spec: Pick<EvaluationSpec, 'runId' | 'owner'>): Promise<ContainerHandle | undefined>;
   remove(handle: Pick<ContainerHandle, 'id'>): Promise<void>;
   /** Registry credentials for the evaluator image, as for model images. */
   credentials?: DockerRunnerOptions['credentials'];
@@ -34,7 +36,7 @@ const fillerName = (deployment: string, runId: string): string => `${deployment}
  * is always safe to adopt.
  */
 export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSpec, model: ContainerHandle): Promise<ContainerHandle> {
-  const existing = await deps.find(evaluatorContainerName(deps.deployment, spec.runId), spec.runId);
+  const existing = await deps.findOwned(evaluatorContainerName(deps.deployment, spec.runId), spec);
   if (existing) return existing;
   const image = pinnedImageRef(spec.image);
   // The evaluator image is the operator's: a missing one is the platform's fault, retried, never the model's.

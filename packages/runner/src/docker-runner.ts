@@ -258,6 +258,7 @@ export class DockerRunner implements ModelRunner {
       policy: opts.policy,
       output: opts.output,
       find: (name, runId) => this.find(runId, name),
+      findOwned: (name, spec) => this.findOwned(spec, name),
       remove: (h) => this.remove(h),
       ...(opts.credentials && { credentials: opts.credentials }),
     };
@@ -336,8 +337,8 @@ export class DockerRunner implements ModelRunner {
    * owner of this host (before another host took the run over and lost it again) is removed:
    * whatever it did belongs to a fence that no longer counts.
    */
-  private async findOwned(spec: RunSpec): Promise<ContainerHandle | undefined> {
-    const info = await this.inspect(containerName(this.opts.deployment, spec.runId));
+  private async findOwned(spec: Pick<RunSpec, 'runId' | 'owner'>, name = containerName(this.opts.deployment, spec.runId)): Promise<ContainerHandle | undefined> {
+    const info = await this.inspect(name);
     if (!info) return undefined;
     const fence = info.Config.Labels?.[LABELS.ownerFence];
     if (spec.owner && fence !== undefined && Number(fence) !== spec.owner.fence) {
