@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import supertest from 'supertest';
+import { startApi } from '@modelrun/api';
+import { loadApiConfig } from '@modelrun/config';
 import { BenchmarkLeaderboard, BenchmarkList, type RunView } from '@modelrun/contracts';
 import { explain, modelrun } from '../helpers/cli';
 import { watchContainers } from '../helpers/container-watch';
 import { containersOf, volumesOf } from '../helpers/docker';
 import { infra } from '../helpers/infra';
+import { testLogger } from '../helpers/logger';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { buildBenchmarkFixtures, createReferenceVolume, removeVolume, writeBenchmarksFile } from '../fixtures/benchmark';
@@ -32,6 +36,7 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
       { name: 'toy-slow-eval', evaluator: 'bm-eval-slow' },
       { name: 'toy-crashing-eval', evaluator: 'bm-eval-crash' },
       { name: 'toy-quota', evaluator: 'bm-eval', quotas: { perDay: 2, concurrent: 1 } },
+      { name: 'toy-race', evaluator: 'bm-eval', quotas: { concurrent: 1 } },
     ]);
     stack = await startStack({ workers: 1, env: { BENCHMARKS_FILE: file, API_TOKENS: `${TOKEN_A},${TOKEN_B}`, WORKER_CONCURRENCY: '3' } });
   });
@@ -211,6 +216,26 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     const unknown = await modelrun(['submit', fixture('bm-honest'), '--name', 'x', '--benchmark', 'nope'], env);
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /there is no benchmark named "nope"/);
+  });
+
+  it("gives a caller's last place to exactly one of many submissions racing through two API replicas", async () => {
+    const second = await startApi(loadApiConfig(stack.env), testLogger('api-2'));
+    try {
+      const apis = [stack.http, supertest(second.url)];
+      const body = { image: fixture('bm-slow-model'), name: 'racer', benchmark: 'toy-race' };
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => apis[i % 2]!.post('/v1/models').set({ Authorization: `Bearer ${TOKEN_B}` }).send(body)));
+      const accepted = answers.filter((r) => r.status === 202);
+      assert.equal(accepted.length, 1, answers.map((r) => r.status).join(','));
+      assert.ok(answers.every((r) => r.status === 202 || (r.status === 429 && r.body.error.code === 'quota_exceeded')));
+      await stack.http.delete(`/v1/runs/${accepted[0]!.body.id}`).set({ Authorization: `Bearer ${TOKEN_B}` });
+      // The cancelled run gives its place back once the worker records it: then one more is allowed.
+      await waitFor('the place to be given back', async () => {
+        const res = await apis[1]!.post('/v1/models').set({ Authorization: `Bearer ${TOKEN_B}` }).send(body);
+        return res.status === 202 ? res.body : undefined;
+      }, 30_000, 250);
+    } finally {
+      await second.close('test done');
+    }
   });
 });
 

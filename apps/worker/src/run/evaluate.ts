@@ -37,7 +37,8 @@ export async function evaluate(deps: ProcessorDeps, ctx: RunContext, { handle, e
   return { outcome, times: { startedAt, finishedAt: evalExit.finishedAt ?? exit.finishedAt }, logs };
 }
 
-function benchmarkOf(deps: ProcessorDeps, name: string): BenchmarkDefinition {
+/** The worker's own definition of a job's benchmark; InfrastructureError (retried) when it has none. */
+export function benchmarkOf(deps: ProcessorDeps, name: string): BenchmarkDefinition {
   const benchmark = deps.benchmarks?.get(name);
   // A worker without the benchmark cannot score the run; another worker (or this one after a
   // fix to its BENCHMARKS_FILE) may: the platform's fault, retried.

@@ -1,6 +1,7 @@
 import type { PullProgress } from '@modelrun/contracts';
 import { type ContainerHandle, throttled } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext } from './context';
+import { benchmarkOf } from './evaluate';
 
 const PULL_PROGRESS_MS = 500;
 
@@ -10,6 +11,8 @@ const PULL_PROGRESS_MS = 500;
  */
 export async function prepareContainer(deps: ProcessorDeps, ctx: RunContext): Promise<ContainerHandle> {
   const { job, run, limits, log } = ctx;
+  // A benchmark run this worker cannot score is not worth running its model for.
+  if (run.benchmark !== undefined) benchmarkOf(deps, run.benchmark);
   ctx.progress('pulling');
   log.info('preparing container', { image: run.image });
   // A first delivery cannot have a container yet: skip looking (create still adopts on 409).
