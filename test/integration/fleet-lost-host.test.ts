@@ -85,7 +85,10 @@ describe('two hosts: a lost host', function () {
     } finally {
       b1.kill('SIGCONT');
     }
-    // Thawed, b's delivery finds the run owned elsewhere: it removes its container, records nothing.
+    // Thawed, b's worker sees it went a whole lease without renewing: its reconciler removes the
+    // container at once, and its delivery finds the run owned elsewhere and records nothing.
+    await waitFor('host b to notice its lease lapsed', () => b1.lines.find((l) => String(l.message).startsWith('this worker went a whole lease without renewing it')), 40_000);
+    await loggedAbout(b1, 'removing a container whose run another host owns now', run.id, 40_000);
     await loggedAbout(b1, 'run is owned elsewhere now; nothing of this delivery is recorded', run.id, 40_000);
     const done = await stack.waitForRun(run.id, undefined, 90_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
@@ -93,6 +96,7 @@ describe('two hosts: a lost host', function () {
     assert.match(done.attemptErrors?.[0]?.message ?? '', /was lost \(its lease lapsed\); the run was taken over/);
     assert.ok(!b1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host b recorded nothing');
     assert.ok(a1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host a recorded the run');
+    assert.equal(done.attemptErrors?.length, 1, 'no attempt error from host b, whose container was removed under it');
     await waitFor('host b to have no container left', async () => ((await hosts.b.docker.listContainers({ all: true })).length === 0 ? true : undefined), 20_000);
   });
 });

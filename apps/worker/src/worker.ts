@@ -167,6 +167,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const metricsServer = await serveWorkerMetrics(metrics.registry, config.metricsPort, config.metricsHost, health);
     recorder.start();
     const reconciler = startReconciler(() => reconcile({ runner, queue: queues, ownership, hostId, graceSeconds: config.reconcileGraceSeconds }, log), config.reconcileSeconds, log);
+    lease.whenLapsed(() => void reconciler.runNow());
     void reconciler.runNow();
     log.info('worker started', {
       concurrency: config.concurrency,

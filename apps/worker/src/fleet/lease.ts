@@ -6,6 +6,12 @@ export interface HostLease {
   stop(): void;
   /** Renews now (start-up waits for it, so a fresh worker's host counts as alive at once). */
   renewNow(): Promise<void>;
+  /**
+   * Calls `fn` when this worker renews after a whole lease period without a renewal (cut off
+   * from Redis, or frozen): the host may have been taken for lost and its runs taken over, so
+   * its containers of those runs must go at once, not at the next reconcile.
+   */
+  whenLapsed(fn: () => void): void;
 }
 
 /**
@@ -16,11 +22,19 @@ export interface HostLease {
 export function keepHostLease(ownership: RunOwnership, host: string, leaseSeconds: number, log: Logger): HostLease {
   const leaseMs = leaseSeconds * 1000;
   let failing = false;
+  let lastRenewed = Date.now();
+  let onLapse: () => void = () => undefined;
   const renewNow = async (): Promise<void> => {
     try {
       await ownership.renewLease(host, leaseMs);
       if (failing) log.info('host lease renewed again', { host });
       failing = false;
+      const gapMs = Date.now() - lastRenewed;
+      lastRenewed = Date.now();
+      if (gapMs >= leaseMs) {
+        log.warn('this worker went a whole lease without renewing it; runs of this host may have been taken over', { host, gapMs });
+        onLapse();
+      }
     } catch (err) {
       if (!failing) log.warn('could not renew the host lease', { host, ...errorFields(err) });
       failing = true;
@@ -28,5 +42,11 @@ export function keepHostLease(ownership: RunOwnership, host: string, leaseSecond
   };
   const timer = setInterval(() => void renewNow(), Math.max(500, Math.floor(leaseMs / 3)));
   timer.unref();
-  return { stop: () => clearInterval(timer), renewNow };
+  return {
+    stop: () => clearInterval(timer),
+    renewNow,
+    whenLapsed: (fn) => {
+      onLapse = fn;
+    },
+  };
 }

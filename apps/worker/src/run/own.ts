@@ -38,3 +38,13 @@ export async function assertOwner(deps: ProcessorDeps, ctx: RunContext): Promise
   const current = await deps.ownership.owner(ctx.run.id);
   if (!sameOwner(current, ctx.owner)) throw new OwnedElsewhereError(ctx.run.id, ctx.owner, current);
 }
+
+/**
+ * The OwnedElsewhereError for this delivery if its host or fence no longer owns the run, else
+ * undefined. Redis unreachable counts as still owning: the fault is then handled as any other.
+ */
+export async function lostOwnership(deps: ProcessorDeps, ctx: RunContext): Promise<OwnedElsewhereError | undefined> {
+  if (!ctx.owner) return undefined;
+  const current = await deps.ownership.owner(ctx.run.id).catch(() => ctx.owner);
+  return sameOwner(current, ctx.owner) ? undefined : new OwnedElsewhereError(ctx.run.id, ctx.owner, current);
+}

@@ -8,7 +8,7 @@ import { evaluate } from './evaluate';
 import { type ProcessorDeps, type RunContext, type RunTimes, clampLimits } from './context';
 import { runContainer, watchCancel } from './execute';
 import { decideFault, errorMessage, gaveUpMessage } from './faults';
-import { claimRun } from './own';
+import { claimRun, lostOwnership } from './own';
 import { takeGpus } from './gpus';
 import { prepareContainer } from './prepare';
 import { failure, recordRun, releaseQuota } from './record';
@@ -147,7 +147,10 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
   /** The retry policy applied: see faults.ts for which faults are retried. */
   async function handleFault(ctx: RunContext, err: unknown, handle: ContainerHandle | undefined, token: string | undefined): Promise<RunRecord> {
     const { job, run, attempt, log } = ctx;
-    const decision = decideFault(err, attempt, job.opts.attempts ?? 1);
+    // A fault because this host's reconciler removed a container another host now owns the
+    // run of: nothing of it is this delivery's to keep, not even an attempt error.
+    const lost = err instanceof OwnedElsewhereError ? undefined : await lostOwnership(deps, ctx);
+    const decision = decideFault(lost ?? err, attempt, job.opts.attempts ?? 1);
     switch (decision.kind) {
       case 'owned-elsewhere':
         // Only the container this delivery made or adopted: by name it could be a newer fence's.
