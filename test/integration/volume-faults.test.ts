@@ -82,6 +82,9 @@ describe('a shared volume that cannot take a record', function () {
     await waitFor('the metrics to count the pending outcome', async () => (/^modelrun_pending_outcomes 1$/m.test((await getJson(`${metricsUrl}/metrics`)).text) ? true : undefined));
     assert.equal((await stack.http.get(`/v1/runs/${queued.id}`)).body.status, 'queued');
 
+    // A worker starting now refuses to start, saying why (and leaves no probe file behind).
+    await assert.rejects(stack.startWorker(), /DATA_DIR .* is not writable: .*ENOSPC/);
+
     volume.free();
     const done = await stack.waitForRun(run.id, undefined, 20_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));

@@ -52,8 +52,12 @@ export class RecordStore {
   async probeWritable(): Promise<void> {
     await mkdir(this.layout.tmpDir, { recursive: true });
     const probe = join(this.layout.tmpDir, `.probe-${process.pid}`);
-    await writeFile(probe, 'ok');
-    await rm(probe);
+    try {
+      await writeFile(probe, 'ok');
+    } finally {
+      // A full volume creates the file and then fails the write: never leave it behind.
+      await rm(probe, { force: true }).catch(() => undefined);
+    }
   }
 
   /** @returns the stored log, or undefined if there is none. */
