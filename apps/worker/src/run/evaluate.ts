@@ -3,6 +3,7 @@ import { type ContainerHandle, InfrastructureError, type Outcome, classifyExit }
 import { type ProcessorDeps, type RunContext, clampLimits } from './context';
 import type { Collected } from './collect';
 import type { Executed } from './execute';
+import { isVolumeError } from '../recording/volume-health';
 import { EVALUATOR_REJECTS_EXIT_CODE, REJECTION_NOTE, judgeEvaluation } from './evaluation-outcome';
 
 /**
@@ -54,7 +55,12 @@ function evaluatorLimits(deps: ProcessorDeps, benchmark: BenchmarkDefinition): A
 
 /** The evaluator's output is the operator's: on the volume beside the run's log, never served. */
 async function keepEvaluatorLog(deps: ProcessorDeps, ctx: RunContext, evaluator: ContainerHandle, bytes: Buffer, outcome: Outcome & { evaluatorError?: string }): Promise<void> {
-  await deps.store.writeEvaluatorLog(ctx.run.name, ctx.run.id, bytes);
+  await deps.store.writeEvaluatorLog(ctx.run.name, ctx.run.id, bytes).catch((err: unknown) => {
+    // A diagnostic for the operator: a volume that refuses it must not cost the run its outcome,
+    // which the recorder keeps in Redis until the volume takes it.
+    if (!isVolumeError(err)) throw err;
+    ctx.log.warn('the volume refused the evaluator log; it is not kept', { error: (err as Error).message });
+  });
   if (outcome.evaluatorError) {
     ctx.log.warn('the evaluator failed', { containerId: evaluator.id, error: outcome.evaluatorError, logTail: bytes.subarray(-2048).toString('utf8') });
   } else {
