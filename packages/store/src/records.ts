@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunRecord } from '@modelrun/contracts';
 import { writeFileOnce, writeFileReplace } from './atomic';
@@ -46,6 +46,23 @@ export class RecordStore {
 
   async writeEvaluatorLog(name: string, id: string, data: Buffer): Promise<void> {
     await writeFileReplace(this.layout.tmpDir, this.layout.evaluatorLogPath(name, id), data);
+  }
+
+  /**
+   * Removes temp files older than `olderThanMs`: what a writer killed mid-write left. A write
+   * takes milliseconds; one that found its temp file gone fails and is retried by its caller.
+   * @returns how many were removed.
+   */
+  async sweepTemp(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    const cutoff = Date.now() - olderThanMs;
+    for (const name of await readdir(this.layout.tmpDir).catch(() => [] as string[])) {
+      if (!name.endsWith('.tmp')) continue;
+      const path = join(this.layout.tmpDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff && (await rm(path).then(() => true, () => false))) removed++;
+    }
+    return removed;
   }
 
   /** Throws the file system's error (ENOSPC, EROFS, EACCES ...) when the volume cannot be written. */

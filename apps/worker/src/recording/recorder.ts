@@ -30,6 +30,8 @@ export interface RecorderOptions {
 const RETRY_MIN_MS = 500;
 /** How often a healthy worker looks for outcomes another worker left pending. */
 const IDLE_MS = 10_000;
+/** A temp file on the volume older than this was left by a writer that died (writes take milliseconds). */
+const TEMP_MAX_AGE_MS = 60_000;
 /** A pending outcome younger than this is left to the worker writing it right now. */
 const MIN_AGE_MS = 5_000;
 
@@ -118,7 +120,11 @@ export class Recorder {
       }
       // Nothing pending here may still leave this worker's volume marked unwritable: probe it.
       if (!failed && volume.fault) failed = !(await this.probe());
-      if (!failed) this.opts.onPendingCount?.((await pending.ids()).length);
+      if (!failed) {
+        this.opts.onPendingCount?.((await pending.ids()).length);
+        const swept = await this.opts.store.sweepTemp(TEMP_MAX_AGE_MS);
+        if (swept) log.info('removed temp files a killed writer left on the volume', { files: swept });
+      }
     } catch (err) {
       log.warn('could not flush pending outcomes', errorFields(err));
       failed = true;
