@@ -2,7 +2,9 @@
  * A bounded soak (npm run soak [-- --runs 300]): a few hundred runs of mixed kinds while
  * workers are killed at random (kill -9 and SIGTERM) and Redis is killed -9 and restarted once.
  * With `--engines 2`, workers run on two hosts (the main engine and a second one, see hosts.ts)
- * and the second host is lost whole once (workers and engine killed) and brought back.
+ * and the second host is lost whole once (workers and engine killed) and brought back. With
+ * `--faults` as well (faults.ts), the second engine is also restarted once (no live-restore) and
+ * DATA_DIR is a small tmpfs that is filled for a few seconds mid-soak.
  * At the end every run must be finished and correctly classified, with no run lost, no run in
  * two containers, and no container or temp file left. Prints the counts; exits 1 on any miss.
  */
@@ -22,6 +24,7 @@ import { startRedisServer } from '../helpers/redis-server';
 import { testLogger } from '../helpers/logger';
 import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
 import { HOSTILE } from '../fixtures/hostile';
+import { SoakFaults } from './faults';
 
 interface Kind {
   image: string;
@@ -64,7 +67,9 @@ async function main(): Promise<void> {
   await buildFixtures();
   await buildFixture('ignores-sigterm', HOSTILE['ignores-sigterm']!);
   const redis = await startRedisServer();
-  const dataDir = mkdtempSync(join(tmpdir(), 'modelrun-soak-'));
+  // --faults: the platform's faults too (faults.ts): an engine restart and a full volume.
+  const faults = process.argv.includes('--faults') ? new SoakFaults() : undefined;
+  const dataDir = faults?.volume.dir ?? mkdtempSync(join(tmpdir(), 'modelrun-soak-'));
   const prefix = `soak${Date.now().toString(36)}`;
   const env = {
     REDIS_URL: redis.url,
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
   const api = await startApi(loadApiConfig(env), testLogger('api'));
   const http = supertest(api.url);
   const hosts = await startSoakHosts(engines, [...new Set(KINDS.map(([k]) => fixture(k.image)))], leaseSeconds);
+  faults?.use(hosts.losable?.engine);
   const watch = await watchContainers(prefix, hosts.engines);
   const workers = new Map<AppProcess, string>();
   const down = new Set<string>();
@@ -117,6 +123,11 @@ async function main(): Promise<void> {
       }
       // Its replacement starts on the same host, as a supervisor would restart it.
       void addWorker(host);
+      void faults?.inject(submitted.length / total, log, async () => {
+        // Its event stream ended with the engine (and its containers with it): follow the new one.
+        watch.engineLost('b');
+        await watch.reattach('b');
+      });
       if (hosts.losable && counts.hostsLost === 0 && submitted.length > total * 0.6) {
         counts.hostsLost++;
         await loseAndRestoreHost({ hosts, watch, workers, addWorker, down, workersPerHost: workersWanted, downMs: (leaseSeconds + 5) * 1000, log });
@@ -198,7 +209,9 @@ async function main(): Promise<void> {
   const duplicates = engines > 1 ? hosts.duplicates(watch, ids) : submitted.filter(({ run }) => watch.idsFor(run.id).size > 1).length;
   const leftovers = engines > 1 ? await hosts.leftovers(prefix) : (await containersOf(prefix)).length;
   const records = readdirSync(join(dataDir, 'runs')).flatMap((m) => readdirSync(join(dataDir, 'runs', m))).length;
-  const tmpLeft = readdirSync(join(dataDir, 'tmp')).length;
+  const tmpFiles = readdirSync(join(dataDir, 'tmp'));
+  const tmpLeft = tmpFiles.length;
+  if (tmpLeft) console.log('temp files left:', tmpFiles.join(', '));
 
   const byStatus: Record<string, number> = {};
   for (const f of finals.values()) byStatus[`${f.status}${f.reason ? `/${f.reason}` : ''}`] = (byStatus[`${f.status}${f.reason ? `/${f.reason}` : ''}`] ?? 0) + 1;
@@ -211,6 +224,7 @@ async function main(): Promise<void> {
     workersSigterm: counts.sigterm,
     redisRestarts: counts.redisRestarts,
     ...(engines > 1 && { hostsLostAndRestored: counts.hostsLost, runsMovedToAnotherHost: hosts.movedHosts(watch, ids) }),
+    ...(faults && faults.counts),
     submissionsRefused503: counts.submit503,
     cancelsRefused503: counts.cancel503,
     lost,
@@ -228,7 +242,8 @@ async function main(): Promise<void> {
   await removeContainersOf(prefix);
   await hosts.stop();
   await redis.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (faults) faults.stop();
+  else rmSync(dataDir, { recursive: true, force: true });
   const ok = lost === 0 && duplicates === 0 && leftovers === 0 && tmpLeft === 0 && misclassified.length === 0 && records === submitted.length;
   console.log(ok ? 'SOAK PASSED' : 'SOAK FAILED');
   process.exit(ok ? 0 : 1);
