@@ -153,6 +153,7 @@ describe('a model image goes in, its score comes out', function () {
     assert.equal(done.status, 'failed');
     assert.equal(done.reason, 'infrastructure', JSON.stringify(done));
     assert.equal(done.attemptErrors?.length, 3, `RUN_ATTEMPTS=3 in the test stack: ${JSON.stringify(done)}`);
+    assert.equal(done.attempts, 3);
     assert.match(done.error!, /after 3 attempts/);
     assert.match(done.error!, /127\.0\.0\.1:1\/modelrun-test\/does-not-exist:1\.0/);
     assert.match(done.error!, /connection refused/);
