@@ -80,6 +80,11 @@ describe('GPU hosts', function () {
       }
     }
     assert.ok(concurrent >= 1, 'some GPU runs ran at the same time (else distinct devices prove nothing)');
+    // Every container removed: the GPU worker's /metrics shows all three devices free again.
+    await waitFor('the devices to be free again', async () => {
+      const text = await (await fetch(`${gpuWorker.metricsUrl}/metrics`)).text();
+      return /modelrun_worker_gpus\{state="free"\} 3/.test(text) && /modelrun_worker_gpus\{state="held"\} 0/.test(text) ? true : undefined;
+    }, 20_000);
   });
 
   it('refuses at submit a GPU run that asks for more than any worker has (RUN_GPUS_MAX)', async () => {

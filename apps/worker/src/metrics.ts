@@ -5,6 +5,25 @@ import type { RunObserver } from './run/processor';
 
 const DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
+/** A GPU worker's devices by state, read from its engine at scrape time. */
+export function gpuMetrics(registry: Registry, counts: () => Promise<{ free: number; held: number }>): void {
+  new Gauge({
+    name: 'modelrun_worker_gpus',
+    help: "This worker's GPU devices (WORKER_GPUS), free or held by a container on its engine",
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      try {
+        const c = await counts();
+        this.set({ state: 'free' }, c.free);
+        this.set({ state: 'held' }, c.held);
+      } catch {
+        // The engine did not answer: keep the last values.
+      }
+    },
+  });
+}
+
 /** The worker's own Prometheus metrics: what its runs did and how long each part took. */
 export function createWorkerMetrics(): { registry: Registry; observer: RunObserver; volume: VolumeMetrics } {
   const registry = new Registry();

@@ -12,7 +12,7 @@ import { type ModelRunner, RegistryAuthFile, createDockerRunner } from '@modelru
 import { RecordStore } from '@modelrun/store';
 import { type RunObserver, type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
-import { type WorkerHealth, createWorkerMetrics, serveWorkerMetrics } from './metrics';
+import { type WorkerHealth, createWorkerMetrics, gpuMetrics, serveWorkerMetrics } from './metrics';
 import { Recorder } from './recording/recorder';
 import { VolumeHealth } from './recording/volume-health';
 import { reconcile, startReconciler } from './reconciler';
@@ -81,6 +81,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const gpus = config.gpus.length > 0 ? new GpuDevices(config.gpus, runner) : undefined;
     const handback = new AbortController();
     const metrics = createWorkerMetrics();
+    if (gpus) gpuMetrics(metrics.registry, () => gpus.counts());
     const webhooks = startWebhooks(config.webhooks, redis, config.queuePrefix, metrics.registry, log);
     const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
     const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

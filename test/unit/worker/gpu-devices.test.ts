@@ -31,6 +31,12 @@ describe('GpuDevices (WORKER_GPUS)', () => {
     assert.deepEqual(await gpus.reserve('newcomer', 1), { kind: 'busy', free: 0, never: false });
   });
 
+  it('counts its devices free and held, by the engine and its own reservations', async () => {
+    const gpus = new GpuDevices(['0', '1', '2'], engineWith([{ runId: 'x', deployment: 'd', devices: ['2', '7'] }]));
+    await gpus.reserve('y', 1);
+    assert.deepEqual(await gpus.counts(), { free: 1, held: 2 });
+  });
+
   it('says when a run asks for more devices than this worker has at all', async () => {
     const gpus = new GpuDevices(['0'], engineWith([]));
     assert.deepEqual(await gpus.reserve('big', 2), { kind: 'busy', free: 1, never: true });

@@ -31,6 +31,14 @@ export class GpuDevices {
     private readonly runner: Pick<ModelRunner, 'gpuDevicesInUse'>,
   ) {}
 
+  /** How many of this worker's devices are free and held right now (for /metrics). */
+  async counts(): Promise<{ free: number; held: number }> {
+    const inUse = await this.runner.gpuDevicesInUse();
+    const taken = new Set([...inUse.flatMap((c) => c.devices), ...[...this.reserved.values()].flat()]);
+    const held = this.ids.filter((id) => taken.has(id)).length;
+    return { free: this.ids.length - held, held };
+  }
+
   reserve(runId: string, count: number): Promise<ReserveResult> {
     const next = this.queue.then(() => this.choose(runId, count));
     this.queue = next.catch(() => undefined);
