@@ -27,6 +27,8 @@ describe('images from a private registry', function () {
   let dir: string;
   let authFile: string;
   const repo = `team/r${randomBytes(4).toString('hex')}`;
+  /** The pull-progress case's local image, removed in `after` too should the case stop half-way. */
+  const progressSource = `modelrun-test/pull-progress-${randomBytes(3).toString('hex')}:latest`;
 
   const writeAuth = (auths: Record<string, unknown>): void => writeFileSync(authFile, JSON.stringify({ auths }));
   const basic = (c: Credentials): string => Buffer.from(`${c.username}:${c.password}`).toString('base64');
@@ -60,7 +62,7 @@ describe('images from a private registry', function () {
     const mine = await d.listImages({ filters: { reference: [`127.0.0.1:*/${repo}`] } });
     // By tag, never by id: a pulled image shares its id with the fixture it was pushed from.
     const tags = mine.flatMap((img) => img.RepoTags ?? []).filter((t) => t.includes(`/${repo}:`));
-    for (const tag of tags) await d.getImage(tag).remove().catch(() => undefined);
+    for (const tag of [...tags, progressSource]) await d.getImage(tag).remove().catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -125,7 +127,7 @@ describe('images from a private registry', function () {
     // A layer of its own (random, so it neither compresses nor exists here), pulled through a
     // proxy that sends 512 KiB/s: 1.5 MiB take about three seconds to watch.
     const blob = randomBytes(1536 * 1024);
-    const source = `modelrun-test/pull-progress-${randomBytes(3).toString('hex')}:latest`;
+    const source = progressSource;
     const d = await docker();
     await buildImage(source, {
       Dockerfile: `FROM ${BASE_IMAGE}\nCOPY blob /blob\nCMD ["/bin/sh", "-c", "echo '{\\"score\\": 0.5}' > $OUTPUT_DIR/score.json"]\n`,
