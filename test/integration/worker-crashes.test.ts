@@ -10,6 +10,7 @@ import { watchContainers } from '../helpers/container-watch';
 import { type AppProcess, spawnApp } from '../helpers/processes';
 import { type Stack, startStack } from '../helpers/stack';
 import { testLogger } from '../helpers/logger';
+import { testRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -156,5 +157,25 @@ describe('worker crashes and restarts', function () {
     } finally {
       await w.close('test done');
     }
+  });
+
+  it('finishes a run once, recording it, when its owner record is lost under it (as in a Redis switch)', async () => {
+    const watch = await watchContainers(stack.prefix);
+    const w = await worker();
+    const run = await stack.submit(fixture('six-seconds'), 'ownerless');
+    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    // A write the old primary acknowledged and a promoted replica never had: the claim is gone.
+    const conn = testRedis(stack.redisUrl);
+    try {
+      assert.equal(await conn.del(`${stack.prefix}:own:run:${run.id}`), 1, 'the run had an owner record');
+    } finally {
+      conn.disconnect();
+    }
+    const done = await stack.waitForRun(run.id, undefined, 30_000);
+    await watch.stop();
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.score, 0.66);
+    assert.equal(watch.idsFor(run.id).size, 1, 'one container for the run, ever: the model ran once');
+    assert.ok(w.lines.some((l) => l.message === 'run had lost its owner record; claimed it again' && l.runId === run.id), 'the delivery claimed the run again');
   });
 });

@@ -36,7 +36,20 @@ export async function claimRun(deps: ProcessorDeps, ctx: RunContext, token: stri
 export async function assertOwner(deps: ProcessorDeps, ctx: RunContext): Promise<void> {
   if (!ctx.owner) return;
   const current = await deps.ownership.owner(ctx.run.id);
-  if (!sameOwner(current, ctx.owner)) throw new OwnedElsewhereError(ctx.run.id, ctx.owner, current);
+  if (sameOwner(current, ctx.owner)) return;
+  if (current === undefined) {
+    // No owner at all: the claim itself was lost (a Redis failover drops writes the old primary
+    // acknowledged), not taken. Claim again; only another host's claim in between fences this
+    // delivery out. Taking "none" for "elsewhere" threw a finished result away, and the run's
+    // redelivery ran the model a second time.
+    const again = await deps.ownership.claim(ctx.run.id, deps.hostId);
+    if (again.kind === 'new' || again.kind === 'mine') {
+      ctx.log.warn('run had lost its owner record; claimed it again', { fence: again.owner.fence });
+      ctx.owner = again.owner;
+      return;
+    }
+  }
+  throw new OwnedElsewhereError(ctx.run.id, ctx.owner, current);
 }
 
 /**
