@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { LABELS } from '@modelrun/contracts';
 import { type ContainerWatch, watchContainers } from './container-watch';
 import { docker } from './docker';
 import { TestEngine } from './docker-engine';
@@ -10,13 +11,27 @@ import { buildFixture } from '../fixtures/images';
 export type HostName = 'a' | 'b';
 
 /**
- * A model that runs 20 s: on a loaded machine a worker process takes up to ~10 s to start, and
- * a run must still be running when the second host's worker is up.
+ * A model that runs until the test releases it (SIGUSR1 through the engine, see `release`), so
+ * each step of a test happens while the run is running however loaded the machine is; it ends
+ * on its own after about two minutes if nobody does.
  */
-export const LONG_MODEL = 'twenty-seconds';
+export const LONG_MODEL = 'until-released';
 
 export function buildLongModel(): Promise<void> {
-  return buildFixture(LONG_MODEL, { script: `echo started; sleep 20; echo '{"score": 0.2}' > "$OUTPUT_DIR/score.json"; echo finished` });
+  return buildFixture(LONG_MODEL, {
+    script: `finish() { echo '{"score": 0.2}' > "$OUTPUT_DIR/score.json"; echo released; exit 0; }; trap finish USR1; echo started; i=0; while [ $i -lt 600 ]; do sleep 0.2; i=$((i+1)); done; finish`,
+  });
+}
+
+/** Lets the run's running container on `engine` finish (SIGUSR1), once there is one. */
+export async function release(engine: Docker, deployment: string, runId: string): Promise<void> {
+  const id = await waitFor(
+    `a running container of run ${runId}`,
+    async () => (await engine.listContainers({ filters: { label: [`${LABELS.deployment}=${deployment}`, `${LABELS.runId}=${runId}`], status: ['running'] } }))[0]?.Id,
+    60_000,
+    100,
+  );
+  await engine.getContainer(id).kill({ signal: 'SIGUSR1' });
 }
 
 /**

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerProxy } from '../helpers/docker-proxy';
 import { type Stack, startStack } from '../helpers/stack';
-import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, workerCounter } from '../helpers/two-hosts';
+import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, release, workerCounter } from '../helpers/two-hosts';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -17,7 +17,7 @@ const HANDED_BACK = 'run is owned by another host whose lease is alive; handed b
  * is alive, and is never started on b. The engines' event streams prove one container at a time.
  */
 describe('two hosts: a run stays with its host while the host lives', function () {
-  // A second engine boots (1-5 s), images are copied into it, and each test runs a 20 s model (long enough for a worker to start on a loaded machine).
+  // A second engine boots (1-5 s), images are copied into it, and each test's model runs until the test releases it.
   this.timeout(180_000);
   let stack: Stack;
   let hosts: TwoHosts;
@@ -46,6 +46,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
     assert.equal((await a1.exited).code, 0);
     await loggedAbout(b1, HANDED_BACK, run.id);
     const a2 = await hosts.worker('a');
+    await release(hosts.a, stack.prefix, run.id);
     const done = await stack.waitForRun(run.id, undefined, 90_000);
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
@@ -70,6 +71,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
     // The lock lapses (2 s), the run is redelivered to b, which hands it back: a's lease lives on.
     await loggedAbout(b1, HANDED_BACK, run.id);
     const a2 = await hosts.worker('a');
+    await release(hosts.a, stack.prefix, run.id);
     const done = await stack.waitForRun(run.id, undefined, 90_000);
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
@@ -92,6 +94,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
     } finally {
       a1.kill('SIGCONT');
     }
+    await release(hosts.a, stack.prefix, run.id);
     const done = await stack.waitForRun(run.id, undefined, 90_000);
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
@@ -114,6 +117,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
       await proxy.down();
       await loggedAbout(b1, HANDED_BACK, run.id);
       await proxy.up();
+      await release(hosts.a, stack.prefix, run.id);
       const done = await stack.waitForRun(run.id, undefined, 90_000);
       await watch.stop();
       assert.equal(done.status, 'succeeded', JSON.stringify(done));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Stack, startStack } from '../helpers/stack';
-import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, workerCounter } from '../helpers/two-hosts';
+import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, release, workerCounter } from '../helpers/two-hosts';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -16,7 +16,7 @@ const FAST = { WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKE
  * frozen past the lease while its engine runs on) never records what its container produced.
  */
 describe('two hosts: a lost host', function () {
-  // An engine killed and booted again, a 5 s lease, and 20 s models on both hosts.
+  // An engine killed and booted again, a 5 s lease, and models that run until released.
   this.timeout(180_000);
   let stack: Stack;
   let hosts: TwoHosts;
@@ -47,6 +47,8 @@ describe('two hosts: a lost host', function () {
     await hosts.b.kill();
     watch.engineLost('b');
     const lostAt = BigInt(Date.now()) * 1_000_000n;
+    await loggedAbout(a1, 'took over a run whose host was lost', run.id, 60_000);
+    await release(hosts.a, stack.prefix, run.id);
     const done = await stack.waitForRun(run.id, undefined, 90_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.attempts, 2, 'the lost host counts as a failed attempt');
@@ -90,6 +92,7 @@ describe('two hosts: a lost host', function () {
     await waitFor('host b to notice its lease lapsed', () => b1.lines.find((l) => String(l.message).startsWith('this worker went a whole lease without renewing it')), 40_000);
     await loggedAbout(b1, 'removing a container whose run another host owns now', run.id, 40_000);
     await loggedAbout(b1, 'run is owned elsewhere now; nothing of this delivery is recorded', run.id, 40_000);
+    await release(hosts.a, stack.prefix, run.id);
     const done = await stack.waitForRun(run.id, undefined, 90_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.attempts, 2);
