@@ -49,11 +49,13 @@ describe("the web app's benchmark pages, in a real browser", function () {
     assert.deepEqual(await rows(), [['honest', '0.7500', '0.2500'], ['peeker', '0.2500', '0.7500']]);
     await page.getByRole('button', { name: 'error_rate' }).click();
     await page.waitForURL(/sort=error_rate&order=best/);
-    await page.waitForFunction("document.querySelector('th[aria-sort] button')?.textContent?.startsWith('error_rate')");
+    // Locator waits, not waitForFunction with a string: a string predicate is eval'd in the page,
+    // which the app's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    await page.locator('th[aria-sort] button', { hasText: /^error_rate/ }).waitFor();
     assert.deepEqual((await rows()).map((r) => r[0]), ['honest', 'peeker'], 'lowest error first');
     await page.getByRole('button', { name: 'error_rate' }).click();
     await page.waitForURL(/sort=error_rate&order=worst/);
-    await page.waitForFunction("document.querySelector('table.board tbody tr')?.getAttribute('data-model') === 'peeker'");
+    await page.locator('table.board tbody tr:first-child[data-model="peeker"]').waitFor();
     assert.deepEqual((await rows()).map((r) => r[0]), ['peeker', 'honest']);
   });
 
