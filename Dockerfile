@@ -65,8 +65,9 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 # The shared volume's mount point, owned by `node`, so a fresh named volume starts writable for
-# the worker (Docker copies this folder's owner into an empty volume).
-RUN mkdir -p /data && chown node:node /data
+# the worker (Docker copies this folder's owner into an empty volume); likewise index/, where the
+# API's own volume for its index snapshot is mounted.
+RUN mkdir -p /data/index && chown -R node:node /data
 COPY docker/healthcheck.mjs /app/healthcheck.mjs
 USER node
 ENTRYPOINT ["node"]

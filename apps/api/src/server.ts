@@ -62,7 +62,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const control = new RunControl(redis, config.queuePrefix);
     const pending = new PendingOutcomes(redis, config.queuePrefix);
     const index = new RunIndex(config.benchmarks.values());
-    const feed = new IndexFeed({ index, store, queues, events, pending, log });
+    const feed = new IndexFeed({ index, store, queues, events, pending, log, snapshot: config.indexSnapshot });
     const loaded = await feed.load();
     log.info('index loaded', { ...loaded, models: index.modelCount });
     await feed.follow(config.indexRescanSeconds);
@@ -95,7 +95,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       ]);
       return {
         ready: redisCheck.ok && volumeCheck.ok && recordingCheck.ok,
-        checks: { redis: redisCheck, volume: volumeCheck, recording: recordingCheck },
+        // Serving from an index snapshot not yet checked against the volume is ready, but says so.
+        checks: { redis: redisCheck, volume: volumeCheck, recording: recordingCheck, index: { ok: true, state: feed.sync.state } },
       };
     };
     const metrics = createApiMetrics(queues, index, () => withTimeout(redis.ping(), 1_000, 'no answer within 1 s'));
@@ -143,7 +144,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
                   setTimeout(() => server.closeAllConnections(), 5_000).unref();
                 }),
             },
-            { name: 'feed', run: async () => feed.stop() },
+            { name: 'feed', run: () => feed.stop() },
             { name: 'events', run: async () => Promise.all(events.map((e) => e.close())) },
             { name: 'queue', run: () => queues.close() },
             { name: 'webhook queue', run: () => webhookQueue.close() },

@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(600),
   INDEX_RESCAN_SECONDS: nonNegativeInt.default(60),
+  INDEX_SNAPSHOT: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   SESSION_TTL_HOURS: integer({ min: 1, max: 720 }).default(12),
   TRUST_PROXY: trustProxy.default(false),
   WORKER_CONCURRENCY: integer({ min: 1, max: 64 }).default(2),
@@ -103,6 +104,8 @@ export interface ApiConfig extends CommonConfig {
   rateLimitPerMinute: number;
   /** A full rescan of the volume every so often, as a safety net behind queue events (0: off). */
   indexRescanSeconds: number;
+  /** Start from the index snapshot on the volume (then verify it), and keep it current (INDEX_SNAPSHOT). */
+  indexSnapshot: boolean;
   /** How long a browser session lasts after sign-in (default 12 h). */
   sessionTtlSeconds: number;
   /** Express's `trust proxy`: which proxies' X-Forwarded-* to believe (default none). */
@@ -258,6 +261,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     indexRescanSeconds: e.INDEX_RESCAN_SECONDS,
+    indexSnapshot: e.INDEX_SNAPSHOT === 'on',
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
     trustProxy: e.TRUST_PROXY,
     redisWaitReplicas: e.REDIS_WAIT_REPLICAS,

@@ -64,6 +64,21 @@ export class BenchmarkBoards {
     board.sorted.clear();
   }
 
+  /**
+   * A run of a model is gone (its record was deleted).
+   * @param modelRuns the model's remaining runs, to find its best again.
+   */
+  removed(run: RunSummary, modelRuns: () => readonly RunSummary[]): void {
+    const board = run.benchmark !== undefined ? this.boards.get(run.benchmark) : undefined;
+    const entry = board?.entries.get(run.name);
+    if (!board || !entry || !isScored(run, board)) return;
+    entry.scoredRuns--;
+    const best = entry.best.id === run.id ? bestOf(board, modelRuns()) : entry.best;
+    if (entry.scoredRuns <= 0 || !best) board.entries.delete(run.name);
+    else entry.best = best;
+    board.sorted.clear();
+  }
+
   /** @returns undefined for an unknown benchmark or a metric it does not have. */
   list(benchmark: string, opts: BoardListOptions): { total: number; entries: BoardEntry[] } | undefined {
     const board = this.boards.get(benchmark);

@@ -110,12 +110,24 @@ export class RunIndex {
   removeLive(id: string): void {
     const run = this.runs.get(id);
     if (!run || isFinal(run.status)) return;
+    this.remove(id);
+  }
+
+  /**
+   * Drops any run: a finished one only when its record is gone from the volume (an operator
+   * deleted it after the index snapshot was written, say).
+   */
+  remove(id: string): void {
+    const run = this.runs.get(id);
+    if (!run) return;
     this.version++;
     this.runs.delete(id);
     const model = this.models.get(run.name);
     if (!model) return;
     const at = searchById(model.runs, id);
     if (at.found) model.runs.splice(at.index, 1);
+    const runs = model.runs;
+    if (run.benchmark !== undefined) this.boards.removed(run, () => runs);
     if (model.runs.length === 0) {
       this.models.delete(run.name);
       this.views.removed(model);
@@ -123,6 +135,27 @@ export class RunIndex {
     }
     this.views.moved('runs', model);
     this.views.moved('latest', model);
+    if (model.best?.id === id) {
+      model.best = bestOf(model.runs);
+      this.views.moved('score', model);
+    }
+  }
+
+  modelNames(): string[] {
+    return [...this.models.keys()];
+  }
+
+  /** The ids of a model's finished runs (those read from its records). */
+  finishedRunIds(name: string): string[] {
+    return (this.models.get(name)?.runs ?? []).filter((r) => isFinal(r.status)).map((r) => r.id);
+  }
+
+  /** Every model's finished runs (its records), oldest first: what an index snapshot keeps. */
+  *finishedRuns(): Generator<{ name: string; runs: RunSummary[] }> {
+    for (const model of this.models.values()) {
+      const runs = model.runs.filter((r) => isFinal(r.status));
+      if (runs.length) yield { name: model.name, runs };
+    }
   }
 
   /**

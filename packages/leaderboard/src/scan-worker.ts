@@ -3,7 +3,7 @@
  * reads and validates their records with plain blocking calls (this is not the event loop's
  * thread, so nothing waits on them) and posts the records back in batches.
  */
-import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RunRecord } from '@modelrun/contracts';
@@ -15,7 +15,15 @@ export interface ScanThreadInput {
 }
 
 export type ScanThreadMessage =
-  | { type: 'batch'; records: RunRecord[]; errors: { path: string; message: string }[]; files: number; folders: number }
+  | {
+      type: 'batch';
+      records: RunRecord[];
+      errors: { path: string; message: string }[];
+      files: number;
+      folders: number;
+      /** Each folder listed: its mtime before the listing and when it was listed (an index snapshot keeps them). */
+      listed: [model: string, mtimeMs: number, at: number][];
+    }
   | { type: 'done' };
 
 /** Records per message: big enough that posting costs little, small enough to start indexing early. */
@@ -24,18 +32,21 @@ const READ_BUFFER_BYTES = 64 * 1024;
 
 function run(input: ScanThreadInput): void {
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  let batch: Extract<ScanThreadMessage, { type: 'batch' }> = { type: 'batch', records: [], errors: [], files: 0, folders: 0 };
+  let batch: Extract<ScanThreadMessage, { type: 'batch' }> = { type: 'batch', records: [], errors: [], files: 0, folders: 0, listed: [] };
   const flush = (): void => {
     parentPort!.postMessage(batch);
-    batch = { type: 'batch', records: [], errors: [], files: 0, folders: 0 };
+    batch = { type: 'batch', records: [], errors: [], files: 0, folders: 0, listed: [] };
   };
   for (const model of input.models) {
     const dir = join(input.runsDir, model);
     let files: string[];
     try {
+      const { mtimeMs } = statSync(dir);
+      const at = Date.now();
       // Sorted: run ids are time-ordered, so each model's runs reach the index in its order.
       files = readdirSync(dir).sort();
       batch.folders++;
+      batch.listed.push([model, mtimeMs, at]);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') batch.errors.push({ path: dir, message: (err as Error).message });
       continue;

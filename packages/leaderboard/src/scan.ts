@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { MODEL_NAME_PATTERN, type RunRecord } from '@modelrun/contracts';
 import { type VolumeLayout, parseRecord, runIdOfRecordFile } from '@modelrun/store';
 import type { ScanThreadInput, ScanThreadMessage } from './scan-worker';
+import type { FolderState } from './snapshot-format';
 
 export interface ScanOptions {
   /** Files read at once (default 64): enough to keep the disk busy, few enough for the fd limit. */
@@ -22,6 +23,18 @@ export interface ScanOptions {
    * JSON and schema work is spread over the cores. Not combined with `skip`.
    */
   threads?: number;
+  /**
+   * Checking an index loaded from a snapshot against the volume: in each folder listed (one
+   * whose mtime moved), runs the index holds whose file is gone are reported, and files
+   * modified since the folder was last listed are read again (a record replaced by a rename).
+   */
+  verify?: {
+    /** The finished runs the index holds for a model, taken before its folder is listed. */
+    known: (model: string) => string[];
+    /** The models the index holds: one whose folder is gone has lost every run. */
+    models: () => string[];
+    onGone: (model: string, ids: string[]) => void;
+  };
 }
 
 export interface ScanResult {
@@ -57,19 +70,34 @@ const SCAN_WORKER = join(__dirname, `scan-worker${extname(__filename)}`);
  * safety-net rescan costs a stat per model, not a listing of every record on the volume.
  */
 export class RecordScanner {
-  private readonly listed = new Map<string, { mtimeMs: number; at: number }>();
+  private readonly listed = new Map<string, FolderState>();
   private scans = 0;
 
   constructor(private readonly layout: VolumeLayout) {}
 
+  /** Each folder's state at its last listing: what an index snapshot keeps. */
+  folder(model: string): FolderState | undefined {
+    const state = this.listed.get(model);
+    return state && Number.isFinite(state.mtimeMs) ? state : undefined;
+  }
+
+  /** Takes folder states from an index snapshot: the next scan lists only folders changed since. */
+  seed(model: string, state: FolderState): void {
+    this.listed.set(model, state);
+    this.scans = Math.max(this.scans, 1);
+  }
+
   async scan(opts: ScanOptions): Promise<ScanResult> {
     const result: ScanResult = { files: 0, records: 0, errors: 0, folders: 0 };
-    const first = this.scans === 0;
     const full = this.scans++ % FULL_EVERY === 0;
     const models = (await readdirOrEmpty(this.layout.runsDir)).filter((m) => MODEL_NAME_PATTERN.test(m));
     const threads = opts.skip || !opts.threads ? 0 : await this.threadsFor(models, opts.threads);
     const leftover = threads > 0 ? await this.inThreads(models, threads, opts, result) : models;
-    if (leftover.length) await this.inProcess(leftover, { first, full }, opts, result);
+    if (leftover.length) await this.inProcess(leftover, full, opts, result);
+    if (opts.verify) {
+      const present = new Set(models);
+      for (const model of opts.verify.models()) if (!present.has(model)) opts.verify.onGone(model, opts.verify.known(model));
+    }
     return result;
   }
 
@@ -88,15 +116,17 @@ export class RecordScanner {
   }
 
   /** The async path: folders listed 8 at a time, files read `concurrency` at a time. */
-  private async inProcess(models: string[], when: { first: boolean; full: boolean }, opts: ScanOptions, result: ScanResult): Promise<void> {
+  private async inProcess(models: string[], full: boolean, opts: ScanOptions, result: ScanResult): Promise<void> {
     const paths: string[] = [];
+    /** Known files in changed folders (verify): read again if modified since this time. */
+    const recheck: { path: string; since: number }[] = [];
     await inLanes(models, LIST_CONCURRENCY, async (model) => {
       const dir = join(this.layout.runsDir, model);
       try {
-        // The first scan lists without a stat; its folders get an mtime on the second.
-        const mtimeMs = when.first ? Number.NaN : (await stat(dir)).mtimeMs;
+        const mtimeMs = (await stat(dir)).mtimeMs;
         const before = this.listed.get(model);
-        if (!when.full && before && before.mtimeMs === mtimeMs && before.at - mtimeMs > MTIME_SLACK_MS) return;
+        if (!full && before && before.mtimeMs === mtimeMs && before.at - mtimeMs > MTIME_SLACK_MS) return;
+        const known = opts.verify && new Set(opts.verify.known(model));
         const at = Date.now();
         // Sorted: run ids are time-ordered, so each model's runs reach the index in its order.
         const files = (await readdirOrEmpty(dir)).sort();
@@ -104,14 +134,26 @@ export class RecordScanner {
         result.folders!++;
         for (const file of files) {
           const id = runIdOfRecordFile(file);
-          if (id !== undefined && !opts.skip?.(id)) paths.push(join(dir, file));
+          if (id === undefined) continue;
+          known?.delete(id);
+          if (!opts.skip?.(id)) paths.push(join(dir, file));
+          else if (opts.verify) recheck.push({ path: join(dir, file), since: before ? before.at - MTIME_SLACK_MS : -Infinity });
         }
+        if (known?.size) opts.verify!.onGone(model, [...known]);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          opts.verify?.onGone(model, opts.verify.known(model));
+          return;
+        }
         // A stray file or an unreadable folder under runs/: reported like a bad record.
         result.errors++;
         opts.onError?.(dir, err as Error);
       }
+    });
+    await inLanes(recheck, Math.max(1, opts.concurrency ?? 64), async ({ path, since }) => {
+      // A file gone since the listing is left to the next scan.
+      const info = await stat(path).catch(() => undefined);
+      if (info && info.mtimeMs > since) paths.push(path);
     });
     result.files += paths.length;
     await inLanes(paths, Math.max(1, opts.concurrency ?? 64), async (path, buffer) => {
@@ -146,6 +188,7 @@ export class RecordScanner {
               }
               result.files += msg.files;
               result.folders! += msg.folders;
+              for (const [model, mtimeMs, at] of msg.listed) this.listed.set(model, { mtimeMs, at });
               for (const record of msg.records) {
                 try {
                   opts.onRecord(record);
@@ -170,8 +213,6 @@ export class RecordScanner {
           }),
       ),
     );
-    const at = Date.now();
-    for (const model of models) if (!failed.includes(model)) this.listed.set(model, { mtimeMs: Number.NaN, at });
     return failed;
   }
 }

@@ -7,12 +7,17 @@ import { basename, dirname, join } from 'node:path';
  * Durable writes: temp file in the same file system, fsync, then into place, then fsync the
  * folder, so a crash leaves either the old state or the new, never half a file.
  */
-async function writeTemp(tmpDir: string, finalPath: string, data: Buffer | string): Promise<string> {
+/** A whole file, or its pieces in order (written as they come: a big file need not be held whole). */
+export type FileData = Buffer | string | Iterable<string | Buffer>;
+
+async function writeTemp(tmpDir: string, finalPath: string, data: FileData): Promise<string> {
   await mkdir(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
   try {
-    await fh.writeFile(data);
+    // Each writeFile on a handle writes on from where the last one ended.
+    if (typeof data === 'string' || Buffer.isBuffer(data)) await fh.writeFile(data);
+    else for (const piece of data) await fh.writeFile(piece);
     await fh.sync();
   } catch (err) {
     // A full volume fails the write after the file exists: leave no half-written temp file.
@@ -54,7 +59,7 @@ export async function writeFileOnce(tmpDir: string, finalPath: string, data: Buf
 }
 
 /** Writes or replaces `finalPath` atomically (rename). */
-export async function writeFileReplace(tmpDir: string, finalPath: string, data: Buffer | string): Promise<void> {
+export async function writeFileReplace(tmpDir: string, finalPath: string, data: FileData): Promise<void> {
   const tmp = await writeTemp(tmpDir, finalPath, data);
   try {
     await mkdir(dirname(finalPath), { recursive: true });

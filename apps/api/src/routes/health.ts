@@ -2,7 +2,7 @@ import { Router } from 'express';
 
 export interface ReadyReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  checks: Record<string, { ok: boolean; error?: string; state?: string }>;
 }
 
 /** `/healthz`: the process answers. `/readyz`: it can do its work (Redis and the volume). */

@@ -3,7 +3,7 @@ import type { Job, QueueEvents } from 'bullmq';
 import { type RunJobData, RunProgress, isFinal } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunQueues } from '@modelrun/queue';
-import { RecordScanner, type RunIndex, type RunSummary, summarize } from '@modelrun/leaderboard';
+import { IndexSync, type LoadResult, type RunIndex, type RunSummary, summarize } from '@modelrun/leaderboard';
 import type { PendingOutcomes } from '@modelrun/run-control';
 import type { RecordStore } from '@modelrun/store';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
@@ -22,6 +22,8 @@ export interface FeedDeps {
   /** Finished runs whose records wait for the volume: shown as `recording` until written. */
   pending: PendingOutcomes;
   log: Logger;
+  /** INDEX_SNAPSHOT: start from the index snapshot on the volume and keep it current. */
+  snapshot?: boolean;
 }
 
 /**
@@ -33,12 +35,12 @@ export interface FeedDeps {
 export class IndexFeed {
   private timer: NodeJS.Timeout | undefined;
   private rescanning: Promise<void> | undefined;
-  private readonly scanner: RecordScanner;
+  readonly sync: IndexSync;
   /** Emits a run's id once its job has ended and the index has read its record. */
   private readonly settled = new EventEmitter();
 
   constructor(private readonly deps: FeedDeps) {
-    this.scanner = new RecordScanner(deps.store.layout);
+    this.sync = new IndexSync({ layout: deps.store.layout, index: deps.index, log: deps.log, snapshot: deps.snapshot ?? false, threads: LOAD_THREADS });
     // One listener per client waiting on a run (GET /v1/runs/{id}?wait=): many are expected.
     this.settled.setMaxListeners(0);
   }
@@ -49,16 +51,12 @@ export class IndexFeed {
     return () => this.settled.off(runId, listener);
   }
 
-  /** Loads every record on the volume; resolves when the index is complete. */
-  async load(): Promise<{ records: number; errors: number; ms: number }> {
-    const started = Date.now();
-    const result = await this.scanner.scan({
-      // Nothing is served until the load is done: read in threads, the fastest way (ScanOptions).
-      threads: LOAD_THREADS,
-      onRecord: (r) => this.deps.index.upsert(summarize(r)),
-      onError: (path, err) => this.deps.log.warn('skipping an unreadable run record', { path, error: err.message }),
-    });
-    return { records: result.records, errors: result.errors, ms: Date.now() - started };
+  /**
+   * Fills the index (IndexSync.load): from the snapshot, then checked against the volume in the
+   * background (`sync.verified`), or from every record (read in threads: nothing is served yet).
+   */
+  load(): Promise<LoadResult> {
+    return this.sync.load();
   }
 
   /** Listens to queue events and seeds the runs that are live right now. */
@@ -86,23 +84,19 @@ export class IndexFeed {
     events.on('error', (err) => this.deps.log.warn('queue events error', errorFields(err)));
   }
 
-  stop(): void {
+  /** Stops the rescans and leaves a current snapshot for the next start. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.sync.saveSnapshot();
   }
 
   /** Picks up records the events did not bring, and settles live entries whose job has ended. */
   rescan(): Promise<void> {
     if (this.rescanning) return this.rescanning;
     this.rescanning = (async () => {
-      const { index } = this.deps;
-      await this.scanner.scan({
-        skip: (id) => {
-          const known = index.getRun(id);
-          return known !== undefined && isFinal(known.status) && known.status !== 'cancelled';
-        },
-        onRecord: (r) => index.upsert(summarize(r)),
-      });
+      await this.sync.rescan();
       await this.seedLive();
+      await this.sync.saveSnapshot();
     })()
       .catch((err) => {
         this.deps.log.warn('index rescan failed', errorFields(err));

@@ -1,0 +1,198 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isFinal } from '@modelrun/contracts';
+import { type VolumeLayout, writeFileReplace } from '@modelrun/store';
+import { type RunIndex, summarize } from './run-index';
+import { RecordScanner, type ScanResult } from './scan';
+import { SNAPSHOT_VERSION, type SnapshotModel, decodeSnapshot, encodeSnapshot } from './snapshot-format';
+
+export interface SyncLog {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface IndexSyncOptions {
+  layout: VolumeLayout;
+  index: RunIndex;
+  log: SyncLog;
+  /** INDEX_SNAPSHOT: start from the snapshot on the volume, and keep it current. */
+  snapshot: boolean;
+  /** Threads for a full start-up scan (ScanOptions.threads). */
+  threads?: number;
+}
+
+/**
+ * Where the index stands against the volume. `snapshot-unverified`: loaded from the snapshot
+ * and serving, while the volume is checked for records added, replaced or removed since.
+ */
+export type IndexState = 'empty' | 'scanned' | 'snapshot-unverified' | 'verified';
+
+export interface LoadResult {
+  source: 'snapshot' | 'scan';
+  records: number;
+  errors: number;
+  ms: number;
+}
+
+/** Snapshot lines are gathered into writes of about this size. */
+const WRITE_CHUNK = 1 << 20;
+
+/**
+ * Keeps the API's index in step with the volume: the start-up load (the index snapshot, trusted
+ * and then verified in the background, or a full scan), the incremental rescans, and writing
+ * the snapshot. Scans and snapshot writes take turns, so a snapshot never records a folder as
+ * listed while its records are still being read.
+ */
+export class IndexSync {
+  state: IndexState = 'empty';
+  /** Settles when the index has been checked against the volume (at once after a full scan). */
+  verified: Promise<void> = Promise.resolve();
+  private readonly scanner: RecordScanner;
+  private turn: Promise<unknown> = Promise.resolve();
+  private savedVersion = -1;
+  private warnedWrite = false;
+
+  constructor(private readonly opts: IndexSyncOptions) {
+    this.scanner = new RecordScanner(opts.layout);
+  }
+
+  get snapshotPath(): string {
+    return join(this.opts.layout.root, 'index', `snapshot-v${SNAPSHOT_VERSION}.ndjson`);
+  }
+
+  /** Fills the index: from the snapshot when there is a sound one, else by reading every record. */
+  async load(): Promise<LoadResult> {
+    const started = Date.now();
+    if (this.opts.snapshot) {
+      const models = await this.readSnapshot();
+      if (models) {
+        let records = 0;
+        for (const m of models) {
+          if (m.folder) this.scanner.seed(m.name, m.folder);
+          for (const run of m.runs) this.opts.index.upsert(run);
+          records += m.runs.length;
+        }
+        this.savedVersion = this.opts.index.version;
+        this.state = 'snapshot-unverified';
+        this.verified = this.inTurn(() => this.verify());
+        return { source: 'snapshot', records, errors: 0, ms: Date.now() - started };
+      }
+    }
+    const result = await this.inTurn(() => this.scan(this.opts.threads ?? 0));
+    this.state = 'scanned';
+    if (this.opts.snapshot) void this.saveSnapshot();
+    return { source: 'scan', records: result.records, errors: result.errors, ms: Date.now() - started };
+  }
+
+  /** Reads records the index does not hold yet, from folders changed since the last scan. */
+  rescan(): Promise<ScanResult> {
+    return this.inTurn(() => this.scan(0));
+  }
+
+  /**
+   * Writes the index snapshot if the index changed since the last one (atomically: temp file,
+   * fsync, rename). Several APIs on one volume may each write: the last rename wins, whole.
+   * @returns whether a snapshot was written.
+   */
+  saveSnapshot(): Promise<boolean> {
+    return this.inTurn(async () => {
+      const version = this.opts.index.version;
+      if (!this.opts.snapshot || version === this.savedVersion) return false;
+      const models = (function* (sync: IndexSync): Generator<SnapshotModel> {
+        for (const m of sync.opts.index.finishedRuns()) {
+          const folder = sync.scanner.folder(m.name);
+          yield { ...m, ...(folder && { folder }) };
+        }
+      })(this);
+      try {
+        const dir = join(this.opts.layout.root, 'index');
+        await writeFileReplace(join(dir, 'tmp'), this.snapshotPath, chunked(encodeSnapshot(models), WRITE_CHUNK));
+        this.savedVersion = version;
+        return true;
+      } catch (err) {
+        // A read-only volume, a full disk: the API works on without a snapshot, said once.
+        if (!this.warnedWrite) this.opts.log.warn('could not write the index snapshot', { path: this.snapshotPath, error: (err as Error).message });
+        this.warnedWrite = true;
+        return false;
+      }
+    });
+  }
+
+  /** @returns the snapshot's models, all checked; undefined (said why) when there is none fit to use. */
+  private async readSnapshot(): Promise<SnapshotModel[] | undefined> {
+    const path = this.snapshotPath;
+    let file: Buffer;
+    try {
+      file = await readFile(path);
+    } catch (err) {
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      this.opts.log[missing ? 'info' : 'warn']('no index snapshot to start from; scanning the whole volume', { path, error: (err as Error).message });
+      return undefined;
+    }
+    try {
+      // Every line is checked before any reaches the index: a bad one late in the file must not
+      // leave the index half filled from it.
+      return [...decodeSnapshot(file)];
+    } catch (err) {
+      this.opts.log.warn('index snapshot unusable; scanning the whole volume', { path, error: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  private async verify(): Promise<void> {
+    const started = Date.now();
+    const { index } = this.opts;
+    let removed = 0;
+    const result = await this.scan(0, {
+      known: (model) => index.finishedRunIds(model),
+      models: () => index.modelNames(),
+      onGone: (_model, ids) => {
+        for (const id of ids) index.remove(id);
+        removed += ids.length;
+      },
+    });
+    this.state = 'verified';
+    this.opts.log.info('index snapshot verified against the volume', { read: result.records, removed, folders: result.folders, errors: result.errors, ms: Date.now() - started });
+  }
+
+  private scan(threads: number, verify?: Parameters<RecordScanner['scan']>[0]['verify']): Promise<ScanResult> {
+    const { index, log } = this.opts;
+    return this.scanner.scan({
+      // Threads only for a full load, which skips nothing (ScanOptions.threads).
+      ...(threads > 0
+        ? { threads }
+        : {
+            // A finished run's record is written once: only a cancelled run's may come after its view.
+            skip: (id: string) => {
+              const known = index.getRun(id);
+              return known !== undefined && isFinal(known.status) && known.status !== 'cancelled';
+            },
+          }),
+      onRecord: (r) => index.upsert(summarize(r)),
+      onError: (path, err) => log.warn('skipping an unreadable run record', { path, error: err.message }),
+      ...(verify && { verify }),
+    });
+  }
+
+  /** Runs `fn` after whatever scan or write is under way. */
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(fn, fn);
+    this.turn = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function* chunked(lines: Iterable<string>, size: number): Generator<string> {
+  let parts: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    parts.push(line);
+    length += line.length;
+    if (length >= size) {
+      yield parts.join('');
+      parts = [];
+      length = 0;
+    }
+  }
+  if (parts.length) yield parts.join('');
+}

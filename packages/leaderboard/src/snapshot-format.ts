@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { FAILURE_REASONS, FINAL_STATUSES, RunSummary } from '@modelrun/contracts';
+
+/**
+ * The index snapshot's format (version 1): newline-delimited JSON, one model a line, so a
+ * million runs load with one JSON.parse per model instead of one per record file.
+ *
+ *   {"format":"modelrun-index-snapshot","version":1,"writtenAt":"…"}            the header
+ *   ["<model>", <folder mtimeMs|null>, <listed at ms|null>, [<run>, …]]         one per model
+ *   {"models":M,"runs":N,"images":[…],"benchmarks":[…],"statuses":[…],"reasons":[…],"sha256":"…"}
+ *
+ * A run is a tuple: [id, image#, status#, reason#|null, benchmark#|null, exitCode|null|false
+ * (false: absent), score|null, createdAt, startedAt|null, finishedAt|null, durationMs|null,
+ * metrics|null], the # fields indexes into the trailer's tables (which repeat across runs). The
+ * trailer is last because the tables grow while the lines are written; its sha256 covers every
+ * byte before it, so a truncated or altered file is refused, never half loaded.
+ */
+export const SNAPSHOT_FORMAT = 'modelrun-index-snapshot';
+export const SNAPSHOT_VERSION = 1;
+
+/** A model folder's state when the index last listed it (see RecordScanner). */
+export interface FolderState {
+  mtimeMs: number;
+  at: number;
+}
+
+export interface SnapshotModel {
+  name: string;
+  /** Absent: the folder was never listed with a stat, so verification lists it again. */
+  folder?: FolderState;
+  runs: RunSummary[];
+}
+
+export class SnapshotError extends Error {}
+
+const Header = z.strictObject({ format: z.literal(SNAPSHOT_FORMAT), version: z.number().int(), writtenAt: z.iso.datetime() });
+const Trailer = z.strictObject({
+  models: z.number().int().nonnegative(),
+  runs: z.number().int().nonnegative(),
+  images: z.array(RunSummary.shape.image),
+  benchmarks: z.array(RunSummary.shape.benchmark.unwrap()),
+  statuses: z.array(z.enum(FINAL_STATUSES)),
+  reasons: z.array(z.enum(FAILURE_REASONS)),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+type Trailer = z.infer<typeof Trailer>;
+type Tables = Pick<Trailer, 'images' | 'benchmarks' | 'statuses' | 'reasons'>;
+
+/** The snapshot's lines, each ending in a newline; the trailer is built as they go. */
+export function* encodeSnapshot(models: Iterable<SnapshotModel>, writtenAt = new Date()): Generator<string> {
+  const hash = createHash('sha256');
+  const tables = { images: new Table(), benchmarks: new Table(), statuses: new Table(), reasons: new Table() };
+  const emit = (line: string): string => {
+    hash.update(line);
+    return line;
+  };
+  yield emit(`${JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, writtenAt: writtenAt.toISOString() })}\n`);
+  let modelCount = 0;
+  let runCount = 0;
+  for (const m of models) {
+    const runs = m.runs.map((r) => [
+      r.id,
+      tables.images.of(r.image),
+      tables.statuses.of(r.status),
+      r.reason === undefined ? null : tables.reasons.of(r.reason),
+      r.benchmark === undefined ? null : tables.benchmarks.of(r.benchmark),
+      r.exitCode === undefined ? false : r.exitCode,
+      r.score ?? null,
+      r.createdAt,
+      r.startedAt ?? null,
+      r.finishedAt ?? null,
+      r.durationMs ?? null,
+      r.metrics ?? null,
+    ]);
+    modelCount++;
+    runCount += runs.length;
+    yield emit(`${JSON.stringify([m.name, m.folder?.mtimeMs ?? null, m.folder?.at ?? null, runs])}\n`);
+  }
+  const trailer: Trailer = {
+    models: modelCount,
+    runs: runCount,
+    images: tables.images.values,
+    benchmarks: tables.benchmarks.values,
+    statuses: tables.statuses.values as Trailer['statuses'],
+    reasons: tables.reasons.values as Trailer['reasons'],
+    sha256: hash.digest('hex'),
+  };
+  yield `${JSON.stringify(trailer)}\n`;
+}
+
+/**
+ * Parses and checks a whole snapshot file. Every value is checked against the run contract's
+ * own field schemas (the tables' values once each), as strictly as a record file is.
+ * @throws SnapshotError for anything but a complete, intact snapshot of this version.
+ */
+export function* decodeSnapshot(file: Buffer): Generator<SnapshotModel> {
+  if (file.length === 0 || file[file.length - 1] !== 0x0a) throw new SnapshotError('truncated: no final newline');
+  const trailerStart = file.lastIndexOf(0x0a, file.length - 2) + 1;
+  const firstEnd = file.indexOf(0x0a);
+  if (trailerStart <= firstEnd) throw new SnapshotError('truncated: no trailer');
+  const header = Header.safeParse(parseJson(file.toString('utf8', 0, firstEnd)));
+  if (!header.success) throw new SnapshotError('not an index snapshot');
+  if (header.data.version !== SNAPSHOT_VERSION) throw new SnapshotError(`version ${header.data.version}, expected ${SNAPSHOT_VERSION}`);
+  const parsed = Trailer.safeParse(parseJson(file.toString('utf8', trailerStart, file.length - 1)));
+  if (!parsed.success) throw new SnapshotError('truncated or corrupt: bad trailer');
+  const trailer = parsed.data;
+  if (createHash('sha256').update(file.subarray(0, trailerStart)).digest('hex') !== trailer.sha256) throw new SnapshotError('corrupt: checksum mismatch');
+  let models = 0;
+  let runs = 0;
+  for (let at = firstEnd + 1; at < trailerStart; ) {
+    const end = file.indexOf(0x0a, at);
+    const model = decodeModel(parseJson(file.toString('utf8', at, end)), trailer);
+    models++;
+    runs += model.runs.length;
+    yield model;
+    at = end + 1;
+  }
+  if (models !== trailer.models || runs !== trailer.runs) throw new SnapshotError(`counts differ from the trailer's (${models} models, ${runs} runs)`);
+}
+
+const Name = RunSummary.shape.name;
+const Id = RunSummary.shape.id;
+const Time = RunSummary.shape.createdAt;
+const ExitCode = RunSummary.shape.exitCode.unwrap();
+const Score = RunSummary.shape.score.unwrap();
+const Duration = RunSummary.shape.durationMs.unwrap();
+const Metrics = RunSummary.shape.metrics.unwrap();
+const Millis = z.number().nullable();
+
+function decodeModel(line: unknown, t: Tables): SnapshotModel {
+  if (!Array.isArray(line) || line.length !== 4 || !Array.isArray(line[3])) throw new SnapshotError('corrupt: a model line is not [name, mtime, at, runs]');
+  const [name, mtimeMs, at, tuples] = line as [unknown, unknown, unknown, unknown[]];
+  const model: SnapshotModel = { name: check(Name, name), runs: [] };
+  if (check(Millis, mtimeMs) !== null && check(Millis, at) !== null) model.folder = { mtimeMs: mtimeMs as number, at: at as number };
+  for (const tuple of tuples) model.runs.push(decodeRun(model.name, tuple, t));
+  return model;
+}
+
+function decodeRun(name: string, tuple: unknown, t: Tables): RunSummary {
+  if (!Array.isArray(tuple) || tuple.length !== 12) throw new SnapshotError(`corrupt: a run of ${name} is not a 12-tuple`);
+  const [id, image, status, reason, benchmark, exitCode, score, createdAt, startedAt, finishedAt, durationMs, metrics] = tuple as unknown[];
+  const run: RunSummary = { id: check(Id, id), name, image: from(t.images, image), status: from(t.statuses, status), createdAt: check(Time, createdAt) };
+  if (benchmark !== null) run.benchmark = from(t.benchmarks, benchmark);
+  if (reason !== null) run.reason = from(t.reasons, reason);
+  if (exitCode !== false) run.exitCode = exitCode === null ? null : check(ExitCode, exitCode);
+  if (score !== null) run.score = check(Score, score);
+  if (metrics !== null) run.metrics = check(Metrics, metrics);
+  if (startedAt !== null) run.startedAt = check(Time, startedAt);
+  if (finishedAt !== null) run.finishedAt = check(Time, finishedAt);
+  if (durationMs !== null) run.durationMs = check(Duration, durationMs);
+  return run;
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new SnapshotError(`corrupt: ${r.error.issues[0]?.message ?? 'invalid value'} (${JSON.stringify(value)?.slice(0, 80)})`);
+  return r.data;
+}
+
+function from<T>(table: readonly T[], i: unknown): T {
+  if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= table.length) throw new SnapshotError(`corrupt: table index ${JSON.stringify(i)} out of range`);
+  return table[i]!;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SnapshotError(`corrupt: ${(err as Error).message}`);
+  }
+}
+
+/** Distinct values in first-seen order, each with its index. */
+class Table {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  of(value: string): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(value);
+      this.index.set(value, i);
+    }
+    return i;
+  }
+}
