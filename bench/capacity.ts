@@ -18,6 +18,8 @@ import { testLogger } from '../test/helpers/logger';
 import { startStack } from '../test/helpers/stack';
 import type { BenchConfig } from './lib/config';
 import { postJson } from './lib/http-loop';
+import { profiled } from './lib/profile';
+import { commandCounts, perUnit } from './lib/redis-calls';
 import { mean, nowMs } from './lib/stats';
 import type { Row } from './lib/table';
 
@@ -32,7 +34,7 @@ async function inLanes(n: number, lanes: number, task: () => Promise<void>): Pro
 }
 
 /** BullMQ alone: n no-op jobs added in `lanes`, done when the worker has completed them all. */
-async function bullmqNoop(redisUrl: string, n: number, lanes: number, concurrency: number): Promise<number> {
+async function bullmqNoop(redisUrl: string, n: number, lanes: number, concurrency: number, counted?: (work: () => Promise<void>) => Promise<void>): Promise<number> {
   const prefix = `bc${randomBytes(4).toString('hex')}`;
   const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('noop', { connection: conn, prefix });
@@ -45,10 +47,14 @@ async function bullmqNoop(redisUrl: string, n: number, lanes: number, concurrenc
   });
   try {
     await worker.waitUntilReady();
-    const t0 = nowMs();
+    let t0 = 0;
     let i = 0;
-    await inLanes(n, lanes, async () => void (await queue.add('noop', { i: i++ }, { removeOnComplete: 1000, removeOnFail: 1000 })));
-    await done;
+    const work = async (): Promise<void> => {
+      t0 = nowMs();
+      await inLanes(n, lanes, async () => void (await queue.add('noop', { i: i++ }, { removeOnComplete: 1000, removeOnFail: 1000 })));
+      await done;
+    };
+    await (counted ? counted(work) : work());
     return n / ((nowMs() - t0) / 1000);
   } finally {
     await worker.close();
@@ -105,10 +111,22 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
     await modelrun(20, 'capacity-warmup');
     const base: number[] = [];
     const mr: number[] = [];
+    let redisPerJob: ReturnType<typeof perUnit> | undefined;
+    let redisPerRun: ReturnType<typeof perUnit> | undefined;
     for (let round = 0; round < cfg.rounds; round++) {
-      base.push(await bullmqNoop(redisUrl, cfg.runs, cfg.lanes, C));
-      mr.push(await modelrun(cfg.runs, `capacity-${round}`));
+      base.push(
+        await bullmqNoop(redisUrl, cfg.runs, cfg.lanes, C, async (work) => {
+          const c0 = await commandCounts(redisUrl);
+          await work();
+          redisPerJob = perUnit(c0, await commandCounts(redisUrl), cfg.runs);
+        }),
+      );
+      const c1 = await commandCounts(redisUrl);
+      mr.push(await profiled(`capacity-modelrun-${round}`, () => modelrun(cfg.runs, `capacity-${round}`)));
+      // Includes the untimed check of the API's answer afterwards (one GET, no Redis).
+      redisPerRun = perUnit(c1, await commandCounts(redisUrl), cfg.runs);
       log(`capacity round ${round + 1}/${cfg.rounds}: BullMQ no-op ${base.at(-1)!.toFixed(0)} jobs/s, modelrun ${mr.at(-1)!.toFixed(1)} runs/s`);
+      log(`  Redis per no-op job: ${redisPerJob!.scripts} scripts, ${redisPerJob!.commands} commands; per run: ${redisPerRun!.scripts} scripts, ${redisPerRun!.commands} commands ${JSON.stringify(redisPerRun!.top)}`);
     }
     const ratio = mean(mr) / mean(base);
     const rows: Row[] = [
@@ -125,7 +143,7 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
         note: `POST in ${cfg.lanes} lanes -> final in the API's index; one worker of ${C} slots on the unit tests' FakeRunner; API, worker, client and BullMQ baseline share one Node process; rounds interleaved`,
       },
     ];
-    return { rows, raw: { runs: cfg.runs, lanes: cfg.lanes, concurrency: C, bullmq: base, modelrun: mr } };
+    return { rows, raw: { runs: cfg.runs, lanes: cfg.lanes, concurrency: C, bullmq: base, modelrun: mr, redisPerNoopJob: redisPerJob, redisPerRun } };
   } finally {
     await stack.stop();
   }

@@ -1,0 +1,33 @@
+import { Redis } from 'ioredis';
+
+/** Calls per command name (INFO commandstats): commands run inside Lua scripts count too. */
+export type CommandCounts = Map<string, number>;
+
+export async function commandCounts(redisUrl: string): Promise<CommandCounts> {
+  const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await r.connect();
+    const text = await r.info('commandstats');
+    const counts: CommandCounts = new Map();
+    for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts.set(m[1]!, Number(m[2]));
+    return counts;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * Redis work per unit (a run, a job) between two counts: `scripts` Lua script calls (EVALSHA,
+ * EVAL: one round trip each), `commands` every command including those the scripts ran, `top`
+ * the commonest per unit.
+ */
+export function perUnit(before: CommandCounts, after: CommandCounts, units: number): { scripts: number; commands: number; top: Record<string, number> } {
+  const diff = [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([k, v]) => v > 0 && k !== 'info');
+  const round = (v: number): number => Math.round((v / units) * 10) / 10;
+  const sum = (xs: (readonly [string, number])[]): number => xs.reduce((s, [, v]) => s + v, 0);
+  return {
+    scripts: round(sum(diff.filter(([k]) => k.startsWith('eval')))),
+    commands: round(sum(diff)),
+    top: Object.fromEntries(diff.sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, round(v)])),
+  };
+}
