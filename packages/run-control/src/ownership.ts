@@ -119,11 +119,14 @@ export class RunOwnership {
 
   /** Asks for the run for `host`: see Claim. */
   async claim(runId: string, host: string): Promise<Claim> {
+    // First as if no other host owned it: one round trip for a new run or this host's own. When
+    // another host does, the answer names it, and the second call checks that host's lease.
+    let seen = '';
     for (let i = 0; i < 10; i++) {
-      const seen = (await this.redis.hget(this.runKey(runId), 'host')) ?? '';
       const reply = (await this.redis.eval(CLAIM, 2, this.runKey(runId), this.leaseKey(seen || host), host, seen, OWNER_TTL_SECONDS)) as ClaimReply;
       const claim = parseClaim(reply, seen);
       if (claim !== 'changed') return claim;
+      seen = reply[1];
     }
     throw new Error(`the owner of run ${runId} kept changing while it was claimed`);
   }
