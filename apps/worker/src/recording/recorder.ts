@@ -32,15 +32,14 @@ const RETRY_MIN_MS = 500;
 const IDLE_MS = 10_000;
 /** A temp file on the volume older than this was left by a writer that died (writes take milliseconds). */
 const TEMP_MAX_AGE_MS = 60_000;
-/** A pending outcome younger than this is left to the worker writing it right now. */
+/** A pending outcome younger than this is left to the worker that kept it (it retries it soon). */
 const MIN_AGE_MS = 5_000;
 
 /**
- * Writes finished runs' records to the volume without ever losing one to it. Each outcome is
- * kept in Redis before the volume write and dropped after it; when the volume refuses (full,
- * read-only), the outcome stays, the job ends (no slot is held), and a loop in every worker
- * retries with backoff for as long as it takes. Any worker writes any pending outcome, so one
- * left by a worker that died is written too.
+ * Writes finished runs' records to the volume without ever losing one to it. When the volume
+ * refuses (full, read-only), the outcome is kept in Redis, the job ends (no slot is held), and a
+ * loop in every worker retries with backoff for as long as it takes, dropping it once written.
+ * Any worker writes any pending outcome, so one left by a worker that died is written too.
  */
 export class Recorder {
   private timer: NodeJS.Timeout | undefined;
@@ -50,14 +49,18 @@ export class Recorder {
 
   constructor(private readonly opts: RecorderOptions) {}
 
-  /** Records a run: into Redis first, then onto the volume if it takes it. */
+  /**
+   * Records a run onto the volume; when the volume refuses it, into Redis instead, until it can.
+   * Nothing is lost before that: until the job ends, a delivery that dies is redelivered and its
+   * run's container (removed only once the run is recorded) adopted and collected again.
+   */
   async record(record: RunRecord, logBytes: Buffer | undefined, log: Logger): Promise<Recorded> {
-    await this.opts.pending.keep({ record, since: new Date().toISOString(), ...(logBytes && { log: logBytes }) });
     try {
       return { record: await this.write(record, logBytes, log), pending: false };
     } catch (err) {
       if (!isVolumeError(err)) throw err;
       log.warn('the volume did not take the run\'s record; it is kept in Redis and written when the volume can take it', errorFields(err));
+      await this.opts.pending.keep({ record, since: new Date().toISOString(), ...(logBytes && { log: logBytes }) });
       this.opts.volume.failed(err);
       await this.opts.pending.noteError(record.id, errorMessage(err)).catch(() => undefined);
       this.schedule(RETRY_MIN_MS);
@@ -67,9 +70,11 @@ export class Recorder {
 
   /** The run's record, on the volume or pending; undefined when it has neither. */
   async known(name: string, id: string): Promise<Recorded | undefined> {
-    const onDisk = await this.opts.store.readRecord(name, id);
+    // Both at once. A pending outcome written to the volume between the two reads can make both
+    // miss (as in either order); the processor reads the record again before it starts a new
+    // container, which catches that.
+    const [onDisk, pending] = await Promise.all([this.opts.store.readRecord(name, id), this.opts.pending.get(id)]);
     if (onDisk) return { record: onDisk, pending: false };
-    const pending = await this.opts.pending.get(id);
     return pending && { record: pending.record, pending: true };
   }
 
@@ -138,6 +143,7 @@ export class Recorder {
     const log = this.opts.log.child({ runId: record.id, model: record.name });
     try {
       await this.write(record, outcome.log, log);
+      await this.opts.pending.done(record.id);
       log.info('pending outcome written to the volume', { status: record.status, pendingSince: outcome.since });
       return true;
     } catch (err) {
@@ -148,9 +154,9 @@ export class Recorder {
     }
   }
 
-  /** The log first, then the record (the commit point), then the pending copy goes. */
+  /** The log first, then the record (the commit point). */
   private async write(record: RunRecord, logBytes: Buffer | undefined, log: Logger): Promise<RunRecord> {
-    const { store, pending, volume } = this.opts;
+    const { store, volume } = this.opts;
     if (logBytes) await store.writeLog(record.name, record.id, logBytes);
     const fresh = await store.writeRecord(record);
     volume.writable();
@@ -160,7 +166,6 @@ export class Recorder {
       log.warn('run was already recorded by another delivery; keeping that record');
       final = (await store.readRecord(record.name, record.id)) ?? record;
     }
-    await pending.done(record.id);
     return final;
   }
 
