@@ -70,8 +70,10 @@ export interface RunContext {
   gpuDevices?: string[];
   /** Devices set aside for this delivery until its container holds them; released when it ends. */
   gpuReservation?: DeviceReservation;
-  /** Tells watchers where the run is; never waited on. */
+  /** Tells watchers where the run is; never waited on (see progress.ts). */
   progress(phase: RunPhase, extra?: Omit<RunProgress, 'phase'>): void;
+  /** The delivery has ended: a phase not yet written is dropped. */
+  endProgress(): void;
 }
 
 /** When a step's times are known: a run that never started has only its end. */

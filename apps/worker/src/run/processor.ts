@@ -11,6 +11,7 @@ import { decideFault, errorMessage, gaveUpMessage } from './faults';
 import { claimRun, lostOwnership } from './own';
 import { takeGpus } from './gpus';
 import { prepareContainer } from './prepare';
+import { progressWriter } from './progress';
 import { failure, recordRun, releaseQuota } from './record';
 import { OwnedElsewhereError } from '@modelrun/run-control';
 
@@ -58,6 +59,7 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     } finally {
       // The container (if one was made) holds its devices by its label from here on.
       ctx.gpuReservation?.release();
+      ctx.endProgress();
     }
   }
 
@@ -76,23 +78,25 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     const run = parsed.data;
     const attempt = job.attemptsMade + 1;
     const log = deps.log.child({ runId: run.id, model: run.name, attempt });
+    // Progress is for watchers; a run does not wait on it.
+    const progress = progressWriter(job, log);
     return {
       job,
       run,
       attempt,
       limits: clampLimits(run.limits, deps.limits),
       log,
-      // Progress is for watchers; a run does not wait on it. Updates go out in order on one connection.
-      progress: (phase, extra = {}) => {
-        job.updateProgress({ phase, ...extra }).catch((err: Error) => log.debug('progress update failed', { phase, error: err.message }));
-      },
+      progress: (phase, extra) => progress.write(phase, extra),
+      endProgress: () => progress.close(),
     };
   }
 
   /** Ends the run before any container when it is already recorded, not allowed, or cancelled. */
   async function admit(ctx: RunContext, token: string | undefined): Promise<RunRecord | undefined> {
     const { job, run, log } = ctx;
-    const existing = await deps.recorder.known(run.name, run.id);
+    // Read together, one round of waiting: the cancel flag is only acted on after the claim, and
+    // a cancel asked for after this read is caught by watchCancel's poll as before.
+    const [existing, cancelledAt] = await Promise.all([deps.recorder.known(run.name, run.id), deps.control.cancelRequestedAt(run.id)]);
     if (existing) {
       // A pending outcome is a finished run too: the recorder writes it, the model never runs again.
       log.info(existing.pending ? 'run already finished, its record pending; finishing the job' : 'run already recorded; finishing the job', { status: existing.record.status });
@@ -108,7 +112,6 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     if (!deps.allowedImages.allows(run.image)) {
       return (await recordRun(deps, ctx, failure('image_not_found', `image ${run.image} is not allowed on this worker (ALLOWED_IMAGES)`), {})).record;
     }
-    const cancelledAt = await deps.control.cancelRequestedAt(run.id);
     if (cancelledAt) {
       log.info('run was cancelled before it started');
       cleanups.later(run.id, undefined, log);
