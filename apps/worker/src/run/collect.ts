@@ -16,7 +16,11 @@ export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { hand
   ctx.progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
   const readOutput = !exit.cancelled && !exit.timedOut && !exit.oomKilled && exit.exitCode === 0;
   // The follower saw the whole output unless it broke off; only then ask the engine again.
-  const [output, logs] = await Promise.all([readOutput ? deps.runner.collect(handle) : undefined, followed ?? deps.runner.logs(handle)]);
+  // Settled both, so the follower has stopped whatever the copy of the output did.
+  const [read, kept] = await Promise.allSettled([readOutput ? deps.runner.collect(handle) : undefined, followed.then((f) => f ?? deps.runner.logs(handle))]);
+  if (read.status === 'rejected') throw read.reason;
+  if (kept.status === 'rejected') throw kept.reason;
+  const [output, logs] = [read.value, kept.value];
   const outcome = classify(exit, output, ctx.limits);
   if (exit.engineStopped && outcome.status !== 'succeeded') {
     // Not the model's doing: run it again, in a new container (this one is removed, so the retry cannot adopt it).

@@ -15,7 +15,7 @@ import { EVALUATOR_REJECTS_EXIT_CODE, REJECTION_NOTE, judgeEvaluation } from './
  */
 export async function evaluate(deps: ProcessorDeps, ctx: RunContext, { handle, exit, followed }: Executed, cancel: AbortSignal): Promise<Collected> {
   ctx.progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
-  const logs = followed ?? (await deps.runner.logs(handle));
+  const logs = (await followed) ?? (await deps.runner.logs(handle));
   const startedAt = exit.startedAt ?? handle.startedAt;
   const modelFailed = classifyExit(exit, ctx.limits);
   if (modelFailed) return { outcome: modelFailed, times: { startedAt, finishedAt: exit.finishedAt }, logs };

@@ -5,8 +5,12 @@ import { pumpLiveLogs } from './live-logs';
 export interface Executed {
   handle: ContainerHandle;
   exit: ExitInfo;
-  /** The whole output when the live follower saw it through to the stop; else undefined. */
-  followed?: CollectedLogs;
+  /**
+   * The whole output when the live follower saw it through to the stop, else undefined; it
+   * resolves once the follower has drained and stopped (never rejects). Await it before the run
+   * is recorded: its last live-log write must come before the run's side state is cleared.
+   */
+  followed: Promise<CollectedLogs | undefined>;
 }
 
 /**
@@ -23,16 +27,17 @@ export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepare
   ctx.log.info('container running', { containerId: handle.id });
   const stopPump = pumpLiveLogs(runner, deps.control, handle, deps.logMaxBytes, ctx.log);
   let exit: ExitInfo;
-  let followed: CollectedLogs | undefined;
   try {
     // A container found already exited may have been stopped by its engine: say when it was lost.
     const engineLostAt = handle.adopted && handle.state === 'exited' ? await deps.control.engineLostAt(ctx.run.id) : [];
     exit = await runner.wait(handle, ctx.limits, { cancel, handback: deps.handback, engineLostAt });
-  } finally {
-    followed = await stopPump();
+  } catch (err) {
+    await stopPump();
+    throw err;
   }
   ctx.log.info('container stopped', { exitCode: exit.exitCode, oomKilled: exit.oomKilled, timedOut: exit.timedOut, cancelled: exit.cancelled });
-  return { handle, exit, ...(followed && { followed }) };
+  // The follower drains the last output while the caller already copies the output folder out.
+  return { handle, exit, followed: stopPump() };
 }
 
 /**
