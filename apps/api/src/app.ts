@@ -51,6 +51,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog(deps.log, deps.metrics?.observeHttp));
   app.use(securityHeaders());
 
+  // The API first: a submission passes no layer that cannot match it.
+  const auth = authenticate(deps.apiTokens, deps.sessions);
+  const limit = rateLimiter(deps.rateLimitPerMinute);
+  // Sign-in is open (it is how a browser gets in), rate limited per address.
+  if (deps.sessions) app.use('/v1/session', ...limit, sessionRouter(deps.apiTokens, deps.sessions, deps.bodyLimitBytes));
+  app.use('/v1', auth, ...limit);
+  app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
+  app.use('/v1/runs', runsRouter(deps.runs, deps.logs));
+  app.use('/v1/openapi.json', openApiRouter());
+  app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index)));
+
   // Open: liveness, readiness and metrics carry no run data and must answer orchestrators.
   app.use(healthRouter(deps.readiness));
   if (deps.metrics) {
@@ -59,17 +70,7 @@ export function createApp(deps: AppDeps): Express {
       res.type(metrics.contentType).send(await metrics.render());
     });
   }
-
-  const auth = authenticate(deps.apiTokens, deps.sessions);
-  const limit = rateLimiter(deps.rateLimitPerMinute);
-  // Sign-in is open (it is how a browser gets in), rate limited per address.
-  if (deps.sessions) app.use('/v1/session', limit, sessionRouter(deps.apiTokens, deps.sessions, deps.bodyLimitBytes));
-  app.use('/v1', auth, limit);
-  app.use('/v1/openapi.json', openApiRouter());
-  app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
-  app.use('/v1/runs', runsRouter(deps.runs, deps.logs));
-  app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index)));
-  if (deps.adminRouter) app.use('/admin/queues', auth, limit, deps.adminRouter, signInFirst());
+  if (deps.adminRouter) app.use('/admin/queues', auth, ...limit, deps.adminRouter, signInFirst());
   app.use(webRouter(deps.webRoot));
 
   app.use(notFoundHandler());

@@ -4,11 +4,12 @@ import { HttpError } from '../errors';
 
 /**
  * Requests per minute per caller (token fingerprint, else address), counted in this process:
- * with several API replicas each allows this many. 0 turns it off.
+ * with several API replicas each allows this many. 0 turns it off: no middleware at all, so
+ * requests do not pass through a layer that does nothing.
  */
-export function rateLimiter(perMinute: number): RequestHandler {
-  if (perMinute <= 0) return (_req, _res, next) => next();
-  return rateLimit({
+export function rateLimiter(perMinute: number): RequestHandler[] {
+  if (perMinute <= 0) return [];
+  const limiter = rateLimit({
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: 'draft-7',
@@ -21,4 +22,5 @@ export function rateLimiter(perMinute: number): RequestHandler {
       next(new HttpError('rate_limited', `too many requests: the limit is ${perMinute} a minute; retry after ${retryAfter} s`, { 'Retry-After': retryAfter }));
     },
   });
+  return [limiter];
 }

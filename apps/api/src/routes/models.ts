@@ -18,9 +18,13 @@ export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes:
     if (key !== undefined && !IdempotencyKey.safeParse(key).success) throw badRequest('Idempotency-Key must be 1-255 printable ASCII characters');
     const { run, replayed } = await runs.submit(body, req.principal ?? 'anonymous', key);
     req.log?.info(replayed ? 'run submission replayed' : 'run submitted', { runId: run.id, model: run.name, image: run.image });
-    res.status(202).location(`/v1/runs/${run.id}`);
-    if (replayed) res.set('Idempotent-Replayed', 'true');
-    res.json(run);
+    // Written directly rather than through res.json: Express would hash the body for an ETag,
+    // which nothing revalidates on a 202. The run id is a UUID, safe in a header as it is.
+    res.statusCode = 202;
+    res.setHeader('Location', `/v1/runs/${run.id}`);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(run));
   });
 
   // The same page is asked for far more often than the index changes: keep each page's JSON
