@@ -1,11 +1,14 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 
-/** Starts bare-express.ts in its own Node process; resolves with its URL and a stop(). */
-export async function startBareExpress(): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * Starts bare-express.ts in its own Node process; resolves with its URL and a stop().
+ * `enqueue` makes it add each run to BullMQ on that Redis and queue prefix before its 202.
+ */
+export async function startBareExpress(enqueue?: { redisUrl: string; prefix: string }): Promise<{ url: string; stop(): Promise<void> }> {
   const child = fork(join(__dirname, 'bare-express.ts'), [], {
     execArgv: ['--conditions=development', '--import', 'tsx'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...(enqueue && { BARE_ENQUEUE_REDIS_URL: enqueue.redisUrl, BARE_ENQUEUE_PREFIX: enqueue.prefix }) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const url = await new Promise<string>((resolve, reject) => {
