@@ -80,6 +80,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       quotas: new QuotaLedger(redis, config.queuePrefix),
       ...(config.redisWaitReplicas > 0 && { confirmWrites: () => confirmReplicated(redis, config.redisWaitReplicas, REPLICA_WAIT_MS) }),
       onSettled: (id, listener) => feed.onSettled(id, listener),
+      submitting: (id) => feed.submitting(id),
     });
     const logs = new LogsService({
       store,

@@ -42,6 +42,8 @@ export interface RunsServiceDeps {
   confirmWrites?: () => Promise<void>;
   /** Subscribes to a run's end (the index feed); returns an unsubscribe function. */
   onSettled?: (runId: string, listener: () => void) => () => void;
+  /** Tells the index feed a run is being enqueued here (IndexFeed.submitting); returns the end of that. */
+  submitting?: (runId: string) => () => void;
 }
 
 export interface Submission {
@@ -83,18 +85,23 @@ export class RunsService {
         return { run: prior, replayed: true };
       }
     }
-    try {
-      if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, principal, data.id, now.getTime());
-      await viaRedis(() => deps.queues.for(data).add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
-    } catch (err) {
-      if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
-      if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, principal, data.id, false).catch(() => undefined);
-      throw err;
-    }
-    // The run is queued now (its key, if any, stays claimed: a retry with it finds this run).
-    await this.confirmed('queued');
     const run: RunView = { id: data.id, name: data.name, image: data.image, ...(data.benchmark && { benchmark: data.benchmark }), status: 'queued', limits: data.limits, createdAt: data.createdAt };
-    deps.index.upsert(summarize(run));
+    const submitted = deps.submitting?.(data.id);
+    try {
+      try {
+        if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, principal, data.id, now.getTime());
+        await viaRedis(() => deps.queues.for(data).add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
+      } catch (err) {
+        if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
+        if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, principal, data.id, false).catch(() => undefined);
+        throw err;
+      }
+      // The run is queued now (its key, if any, stays claimed: a retry with it finds this run).
+      deps.index.upsert(summarize(run));
+    } finally {
+      submitted?.();
+    }
+    await this.confirmed('queued');
     return { run, replayed: false };
   }
 

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import type { Redis } from 'ioredis';
+import { type RedisServer, startRedisServer, testRedis } from '../helpers/redis-server';
+import { type Stack, startStack } from '../helpers/stack';
+
+/** Calls per command since the last CONFIG RESETSTAT, from INFO commandstats. */
+async function commandCalls(conn: Redis): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const line of (await conn.info('commandstats')).split('\n')) {
+    const m = /^cmdstat_([\w|]+):calls=(\d+)/.exec(line);
+    if (m) calls.set(m[1]!, Number(m[2]));
+  }
+  return calls;
+}
+
+describe('what a submission costs in Redis', function () {
+  // A Redis of its own: INFO commandstats then counts this API's commands and nothing else.
+  let redis: RedisServer;
+  let stack: Stack;
+  let conn: Redis;
+
+  before(async () => {
+    redis = await startRedisServer();
+    // No worker: nothing but the API talks to this Redis.
+    stack = await startStack({ workers: 0, redisUrl: redis.url });
+    conn = testRedis(redis.url);
+  });
+  after(async () => {
+    conn?.disconnect();
+    await stack?.stop();
+    await redis?.stop();
+  });
+
+  it('is one command per POST, the enqueue: the API never reads back a job it just added', async () => {
+    // Warm up: BullMQ loads its scripts on the first add (SCRIPT LOAD / EVAL, once).
+    assert.equal((await stack.http.post('/v1/models').send({ image: 'team/model:1', name: 'warm-up' })).status, 202);
+    await conn.config('RESETSTAT');
+    // Submissions at once, so the queue events of some arrive before their own add's reply.
+    const n = 60;
+    const answers = await Promise.all(Array.from({ length: n }, (_, i) => stack.http.post('/v1/models').send({ image: 'team/model:1', name: `burst-${i % 6}` })));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      answers.map(() => 202),
+    );
+    const calls = await commandCalls(conn);
+    // Each add is one EVALSHA (BullMQ's addStandardJob); the commands the script runs inside
+    // Redis are counted too, but they are no round trips. The API's event listener blocks in
+    // XREAD; this connection's own INFO and CONFIG are not the API's.
+    assert.equal(calls.get('evalsha'), n, JSON.stringify(Object.fromEntries(calls)));
+    const outside = [...calls.keys()].filter((c) => !['evalsha', 'xread', 'info', 'config|resetstat'].includes(c) && !INSIDE_ADD.has(c));
+    assert.deepEqual(outside, [], `commands other than the add: ${JSON.stringify(Object.fromEntries(calls))}`);
+    // All of them listed at once, from the API's own index.
+    const listed = await stack.http.get('/v1/models?limit=100');
+    assert.equal(listed.body.total, 7);
+  });
+});
+
+/** What BullMQ's addStandardJob script calls inside Redis (seen in INFO commandstats). */
+const INSIDE_ADD = new Set(['exists', 'hmset', 'hmget', 'hget', 'incr', 'zadd', 'lpush', 'xadd']);
