@@ -48,8 +48,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     only,
     orchestration: {
       concurrency: num('concurrency', 4),
-      runs: num('runs', quick ? 8 : 40),
-      rounds: num('rounds', quick ? 1 : 2),
+      // Issue 15: 40 runs or more per side, in rounds interleaved baseline / modelrun.
+      runs: num('runs', quick ? 20 : 40),
+      rounds: num('rounds', 2),
       singles: num('singles', quick ? 4 : 15),
       // 0: long-poll (?wait=); a number: poll every that many ms.
       pollMs: num('poll-ms', 0),

@@ -39,9 +39,10 @@ function stepsOf(run: TracedRun): Step[] {
     const k = (seen.get(base) ?? 0) + 1;
     seen.set(base, k);
     const end = s.bodyEnd ?? s.end;
-    // Live-log following runs beside the wait; anything that starts before the previous
-    // sequential step ended (log flushes, the cancel poll) runs beside the critical path.
-    const concurrent = s.what.endsWith('(follow)') || (s !== wait && s.start < cursor);
+    // Live-log following runs beside the wait; progress writes are never waited on; anything
+    // that starts before the previous sequential step ended (log flushes, the cancel poll) runs
+    // beside the critical path.
+    const concurrent = s.what.endsWith('(follow)') || s.what === 'job.updateProgress' || (s !== wait && s.start < cursor);
     const step: Step = { label: k > 1 ? `${base} #${k}` : base, at: s.start - run.start, took: end - s.start, concurrent };
     if (!concurrent) {
       step.idleBefore = Math.max(0, s.start - cursor);
@@ -108,7 +109,7 @@ export function breakdown(modelrun: TracedRun[], baseline: TracedRun[], pollMs: 
     `JavaScript, the event loop, or a wait. Engine calls are timed at docker-modem (headers; streamed bodies to their end).`,
     '',
     `${pad('step', 70)}${'at ms'.padStart(9)}${'took ms'.padStart(9)}${'idle ms'.padStart(9)}${'baseline'.padStart(9)}`,
-    ...steps.map((s) => `${pad(`${s.label}${s.concurrent ? ' [beside wait]' : ''}`, 70)}${num(s.at)}${num(s.took)}${num(s.idleBefore)}${num(s.baselineTook)}`),
+    ...steps.map((s) => `${pad(`${s.label}${s.concurrent ? ' [concurrent]' : ''}`, 70)}${num(s.at)}${num(s.took)}${num(s.idleBefore)}${num(s.baselineTook)}`),
     '',
     `POST -> score visible: modelrun ${modelrunMs.toFixed(0)} ms; baseline create -> removed ${baselineMs.toFixed(0)} ms; extra ${(modelrunMs - baseCalls).toFixed(0)} ms. Along modelrun's critical path:`,
     `  the Engine calls the baseline makes too: ${sum(sameCalls).toFixed(0)} ms vs ${sum(sameCalls, 'baselineTook').toFixed(0)} ms in the baseline`,
