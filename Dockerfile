@@ -78,7 +78,9 @@ COPY --from=bundle-api /app /app
 ENV HOST=0.0.0.0 PORT=8081
 EXPOSE 8081
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["node", "/app/healthcheck.mjs", "api"]
-CMD ["apps/api/dist/main.js"]
+# A young generation of 64 MiB semi-spaces: loading the index (a million runs: millions of small
+# objects that all live on) then takes about half the time, most of it otherwise minor GCs.
+CMD ["--max-semi-space-size=64", "apps/api/dist/main.js"]
 
 FROM base AS bundle-worker
 COPY --from=manifests /app ./

@@ -4,6 +4,7 @@
  * Started by api-process.ts with --expose-gc; configured by the environment like main.ts; talks
  * to its parent over IPC.
  */
+import { statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -13,15 +14,19 @@ import { createLogger } from '@modelrun/logger';
 import type { ChildReply, ChildRequest } from './api-protocol';
 
 const bootMs = performance.now();
-let indexLoaded: { records: number; errors: number; ms: number; models: number } | undefined;
+let indexLoaded: { records: number; errors: number; ms: number; models: number; source?: string } | undefined;
+let snapshotWritten: { ms: number } | undefined;
 
-// JSON log lines are parsed only to pick up the API's own "index loaded" figures; the rest is dropped.
+// JSON log lines are parsed only to pick up the API's own "index loaded" and "index snapshot
+// written" figures; the rest is dropped.
 const sink = new Writable({
   write(chunk: Buffer, _enc, done) {
     for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.includes('"index loaded"')) continue;
+      const loaded = line.includes('"index loaded"');
+      if (!loaded && !line.includes('"index snapshot written"')) continue;
       try {
-        indexLoaded = JSON.parse(line) as typeof indexLoaded;
+        if (loaded) indexLoaded = JSON.parse(line) as typeof indexLoaded;
+        else snapshotWritten = JSON.parse(line) as typeof snapshotWritten;
       } catch {
         // not a whole line; the figure is then missing from the report, not wrong
       }
@@ -40,6 +45,9 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const api = await startApi(config, log);
   const startApiMs = performance.now() - t0;
+  const listening = performance.now();
+  let verifiedAt: number | undefined;
+  void api.feed.sync.verified.then(() => (verifiedAt = Math.max(listening, performance.now())));
   let floor: http.Server | undefined;
 
   process.on('message', (msg: ChildRequest) => {
@@ -50,7 +58,7 @@ async function main(): Promise<void> {
           gc?.();
           gc?.();
           const m = process.memoryUsage();
-          reply({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gcRan: gc !== undefined });
+          reply({ type: 'memory', rss: m.rss, maxRss: process.resourceUsage().maxRSS * 1024, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gcRan: gc !== undefined });
           break;
         }
         case 'floor': {
@@ -70,6 +78,18 @@ async function main(): Promise<void> {
           reply({ type: 'rescan', ms: performance.now() - t });
           break;
         }
+        case 'verified': {
+          await api.feed.sync.verified;
+          reply({ type: 'verified', processMs: verifiedAt ?? performance.now(), state: api.feed.sync.state });
+          break;
+        }
+        case 'snapshot': {
+          const t = performance.now();
+          await api.feed.sync.saveSnapshot();
+          // The write's own time when it was this process's last one; else the wait for it.
+          reply({ type: 'snapshot', ms: snapshotWritten?.ms ?? performance.now() - t, bytes: statSync(api.feed.sync.snapshotPath).size });
+          break;
+        }
         case 'stop': {
           floor?.close();
           await api.close('bench done');
@@ -82,9 +102,11 @@ async function main(): Promise<void> {
   reply({
     type: 'ready',
     url: api.url,
-    bootToListenMs: performance.now() - bootMs,
+    bootToListenMs: listening - bootMs,
+    processToListenMs: listening,
     startApiMs,
     indexMs: indexLoaded?.ms,
+    indexSource: indexLoaded?.source,
     records: indexLoaded?.records ?? api.index.runCount,
     models: api.index.modelCount,
   });

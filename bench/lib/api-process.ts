@@ -18,7 +18,8 @@ export async function startApiProcess(env: Record<string, string>, opts: { timeo
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const child: ChildProcess = fork(join(__dirname, 'api-child.ts'), [], {
     // BENCH_API_NODE_ARGS (e.g. --cpu-prof) lets a profile of the API be taken under bench load.
-    execArgv: ['--conditions=development', '--import', 'tsx', '--expose-gc', ...(opts.nodeArgs ?? process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+    // --max-semi-space-size as the API's image runs it (Dockerfile).
+    execArgv: ['--conditions=development', '--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...(opts.nodeArgs ?? process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

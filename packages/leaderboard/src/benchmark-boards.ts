@@ -41,6 +41,13 @@ export class BenchmarkBoards {
     }
   }
 
+  clear(): void {
+    for (const board of this.boards.values()) {
+      board.entries.clear();
+      board.sorted.clear();
+    }
+  }
+
   has(benchmark: string): boolean {
     return this.boards.has(benchmark);
   }

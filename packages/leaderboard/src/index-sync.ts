@@ -47,7 +47,7 @@ export class IndexSync {
   state: IndexState = 'empty';
   /** Settles when the index has been checked against the volume (at once after a full scan). */
   verified: Promise<void> = Promise.resolve();
-  private readonly scanner: RecordScanner;
+  private scanner: RecordScanner;
   private turn: Promise<unknown> = Promise.resolve();
   private savedVersion = -1;
   private warnedWrite = false;
@@ -63,20 +63,12 @@ export class IndexSync {
   /** Fills the index: from the snapshot when there is a sound one, else by reading every record. */
   async load(): Promise<LoadResult> {
     const started = Date.now();
-    if (this.opts.snapshot) {
-      const models = await this.readSnapshot();
-      if (models) {
-        let records = 0;
-        for (const m of models) {
-          if (m.folder) this.scanner.seed(m.name, m.folder);
-          for (const run of m.runs) this.opts.index.upsert(run);
-          records += m.runs.length;
-        }
-        this.savedVersion = this.opts.index.version;
-        this.state = 'snapshot-unverified';
-        this.verified = this.inTurn(() => this.verify());
-        return { source: 'snapshot', records, errors: 0, ms: Date.now() - started };
-      }
+    const records = this.opts.snapshot ? await this.loadSnapshot() : undefined;
+    if (records !== undefined) {
+      this.savedVersion = this.opts.index.version;
+      this.state = 'snapshot-unverified';
+      this.verified = this.inTurn(() => this.verify());
+      return { source: 'snapshot', records, errors: 0, ms: Date.now() - started };
     }
     const result = await this.inTurn(() => this.scan(this.opts.threads ?? 0));
     this.state = 'scanned';
@@ -105,9 +97,11 @@ export class IndexSync {
         }
       })(this);
       try {
+        const started = Date.now();
         const dir = join(this.opts.layout.root, 'index');
         await writeFileReplace(join(dir, 'tmp'), this.snapshotPath, chunked(encodeSnapshot(models), WRITE_CHUNK));
         this.savedVersion = version;
+        this.opts.log.info('index snapshot written', { path: this.snapshotPath, models: this.opts.index.modelCount, ms: Date.now() - started });
         return true;
       } catch (err) {
         // A read-only volume, a full disk: the API works on without a snapshot, said once.
@@ -118,8 +112,13 @@ export class IndexSync {
     });
   }
 
-  /** @returns the snapshot's models, all checked; undefined (said why) when there is none fit to use. */
-  private async readSnapshot(): Promise<SnapshotModel[] | undefined> {
+  /**
+   * Fills the index from the snapshot, checking each line as it goes (its checksum was checked
+   * first). Nothing is served during the load, so a bad line late in the file just empties the
+   * index again.
+   * @returns the runs loaded; undefined (said why) when there is no snapshot fit to use.
+   */
+  private async loadSnapshot(): Promise<number | undefined> {
     const path = this.snapshotPath;
     let file: Buffer;
     try {
@@ -129,11 +128,17 @@ export class IndexSync {
       this.opts.log[missing ? 'info' : 'warn']('no index snapshot to start from; scanning the whole volume', { path, error: (err as Error).message });
       return undefined;
     }
+    let records = 0;
     try {
-      // Every line is checked before any reaches the index: a bad one late in the file must not
-      // leave the index half filled from it.
-      return [...decodeSnapshot(file)];
+      for (const m of decodeSnapshot(file)) {
+        if (m.folder) this.scanner.seed(m.name, m.folder);
+        for (const run of m.runs) this.opts.index.upsert(run);
+        records += m.runs.length;
+      }
+      return records;
     } catch (err) {
+      this.opts.index.clear();
+      this.scanner = new RecordScanner(this.opts.layout);
       this.opts.log.warn('index snapshot unusable; scanning the whole volume', { path, error: (err as Error).message });
       return undefined;
     }

@@ -34,6 +34,10 @@ export class SortedViews {
     return view.list;
   }
 
+  clear(): void {
+    this.views.clear();
+  }
+
   added(model: ModelEntry): void {
     for (const sort of this.views.keys()) this.place(sort, model, false);
   }

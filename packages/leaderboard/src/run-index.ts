@@ -141,6 +141,16 @@ export class RunIndex {
     }
   }
 
+  /** Forgets every run: a load that went wrong half way starts again from nothing. */
+  clear(): void {
+    this.version++;
+    this.runs.clear();
+    this.models.clear();
+    this.strings.clear();
+    this.views.clear();
+    this.boards.clear();
+  }
+
   modelNames(): string[] {
     return [...this.models.keys()];
   }
