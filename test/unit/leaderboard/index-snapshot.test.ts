@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -175,22 +176,31 @@ describe('index snapshot', function () {
     });
   }
 
-  it('refuses a snapshot whose checksum holds but whose content breaks the run contract', async () => {
-    await snapshotted();
-    const { sync } = await start();
-    await sync.verified;
-    const text = readFileSync(sync.snapshotPath, 'utf8');
-    const lines = text.trimEnd().split('\n');
-    // Rewritten as a worker with write access to the volume could: a bad image, a fresh checksum.
-    const trailer = JSON.parse(lines.at(-1)!) as { images: string[]; sha256: string };
-    trailer.images[0] = '../../etc/passwd';
-    const body = `${lines.slice(0, -1).join('\n')}\n`;
-    trailer.sha256 = (await import('node:crypto')).createHash('sha256').update(body).digest('hex');
-    writeFileSync(sync.snapshotPath, `${body}${JSON.stringify(trailer)}\n`);
-    const again = await start();
-    assert.equal(again.source, 'scan');
-    assert.match(again.log.warnings()[0]!, /index snapshot unusable.*bad trailer/);
-  });
+  // Rewritten as a worker with write access to the volume could: bad content, a fresh checksum.
+  const tampered: [string, (lines: string[], trailer: { images: string[] }) => void, RegExp][] = [
+    ['an image reference in the tables', (_lines, trailer) => (trailer.images[0] = '../../etc/passwd'), /bad trailer/],
+    ['a run id in the last model line', (lines) => (lines[lines.length - 1] = lines.at(-1)!.replace(/"[0-9a-f-]{36}"/, '"../../x"')), /not a run id/],
+  ];
+  for (const [what, tamper, why] of tampered) {
+    it(`refuses a snapshot whose checksum holds but whose content breaks the run contract: ${what}`, async () => {
+      await snapshotted();
+      const { sync } = await start();
+      await sync.verified;
+      const lines = readFileSync(sync.snapshotPath, 'utf8').trimEnd().split('\n');
+      const trailer = JSON.parse(lines.pop()!) as { images: string[]; sha256: string };
+      tamper(lines, trailer);
+      const body = `${lines.join('\n')}\n`;
+      trailer.sha256 = createHash('sha256').update(body).digest('hex');
+      writeFileSync(sync.snapshotPath, `${body}${JSON.stringify(trailer)}\n`);
+      const again = await start();
+      assert.equal(again.source, 'scan');
+      assert.equal(again.log.warnings().length, 1);
+      assert.match(again.log.warnings()[0]!, /index snapshot unusable/);
+      assert.match(again.log.warnings()[0]!, why);
+      // Nothing of the half-read snapshot is left behind the full scan's index.
+      assert.deepEqual(view(again.index), await truth());
+    });
+  }
 
   it('stays whole when several APIs write it at once', async () => {
     await snapshotted();
