@@ -50,6 +50,7 @@ export class IndexSync {
   private scanner: RecordScanner;
   private turn: Promise<unknown> = Promise.resolve();
   private savedVersion = -1;
+  private savedAt = 0;
   private warnedWrite = false;
 
   constructor(private readonly opts: IndexSyncOptions) {
@@ -84,12 +85,15 @@ export class IndexSync {
   /**
    * Writes the index snapshot if the index changed since the last one (atomically: temp file,
    * fsync, rename). Several APIs on one volume may each write: the last rename wins, whole.
+   * @param minIntervalMs skip it if the last one is more recent than this: at a million runs a
+   *   snapshot is a few hundred MB, and one missing a few minutes of runs only makes the next
+   *   start-up's verification read those runs' records.
    * @returns whether a snapshot was written.
    */
-  saveSnapshot(): Promise<boolean> {
+  saveSnapshot(minIntervalMs = 0): Promise<boolean> {
     return this.inTurn(async () => {
       const version = this.opts.index.version;
-      if (!this.opts.snapshot || version === this.savedVersion) return false;
+      if (!this.opts.snapshot || version === this.savedVersion || Date.now() - this.savedAt < minIntervalMs) return false;
       const models = (function* (sync: IndexSync): Generator<SnapshotModel> {
         for (const m of sync.opts.index.finishedRuns()) {
           const folder = sync.scanner.folder(m.name);
@@ -101,6 +105,7 @@ export class IndexSync {
         const dir = join(this.opts.layout.root, 'index');
         await writeFileReplace(join(dir, 'tmp'), this.snapshotPath, chunked(encodeSnapshot(models), WRITE_CHUNK));
         this.savedVersion = version;
+        this.savedAt = Date.now();
         this.opts.log.info('index snapshot written', { path: this.snapshotPath, models: this.opts.index.modelCount, ms: Date.now() - started });
         return true;
       } catch (err) {

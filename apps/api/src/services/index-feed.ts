@@ -12,6 +12,8 @@ const LIVE_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
 const PAGE = 1_000;
 /** Start-up scan threads: more than the cores, so a cold disk has several reads in flight. */
 const LOAD_THREADS = 4;
+/** The periodic rescan rewrites the index snapshot at most this often (shutdown always does). */
+const SNAPSHOT_EVERY_MS = 5 * 60_000;
 
 export interface FeedDeps {
   index: RunIndex;
@@ -109,7 +111,7 @@ export class IndexFeed {
     this.rescanning = (async () => {
       await this.sync.rescan();
       await this.seedLive();
-      await this.sync.saveSnapshot();
+      await this.sync.saveSnapshot(SNAPSHOT_EVERY_MS);
     })()
       .catch((err) => {
         this.deps.log.warn('index rescan failed', errorFields(err));
