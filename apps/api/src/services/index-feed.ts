@@ -135,6 +135,9 @@ export class IndexFeed {
     const known = this.deps.index.getRun(jobId);
     if (!known) return false;
     if (isFinal(known.status)) return true;
+    // The `waiting` event of a run its submitter has just indexed as queued says nothing new; an
+    // upsert would move the index's version and throw away every cached page of GET /v1/models.
+    if (status === 'queued' && known.status === 'queued' && known.phase === undefined && known.startedAt === undefined) return true;
     const { phase: _phase, startedAt: _startedAt, ...rest } = known;
     const next: RunSummary = { ...rest, status };
     const parsed = RunProgress.safeParse(progress);
