@@ -3,10 +3,9 @@ import type Docker from 'dockerode';
 import { LABELS, evaluatorContainerName, pinnedImageRef, predictionsVolumeName } from '@modelrun/contracts';
 import type { OutputCaps } from './archive';
 import { CONFLICT, NOT_FOUND, daemonMessage, infrastructure, statusOf } from './docker-errors';
-import { ensureImage } from './docker-images';
-import type { DockerRunnerOptions } from './docker-runner';
 import { ModelFault } from './errors';
 import { type EvaluationSpec, evaluatorContainerSpec } from './evaluator-sandbox';
+import type { ImagePuller } from './image-pulls';
 import type { ContainerHandle } from './model-runner';
 import { readPredictions } from './predictions';
 import { OUTPUT_DIR, type SandboxPolicy } from './sandbox';
@@ -21,8 +20,8 @@ export interface EvaluationDeps {
   /** The same, for the run's current owner only: a container made under an older fence is removed instead. */
   findOwned(name: string, spec: Pick<EvaluationSpec, 'runId' | 'owner'>): Promise<ContainerHandle | undefined>;
   remove(handle: Pick<ContainerHandle, 'id'>): Promise<void>;
-  /** Registry credentials for the evaluator image, as for model images. */
-  credentials?: DockerRunnerOptions['credentials'];
+  /** The engine's pulls (with the registry credentials), shared with the runs' model images. */
+  images: ImagePuller;
 }
 
 /** The helper container that fills a predictions volume: created, never started. */
@@ -40,8 +39,7 @@ export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSp
   if (existing) return existing;
   const image = pinnedImageRef(spec.image);
   // The evaluator image is the operator's: a missing one is the platform's fault, retried, never the model's.
-  const { credentials } = deps;
-  await ensureImage(deps.docker, image, credentials ? { credentials: () => credentials(image) } : {}).catch((err: unknown) => {
+  await deps.images.ensure(image).catch((err: unknown) => {
     throw err instanceof ModelFault ? infrastructure(`get the evaluator image ${image}`, err) : err;
   });
   await checkReference(deps.docker, spec);

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import type { PullProgress } from '@modelrun/contracts';
 import { type OutputContents, readOutputArchive } from './archive';
 import { NOT_FOUND, daemonMessage, infrastructure, statusOf } from './docker-errors';
 import { classifyPullFailure } from './pull-failure';
@@ -8,23 +7,38 @@ import { type PullEvent, PullTracker } from './pull-progress';
 import { type RegistryAuth, registryOf } from './registry-auth';
 import { OUTPUT_DIR } from './sandbox';
 
+/** An image the engine has: its id and its size on disk. */
+export interface LocalImage {
+  id: string;
+  size: number;
+}
+
+/** The image as the engine has it, or undefined when it has not. */
+export async function inspectImage(docker: Docker, image: string): Promise<LocalImage | undefined> {
+  try {
+    const found = await docker.getImage(image).inspect();
+    return { id: found.Id, size: found.Size };
+  } catch (err) {
+    if (statusOf(err) === NOT_FOUND) return undefined;
+    throw infrastructure('inspect the image', err);
+  }
+}
+
 export interface PullOptions {
-  /** Credentials for the image's registry (X-Registry-Auth), asked for only when a pull is needed; never logged or kept. */
+  /** Credentials for the image's registry (X-Registry-Auth), asked for only when a pull starts; never logged or kept. */
   credentials?: () => Promise<RegistryAuth | undefined>;
-  /** Bytes pulled so far, as the engine reports them (called often: throttle it). */
-  onProgress?: (progress: PullProgress) => void;
+  /** Each line of the engine's pull stream, added up; `progress` is set when the bytes changed. */
+  onEvent?: (tracker: PullTracker, progress: ReturnType<PullTracker['update']>) => void;
+  /** Aborting drops the pull's connection, which makes the engine stop the pull; rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
- * @returns the image's id, pulling it first if the engine does not have it. A failed pull is
- * classified (classifyPullFailure): `image_not_found`, `registry_auth`, or infrastructure.
+ * Pulls an image once. A failed pull is classified (classifyPullFailure): `image_not_found`,
+ * `registry_auth`, or infrastructure.
+ * @returns the tracker that added up the pull's bytes (layers the host had count for nothing).
  */
-export async function ensureImage(docker: Docker, image: string, opts: PullOptions = {}): Promise<string> {
-  try {
-    return (await docker.getImage(image).inspect()).Id;
-  } catch (err) {
-    if (statusOf(err) !== NOT_FOUND) throw infrastructure('inspect the image', err);
-  }
+export async function pullImage(docker: Docker, image: string, opts: PullOptions = {}): Promise<PullTracker> {
   const auth = await opts.credentials?.();
   const failure = (status: number | undefined, message: string): Error =>
     classifyPullFailure(image, { status, message, withCredentials: auth !== undefined, registry: registryOf(image) });
@@ -37,21 +51,30 @@ export async function ensureImage(docker: Docker, image: string, opts: PullOptio
     throw failure(statusOf(err), daemonMessage(err));
   }
   const tracker = new PullTracker();
+  const { signal } = opts;
   await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    // Settled first: followProgress takes the stream's close for a finished pull.
+    const onAbort = (): void => {
+      settle(signal?.reason ?? new Error('pull aborted'));
+      (stream as Readable).destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     docker.modem.followProgress(
       stream,
-      (err: Error | null) => (err ? reject(failure(undefined, daemonMessage(err))) : resolve()),
-      (event: PullEvent) => {
-        const progress = tracker.update(event);
-        if (progress) opts.onProgress?.(progress);
-      },
+      (err: Error | null) => settle(err ? failure(undefined, daemonMessage(err)) : undefined),
+      (event: PullEvent) => opts.onEvent?.(tracker, tracker.update(event)),
     );
+    if (signal?.aborted) onAbort();
   });
-  try {
-    return (await docker.getImage(image).inspect()).Id;
-  } catch (err) {
-    throw infrastructure('inspect the pulled image', err);
-  }
+  return tracker;
 }
 
 /** What a created container's /output holds before the model runs (what its image put there). */

@@ -6,7 +6,8 @@ import { type OutputCaps, type OutputContents, readOutputArchive } from './archi
 import type { ExitInfo } from './classify';
 import { CONFLICT, NOT_FOUND, NOT_MODIFIED, daemonMessage, engineTime, infrastructure, statusOf } from './docker-errors';
 import { type EvaluationDeps, listPredictionVolumes, prepareEvaluation, removeEvaluation } from './docker-evaluation';
-import { ensureImage, readNewOutput } from './docker-images';
+import { readNewOutput } from './docker-images';
+import { ImagePulls } from './image-pulls';
 import type { EvaluationSpec } from './evaluator-sandbox';
 import { waitForStop } from './docker-wait';
 import { EngineEvents } from './engine-events';
@@ -51,8 +52,12 @@ export class DockerRunner implements ModelRunner {
   /** Output folders being copied out of containers that exited 0 (WaitOptions.prefetchOutput), by container id. */
   private readonly prefetched = new Map<string, Promise<OutputContents>>();
 
+  /** This engine's pulls: one at a time per image, shared with the pull-ahead. */
+  readonly images: ImagePulls;
+
   constructor(private readonly opts: DockerRunnerOptions) {
     this.docker = opts.docker;
+    this.images = new ImagePulls(opts.docker, opts.credentials);
     this.events = new EngineEvents(opts.docker, opts.deployment);
   }
 
@@ -78,11 +83,7 @@ export class DockerRunner implements ModelRunner {
     const existing = opts.firstDelivery ? undefined : await this.findOwned(spec);
     if (existing) return existing;
     const image = pinnedImageRef(spec.image);
-    const credentials = this.opts.credentials;
-    const imageId = await ensureImage(this.docker, image, {
-      ...(credentials && { credentials: () => credentials(image) }),
-      ...(opts.onPullProgress && { onProgress: opts.onPullProgress }),
-    });
+    const imageId = await this.images.ensure(image, opts.onPullProgress && { onProgress: opts.onPullProgress });
     await onPulled?.();
     const create = containerSpec({
       deployment: this.opts.deployment,
@@ -290,7 +291,7 @@ export class DockerRunner implements ModelRunner {
       find: (name, runId) => this.find(runId, name),
       findOwned: (name, spec) => this.findOwned(spec, name),
       remove: (h) => this.remove(h),
-      ...(opts.credentials && { credentials: opts.credentials }),
+      images: this.images,
     };
   }
 

@@ -14,3 +14,4 @@ export * from './registry-auth-file';
 export * from './evaluator-sandbox';
 export * from './predictions';
 export * from './engine-restart';
+export * from './image-pulls';

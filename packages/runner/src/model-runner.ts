@@ -2,6 +2,7 @@ import type { AppliedLimits, PullProgress, RunJobData } from '@modelrun/contract
 import type { OutputContents } from './archive';
 import type { ExitInfo } from './classify';
 import type { EvaluationSpec } from './evaluator-sandbox';
+import type { ImagePuller } from './image-pulls';
 
 /**
  * What to run: the job's run (validated by the API, parsed again by the worker). The image is
@@ -80,6 +81,8 @@ export interface ManagedContainer {
  * production; the interface keeps the run processor's logic readable and Docker-free.
  */
 export interface ModelRunner {
+  /** The engine's image pulls, which the pull-ahead shares with prepare (absent in runners that pull nothing). */
+  readonly images?: ImagePuller;
   /** Throws InfrastructureError when the engine cannot be reached. */
   ping(): Promise<void>;
   /** A name for the engine (its host name and a digest of its ID and data root), which names this host when WORKER_HOST_ID is not set. */

@@ -48,6 +48,13 @@ export class PullTracker {
     }
   }
 
+  /** Bytes this pull downloads at least: the sizes known so far (a lower bound until every layer reported one). */
+  knownBytes(): number {
+    let n = 0;
+    for (const l of this.layers.values()) n += l.total ?? l.done;
+    return n;
+  }
+
   progress(): PullProgress {
     let bytesDone = 0;
     let bytesTotal: number | undefined = 0;
