@@ -19,6 +19,7 @@ import { reconcile, startReconciler } from './reconciler';
 import { keepHostLease } from './fleet/lease';
 import { GpuDevices } from './gpu/devices';
 import { startWebhooks } from './webhooks';
+import { type PulledImages, startImagePulls } from './pull-ahead';
 
 export interface StartedWorker {
   worker: Worker<RunJobData, RunResult>;
@@ -27,6 +28,8 @@ export interface StartedWorker {
   metricsUrl: string;
   /** The host (engine) this worker owns runs for. */
   hostId: string;
+  /** The images modelrun pulled onto this host (undefined for a runner that pulls none). */
+  pulledImages: PulledImages | undefined;
   /** Runs one reconcile pass now (tests and operators do not wait for the timer). */
   reconcileNow(): ReturnType<ReturnType<typeof startReconciler>['runNow']>;
   /** Stops taking runs, gives running ones the grace period, hands back the rest, closes. */
@@ -86,6 +89,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
     const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const pending = new PendingOutcomes(redis, config.queuePrefix);
+    const pulls = startImagePulls({ config, runner, redis, queues, hostId, registry: metrics.registry, log });
     const takingRuns: Worker<RunJobData, RunResult>[] = [];
     // While the volume refuses records the worker takes no new runs; say so everywhere.
     const volume = new VolumeHealth((fault) => {
@@ -189,11 +193,13 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       runner,
       metricsUrl: metricsServer.url,
       hostId,
+      pulledImages: pulls?.pulled,
       reconcileNow: () => reconciler.runNow(),
       close: (reason = 'close') =>
         shutdown.run(
           [
             { name: 'reconciler', run: async () => reconciler.stop() },
+            { name: 'pull-ahead', run: async () => pulls?.pullAhead?.stop() },
             {
               name: 'runs',
               run: async () => {

@@ -31,8 +31,8 @@ export const positiveNumber = positiveDecimal();
 export const bool = z
   .string()
   .transform((v) => v.trim().toLowerCase())
-  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
-  .transform((v) => ['true', '1', 'yes'].includes(v));
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 export const list = z
   .string()

@@ -59,6 +59,9 @@ const EnvSchema = z.object({
   WEBHOOK_BACKOFF_MS: positiveInt.default(10_000),
   DOCKER_HOST: dockerHost.optional(),
   REGISTRY_AUTH_FILE: z.string().min(1).optional(),
+  PULL_AHEAD: bool.default(true),
+  PULL_AHEAD_IMAGES: integer({ min: 1, max: 50 }).default(3),
+  PULL_AHEAD_MB: positiveInt.default(8_192),
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: logFormat.optional(),
 });
@@ -158,6 +161,8 @@ export interface WorkerConfig extends CommonConfig {
   registryAuthFile: string | undefined;
   /** GPU device ids this worker hands out, one run's at a time (WORKER_GPUS); empty: a CPU-only worker. */
   gpus: string[];
+  /** Pulling the images of waiting runs before a slot takes them (PULL_AHEAD*); undefined when off. */
+  pullAhead: { images: number; bytes: number } | undefined;
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): Env {
@@ -308,5 +313,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       retry: { attempts: e.WEBHOOK_ATTEMPTS, backoffMs: e.WEBHOOK_BACKOFF_MS },
     },
     registryAuthFile: e.REGISTRY_AUTH_FILE,
+    pullAhead: e.PULL_AHEAD ? { images: e.PULL_AHEAD_IMAGES, bytes: e.PULL_AHEAD_MB * 1024 * 1024 } : undefined,
   };
 }
