@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--only=orchestration,submission,capacity,leaderboard]
+ * npm run bench [-- --quick] [--only=orchestration,submission,capacity,leaderboard,pulls]
  *
  * Measures modelrun against its physical baselines side by side in the same run (the raw
  * Docker engine, BullMQ's Queue.add, a static http server), because absolute times drift on
@@ -17,6 +17,7 @@ import { type Row, renderTable } from './lib/table';
 import { orchestrationBench } from './orchestration';
 import { capacityBench } from './capacity';
 import { submissionBench } from './submission';
+import { pullsBench } from './pulls';
 
 async function main(): Promise<void> {
   const cfg = parseArgs(process.argv.slice(2));
@@ -42,6 +43,11 @@ async function main(): Promise<void> {
       const r = await capacityBench(cfg.capacity, redis.url, log);
       rows.push(...r.rows);
       raw.capacity = r.raw;
+    }
+    if (cfg.only.has('pulls')) {
+      const r = await pullsBench(cfg.pulls, redis.url, log);
+      rows.push(...r.rows);
+      raw.pulls = r.raw;
     }
     if (cfg.only.has('leaderboard')) {
       const r = await leaderboardBench(cfg.leaderboard, redis.url, log);

@@ -1,7 +1,7 @@
 /** How much each benchmark does; --quick keeps the whole run near a minute. */
 export interface BenchConfig {
   quick: boolean;
-  /** Which benchmarks to run (default all): orchestration, submission, capacity, leaderboard. */
+  /** Which benchmarks to run (default all): orchestration, submission, capacity, leaderboard, pulls. */
   only: Set<string>;
   orchestration: {
     /** Runs at once: WORKER_CONCURRENCY for modelrun, parallel lanes for the baseline. */
@@ -18,6 +18,8 @@ export interface BenchConfig {
   submission: { connections: number; seconds: number; rounds: number };
   /** The control plane with instant runs against BullMQ no-op jobs. */
   capacity: { runs: number; rounds: number; lanes: number; concurrency: number };
+  /** A batch of runs whose images are not on the host yet, from a local registry (pull-ahead). */
+  pulls: { images: number; mbMin: number; mbMax: number; runsPerImage: number; workSeconds: number; concurrency: number };
   leaderboard: {
     /** [runs, models] per size; the first, empty size gives the API's own memory floor. */
     sizes: [number, number][];
@@ -39,9 +41,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(v)}`);
     return n;
   };
-  const only = new Set((value('only') ?? 'orchestration,submission,capacity,leaderboard').split(',').filter(Boolean));
+  const only = new Set((value('only') ?? 'orchestration,submission,capacity,leaderboard,pulls').split(',').filter(Boolean));
   for (const name of only) {
-    if (!['orchestration', 'submission', 'capacity', 'leaderboard'].includes(name)) throw new Error(`--only: unknown benchmark ${name}`);
+    if (!['orchestration', 'submission', 'capacity', 'leaderboard', 'pulls'].includes(name)) throw new Error(`--only: unknown benchmark ${name}`);
   }
   return {
     quick,
@@ -57,6 +59,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     },
     submission: { connections: num('connections', 16), seconds: num('seconds', quick ? 3 : 10), rounds: quick ? 1 : 2 },
     capacity: { runs: num('capacity-runs', quick ? 100 : 400), rounds: quick ? 1 : 2, lanes: 16, concurrency: num('capacity-concurrency', 16) },
+    // Quick mode keeps the batch's shape with images of 20-40 MB, so the whole run stays short.
+    pulls: { images: 6, mbMin: quick ? 20 : 100, mbMax: quick ? 40 : 200, runsPerImage: 2, workSeconds: 3, concurrency: 2 },
     leaderboard: {
       // --million adds issue 15's volume, 1M runs across 100k models (generated once, kept in the temp folder).
       sizes: [
