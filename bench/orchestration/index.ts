@@ -9,6 +9,7 @@ import { testLogger } from '../../test/helpers/logger';
 import { startStack } from '../../test/helpers/stack';
 import { fixture } from '../../test/fixtures/images';
 import type { BenchConfig } from '../lib/config';
+import { profiled } from '../lib/profile';
 import { median, nowMs, summarize } from '../lib/stats';
 import type { Row } from '../lib/table';
 import { type DirectSettings, directRun } from './baseline';
@@ -113,7 +114,7 @@ export async function orchestrationBench(cfg: BenchConfig['orchestration'], redi
     for (let round = 0; round < cfg.rounds; round++) {
       log(`orchestration: throughput round ${round + 1}/${cfg.rounds}: ${cfg.runs} runs at concurrency ${C}`);
       baseTput.push(await directThroughput(direct, cfg.runs, C));
-      mrTput.push(await modelrunThroughput(client, cfg.runs, C));
+      mrTput.push(await profiled(`orchestration-throughput-${round}`, () => modelrunThroughput(client, cfg.runs, C)));
       log(`  baseline ${baseTput.at(-1)!.toFixed(2)}/s, modelrun ${mrTput.at(-1)!.toFixed(2)}/s`);
     }
 
