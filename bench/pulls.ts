@@ -17,6 +17,7 @@ import { startWorker } from '@modelrun/worker';
 import { buildImage } from '../test/helpers/docker';
 import { removeContainersOf } from '../test/helpers/docker';
 import { testLogger } from '../test/helpers/logger';
+import { watchPulls } from '../test/helpers/pull-watch';
 import { pushImage, startRegistry } from '../test/helpers/registry';
 import { startStack } from '../test/helpers/stack';
 import { BASE_IMAGE, buildFixtures } from '../test/fixtures/images';
@@ -40,15 +41,6 @@ async function pull(docker: Docker, image: string, auth: { username: string; pas
 /** Removes the images by tag, so the next side pulls every layer again. */
 async function removeImages(docker: Docker, images: string[]): Promise<void> {
   for (const image of images) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
-}
-
-/** The engine's pull events for `images` since `since` (seconds), by image. */
-async function pullCounts(docker: Docker, images: string[], since: number): Promise<number[]> {
-  const stream = await docker.getEvents({ since, until: Math.ceil(Date.now() / 1000) + 1, filters: { type: ['image'], event: ['pull'] } });
-  let text = '';
-  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
-  const ids = text.split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { id?: string }).id);
-  return images.map((image) => ids.filter((id) => id === image).length);
 }
 
 export async function pullsBench(cfg: BenchConfig['pulls'], redisUrl: string, log: (s: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
@@ -86,7 +78,7 @@ export async function pullsBench(cfg: BenchConfig['pulls'], redisUrl: string, lo
 
     // Baseline: each lane pulls the run's image, then runs it, as a script with dockerode would.
     await removeImages(docker, images);
-    let since = Math.floor(Date.now() / 1000) - 1;
+    let pulls = await watchPulls(docker);
     let next = 0;
     const b0 = nowMs();
     await Promise.all(Array.from({ length: cfg.concurrency }, async () => {
@@ -97,13 +89,14 @@ export async function pullsBench(cfg: BenchConfig['pulls'], redisUrl: string, lo
       }
     }));
     const baselineS = (nowMs() - b0) / 1000;
-    const baselinePulls = await pullCounts(docker, images, since);
+    pulls.stop();
+    const baselinePulls = images.map((i) => pulls.count(i));
     log(`pulls: baseline ${baselineS.toFixed(1)} s (pulls per image ${baselinePulls.join(' ')})`);
 
     // modelrun: the whole batch POSTed, one worker with `concurrency` slots pulling ahead.
     await removeImages(docker, images);
     stack.workers.push(await startWorker(loadWorkerConfig(stack.env), testLogger('worker')));
-    since = Math.floor(Date.now() / 1000) - 1;
+    pulls = await watchPulls(docker);
     const m0 = nowMs();
     const submitted = [];
     for (const [i, image] of runs.entries()) submitted.push(await stack.submit(image, `pulls-${i}`));
@@ -111,7 +104,8 @@ export async function pullsBench(cfg: BenchConfig['pulls'], redisUrl: string, lo
     const modelrunS = (nowMs() - m0) / 1000;
     const bad = done.filter((r) => r.status !== 'succeeded');
     if (bad.length) throw new Error(`${bad.length} pull-bench runs did not succeed: ${JSON.stringify(bad[0])}`);
-    const modelrunPulls = await pullCounts(docker, images, since);
+    pulls.stop();
+    const modelrunPulls = images.map((i) => pulls.count(i));
     log(`pulls: modelrun ${modelrunS.toFixed(1)} s (pulls per image ${modelrunPulls.join(' ')})`);
     const ratio = modelrunS / baselineS;
     return {

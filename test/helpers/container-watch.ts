@@ -40,7 +40,7 @@ interface Engine {
   docker: Docker;
 }
 
-interface RawEvent {
+export interface RawEvent {
   Type?: string;
   Action?: string;
   id?: string;
@@ -152,7 +152,7 @@ export function maxAtOnce(events: ContainerEvent[], span: 'exists' | 'running' =
 }
 
 /** Parses the engine's stream of JSON events (one object per line, possibly split). */
-function follow(stream: NodeJS.ReadableStream, onEvent: (e: RawEvent) => void): void {
+export function follow(stream: NodeJS.ReadableStream, onEvent: (e: RawEvent) => void): void {
   let buffered = '';
   stream.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('utf8');

@@ -9,6 +9,7 @@ import { buildImage, docker } from '../helpers/docker';
 import { type Credentials, type TestRegistry, pushImage, slowProxy, startRegistry } from '../helpers/registry';
 import { type Stack, startStack } from '../helpers/stack';
 import { LONG_MODEL, buildLongModel, release } from '../helpers/two-hosts';
+import { watchPulls } from '../helpers/pull-watch';
 import { waitFor } from '../helpers/wait';
 import { BASE_IMAGE, fixture } from '../fixtures/images';
 
@@ -42,13 +43,6 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
   };
   const present = async (ref: string): Promise<boolean> =>
     (await docker()).getImage(ref).inspect().then(() => true, () => false);
-  /** How many times the engine pulled `ref` since `since` (seconds), from its event stream. */
-  const pullsOf = async (ref: string, since: number): Promise<number> => {
-    const stream = await (await docker()).getEvents({ since, until: Math.ceil(Date.now() / 1000) + 1, filters: { type: ['image'], event: ['pull'] } });
-    let text = '';
-    for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
-    return text.split('\n').filter((l) => l.trim() && (JSON.parse(l) as { id?: string }).id === ref).length;
-  };
   const runOf = async (s: Stack, id: string): Promise<RunView> => (await s.http.get(`/v1/runs/${id}`)).body as RunView;
   /** A run that holds the worker's only slot until released. */
   const holdSlot = async (s: Stack): Promise<RunView> => {
@@ -85,7 +79,7 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
 
   it("pulls a waiting run's image before the run starts, and the run does not pull it again", async () => {
     const ref = await publish('ahead', 200 * KB);
-    const since = Math.floor(Date.now() / 1000) - 1;
+    const pulls = await watchPulls(await docker());
     const hold = await holdSlot(stack);
     const waiting = await stack.submit(ref, 'waiting');
     await waitFor(`${ref} on the engine`, () => present(ref).then((p) => p || undefined), 20_000, 100);
@@ -94,7 +88,8 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
     await letGo(stack, hold);
     const done = await stack.waitForRun(waiting.id, undefined, 30_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
-    assert.equal(await pullsOf(ref, since), 1, 'one pull of the image in all');
+    pulls.stop();
+    assert.equal(pulls.count(ref), 1, 'one pull of the image in all');
     const listed = await stack.workers[0]!.pulledImages!.list();
     assert.ok(listed.some((e) => e.image === ref && e.ahead && e.bytes >= 200 * KB && e.lastUsedAt), JSON.stringify(listed));
   });
@@ -105,7 +100,7 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
       writeFileSync(join(dir, 'auth.json'), JSON.stringify({ auths: { [registry.host]: alice, [slow.host]: alice } }));
       await publish('joined', 512 * KB);
       const ref = image('joined', slow.host);
-      const since = Math.floor(Date.now() / 1000) - 1;
+      const pulls = await watchPulls(await docker());
       const hold = await holdSlot(stack);
       const run = await stack.submit(ref, 'joined');
       const images = stack.workers[0]!.runner.images!;
@@ -117,7 +112,8 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
       }, 20_000, 50);
       assert.ok(pulling.pull!.bytesDone >= 0, JSON.stringify(pulling));
       assert.equal((await stack.waitForRun(run.id, undefined, 30_000)).status, 'succeeded');
-      assert.equal(await pullsOf(ref, since), 1, 'the run joined the pull ahead instead of pulling again');
+      pulls.stop();
+      assert.equal(pulls.count(ref), 1, 'the run joined the pull ahead instead of pulling again');
     } finally {
       await slow.close();
     }
