@@ -40,8 +40,9 @@ export function startPullAhead(deps: PullAheadDeps): PullAhead {
   const sizes = new Map<string, number>();
   const resting = new Map<string, number>();
   const limits = { ...deps.limits, parallel: PARALLEL };
-  // Enough jobs to find `images` distinct images when runs repeat an image a few times.
-  const lookAt = Math.min(100, limits.images * 8);
+  // Enough jobs to find `images` distinct images when runs repeat an image a few times, and no
+  // more: each is a read of its job from Redis, every second, on every worker.
+  const lookAt = Math.min(100, limits.images * 4);
   let stopped = false;
   let ticking: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
