@@ -49,9 +49,6 @@ export class DockerRunner implements ModelRunner {
   /** Who stopped a container: this runner, or the engine (a restart) — see engine-events.ts. */
   private readonly events: EngineEvents;
 
-  /** Output folders being copied out of containers that exited 0 (WaitOptions.prefetchOutput), by container id. */
-  private readonly prefetched = new Map<string, Promise<OutputContents>>();
-
   /** This engine's pulls: one at a time per image, shared with the pull-ahead. */
   readonly images: ImagePulls;
 
@@ -136,19 +133,8 @@ export class DockerRunner implements ModelRunner {
     const stopped = await waitForStop(this.docker, handle.id, deadline, opts, () => this.stop(handle.id));
     const cancelled = stopped.cancelled;
     let timedOut = stopped.timedOut;
-    // Exited 0 by itself: its output will be read, so the copy starts now, beside the inspect.
-    if (opts.prefetchOutput && !cancelled && !timedOut && stopped.statusCode === 0) this.prefetch(handle);
-    let info: Docker.ContainerInspectInfo | undefined;
-    try {
-      info = await this.inspect(handle.id);
-    } catch (err) {
-      this.prefetched.delete(handle.id);
-      throw err;
-    }
-    if (!info) {
-      this.prefetched.delete(handle.id);
-      throw new InfrastructureError(`docker: the container of run ${handle.runId} vanished while it ran`);
-    }
+    const info = await this.inspect(handle.id);
+    if (!info) throw new InfrastructureError(`docker: the container of run ${handle.runId} vanished while it ran`);
     const finishedAt = engineTime(info.State.FinishedAt);
     // Docker stamps StartedAt when its own bookkeeping is done but FinishedAt with the real exit
     // time, so a model that exits within milliseconds can "finish" before it "started".
@@ -157,8 +143,6 @@ export class DockerRunner implements ModelRunner {
     // An adopted container may have been stopped past its deadline while no worker watched it.
     if (!timedOut && !cancelled && finishedAt && Date.parse(finishedAt) > deadline + 1_000) timedOut = true;
     const exitCode = info.State.ExitCode ?? null;
-    // Its memory limit killed a child: the output is not read after all.
-    if (info.State.OOMKilled === true) this.prefetched.delete(handle.id);
     // Not stopped by this runner: a kill it did not send (the engine shutting down), or an adopted
     // container found exited after a worker lost the engine while it ran (engine-restart.ts).
     const judged = !timedOut && !cancelled && info.State.OOMKilled !== true && exitCode !== 0;
@@ -179,19 +163,6 @@ export class DockerRunner implements ModelRunner {
 
   /** `opts.note`: a short text file to read as well (at most 1 KiB), e.g. an evaluator's message.txt. */
   async collect(handle: ContainerHandle, opts: { note?: string } = {}): Promise<OutputContents> {
-    const early = opts.note === undefined ? this.prefetched.get(handle.id) : undefined;
-    this.prefetched.delete(handle.id);
-    return early ?? this.copyOutput(handle, opts);
-  }
-
-  /** Starts copying the output out now; `collect` takes the copy (`remove` drops one never taken). */
-  private prefetch(handle: ContainerHandle): void {
-    const copy = this.copyOutput(handle, {});
-    copy.catch(() => undefined);
-    this.prefetched.set(handle.id, copy);
-  }
-
-  private async copyOutput(handle: ContainerHandle, opts: { note?: string }): Promise<OutputContents> {
     let stream: Readable;
     try {
       stream = (await this.docker.getContainer(handle.id).getArchive({ path: OUTPUT_DIR })) as unknown as Readable;
@@ -245,7 +216,6 @@ export class DockerRunner implements ModelRunner {
   }
 
   async remove(handle: Pick<ContainerHandle, 'id'>): Promise<void> {
-    this.prefetched.delete(handle.id);
     try {
       await this.docker.getContainer(handle.id).remove({ force: true, v: true });
     } catch (err) {

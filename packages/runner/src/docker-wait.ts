@@ -11,8 +11,6 @@ export interface StopReason {
   timedOut: boolean;
   /** This wait stopped the container because the run was cancelled. */
   cancelled: boolean;
-  /** The exit code in the engine's answer to the wait (undefined when the inspect loop saw the stop). */
-  statusCode?: number;
 }
 
 /**
@@ -42,7 +40,7 @@ export async function waitForStop(docker: Docker, id: string, deadline: number, 
     });
   const exited = Promise.race([engineWait, pollUntilStopped(docker, id, waitAbort.signal)]);
   // A stop that finds the container already exited does not count: it finished on its own.
-  const stopFor = (why: 'timedOut' | 'cancelled'): void => {
+  const stopFor = (why: keyof StopReason): void => {
     stopping ??= stop().then((stopped) => {
       if (stopped) reason[why] = true;
     });
@@ -66,8 +64,7 @@ export async function waitForStop(docker: Docker, id: string, deadline: number, 
     cleanups.push(() => opts.cancel?.removeEventListener('abort', onCancel));
   }
   try {
-    const answer = (await Promise.race([exited, handedBack])) as { StatusCode?: unknown } | undefined;
-    if (typeof answer?.StatusCode === 'number') reason.statusCode = answer.StatusCode;
+    await Promise.race([exited, handedBack]);
   } catch (err) {
     if (err instanceof HandedBackError) throw err;
     // The engine went away while the container ran: the retry must know when (engine-restart.ts).

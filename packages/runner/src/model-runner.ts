@@ -46,11 +46,6 @@ export interface WaitOptions {
   handback?: AbortSignal;
   /** When earlier attempts lost the engine while this container ran (see engine-restart.ts). */
   engineLostAt?: readonly string[];
-  /**
-   * The caller reads the output folder (`collect`) when the model exits 0 by itself: the runner
-   * may start copying it out as soon as the engine says so, beside the checks of how it ended.
-   */
-  prefetchOutput?: boolean;
 }
 
 export interface CollectedLogs {

@@ -30,8 +30,7 @@ export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepare
   try {
     // A container found already exited may have been stopped by its engine: say when it was lost.
     const engineLostAt = handle.adopted && handle.state === 'exited' ? await deps.control.engineLostAt(ctx.run.id) : [];
-    // A self-scored run reads its output when the model exits 0; a benchmark run's goes to its evaluator.
-    exit = await runner.wait(handle, ctx.limits, { cancel, handback: deps.handback, engineLostAt, prefetchOutput: ctx.run.benchmark === undefined });
+    exit = await runner.wait(handle, ctx.limits, { cancel, handback: deps.handback, engineLostAt });
   } catch (err) {
     await stopPump();
     throw err;
