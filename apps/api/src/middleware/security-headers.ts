@@ -23,20 +23,24 @@ interface HeaderSet {
  * request instead of helmet's chain of thirteen middlewares.
  */
 export function securityHeaders(): RequestHandler {
-  const directives = { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] };
-  const overTls = recorded(helmet({ contentSecurityPolicy: { useDefaults: true, directives } }));
-  const plain = recorded(
-    helmet({
-      contentSecurityPolicy: { useDefaults: true, directives: { ...directives, 'upgrade-insecure-requests': null } },
-      crossOriginOpenerPolicy: false,
-    }),
-  );
+  const overTls = recorded(helmetFor(true));
+  const plain = recorded(helmetFor(false));
   return (req, res, next) => {
     const headers = req.secure ? overTls : plain;
     for (const name of headers.removed) res.removeHeader(name);
     for (const [name, value] of headers.set) res.setHeader(name, value);
     next();
   };
+}
+
+/** helmet as configured for requests over TLS or over plain HTTP (see securityHeaders). */
+export function helmetFor(overTls: boolean): ReturnType<typeof helmet> {
+  const directives = { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] };
+  if (overTls) return helmet({ contentSecurityPolicy: { useDefaults: true, directives } });
+  return helmet({
+    contentSecurityPolicy: { useDefaults: true, directives: { ...directives, 'upgrade-insecure-requests': null } },
+    crossOriginOpenerPolicy: false,
+  });
 }
 
 /** Runs a header-only middleware once against a recorder. */
