@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 /** A whole file, or its pieces in order (written as they come: a big file need not be held whole). */
 export type FileData = Buffer | string | Iterable<string | Buffer>;
 
-async function writeTemp(tmpDir: string, finalPath: string, data: FileData): Promise<string> {
+/** Writes `data` to a fresh temp file for `finalPath` in `tmpDir`, fsynced. @returns its path. */
+export async function stageFile(tmpDir: string, finalPath: string, data: FileData): Promise<string> {
   await mkdir(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
@@ -44,7 +45,16 @@ async function syncDir(dir: string): Promise<void> {
  * @returns false when the file was already there (and is left untouched).
  */
 export async function writeFileOnce(tmpDir: string, finalPath: string, data: Buffer | string): Promise<boolean> {
-  const tmp = await writeTemp(tmpDir, finalPath, data);
+  return placeOnce(await stageFile(tmpDir, finalPath, data), finalPath);
+}
+
+/** Writes or replaces `finalPath` atomically (rename). */
+export async function writeFileReplace(tmpDir: string, finalPath: string, data: FileData): Promise<void> {
+  await placeReplace(await stageFile(tmpDir, finalPath, data), finalPath);
+}
+
+/** Puts a staged file in place unless `finalPath` exists (see writeFileOnce); the temp file goes either way. */
+export async function placeOnce(tmp: string, finalPath: string): Promise<boolean> {
   try {
     await mkdir(dirname(finalPath), { recursive: true });
     await link(tmp, finalPath);
@@ -58,9 +68,8 @@ export async function writeFileOnce(tmpDir: string, finalPath: string, data: Buf
   return true;
 }
 
-/** Writes or replaces `finalPath` atomically (rename). */
-export async function writeFileReplace(tmpDir: string, finalPath: string, data: FileData): Promise<void> {
-  const tmp = await writeTemp(tmpDir, finalPath, data);
+/** Puts a staged file in place, replacing `finalPath` (see writeFileReplace); a failed move removes the temp file. */
+export async function placeReplace(tmp: string, finalPath: string): Promise<void> {
   try {
     await mkdir(dirname(finalPath), { recursive: true });
     await rename(tmp, finalPath);

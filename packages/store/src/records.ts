@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunRecord } from '@modelrun/contracts';
-import { writeFileOnce, writeFileReplace } from './atomic';
+import { placeOnce, placeReplace, stageFile, writeFileOnce, writeFileReplace } from './atomic';
 import { VolumeLayout } from './layout';
 
 /** A record file that exists but does not hold a valid record. */
@@ -23,8 +23,41 @@ export class RecordStore {
   /** Writes a run's record once. @returns false if the run already had one (kept as it was). */
   async writeRecord(record: RunRecord): Promise<boolean> {
     const valid = RunRecord.parse(record);
-    const body = `${JSON.stringify(valid, null, 2)}\n`;
-    return writeFileOnce(this.layout.tmpDir, this.layout.recordPath(valid.name, valid.id), body);
+    return writeFileOnce(this.layout.tmpDir, this.layout.recordPath(valid.name, valid.id), recordBody(valid));
+  }
+
+  /**
+   * A finished run's log (when given), then its record once (the commit point), as writeLog
+   * and writeRecord in that order; both temp files are written and fsynced at once first.
+   * `beforePlacing` (the caller's last check, e.g. that it still owns the run) runs beside
+   * that and must resolve before anything is put in place; if anything fails, the temp files go.
+   * @returns false if the run already had a record (kept as it was; the log is replaced).
+   */
+  async writeRun(record: RunRecord, log: Buffer | undefined, beforePlacing?: () => Promise<void>): Promise<boolean> {
+    const valid = RunRecord.parse(record);
+    const recordPath = this.layout.recordPath(valid.name, valid.id);
+    const logPath = this.layout.logPath(valid.name, valid.id);
+    const [rec, logged, checked] = await Promise.allSettled([
+      stageFile(this.layout.tmpDir, recordPath, recordBody(valid)),
+      log ? stageFile(this.layout.tmpDir, logPath, log) : undefined,
+      beforePlacing?.(),
+    ]);
+    // The caller's check first: a run it may no longer write must not pass for a full volume.
+    const failed = [checked, rec, logged].find((r) => r.status === 'rejected');
+    if (failed || rec.status === 'rejected' || logged.status === 'rejected') {
+      const temps = [rec, logged].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+      await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    if (logged.value) {
+      try {
+        await placeReplace(logged.value, logPath);
+      } catch (err) {
+        await rm(rec.value, { force: true }).catch(() => undefined);
+        throw err;
+      }
+    }
+    return placeOnce(rec.value, recordPath);
   }
 
   /** @returns the record, or undefined if the run has none yet. */
@@ -98,4 +131,8 @@ export function parseRecord(path: string, text: string): RunRecord {
   const parsed = RunRecord.safeParse(raw);
   if (!parsed.success) throw new CorruptRecordError(path, parsed.error.issues[0]?.message ?? 'invalid');
   return parsed.data;
+}
+
+function recordBody(record: RunRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
 }

@@ -51,12 +51,13 @@ export class Recorder {
 
   /**
    * Records a run onto the volume; when the volume refuses it, into Redis instead, until it can.
+   * `beforePlacing` is the caller's last check before anything is written (fencing).
    * Nothing is lost before that: until the job ends, a delivery that dies is redelivered and its
    * run's container (removed only once the run is recorded) adopted and collected again.
    */
-  async record(record: RunRecord, logBytes: Buffer | undefined, log: Logger): Promise<Recorded> {
+  async record(record: RunRecord, logBytes: Buffer | undefined, log: Logger, beforePlacing?: () => Promise<void>): Promise<Recorded> {
     try {
-      return { record: await this.write(record, logBytes, log), pending: false };
+      return { record: await this.write(record, logBytes, log, beforePlacing), pending: false };
     } catch (err) {
       if (!isVolumeError(err)) throw err;
       log.warn('the volume did not take the run\'s record; it is kept in Redis and written when the volume can take it', errorFields(err));
@@ -154,11 +155,10 @@ export class Recorder {
     }
   }
 
-  /** The log first, then the record (the commit point). */
-  private async write(record: RunRecord, logBytes: Buffer | undefined, log: Logger): Promise<RunRecord> {
+  /** The log first, then the record (the commit point); `beforePlacing` must pass before either. */
+  private async write(record: RunRecord, logBytes: Buffer | undefined, log: Logger, beforePlacing?: () => Promise<void>): Promise<RunRecord> {
     const { store, volume } = this.opts;
-    if (logBytes) await store.writeLog(record.name, record.id, logBytes);
-    const fresh = await store.writeRecord(record);
+    const fresh = await store.writeRun(record, logBytes, beforePlacing);
     volume.writable();
     let final = record;
     if (fresh) this.opts.onRecorded?.(record);

@@ -64,8 +64,8 @@ export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: O
   const tries = attemptErrors.length + (gaveUp ? 0 : 1);
   const rec = buildRecord(run, ctx.limits, outcome, finished, Math.max(attempt, tries), attemptErrors, logs?.length);
   // Fencing: a delivery whose host lost the run (another host took it over) records nothing.
-  await assertOwner(deps, ctx);
-  const recorded = await deps.recorder.record(rec, logs, log);
+  // Checked while the files are written to temp files, before either is put in place.
+  const recorded = await deps.recorder.record(rec, logs, log, () => assertOwner(deps, ctx));
   // Recorded or kept pending, the run has ended: its quota goes back either way.
   await releaseQuota(deps, ctx, recorded.record);
   const fields = { status: rec.status, reason: rec.reason, score: rec.score, exitCode: rec.exitCode, durationMs: rec.durationMs };
