@@ -137,7 +137,7 @@ export class IndexSync {
     try {
       for (const m of decodeSnapshot(file)) {
         if (m.folder) this.scanner.seed(m.name, m.folder);
-        for (const run of m.runs) this.opts.index.upsert(run);
+        this.opts.index.addModel(m.name, m.runs);
         records += m.runs.length;
       }
       return records;

@@ -106,6 +106,33 @@ export class RunIndex {
     return true;
   }
 
+  /**
+   * Adds a model and all its finished runs at once (loading an index snapshot): the runs,
+   * ordered by id, are kept as given, not copied, and nothing is sorted or searched per run.
+   * Runs that are not that (a model or a run the index holds already, runs out of order) are
+   * upserted one at a time instead.
+   */
+  addModel(name: string, runs: RunSummary[]): void {
+    const plain = !this.models.has(name) && runs.every((r, i) => isFinal(r.status) && !this.runs.has(r.id) && (i === 0 || runs[i - 1]!.id < r.id));
+    if (!plain || runs.length === 0) {
+      for (const run of runs) this.upsert(run);
+      return;
+    }
+    this.version++;
+    const model: ModelEntry = { name, runs };
+    for (const run of runs) {
+      run.name = name;
+      run.image = this.intern(run.image);
+      run.status = this.intern(run.status) as RunStatus;
+      if (run.reason !== undefined) run.reason = this.intern(run.reason) as FailureReason;
+      this.runs.set(run.id, run);
+      if (isBetter(run, model.best)) model.best = run;
+      if (run.benchmark !== undefined) this.boards.update(run, true, () => runs);
+    }
+    this.models.set(name, model);
+    this.views.added(model);
+  }
+
   /** Drops a live run (removed from the queue before it ever finished). Finished runs stay. */
   removeLive(id: string): void {
     const run = this.runs.get(id);

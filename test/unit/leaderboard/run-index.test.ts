@@ -154,6 +154,42 @@ describe('RunIndex', () => {
     });
   });
 
+  describe('addModel (loading a snapshot) and remove', () => {
+    const views = (index: RunIndex): unknown => ({
+      lists: (['score', 'name', 'latest', 'runs'] as const).map((sort) => [list(index, sort, 'desc'), list(index, sort, 'asc')]),
+      models: ['a', 'b'].map((n) => index.getModel(n)),
+    });
+
+    it('gives the same index as upserting the runs one at a time, also when it must fall back to that', () => {
+      const runs = { a: [run('a', 1, 'succeeded', 0.3), run('a', 2, 'failed'), run('a', 3, 'succeeded', 0.9)], b: [run('b', 4, 'succeeded', 0.5)] };
+      const upserted = new RunIndex();
+      for (const r of [...runs.a, ...runs.b]) upserted.upsert({ ...r });
+      const added = new RunIndex();
+      added.addModel('a', runs.a.map((r) => ({ ...r })));
+      added.addModel('b', runs.b.map((r) => ({ ...r })));
+      assert.deepEqual(views(added), views(upserted));
+      // Out of order, and a model the index holds already: one at a time, same result.
+      const fallback = new RunIndex();
+      fallback.addModel('a', [runs.a[2]!, runs.a[0]!].map((r) => ({ ...r })));
+      fallback.addModel('a', [{ ...runs.a[1]! }]);
+      fallback.addModel('b', runs.b.map((r) => ({ ...r })));
+      assert.deepEqual(views(fallback), views(upserted));
+    });
+
+    it('removes a finished run: its model\'s best and the orders follow, and an emptied model goes', () => {
+      const index = new RunIndex();
+      index.addModel('a', [run('a', 1, 'succeeded', 0.3), run('a', 3, 'succeeded', 0.9)]);
+      index.addModel('b', [run('b', 2, 'succeeded', 0.5)]);
+      assert.deepEqual(list(index, 'score', 'desc'), ['a', 'b']);
+      index.remove(idAt(3));
+      assert.equal(index.getModel('a')?.bestScore, 0.3);
+      assert.deepEqual(list(index, 'score', 'desc'), ['b', 'a']);
+      index.remove(idAt(2));
+      assert.equal(index.getModel('b'), undefined);
+      assert.deepEqual(list(index, 'name', 'asc'), ['a']);
+    });
+  });
+
   describe('removeLive', () => {
     it('drops a live run, and its model when it was the only run', () => {
       const index = new RunIndex();
