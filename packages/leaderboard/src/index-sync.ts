@@ -68,7 +68,12 @@ export class IndexSync {
     if (records !== undefined) {
       this.savedVersion = this.opts.index.version;
       this.state = 'snapshot-unverified';
-      this.verified = this.inTurn(() => this.verify());
+      // A volume that cannot be listed now (say) leaves the index served as loaded, and says so;
+      // the next rescan verifies instead.
+      this.verified = this.inTurn(() => this.verify()).then(
+        () => undefined,
+        (err: Error) => this.opts.log.warn('could not verify the index snapshot against the volume; the next rescan tries again', { error: err.message }),
+      );
       return { source: 'snapshot', records, errors: 0, ms: Date.now() - started };
     }
     const result = await this.inTurn(() => this.scan(this.opts.threads ?? 0));
@@ -79,7 +84,7 @@ export class IndexSync {
 
   /** Reads records the index does not hold yet, from folders changed since the last scan. */
   rescan(): Promise<ScanResult> {
-    return this.inTurn(() => this.scan(0));
+    return this.inTurn(() => (this.state === 'snapshot-unverified' ? this.verify() : this.scan(0)));
   }
 
   /**
@@ -149,7 +154,7 @@ export class IndexSync {
     }
   }
 
-  private async verify(): Promise<void> {
+  private async verify(): Promise<ScanResult> {
     const started = Date.now();
     const { index } = this.opts;
     let removed = 0;
@@ -163,6 +168,7 @@ export class IndexSync {
     });
     this.state = 'verified';
     this.opts.log.info('index snapshot verified against the volume', { read: result.records, removed, folders: result.folders, errors: result.errors, ms: Date.now() - started });
+    return result;
   }
 
   private scan(threads: number, verify?: Parameters<RecordScanner['scan']>[0]['verify']): Promise<ScanResult> {

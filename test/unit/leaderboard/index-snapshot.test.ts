@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +146,26 @@ describe('index snapshot', function () {
     assert.equal(index.getRun(replaced.id)?.score, 0.01);
     assert.equal(index.getModel('delta'), undefined);
     assert.equal(index.boards.list('digits', { sort: 'accuracy', order: 'best', limit: 10, offset: 0 })?.total, 1);
+    assert.deepEqual(view(index), await truth());
+  });
+
+  it('serves the snapshot unverified, and says so, while the volume cannot be listed; the next rescan verifies it', async () => {
+    await snapshotted();
+    const runsDir = store.layout.runsDir;
+    renameSync(runsDir, `${runsDir}.away`);
+    writeFileSync(runsDir, 'not a folder');
+    const { index, sync, source, log } = await start();
+    assert.equal(source, 'snapshot');
+    await sync.verified;
+    assert.equal(sync.state, 'snapshot-unverified');
+    assert.match(log.warnings().join('\n'), /could not verify the index snapshot/);
+    rmSync(runsDir);
+    renameSync(`${runsDir}.away`, runsDir);
+    const late = record('late', 300);
+    await store.writeRecord(late);
+    await sync.rescan();
+    assert.equal(sync.state, 'verified');
+    assert.ok(index.getRun(late.id));
     assert.deepEqual(view(index), await truth());
   });
 
