@@ -31,6 +31,11 @@ describe('loadApiConfig', () => {
     assert.deepEqual(config.apiTokens, []);
     assert.equal(config.allowedImages.restricted, false);
     assert.equal(config.log.level, 'info');
+    assert.equal(config.indexSnapshot, true);
+  });
+
+  it('reads INDEX_SNAPSHOT=off', () => {
+    assert.equal(loadApiConfig({ INDEX_SNAPSHOT: 'off' }).indexSnapshot, false);
   });
 
   it('reads the run-limit defaults and ceilings', () => {
@@ -73,6 +78,7 @@ describe('loadApiConfig', () => {
     ['RUN_CPUS_MAX', 'Infinity', /must be a number/],
     ['RATE_LIMIT_PER_MINUTE', '-1', /not be negative/],
     ['BODY_LIMIT_BYTES', '0', /positive/],
+    ['INDEX_SNAPSHOT', 'yes', /on or off/],
   ];
   for (const [variable, value, expected] of badValues) {
     it(`refuses ${variable}=${value}, naming the variable and the value`, () => {
