@@ -2,4 +2,4 @@ export * from './run-index';
 export * from './scan';
 export * from './benchmark-boards';
 export * from './index-sync';
-export { SnapshotError } from './snapshot-format';
+export { SnapshotError, TIMESTAMP_PATTERN } from './snapshot-format';

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchmarkDefinition, MODEL_SORTS, type RunRecord, runIdAt } from '@modelrun/contracts';
-import { IndexSync, RunIndex } from '@modelrun/leaderboard';
+import { type BenchmarkDefinition, MODEL_SORTS, type RunRecord, RunSummary, runIdAt } from '@modelrun/contracts';
+import { IndexSync, RunIndex, TIMESTAMP_PATTERN } from '@modelrun/leaderboard';
 import { RecordStore, writeFileReplace } from '@modelrun/store';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -238,6 +238,12 @@ describe('index snapshot', function () {
     assert.deepEqual(log.warnings(), []);
     assert.deepEqual(view(index), await truth());
     assert.deepEqual((await readdir(join(dir, 'index', 'tmp'))).length, 0, 'no temp file left behind');
+  });
+
+  it('checks timestamps by the run contract\'s own pattern', () => {
+    // The snapshot tests timestamps with a regex (a schema call each is seconds at 1M runs).
+    const contract = (RunSummary.shape.createdAt as unknown as { _zod: { pattern: RegExp } })._zod.pattern;
+    assert.equal(String(TIMESTAMP_PATTERN), String(contract));
   });
 
   it('writes nothing when INDEX_SNAPSHOT is off', async () => {
