@@ -8,6 +8,7 @@ import { createRunQueue, runJobOptions } from '@modelrun/queue';
 import { startApiProcess } from './lib/api-process';
 import { startBareExpress } from './lib/bare-express-process';
 import { type LoadResult, load } from './lib/cannon';
+import { commandCounts, perUnit } from './lib/redis-calls';
 import type { BenchConfig } from './lib/config';
 import { mean, nowMs, summarize } from './lib/stats';
 import type { Row } from './lib/table';
@@ -84,6 +85,7 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
   const direct: LoadResult[] = [];
   const viaBare: LoadResult[] = [];
   const viaBareAdd: LoadResult[] = [];
+  const apiRedis: ReturnType<typeof perUnit>[] = [];
   const post = (url: string, seconds: number): Promise<LoadResult> =>
     load({ url: `${url}/v1/models`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: cfg.connections, seconds });
   try {
@@ -99,9 +101,13 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
       const e = await post(bare.url, cfg.seconds);
       viaBare.push(e);
       log(`submission round ${round + 1}: bare Express ${e.rps.toFixed(0)}/s p99 ${e.p99} ms`);
+      // Nothing else talks to Redis during the API's round: the difference is the API's work.
+      const before = await commandCounts(redisUrl);
       const a = await post(api.ready.url, cfg.seconds);
+      const redis = perUnit(before, await commandCounts(redisUrl), a.requests);
       viaApi.push(a);
-      log(`submission round ${round + 1}: POST /v1/models ${a.rps.toFixed(0)}/s p99 ${a.p99} ms (non-2xx ${a.non2xx}, errors ${a.errors})`);
+      apiRedis.push(redis);
+      log(`submission round ${round + 1}: POST /v1/models ${a.rps.toFixed(0)}/s p99 ${a.p99} ms (non-2xx ${a.non2xx}, errors ${a.errors}); Redis per POST: ${redis.scripts} script calls, ${redis.commands} commands`);
       const q = await post(bareAdd.url, cfg.seconds);
       viaBareAdd.push(q);
       log(`submission round ${round + 1}: bare Express + Queue.add ${q.rps.toFixed(0)}/s p99 ${q.p99} ms (load ${loadavg()[0]!.toFixed(2)})`);
@@ -129,7 +135,7 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
       ratio: apiRps / bareRps,
       target: '>= 0.8x',
       pass: apiRps / bareRps >= 0.8 && failed === 0,
-      note: `bare Express: express.json() and a 202, in its own process, rounds interleaved with the API's; its worst p99 ${worst(viaBare, 'p99')} ms; ${failed} non-2xx or errors from the API; rate limit off; Redis AOF appendfsync everysec`,
+      note: `bare Express: express.json() and a 202, in its own process, rounds interleaved with the API's; its worst p99 ${worst(viaBare, 'p99')} ms; ${failed} non-2xx or errors from the API; rate limit off; Redis AOF appendfsync everysec; Redis per POST, by round: ${apiRedis.map((r) => r.scripts).join(', ')} script calls (each a round trip), ${apiRedis.map((r) => r.commands).join(', ')} commands (with those the scripts run and the event listener's XREAD)`,
     },
     {
       bench: 'submission',
@@ -152,5 +158,5 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
       note: `Queue.add direct: ${cfg.connections} lanes in the bench's own process, no HTTP; worst of ${viaApi.length} round(s)' percentiles below`,
     },
   ];
-  return { rows, raw: { viaApi, direct, viaBare, viaBareAdd, connections: cfg.connections, seconds: cfg.seconds } };
+  return { rows, raw: { viaApi, apiRedis, direct, viaBare, viaBareAdd, connections: cfg.connections, seconds: cfg.seconds } };
 }
