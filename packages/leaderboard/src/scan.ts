@@ -1,10 +1,9 @@
 import { close, open, read } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
 import { MODEL_NAME_PATTERN, type RunRecord } from '@modelrun/contracts';
 import { type VolumeLayout, parseRecord, runIdOfRecordFile } from '@modelrun/store';
-import type { ScanThreadInput, ScanThreadMessage } from './scan-worker';
+import { scanInThreads } from './scan-threads';
 import type { FolderState } from './snapshot-format';
 
 export interface ScanOptions {
@@ -61,8 +60,6 @@ const FULL_EVERY = 10;
 const SAMPLE_FOLDERS = 32;
 /** Records a start-up scan thread is worth: below this, the async path is as fast (measured). */
 const RECORDS_PER_THREAD = 25_000;
-/** scan-worker.ts in development (tsx), scan-worker.js once built. */
-const SCAN_WORKER = join(__dirname, `scan-worker${extname(__filename)}`);
 
 /**
  * Reads run records off the volume. The first scan lists every model folder; later scans list
@@ -92,7 +89,8 @@ export class RecordScanner {
     const full = this.scans++ % FULL_EVERY === 0;
     const models = (await readdirOrEmpty(this.layout.runsDir)).filter((m) => MODEL_NAME_PATTERN.test(m));
     const threads = opts.skip || !opts.threads ? 0 : await this.threadsFor(models, opts.threads);
-    const leftover = threads > 0 ? await this.inThreads(models, threads, opts, result) : models;
+    const onListed = (model: string, state: FolderState): void => void this.listed.set(model, state);
+    const leftover = threads > 0 ? await scanInThreads(this.layout, models, threads, opts, result, onListed) : models;
     if (leftover.length) await this.inProcess(leftover, full, opts, result);
     if (opts.verify) {
       const present = new Set(models);
@@ -166,62 +164,6 @@ export class RecordScanner {
       }
     });
   }
-
-  /**
-   * Hands the folders to `threads` scan threads and indexes what they post back.
-   * @returns the folders of any thread that failed to run, for the async path to scan instead.
-   */
-  private async inThreads(models: string[], threads: number, opts: ScanOptions, result: ScanResult): Promise<string[]> {
-    const groups = Array.from({ length: threads }, (_, t) => models.filter((_m, i) => i % threads === t));
-    const failed: string[] = [];
-    await Promise.all(
-      groups.map(
-        (group) =>
-          new Promise<void>((resolve) => {
-            const input: ScanThreadInput = { runsDir: this.layout.runsDir, models: group };
-            const worker = startScanThread(input);
-            let done = false;
-            worker.on('message', (msg: ScanThreadMessage) => {
-              if (msg.type === 'done') {
-                done = true;
-                return;
-              }
-              result.files += msg.files;
-              result.folders! += msg.folders;
-              for (const [model, mtimeMs, at] of msg.listed) this.listed.set(model, { mtimeMs, at });
-              for (const record of msg.records) {
-                try {
-                  opts.onRecord(record);
-                  result.records++;
-                } catch (err) {
-                  result.errors++;
-                  opts.onError?.(this.layout.recordPath(record.name, record.id), err as Error);
-                }
-              }
-              for (const e of msg.errors) {
-                result.errors++;
-                opts.onError?.(e.path, new Error(e.message));
-              }
-            });
-            // A thread that could not start or died: its folders are scanned again in process
-            // (upserting a record twice is harmless).
-            worker.on('error', () => undefined);
-            worker.on('exit', () => {
-              if (!done) failed.push(...group);
-              resolve();
-            });
-          }),
-      ),
-    );
-    return failed;
-  }
-}
-
-function startScanThread(input: ScanThreadInput): Worker {
-  // From source (tsx), the thread registers tsx itself: on Node 20 the parent's module hooks do
-  // not reach worker threads. Built code (scan-worker.js) needs nothing.
-  if (SCAN_WORKER.endsWith('.ts')) return new Worker(`require('tsx/cjs'); require(${JSON.stringify(SCAN_WORKER)});`, { eval: true, workerData: input });
-  return new Worker(SCAN_WORKER, { workerData: input });
 }
 
 /** Reads every record on the volume once (a fresh scanner: no folder is skipped). */

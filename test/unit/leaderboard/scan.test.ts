@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunRecord, runIdAt, newRunId } from '@modelrun/contracts';
 import { RecordScanner } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
+import { scanInThreads } from '../../../packages/leaderboard/src/scan-threads';
+import type { FolderState } from '../../../packages/leaderboard/src/snapshot-format';
 
 function record(name: string, t: number, score: number): RunRecord {
   const at = new Date(Date.UTC(2025, 0, 1) + t * 1000).toISOString();
@@ -63,6 +65,19 @@ describe('RecordScanner', function () {
       assert.ok(errors.some((p) => p.includes(`${join('runs', 'beta')}`)));
     });
   }
+
+  it('scan threads report each folder listed with its mtime (what an index snapshot keeps)', async () => {
+    const listed = new Map<string, FolderState>();
+    const result = { files: 0, records: 0, errors: 0, folders: 0 };
+    const ids: string[] = [];
+    const failed = await scanInThreads(store.layout, ['alpha', 'beta'], 2, { onRecord: (r) => ids.push(r.id) }, result, (m, state) => listed.set(m, state));
+    assert.deepEqual(failed, []);
+    assert.deepEqual(ids.sort(), written.map((r) => r.id).sort());
+    for (const m of ['alpha', 'beta']) {
+      assert.equal(listed.get(m)?.mtimeMs, statSync(store.layout.modelDir(m)).mtimeMs, m);
+      assert.ok(listed.get(m)!.at >= listed.get(m)!.mtimeMs, m);
+    }
+  });
 
   it('finds records added later, in old folders and new ones, on a rescan', async () => {
     const scanner = new RecordScanner(store.layout);
