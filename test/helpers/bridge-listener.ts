@@ -20,10 +20,24 @@ export async function bridgeListener(): Promise<BridgeListener> {
   const received: string[] = [];
   const server: Server = createServer((socket) => {
     let text = '';
-    socket.on('data', (c: Buffer) => (text += c.toString('utf8')));
-    socket.on('close', () => received.push(text.split('\n')[0] ?? ''));
+    let heard = false;
+    const hear = (): void => {
+      if (heard) return;
+      heard = true;
+      received.push(text.split('\n')[0] ?? '');
+      socket.end();
+    };
+    // The line is kept as soon as it arrives, and only then is the connection closed: closing at
+    // once let busybox nc see the end of the stream and exit before it had sent its line.
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('utf8');
+      if (text.includes('\n')) hear();
+    });
+    socket.on('end', hear);
+    socket.on('close', hear);
     socket.on('error', () => undefined);
-    socket.end();
+    // A peer that connects and says nothing is heard as '' after ten seconds, not held open.
+    socket.setTimeout(10_000, hear);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
