@@ -42,6 +42,8 @@ export interface Stack {
   submit(image: string, name: string, limits?: Record<string, number>): Promise<RunView>;
   /** Polls GET /v1/runs/{id} until its status is one of `until`. */
   waitForRun(id: string, until?: RunStatus[], timeoutMs?: number): Promise<RunView>;
+  /** Polls GET /v1/runs/{id} until the run is in `phase` (e.g. its container is running). */
+  waitForPhase(id: string, phase: string, timeoutMs?: number): Promise<RunView>;
   startWorker(env?: Record<string, string>): Promise<StartedWorker>;
   stop(): Promise<void>;
 }
@@ -109,6 +111,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       } catch (err) {
         throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
       }
+    },
+    waitForPhase(id, phase, timeoutMs = 10_000) {
+      return waitFor(
+        `the run to be ${phase}`,
+        async () => {
+          const res = await http.get(`/v1/runs/${id}`).set(auth);
+          return res.status === 200 && (res.body as RunView).phase === phase ? (res.body as RunView) : undefined;
+        },
+        timeoutMs,
+      );
     },
     startWorker: startOneWorker,
     async stop() {

@@ -3,7 +3,6 @@ import type Docker from 'dockerode';
 import { LABELS, type RunView } from '@modelrun/contracts';
 import { TestEngine } from '../helpers/docker-engine';
 import { type Stack, startStack } from '../helpers/stack';
-import { waitFor } from '../helpers/wait';
 import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
 
 /** A model that stops itself with SIGTERM: exit code 143, like a container the engine stopped. */
@@ -19,10 +18,6 @@ async function createsSince(docker: Docker, runId: string, since: Date): Promise
   let text = '';
   for await (const chunk of stream) text += chunk.toString();
   return text.split('\n').filter((l) => l.trim()).length;
-}
-
-async function whenRunning(stack: Stack, id: string): Promise<void> {
-  await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${id}`)).body.phase === 'running' ? true : undefined), 20_000);
 }
 
 for (const liveRestore of [false, true]) {
@@ -52,7 +47,7 @@ for (const liveRestore of [false, true]) {
         : 'runs again, in a new container, a run whose container the engine stopped: never the model\'s exit code',
       async () => {
         const run = await stack.submit(fixture('six-seconds'), 'engine-restart');
-        await whenRunning(stack, run.id);
+        await stack.waitForPhase(run.id, 'running', 20_000);
         const restartedAt = new Date();
         await engine.restart();
         const backAt = Date.now();

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { DockerProxy } from '../helpers/docker-proxy';
 import { type Stack, startStack } from '../helpers/stack';
 import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, release, workerCounter } from '../helpers/two-hosts';
-import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
 // Short locks and stall checks so a dead or frozen worker's run is noticed in seconds.
@@ -32,15 +31,13 @@ describe('two hosts: a run stays with its host while the host lives', function (
     await stack?.stop();
   });
 
-  const running = (id: string): Promise<true> =>
-    waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${id}`)).body.phase === 'running' ? true : undefined), 30_000);
   const recordFiles = (name: string): string[] => readdirSync(join(stack.dataDir, 'runs', name));
 
   it('SIGTERM (a deploy): the other host hands the run back; the restarted worker on its host adopts the container', async () => {
     const watch = await hosts.watch();
     const a1 = await hosts.worker('a');
     const run = await stack.submit(fixture(LONG_MODEL), 'deployed');
-    await running(run.id);
+    await stack.waitForPhase(run.id, 'running', 30_000);
     const b1 = await hosts.worker('b');
     a1.kill('SIGTERM');
     assert.equal((await a1.exited).code, 0);
@@ -64,7 +61,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
     const watch = await hosts.watch();
     const a1 = await hosts.worker('a');
     const run = await stack.submit(fixture(LONG_MODEL), 'killed');
-    await running(run.id);
+    await stack.waitForPhase(run.id, 'running', 30_000);
     const b1 = await hosts.worker('b');
     a1.kill('SIGKILL');
     await a1.exited;
@@ -86,7 +83,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
     const watch = await hosts.watch();
     const a1 = await hosts.worker('a');
     const run = await stack.submit(fixture(LONG_MODEL), 'frozen');
-    await running(run.id);
+    await stack.waitForPhase(run.id, 'running', 30_000);
     const b1 = await hosts.worker('b');
     a1.kill('SIGSTOP');
     try {
@@ -112,7 +109,7 @@ describe('two hosts: a run stays with its host while the host lives', function (
       // Retries slow enough that host a does not use them all up while its engine is away.
       const a1 = await hosts.worker('a', { DOCKER_HOST: proxy.dockerHost, RUN_ATTEMPTS: '10', RUN_BACKOFF_MS: '1000' });
       const run = await stack.submit(fixture(LONG_MODEL), 'retried');
-      await running(run.id);
+      await stack.waitForPhase(run.id, 'running', 30_000);
       const b1 = await hosts.worker('b');
       await proxy.down();
       await loggedAbout(b1, HANDED_BACK, run.id);

@@ -31,15 +31,13 @@ describe('two hosts: a lost host', function () {
     await stack?.stop();
   });
 
-  const running = (id: string): Promise<true> =>
-    waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${id}`)).body.phase === 'running' ? true : undefined), 30_000);
   const recordPath = (name: string, id: string): string => join(stack.dataDir, 'runs', name, `${id}.json`);
 
   it('finishes the run on the other host once the lease lapses; the host that comes back removes its leftover and records nothing', async () => {
     const watch = await hosts.watch();
     const b1 = await hosts.worker('b');
     const run = await stack.submit(fixture(LONG_MODEL), 'orphaned');
-    await running(run.id);
+    await stack.waitForPhase(run.id, 'running', 30_000);
     const a1 = await hosts.worker('a');
     // Host b is lost: its worker and its engine die at once, with the container.
     b1.kill('SIGKILL');
@@ -78,7 +76,7 @@ describe('two hosts: a lost host', function () {
   it('a host cut off past its lease: the run is taken over, and what its own container produced is never recorded', async () => {
     const b1 = await hosts.worker('b');
     const run = await stack.submit(fixture(LONG_MODEL), 'cut-off');
-    await running(run.id);
+    await stack.waitForPhase(run.id, 'running', 30_000);
     const a1 = await hosts.worker('a');
     // Frozen, host b's worker neither renews its lease nor its lock, while its engine runs on.
     b1.kill('SIGSTOP');

@@ -34,7 +34,7 @@ describe('the reconciler', function () {
 
   it('leaves the container of a run that is still in flight', async () => {
     const run = await stack.submit(fixture('short-sleep'), 'in-flight');
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    await stack.waitForPhase(run.id, 'running');
     const report = await stack.workers[0]!.reconcileNow();
     assert.equal(report?.removed, 0);
     assert.equal((await containersOf(stack.prefix)).length, 1);

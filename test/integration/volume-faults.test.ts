@@ -43,7 +43,7 @@ describe('a shared volume that cannot take a record', function () {
 
   async function runningRun(name: string): Promise<RunView> {
     const run = await stack.submit(fixture('short-sleep'), name);
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined), 15_000);
+    await stack.waitForPhase(run.id, 'running', 15_000);
     return run;
   }
 

@@ -47,7 +47,7 @@ describe('worker crashes and restarts', function () {
     const watch = await watchContainers(stack.prefix);
     const a = await worker();
     const run = await stack.submit(fixture('six-seconds'), 'survivor');
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    await stack.waitForPhase(run.id, 'running');
     a.kill('SIGKILL');
     await a.exited;
     const b = await worker();
@@ -65,7 +65,7 @@ describe('worker crashes and restarts', function () {
     const watch = await watchContainers(stack.prefix);
     const a = await worker();
     const run = await stack.submit(fixture('six-seconds'), 'handed-back');
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    await stack.waitForPhase(run.id, 'running');
     const signalled = Date.now();
     a.kill('SIGTERM');
     const exit = await a.exited;
@@ -85,7 +85,7 @@ describe('worker crashes and restarts', function () {
   it('lets a run that ends within the grace period finish before exiting on SIGTERM', async () => {
     const a = await worker({ WORKER_SHUTDOWN_GRACE_SECONDS: '20' });
     const run = await stack.submit(fixture('short-sleep'), 'graceful');
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    await stack.waitForPhase(run.id, 'running');
     a.kill('SIGTERM');
     const exit = await a.exited;
     assert.equal(exit.code, 0);
@@ -97,7 +97,7 @@ describe('worker crashes and restarts', function () {
   it('exits at once on a second signal', async () => {
     const a = await worker({ WORKER_SHUTDOWN_GRACE_SECONDS: '60' });
     const run = await stack.submit(fixture('six-seconds'), 'impatient');
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    await stack.waitForPhase(run.id, 'running');
     a.kill('SIGTERM');
     await a.waitForLog('shutting down');
     const t = Date.now();
@@ -163,7 +163,7 @@ describe('worker crashes and restarts', function () {
     const watch = await watchContainers(stack.prefix);
     const w = await worker();
     const run = await stack.submit(fixture('six-seconds'), 'ownerless');
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    await stack.waitForPhase(run.id, 'running');
     // A write the old primary acknowledged and a promoted replica never had: the claim is gone.
     const conn = testRedis(stack.redisUrl);
     try {
