@@ -4,25 +4,13 @@ import request from 'supertest';
 import { type StartedApi, startApi } from '@modelrun/api';
 import { loadApiConfig } from '@modelrun/config';
 import { type RunRecord, newRunId } from '@modelrun/contracts';
+import { succeededRecord } from '../fixtures/records';
 import { RecordStore } from '@modelrun/store';
 import { testLogger } from '../helpers/logger';
 import { type Stack, startStack } from '../helpers/stack';
 
 function record(name: string, score: number): RunRecord {
-  const at = new Date().toISOString();
-  return {
-    version: 1,
-    id: newRunId(),
-    name,
-    image: `registry.example/team/${name}:1`,
-    status: 'succeeded',
-    score,
-    exitCode: 0,
-    limits: { timeoutSeconds: 60, memoryMb: 256, cpus: 1, gpus: 0 },
-    createdAt: at,
-    finishedAt: at,
-    attempts: 1,
-  };
+  return succeededRecord(name, Date.now(), { id: newRunId(), score });
 }
 
 async function models(api: StartedApi): Promise<{ name: string; runCount: number }[]> {

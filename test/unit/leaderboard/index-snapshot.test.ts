@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchmarkDefinition, MODEL_SORTS, type RunRecord, RunSummary, runIdAt } from '@modelrun/contracts';
 import { IndexSync, RunIndex, TIMESTAMP_PATTERN } from '@modelrun/leaderboard';
+import { succeededRecord } from '../../fixtures/records';
 import { RecordStore, writeFileReplace } from '@modelrun/store';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -17,22 +18,7 @@ const BOARD: BenchmarkDefinition = {
 
 function record(name: string, t: number, extra: Partial<RunRecord> = {}): RunRecord {
   const at = new Date(T0 + t * 1000).toISOString();
-  return {
-    version: 1,
-    id: runIdAt(T0 + t * 1000),
-    name,
-    image: `registry.example/team/${name}:1`,
-    status: 'succeeded',
-    score: (t % 17) / 17,
-    exitCode: 0,
-    limits: { timeoutSeconds: 60, memoryMb: 256, cpus: 1, gpus: 0 },
-    createdAt: at,
-    startedAt: at,
-    finishedAt: at,
-    durationMs: 1000 + t,
-    attempts: 1,
-    ...extra,
-  };
+  return succeededRecord(name, T0 + t * 1000, { score: (t % 17) / 17, startedAt: at, durationMs: 1000 + t, ...extra });
 }
 
 /** Everything a client can read from the index, to compare two indexes. */

@@ -4,25 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunRecord, runIdAt, newRunId } from '@modelrun/contracts';
 import { RecordScanner } from '@modelrun/leaderboard';
+import { succeededRecord } from '../../fixtures/records';
 import { RecordStore } from '@modelrun/store';
 import { scanInThreads } from '../../../packages/leaderboard/src/scan-threads';
 import type { FolderState } from '../../../packages/leaderboard/src/snapshot-format';
 
 function record(name: string, t: number, score: number): RunRecord {
-  const at = new Date(Date.UTC(2025, 0, 1) + t * 1000).toISOString();
-  return {
-    version: 1,
-    id: runIdAt(Date.UTC(2025, 0, 1) + t * 1000),
-    name,
-    image: `registry.example/team/${name}:1`,
-    status: 'succeeded',
-    score,
-    exitCode: 0,
-    limits: { timeoutSeconds: 60, memoryMb: 256, cpus: 1, gpus: 0 },
-    createdAt: at,
-    finishedAt: at,
-    attempts: 1,
-  };
+  return succeededRecord(name, Date.UTC(2025, 0, 1) + t * 1000, { score });
 }
 
 async function collect(scanner: RecordScanner, threads = 0, known = new Set<string>()): Promise<{ ids: string[]; errors: string[] }> {
