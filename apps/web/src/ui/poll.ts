@@ -10,15 +10,21 @@ export interface Polled<T> {
   refresh: () => void;
 }
 
+/** What was loaded, and for which deps: data for other deps is never shown as the current one's. */
+interface Loaded<T> extends Omit<Polled<T>, 'refresh'> {
+  key?: string;
+}
+
 /**
  * Live data without a reload: fetches now, then every `everyMs` while `active(data)` says so.
  * Each poll revalidates with the ETag, so an unchanged leaderboard costs a 304.
  */
 export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[], everyMs: number, active: (data: T | undefined) => boolean = () => true): Polled<T> {
-  const [state, setState] = useState<Omit<Polled<T>, 'refresh'>>({});
+  const [state, setState] = useState<Loaded<T>>({});
   const [tick, setTick] = useState(0);
   const activeRef = useRef(active);
   activeRef.current = active;
+  const key = JSON.stringify(deps);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -35,11 +41,11 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
       let again: boolean;
       try {
         last = await load(ctl.signal);
-        setState({ data: last, at: new Date() });
+        setState({ key, data: last, at: new Date() });
         again = activeRef.current(last);
       } catch (err) {
         if (ctl.signal.aborted) return;
-        setState((s) => ({ ...s, error: err as Error }));
+        setState((s) => (s.key === key ? { ...s, error: err as Error } : { key, error: err as Error }));
         // A blip (503, a dropped connection) is retried; a thing that is not there is not.
         again = !(err instanceof ApiError && (err.status === 404 || err.status === 401)) && (last === undefined || activeRef.current(last));
       }
@@ -51,7 +57,10 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
       window.clearTimeout(timer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...deps, tick]);
+  }, [key, tick]);
 
-  return { ...state, refresh: () => setTick((t) => t + 1) };
+  // Until the new deps' first answer, there is nothing to show: the previous page's rows under
+  // this page's numbers would be wrong (the leaderboard once showed page 1's models as "3–3 of 3").
+  const { key: loadedFor, ...shown } = state;
+  return { ...(loadedFor === key ? shown : {}), refresh: () => setTick((t) => t + 1) };
 }
