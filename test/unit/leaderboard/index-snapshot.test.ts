@@ -47,11 +47,13 @@ describe('index snapshot', function () {
   let dir: string;
   let store: RecordStore;
   let written: Map<string, RunRecord>;
+  let syncs: IndexSync[];
 
   async function start(snapshot = true): Promise<{ index: RunIndex; sync: IndexSync; log: Log; source: string }> {
     const index = new RunIndex([BOARD]);
     const log = new Log();
     const sync = new IndexSync({ layout: store.layout, index, log, snapshot });
+    syncs.push(sync);
     const loaded = await sync.load();
     return { index, sync, log, source: loaded.source };
   }
@@ -79,6 +81,7 @@ describe('index snapshot', function () {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'modelrun-snapshot-'));
+    syncs = [];
     store = new RecordStore(dir);
     written = new Map();
     const write = async (r: RunRecord): Promise<void> => {
@@ -93,7 +96,12 @@ describe('index snapshot', function () {
     await write(record('eps', 22, { benchmark: 'digits', score: 0.9, metrics: { accuracy: 0.9 } }));
     await write(record('zeta', 23, { benchmark: 'digits', score: 0.8, metrics: { accuracy: 0.8 } }));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    // A full load writes its snapshot in the background: removing the folder under that write
+    // failed with ENOTEMPTY once.
+    await Promise.all(syncs.map((s) => s.idle()));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('loads to the same leaderboard as a full scan, and trusts folders that did not change', async () => {
     await snapshotted();
