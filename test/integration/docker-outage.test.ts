@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { StartedWorker } from '@modelrun/worker';
 import { watchContainers } from '../helpers/container-watch';
 import { DockerProxy } from '../helpers/docker-proxy';
 import { type Stack, startStack } from '../helpers/stack';
@@ -10,12 +11,13 @@ describe('the Docker engine becoming unreachable', function () {
   this.timeout(60_000);
   let proxy: DockerProxy;
   let stack: Stack;
+  let worker: StartedWorker;
 
   beforeEach(async () => {
     proxy = new DockerProxy();
     await proxy.up();
     stack = await startStack({ workers: 0, env: { RUN_ATTEMPTS: '3', RUN_BACKOFF_MS: '1000' } });
-    await stack.startWorker({ DOCKER_HOST: proxy.dockerHost });
+    worker = await stack.startWorker({ DOCKER_HOST: proxy.dockerHost });
   });
   afterEach(async () => {
     await proxy.up();
@@ -40,16 +42,34 @@ describe('the Docker engine becoming unreachable', function () {
     assert.ok(done.attemptErrors!.length >= 1, 'each failed attempt is kept on the run');
   });
 
-  it('fails the run with reason infrastructure after its attempts, keeping every attempt\'s error', async () => {
+  it('takes no runs while its engine is unreachable: one attempt finds out, the runs wait, /healthz and metrics say why, and all run once it answers', async () => {
     await proxy.down();
-    const run = await stack.submit(fixture('score-json'), 'abandoned');
-    const done = await stack.waitForRun(run.id, undefined, 30_000);
-    assert.equal(done.status, 'failed');
-    assert.equal(done.reason, 'infrastructure', JSON.stringify(done));
-    assert.match(done.error!, /after 3 attempts: docker: /);
-    assert.equal(done.attempts, 3, 'three tries, not one more');
-    assert.equal(done.attemptErrors!.length, 3);
-    assert.deepEqual(done.attemptErrors!.map((e) => e.attempt), [1, 2, 3]);
+    const first = await stack.submit(fixture('score-json'), 'first-to-find-out');
+    const health = await waitFor('the worker to say its engine is unreachable', async () => {
+      const res = await fetch(`${worker.metricsUrl}/healthz`);
+      return res.status === 503 ? ((await res.json()) as { status: string; engine?: { error: string } }) : undefined;
+    });
+    assert.equal(health.status, 'engine unreachable: taking no runs');
+    assert.match(health.engine?.error ?? '', /^docker: .*(ENOENT|ECONNREFUSED)/);
+    assert.match(await (await fetch(`${worker.metricsUrl}/metrics`)).text(), /^modelrun_worker_engine_up 0$/m);
+    const second = await stack.submit(fixture('score-json'), 'waits-its-turn');
+    // Three of the retry's backoffs (1 s, doubling): a worker still taking runs would have spent
+    // the first run's other two attempts in this time, failing it, and one of the second's.
+    await new Promise((r) => setTimeout(r, 3_500));
+    const [waitingFirst, waitingSecond] = await Promise.all([first, second].map(async (r) => (await stack.http.get(`/v1/runs/${r.id}`)).body));
+    assert.equal(waitingFirst.status, 'queued', JSON.stringify(waitingFirst));
+    assert.equal(waitingFirst.attemptErrors?.length, 1, 'only the attempt that found the engine gone was spent');
+    assert.equal(waitingSecond.status, 'queued', JSON.stringify(waitingSecond));
+    assert.equal(waitingSecond.attemptErrors, undefined, 'the run submitted meanwhile was never taken');
+
+    await proxy.up();
+    const [doneFirst, doneSecond] = await Promise.all([stack.waitForRun(first.id, undefined, 30_000), stack.waitForRun(second.id, undefined, 30_000)]);
+    assert.equal(doneFirst.status, 'succeeded', JSON.stringify(doneFirst));
+    assert.equal(doneFirst.attempts, 2);
+    assert.equal(doneSecond.status, 'succeeded', JSON.stringify(doneSecond));
+    assert.equal(doneSecond.attempts, 1);
+    assert.equal((await fetch(`${worker.metricsUrl}/healthz`)).status, 200);
+    assert.match(await (await fetch(`${worker.metricsUrl}/metrics`)).text(), /^modelrun_worker_engine_up 1$/m);
   });
 
   it('rides out a short blip in the engine connection mid-run without a retry', async () => {

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerProxy } from '../helpers/docker-proxy';
 import { type Stack, startStack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
 import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, release, workerCounter } from '../helpers/two-hosts';
 import { fixture } from '../fixtures/images';
 
@@ -106,12 +107,13 @@ describe('two hosts: a run stays with its host while the host lives', function (
     await proxy.up();
     try {
       const watch = await hosts.watch();
-      // Retries slow enough that host a does not use them all up while its engine is away.
-      const a1 = await hosts.worker('a', { DOCKER_HOST: proxy.dockerHost, RUN_ATTEMPTS: '10', RUN_BACKOFF_MS: '1000' });
+      const a1 = await hosts.worker('a', { DOCKER_HOST: proxy.dockerHost });
       const run = await stack.submit(fixture(LONG_MODEL), 'retried');
       await stack.waitForPhase(run.id, 'running', 30_000);
       const b1 = await hosts.worker('b');
       await proxy.down();
+      // Host a, having found its engine gone, takes no runs: the retry can only go to host b.
+      await waitFor('host a to stop taking runs', () => a1.lines.find((l) => l.message === 'the Docker engine is unreachable: taking no new runs until it answers'));
       await loggedAbout(b1, HANDED_BACK, run.id);
       await proxy.up();
       await release(hosts.a, stack.prefix, run.id);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { LABELS } from '@modelrun/contracts';
+import { DockerProxy } from '../helpers/docker-proxy';
 import { type Stack, startStack } from '../helpers/stack';
 import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, release, workerCounter } from '../helpers/two-hosts';
 import { waitFor } from '../helpers/wait';
@@ -99,5 +101,41 @@ describe('two hosts: a lost host', function () {
     assert.ok(a1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host a recorded the run');
     assert.equal(done.attemptErrors?.length, 1, 'no attempt error from host b, whose container was removed under it');
     await waitFor('host b to have no container left', async () => ((await hosts.b.docker.listContainers({ all: true })).length === 0 ? true : undefined), 20_000);
+  });
+
+  it("a host whose engine stays unreachable past its lease (its worker alive): it takes no runs, lets the lease lapse, and the other host finishes the run; once the engine answers, its leftover goes", async () => {
+    // Host a's worker reaches its engine through a switchable socket; the engine itself runs on.
+    const proxy = new DockerProxy();
+    await proxy.up();
+    try {
+      const watch = await hosts.watch();
+      const a1 = await hosts.worker('a', { DOCKER_HOST: proxy.dockerHost });
+      const run = await stack.submit(fixture(LONG_MODEL), 'engine-away');
+      await stack.waitForPhase(run.id, 'running', 30_000);
+      const b1 = await hosts.worker('b');
+      await proxy.down();
+      await waitFor('host a to stop taking runs', () => a1.lines.find((l) => l.message === 'the Docker engine is unreachable: taking no new runs until it answers'), 20_000);
+      // While a's lease lives, b hands the retry back; after a whole lease without an engine, a
+      // stops renewing it and b takes the run over.
+      await waitFor('host a to let its lease lapse', () => a1.lines.find((l) => l.message === 'letting the host lease lapse: other hosts take over its runs'), 30_000);
+      await loggedAbout(b1, 'took over a run whose host was lost', run.id, 40_000);
+      await release(hosts.b.docker, stack.prefix, run.id);
+      const done = await stack.waitForRun(run.id, undefined, 90_000);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done));
+      assert.ok(b1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host b recorded the run');
+      assert.ok(!a1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host a recorded nothing');
+      assert.deepEqual(watch.eventsFor(run.id).filter((e) => e.action === 'start').map((e) => e.engine), ['a', 'b'], 'one start on each host, a first');
+
+      // Host a's engine answers again: the worker resumes, renews its lease after the lapse, and
+      // its reconciler removes the container of the run b now owns.
+      await proxy.up();
+      await loggedAbout(a1, 'removing a container whose run another host owns now', run.id, 40_000);
+      await waitFor("host a to have no container of the run left", async () => ((await hosts.a.listContainers({ all: true, filters: { label: [`${LABELS.runId}=${run.id}`] } })).length === 0 ? true : undefined), 20_000);
+      await watch.stop();
+      assert.ok(a1.lines.some((l) => l.message === 'the Docker engine answers again: taking runs'));
+      assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', 'engine-away')), [`${run.id}.json`]);
+    } finally {
+      await proxy.dispose();
+    }
   });
 });

@@ -25,7 +25,7 @@ export function gpuMetrics(registry: Registry, counts: () => Promise<{ free: num
 }
 
 /** The worker's own Prometheus metrics: what its runs did and how long each part took. */
-export function createWorkerMetrics(): { registry: Registry; observer: RunObserver; volume: VolumeMetrics } {
+export function createWorkerMetrics(): { registry: Registry; observer: RunObserver; volume: VolumeMetrics; engineUp(up: boolean): void } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'modelrun_worker_' });
   const started = new Counter({ name: 'modelrun_runs_started_total', help: 'Runs a worker picked up for the first time', registers: [registry] });
@@ -64,6 +64,8 @@ export function createWorkerMetrics(): { registry: Registry; observer: RunObserv
   writable.set(1);
   const pendingOutcomes = new Gauge({ name: 'modelrun_pending_outcomes', help: 'Finished runs whose records wait in Redis for the volume (all workers\', as this worker last counted)', registers: [registry] });
   const volume: VolumeMetrics = { writable: (ok) => writable.set(ok ? 1 : 0), pending: (n) => pendingOutcomes.set(n) };
+  const engine = new Gauge({ name: 'modelrun_worker_engine_up', help: "1 while this host's Docker engine answers; 0 from a run's fault that found it unreachable until it answers a ping again (the worker takes no runs meanwhile)", registers: [registry] });
+  engine.set(1);
 
   const observer: RunObserver = {
     picked: (_run, queuedMs) => {
@@ -81,7 +83,7 @@ export function createWorkerMetrics(): { registry: Registry; observer: RunObserv
       if (record.durationMs !== undefined) duration.observe({ status: record.status }, record.durationMs / 1000);
     },
   };
-  return { registry, observer, volume };
+  return { registry, observer, volume, engineUp: (up) => engine.set(up ? 1 : 0) };
 }
 
 export interface VolumeMetrics {
@@ -95,6 +97,8 @@ export interface WorkerHealth {
   status: string;
   /** Why the worker takes no runs, when its volume refuses writes. */
   volume?: { error: string; since: string };
+  /** Why the worker takes no runs, when its Docker engine is unreachable. */
+  engine?: { error: string; since: string };
 }
 
 /** Serves /metrics and /healthz for the worker (it has no other HTTP surface). */

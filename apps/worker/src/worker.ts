@@ -15,6 +15,8 @@ import { recordAbandonedRun } from './run/abandoned';
 import { type WorkerHealth, createWorkerMetrics, gpuMetrics, serveWorkerMetrics } from './metrics';
 import { Recorder } from './recording/recorder';
 import { VolumeHealth } from './recording/volume-health';
+import { EngineHealth } from './engine-health';
+import { RunIntake } from './run-intake';
 import { reconcile, startReconciler } from './reconciler';
 import { keepHostLease } from './fleet/lease';
 import { GpuDevices } from './gpu/devices';
@@ -77,30 +79,40 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
         throw new StartupError(`${err.message}: set WORKER_HOST_ID to name this host`);
       }));
     const ownership = new RunOwnership(redis, config.queuePrefix);
-    const lease = keepHostLease(ownership, hostId, config.leaseSeconds, log);
+    const metrics = createWorkerMetrics();
+    // Which reasons keep this worker from taking runs (its volume, its engine) right now.
+    const intake = new RunIntake();
+    // While the engine is unreachable the worker takes no runs: each would only spend an attempt.
+    const engine = new EngineHealth(
+      () => runner.ping(),
+      (fault) => {
+        metrics.engineUp(!fault);
+        if (fault) log.error('the Docker engine is unreachable: taking no new runs until it answers', { error: fault.error });
+        else log.info('the Docker engine answers again: taking runs');
+        intake.refuse('engine', fault && `the Docker engine is unreachable: ${fault.error}`);
+      },
+    );
+    // A host whose engine stays unreachable a whole lease is given up: its runs go to other hosts.
+    const lease = keepHostLease(ownership, hostId, config.leaseSeconds, log, (leaseMs) =>
+      engine.downForMs() >= leaseMs ? `the Docker engine has been unreachable for ${Math.round(engine.downForMs() / 1000)} s` : undefined,
+    );
     await lease.renewNow();
     const quotas = new QuotaLedger(redis, config.queuePrefix);
     const queues = new RunQueues(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
     const gpus = config.gpus.length > 0 ? new GpuDevices(config.gpus, runner) : undefined;
     const handback = new AbortController();
-    const metrics = createWorkerMetrics();
     if (gpus) gpuMetrics(metrics.registry, () => gpus.counts());
     const webhooks = startWebhooks(config.webhooks, redis, config.queuePrefix, metrics.registry, log);
     const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
     const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const pending = new PendingOutcomes(redis, config.queuePrefix);
     const pulls = startImagePulls({ config, runner, redis, queues, hostId, registry: metrics.registry, log });
-    const takingRuns: Worker<RunJobData, RunResult>[] = [];
     // While the volume refuses records the worker takes no new runs; say so everywhere.
     const volume = new VolumeHealth((fault) => {
       metrics.volume.writable(!fault);
-      if (fault) {
-        log.error('the volume refuses writes: taking no new runs until it takes them again', { error: fault.error, dataDir: store.layout.root });
-        for (const w of takingRuns) void w.pause(true);
-      } else {
-        log.info('the volume takes writes again: taking runs');
-        for (const w of takingRuns) if (w.isPaused()) w.resume();
-      }
+      if (fault) log.error('the volume refuses writes: taking no new runs until it takes them again', { error: fault.error, dataDir: store.layout.root });
+      else log.info('the volume takes writes again: taking runs');
+      intake.refuse('volume', fault && `the volume refuses writes: ${fault.error}`);
       pending.reportVolumeFault(workerId, fault).catch((err: Error) => log.warn('could not report the volume state to Redis', { error: err.message }));
     });
     const recorder = new Recorder({
@@ -132,7 +144,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       observer,
       benchmarks: config.benchmarks,
       quotas,
-      refusing: () => volume.fault && `the volume refuses writes: ${volume.fault.error}`,
+      refusing: () => intake.refusing(),
+      sawFault: (err) => engine.sawFault(err),
       ...(gpus && { gpus }),
     });
     const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {
@@ -161,12 +174,12 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const worker = consume(RUN_QUEUE, config.concurrency);
     // Only a GPU worker takes GPU runs; each holds at least one device, so no more at once than devices.
     const gpuWorker = gpus ? consume(GPU_RUN_QUEUE, gpus.ids.length) : undefined;
-    takingRuns.push(worker, ...(gpuWorker ? [gpuWorker] : []));
+    intake.consumers.push(worker, ...(gpuWorker ? [gpuWorker] : []));
     const shutdown = new Shutdown(log);
     const health = (): WorkerHealth => {
       if (shutdown.started) return { ok: false, status: 'shutting down' };
-      const fault = volume.fault;
-      if (fault) return { ok: false, status: 'volume unwritable: taking no runs', volume: fault };
+      if (volume.fault) return { ok: false, status: 'volume unwritable: taking no runs', volume: volume.fault };
+      if (engine.fault) return { ok: false, status: 'engine unreachable: taking no runs', engine: engine.fault };
       return { ok: true, status: 'ok' };
     };
     const metricsServer = await serveWorkerMetrics(metrics.registry, config.metricsPort, config.metricsHost, health);
@@ -199,6 +212,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
         shutdown.run(
           [
             { name: 'reconciler', run: async () => reconciler.stop() },
+            { name: 'engine probe', run: async () => engine.stop() },
             { name: 'pull-ahead', run: async () => pulls?.pullAhead?.stop() },
             {
               name: 'runs',

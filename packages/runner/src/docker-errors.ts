@@ -1,4 +1,4 @@
-import { InfrastructureError } from './errors';
+import { EngineLostError, InfrastructureError } from './errors';
 
 export const NOT_MODIFIED = 304;
 export const NOT_FOUND = 404;
@@ -47,4 +47,14 @@ export function isEngineGone(err: unknown): boolean {
   const e = err as DockerishError | null;
   if (e?.statusCode) return false;
   return (e?.code !== undefined && ENGINE_GONE.has(e.code)) || /socket hang up/i.test(e?.message ?? '');
+}
+
+/**
+ * True when a run's fault was that its engine could not be reached at all (refused, reset, the
+ * socket gone), not that it answered with an error: the host, not the run, is then at fault.
+ * Only Engine API failures are wrapped as InfrastructureError with the socket error as the
+ * cause, so a file system's ENOENT never reads as a lost engine.
+ */
+export function engineUnreachable(err: unknown): boolean {
+  return err instanceof EngineLostError || (err instanceof InfrastructureError && isEngineGone(err.cause));
 }

@@ -15,3 +15,4 @@ export * from './evaluator-sandbox';
 export * from './predictions';
 export * from './engine-restart';
 export * from './image-pulls';
+export { engineUnreachable } from './docker-errors';

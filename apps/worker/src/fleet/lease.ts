@@ -15,16 +15,30 @@ export interface HostLease {
 }
 
 /**
+ * Why this host should stop renewing its lease even though its worker reaches Redis (its engine
+ * has been unreachable a whole lease: its runs are better taken over than waited for), or undefined.
+ */
+export type GivingUp = (leaseMs: number) => string | undefined;
+
+/**
  * Keeps this host's lease alive: every worker process of a host renews the same key three times
  * per lease period, so the lease lapses only when no worker of the host has reached Redis for a
  * whole period (the host is lost, or all its workers are down longer than a deploy takes).
  */
-export function keepHostLease(ownership: RunOwnership, host: string, leaseSeconds: number, log: Logger): HostLease {
+export function keepHostLease(ownership: RunOwnership, host: string, leaseSeconds: number, log: Logger, givingUp: GivingUp = () => undefined): HostLease {
   const leaseMs = leaseSeconds * 1000;
   let failing = false;
+  let givenUp = false;
   let lastRenewed = Date.now();
   let onLapse: () => void = () => undefined;
   const renewNow = async (): Promise<void> => {
+    const why = givingUp(leaseMs);
+    if (why) {
+      if (!givenUp) log.warn('letting the host lease lapse: other hosts take over its runs', { host, why });
+      givenUp = true;
+      return;
+    }
+    givenUp = false;
     try {
       await ownership.renewLease(host, leaseMs);
       if (failing) log.info('host lease renewed again', { host });

@@ -47,8 +47,10 @@ export interface ProcessorDeps {
   benchmarks?: ReadonlyMap<string, BenchmarkDefinition>;
   /** Benchmark quotas: a run's end gives its caller's places back. */
   quotas?: QuotaLedger;
-  /** Why this worker takes no new runs right now (its volume refuses writes), or undefined. */
+  /** Why this worker takes no new runs right now (its volume refuses writes, its engine is unreachable), or undefined. */
   refusing?(): string | undefined;
+  /** Shown every fault of a run before it is decided on: an unreachable engine stops the worker taking runs. */
+  sawFault?(err: unknown): void;
   /** The GPUs this worker hands out (WORKER_GPUS); none on a CPU-only worker. */
   gpus?: GpuDevices;
   /** How long a GPU run waits in the queue when this worker has no free devices for it (default 2000 ms). */

@@ -43,7 +43,7 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     const ctx = contextOf(job);
     const refusing = deps.refusing?.();
     if (refusing) {
-      // Fetched in the moment the worker paused: back to the queue, for a worker that can record it.
+      // Fetched in the moment the worker paused: back to the queue, for a worker that can run and record it.
       ctx.log.warn('taking no new runs: handing the run back', { why: refusing });
       await job.moveToWait(token);
       throw new WaitingError();
@@ -150,6 +150,8 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
   /** The retry policy applied: see faults.ts for which faults are retried. */
   async function handleFault(ctx: RunContext, err: unknown, handle: ContainerHandle | undefined, token: string | undefined): Promise<RunRecord> {
     const { job, run, attempt, log } = ctx;
+    // Before BullMQ fetches this worker's next job: a host whose engine is gone takes none.
+    deps.sawFault?.(err);
     // A fault because this host's reconciler removed a container another host now owns the
     // run of: nothing of it is this delivery's to keep, not even an attempt error.
     const lost = err instanceof OwnedElsewhereError ? undefined : await lostOwnership(deps, ctx);
