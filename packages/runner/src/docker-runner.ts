@@ -80,8 +80,6 @@ export class DockerRunner implements ModelRunner {
     const existing = opts.firstDelivery ? undefined : await this.findOwned(spec);
     if (existing) return existing;
     const image = pinnedImageRef(spec.image);
-    const imageId = await this.images.ensure(image, opts.onPullProgress && { onProgress: opts.onPullProgress });
-    await onPulled?.();
     const create = containerSpec({
       deployment: this.opts.deployment,
       runId: spec.runId,
@@ -93,24 +91,47 @@ export class DockerRunner implements ModelRunner {
       ...(spec.benchmark && { benchmark: spec.benchmark }),
       ...(spec.owner && { owner: spec.owner }),
     });
-    let id: string;
+    // A run's image is almost always on the host already: the container is created at once,
+    // beside looking the image up (its id, or a pull), rather than after it; that look-up was a
+    // round trip of idle time on every run's critical path. Without the image, create says 404
+    // and is made again once the image is pulled.
+    const early = this.createOnce(create, spec);
+    early.catch(() => undefined);
+    let imageId: string;
     try {
-      id = (await this.docker.createContainer(create)).id;
+      imageId = await this.images.ensure(image, opts.onPullProgress && { onProgress: opts.onPullProgress });
     } catch (err) {
-      // Another delivery of the same run got there first: adopt its container.
-      if (statusOf(err) === CONFLICT) {
-        const raced = await this.findOwned(spec);
-        if (raced) return raced;
-      }
-      if (statusOf(err) === NOT_FOUND) throw new ModelFault('image_not_found', `image ${image} disappeared before its container could be created`);
-      throw infrastructure('create the container', err);
+      const made = await early.catch(() => undefined);
+      if (made?.kind === 'created') await this.docker.getContainer(made.id).remove({ force: true }).catch(() => undefined);
+      throw err;
     }
+    await onPulled?.();
+    let made = await early;
+    if (made.kind === 'missing') made = await this.createOnce(create, spec);
+    if (made.kind === 'missing') throw new ModelFault('image_not_found', `image ${image} disappeared before its container could be created`);
+    if (made.kind === 'adopted') return made.handle;
+    const id = made.id;
     // Whether an image ships files in /output is a property of the image: check each one once.
     if (!this.emptyOutputImages.has(imageId)) {
       await this.checkOutputEmpty(id);
       this.emptyOutputImages.add(imageId);
     }
     return { id, runId: spec.runId, adopted: false, state: 'created' };
+  }
+
+  /** One create: the new container's id, the container another delivery of the run made first, or the image missing. */
+  private async createOnce(create: Docker.ContainerCreateOptions, spec: RunSpec): Promise<{ kind: 'created'; id: string } | { kind: 'adopted'; handle: ContainerHandle } | { kind: 'missing' }> {
+    try {
+      return { kind: 'created', id: (await this.docker.createContainer(create)).id };
+    } catch (err) {
+      // Another delivery of the same run got there first: adopt its container.
+      if (statusOf(err) === CONFLICT) {
+        const raced = await this.findOwned(spec);
+        if (raced) return { kind: 'adopted', handle: raced };
+      }
+      if (statusOf(err) === NOT_FOUND) return { kind: 'missing' };
+      throw infrastructure('create the container', err);
+    }
   }
 
   async start(handle: ContainerHandle): Promise<ContainerHandle> {
