@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadWorkerConfig } from '@modelrun/config';
 import { createDockerRunner } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { startWorker } from '@modelrun/worker';
-import { containersOf } from '../helpers/docker';
+import { containersOf, docker } from '../helpers/docker';
 import { watchContainers } from '../helpers/container-watch';
 import { type AppProcess, spawnApp } from '../helpers/processes';
 import { type Stack, startStack } from '../helpers/stack';
@@ -59,6 +60,39 @@ describe('worker crashes and restarts', function () {
     assert.ok(b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the new worker adopted the container');
     assert.deepEqual(recordFiles('survivor'), [`${run.id}.json`]);
     await waitFor('no container left', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined));
+  });
+
+  it('runs again in a new container when the one a killed worker left is dead (the engine failed to remove it)', async () => {
+    const watch = await watchContainers(stack.prefix);
+    const a = await worker();
+    const run = await stack.submit(fixture('six-seconds'), 'left-dead');
+    await stack.waitForPhase(run.id, 'running');
+    a.kill('SIGKILL');
+    await a.exited;
+    // What an engine leaves when it cannot remove a container's files: the container "dead".
+    // An immutable file in its writable layer makes the removal fail the same way.
+    const engine = await docker();
+    const [left] = await containersOf(stack.prefix);
+    const container = engine.getContainer(left!.Id);
+    // overlay2's writable layer (dockerode types GraphDriver.Data for devicemapper only).
+    const layer = (await container.inspect()).GraphDriver.Data as unknown as { UpperDir: string };
+    const pin = join(layer.UpperDir, 'pinned');
+    writeFileSync(pin, 'x');
+    execFileSync('chattr', ['+i', pin]);
+    await assert.rejects(container.remove({ force: true }), /failed to remove root filesystem/);
+    execFileSync('chattr', ['-i', pin]);
+    assert.equal((await container.inspect()).State.Status, 'dead');
+
+    const b = await worker();
+    const done = await stack.waitForRun(run.id, undefined, 40_000);
+    await watch.stop();
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.score, 0.66);
+    assert.ok(!b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the dead container was not adopted');
+    assert.equal(watch.idsFor(run.id).size, 2, 'the dead container, then one new one');
+    assert.equal(watch.maxAtOnce(run.id, 'exists'), 1, 'the dead one was gone before the new one was made');
+    assert.deepEqual(await containersOf(stack.prefix), []);
+    assert.deepEqual(recordFiles('left-dead'), [`${run.id}.json`]);
   });
 
   it('hands a running run back on SIGTERM after the grace period, leaving its container for the next worker', async () => {

@@ -120,7 +120,7 @@ export class DockerRunner implements ModelRunner {
   }
 
   /** One create: the new container's id, the container another delivery of the run made first, or the image missing. */
-  private async createOnce(create: Docker.ContainerCreateOptions, spec: RunSpec): Promise<{ kind: 'created'; id: string } | { kind: 'adopted'; handle: ContainerHandle } | { kind: 'missing' }> {
+  private async createOnce(create: Docker.ContainerCreateOptions, spec: RunSpec, again = true): Promise<{ kind: 'created'; id: string } | { kind: 'adopted'; handle: ContainerHandle } | { kind: 'missing' }> {
     try {
       return { kind: 'created', id: (await this.docker.createContainer(create)).id };
     } catch (err) {
@@ -128,6 +128,8 @@ export class DockerRunner implements ModelRunner {
       if (statusOf(err) === CONFLICT) {
         const raced = await this.findOwned(spec);
         if (raced) return { kind: 'adopted', handle: raced };
+        // The name was held by a container findOwned removed (an older fence's, or a dead one).
+        if (again) return this.createOnce(create, spec, false);
       }
       if (statusOf(err) === NOT_FOUND) return { kind: 'missing' };
       throw infrastructure('create the container', err);
@@ -364,6 +366,14 @@ export class DockerRunner implements ModelRunner {
     if (!info) return undefined;
     const fence = info.Config.Labels?.[LABELS.ownerFence];
     if (spec.owner && fence !== undefined && Number(fence) !== spec.owner.fence) {
+      await this.remove({ id: info.Id });
+      return undefined;
+    }
+    // A dead container (the engine failed to remove it, or died in the middle of an operation on
+    // it) can be neither read nor started: adopting it failed each retry on its logs until the
+    // run's attempts ran out (the fault soak met one after an engine restart). It is removed, so
+    // the run gets a new container and runs again.
+    if (info.State.Dead || info.State.Status === 'dead') {
       await this.remove({ id: info.Id });
       return undefined;
     }
