@@ -3,8 +3,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RUN_QUEUE, newRunId } from '@modelrun/contracts';
 import { createDockerRunner } from '@modelrun/runner';
-import { containersOf } from '../helpers/docker';
 import { type Stack, startStack } from '../helpers/stack';
+import { LONG_MODEL, buildLongModel, release } from '../helpers/two-hosts';
+import { containersOf, docker } from '../helpers/docker';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -14,6 +15,7 @@ describe('the reconciler', function () {
   let stack: Stack;
 
   before(async () => {
+    await buildLongModel();
     stack = await startStack({ workers: 1 });
   });
   after(async () => {
@@ -33,11 +35,14 @@ describe('the reconciler', function () {
   });
 
   it('leaves the container of a run that is still in flight', async () => {
-    const run = await stack.submit(fixture('short-sleep'), 'in-flight');
+    // Runs until released: a model that ended on its own (and had its container removed by its
+    // worker) before the count below would fail this on timing, not on the reconciler.
+    const run = await stack.submit(fixture(LONG_MODEL), 'in-flight');
     await stack.waitForPhase(run.id, 'running');
     const report = await stack.workers[0]!.reconcileNow();
     assert.equal(report?.removed, 0);
     assert.equal((await containersOf(stack.prefix)).length, 1);
+    await release(await docker(), stack.prefix, run.id);
     const done = await stack.waitForRun(run.id);
     assert.equal(done.status, 'succeeded');
   });

@@ -12,6 +12,7 @@ import { type AppProcess, spawnApp } from '../helpers/processes';
 import { type Stack, startStack } from '../helpers/stack';
 import { testLogger } from '../helpers/logger';
 import { testRedis } from '../helpers/redis-server';
+import { LONG_MODEL, buildLongModel, release } from '../helpers/two-hosts';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -31,6 +32,7 @@ describe('worker crashes and restarts', function () {
     return p;
   };
 
+  before(() => buildLongModel());
   beforeEach(async () => {
     stack = await startStack({ workers: 0, env: FAST_STALLS });
   });
@@ -98,7 +100,9 @@ describe('worker crashes and restarts', function () {
   it('hands a running run back on SIGTERM after the grace period, leaving its container for the next worker', async () => {
     const watch = await watchContainers(stack.prefix);
     const a = await worker();
-    const run = await stack.submit(fixture('six-seconds'), 'handed-back');
+    // A model that runs until released: a fixed-length one could end during a slow shutdown
+    // (allowed up to 6 s below), and "the container kept running" would then fail on timing.
+    const run = await stack.submit(fixture(LONG_MODEL), 'handed-back');
     await stack.waitForPhase(run.id, 'running');
     const signalled = Date.now();
     a.kill('SIGTERM');
@@ -109,10 +113,13 @@ describe('worker crashes and restarts', function () {
     assert.ok(a.lines.some((l) => String(l.message).startsWith('worker shutting down: run handed back')));
     const [container] = await containersOf(stack.prefix);
     assert.equal(container?.State, 'running', 'the container kept running');
-    await worker();
+    const b = await worker();
+    await waitFor('the new worker to adopt the container', () => b.lines.find((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 30_000);
+    await release(await docker(), stack.prefix, run.id);
     const done = await stack.waitForRun(run.id, undefined, 30_000);
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.score, 0.2);
     assert.equal(watch.idsFor(run.id).size, 1);
   });
 
@@ -130,7 +137,9 @@ describe('worker crashes and restarts', function () {
 
   it('exits at once on a second signal', async () => {
     const a = await worker({ WORKER_SHUTDOWN_GRACE_SECONDS: '60' });
-    const run = await stack.submit(fixture('six-seconds'), 'impatient');
+    // Runs until released (never, here): a run that ended on its own before the second signal
+    // would let the worker exit 0 after its graceful shutdown instead.
+    const run = await stack.submit(fixture(LONG_MODEL), 'impatient');
     await stack.waitForPhase(run.id, 'running');
     a.kill('SIGTERM');
     await a.waitForLog('shutting down');
