@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { EngineLostError, InfrastructureError } from '@modelrun/runner';
 import { EngineHealth, type EngineFaultState } from '../../../apps/worker/src/engine-health';
+import { waitFor } from '../../helpers/wait';
 
 const refused = (): InfrastructureError => {
   const cause = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
@@ -31,11 +32,11 @@ describe('EngineHealth: a host whose engine is unreachable', () => {
     assert.equal(changes.length, 1);
     assert.match(changes[0]?.error ?? '', /ECONNREFUSED/);
     assert.ok(health.downForMs() >= 0 && health.fault !== undefined);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.ok(pings >= 2, `probed ${pings} times`);
+    // Waited for, not slept on: a loaded machine may run a 20 ms timer late.
+    await waitFor('two failed probes', () => (pings >= 2 ? true : undefined), 5_000, 5);
     assert.equal(changes.length, 1, 'still down while pings fail');
     answers = true;
-    await new Promise((r) => setTimeout(r, 60));
+    await waitFor('a probe that answers', () => (changes.length > 1 ? true : undefined), 5_000, 5);
     assert.deepEqual(changes.slice(1), [undefined]);
     assert.equal(health.fault, undefined);
     assert.equal(health.downForMs(), 0);
