@@ -95,7 +95,10 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
   });
 
   it('a run whose image is being pulled ahead waits on that pull, showing its progress, and it is the only pull', async () => {
-    const slow = await slowProxy(registry.host, 64 * KB);
+    // 32 KiB/s: the 512 KiB layer takes 16 s, so the pull ahead is still under way when the run
+    // gets the slot (the holder's exit, record and the next job's intake take seconds on a
+    // loaded machine); a pull that finished first would leave the run nothing to wait on.
+    const slow = await slowProxy(registry.host, 32 * KB);
     try {
       writeFileSync(join(dir, 'auth.json'), JSON.stringify({ auths: { [registry.host]: alice, [slow.host]: alice } }));
       await publish('joined', 512 * KB);
