@@ -46,11 +46,15 @@ export class PendingOutcomes {
     return `${this.prefix}:ctl:volume-faults`;
   }
 
-  /** Keeps an outcome until `done`. Keeping it again replaces it (the same run's outcome). */
-  async keep(outcome: Omit<PendingOutcome, 'error'>): Promise<void> {
+  /**
+   * Keeps an outcome until `done`. Keeping it again replaces it (the same run's outcome). The
+   * error that made it pending goes in with it, so it is never shown waiting without a reason.
+   */
+  async keep(outcome: PendingOutcome): Promise<void> {
     const id = outcome.record.id;
     const fields: Record<string, string | Buffer> = { record: JSON.stringify(outcome.record), since: outcome.since };
     if (outcome.log) fields.log = outcome.log;
+    if (outcome.error) fields.error = outcome.error;
     await this.redis.multi().del(this.key(id)).hset(this.key(id), fields).sadd(this.setKey, id).exec();
   }
 

@@ -61,9 +61,9 @@ export class Recorder {
     } catch (err) {
       if (!isVolumeError(err)) throw err;
       log.warn('the volume did not take the run\'s record; it is kept in Redis and written when the volume can take it', errorFields(err));
-      await this.opts.pending.keep({ record, since: new Date().toISOString(), ...(logBytes && { log: logBytes }) });
+      // With its error in the same write: noted after, the run was shown waiting without the reason for a moment.
+      await this.opts.pending.keep({ record, since: new Date().toISOString(), error: errorMessage(err), ...(logBytes && { log: logBytes }) });
       this.opts.volume.failed(err);
-      await this.opts.pending.noteError(record.id, errorMessage(err)).catch(() => undefined);
       this.schedule(RETRY_MIN_MS);
       return { record, pending: true };
     }
