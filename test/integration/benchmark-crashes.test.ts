@@ -69,7 +69,7 @@ describe('benchmark runs through worker crashes', function () {
     await a.exited;
     const b = await worker();
     const end = await stack.waitForRun(run.id, undefined, 60_000);
-    watch.stop();
+    await watch.stop();
     assert.equal(end.status, 'succeeded', JSON.stringify(end));
     assert.equal(end.score, 0.75, "the evaluator's score");
     const adopted = phase === 'running' ? "adopted the run's existing container" : "adopted the run's evaluator container";

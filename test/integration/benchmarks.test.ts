@@ -62,7 +62,7 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     const run = await submitted('bm-honest', 'honest', 'toy');
     assert.equal(run.benchmark, 'toy');
     const end = await done(run.id);
-    watch.stop();
+    await watch.stop();
     assert.equal(end.status, 'succeeded', JSON.stringify(end));
     assert.equal(end.score, 0.75, 'the primary metric, not the 0.99 the model wrote');
     assert.deepEqual(end.metrics, { accuracy: 0.75, error_rate: 0.25 });
@@ -130,7 +130,7 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     await waitFor('the model to run', async () => ((await stack.http.get(`/v1/runs/${run.id}`).set({ Authorization: `Bearer ${TOKEN_A}` })).body.phase === 'running' ? true : undefined), 20_000);
     await stack.http.delete(`/v1/runs/${run.id}`).set({ Authorization: `Bearer ${TOKEN_A}` });
     const end = await waitFor('the cancel to be recorded', () => (existsSync(join(stack.dataDir, 'runs', 'cancel-model', `${run.id}.json`)) ? record('cancel-model', run.id) : undefined), 20_000);
-    watch.stop();
+    await watch.stop();
     assert.equal(end.status, 'cancelled');
     assert.equal(watch.idsFor(run.id).size, 1, 'the evaluator never started');
     await nothingLeft();
