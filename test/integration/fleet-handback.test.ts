@@ -113,7 +113,8 @@ describe('two hosts: a run stays with its host while the host lives', function (
       const b1 = await hosts.worker('b');
       await proxy.down();
       // Host a, having found its engine gone, takes no runs: the retry can only go to host b.
-      await waitFor('host a to stop taking runs', () => a1.lines.find((l) => l.message === 'the Docker engine is unreachable: taking no new runs until it answers'));
+      // Its next check on the container (every 2 s) rides out 1.5 s first: a few seconds, given room for a loaded machine.
+      await waitFor('host a to stop taking runs', () => a1.lines.find((l) => l.message === 'the Docker engine is unreachable: taking no new runs until it answers'), 30_000);
       await loggedAbout(b1, HANDED_BACK, run.id);
       await proxy.up();
       await release(hosts.a, stack.prefix, run.id);
