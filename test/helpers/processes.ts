@@ -42,7 +42,8 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Ap
     child,
     lines,
     exited,
-    waitForLog: (message, timeoutMs = 20_000) =>
+    // 60 s, as for TwoHosts workers: tsx compiles the app from source at start, two at once on a loaded 2-core machine.
+    waitForLog: (message, timeoutMs = 60_000) =>
       waitFor(`${app} to log "${message}"`, () => lines.find((l) => l.message === message), timeoutMs),
     kill: (signal) => {
       child.kill(signal);

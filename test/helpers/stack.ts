@@ -112,7 +112,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
       }
     },
-    waitForPhase(id, phase, timeoutMs = 10_000) {
+    // 30 s: reaching a phase takes the queue, an image check and a container create and start,
+    // each of which can take seconds on a loaded shared engine.
+    waitForPhase(id, phase, timeoutMs = 30_000) {
       return waitFor(
         `the run to be ${phase}`,
         async () => {

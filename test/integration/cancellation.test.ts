@@ -43,7 +43,7 @@ describe('DELETE /v1/runs/{id}', function () {
   it('cancels a running run: its container is stopped and removed, and the run ends cancelled', async () => {
     await stack.startWorker();
     const run = await stack.submit(fixture('slow'), 'stopped-early');
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined), 30_000);
     const asked = Date.now();
     assert.equal((await stack.http.delete(`/v1/runs/${run.id}`)).status, 202);
     const done = await waitFor('the cancelled record', async () => {

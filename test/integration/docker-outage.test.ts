@@ -77,7 +77,7 @@ describe('the Docker engine becoming unreachable', function () {
     const running = await waitFor('the run to be running', async () => {
       const body = (await stack.http.get(`/v1/runs/${run.id}`)).body;
       return body.phase === 'running' && body.startedAt ? body : undefined;
-    });
+    }, 30_000);
     // The worker checks on a waiting container 2 s after it starts, and every 2 s after: aim a
     // 0.7 s outage at that first check, which must ride it out (it tries for 1.5 s) rather than
     // fail the attempt. The 3 s model is still running when the engine comes back.
@@ -96,7 +96,7 @@ describe('the Docker engine becoming unreachable', function () {
   it('retries and adopts the container when the engine is gone for longer mid-run', async () => {
     const watch = await watchContainers(stack.prefix);
     const run = await stack.submit(fixture('short-sleep'), 'outage');
-    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined));
+    await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined), 30_000);
     await proxy.down();
     // Longer than the worker's 2 s check on a waiting container: the attempt fails.
     await waitFor('the attempt to fail', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.attemptErrors?.length ? true : undefined), 10_000);

@@ -78,7 +78,7 @@ describe('Redis going down and coming back', function () {
     await waitFor('the run to be running', async () => {
       const res = await stack.http.get(`/v1/runs/${run.id}`);
       return res.body.phase === 'running' ? true : undefined;
-    });
+    }, 30_000);
     await redis.kill9();
     await redis.restart();
     const done = await stack.waitForRun(run.id, undefined, 40_000);
