@@ -117,7 +117,7 @@ describe('operations', function () {
       await waitFor('the first line of output', async () => {
         const res = await stack.http.get(`/v1/runs/${run.id}/logs`);
         return res.text.includes('started') ? true : undefined;
-      });
+      }, 30_000); // a container start on a loaded engine first
       const sofar = await stack.http.get(`/v1/runs/${run.id}/logs`);
       assert.equal(sofar.headers['x-run-status'], 'running');
       assert.doesNotMatch(sofar.text, /finished/);

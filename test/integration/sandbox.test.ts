@@ -88,6 +88,8 @@ describe('the container sandbox, attacked from inside', function () {
       await c.wait();
       const output = (await c.logs({ stdout: true, stderr: true })).toString('latin1');
       assert.match(output, /"reached_bridge": 1/, output);
+      // Waited for: the listener reads the line on its own event-loop turn, which need not come before the container's end is seen.
+      await waitFor('the listener to hear the probe', () => (listener.received.includes('probe control') ? true : undefined), 5_000).catch(() => undefined);
       assert.ok(listener.received.includes('probe control'), `the listener heard: ${JSON.stringify(listener.received)}`);
     } finally {
       await c.remove({ force: true, v: true });
@@ -108,7 +110,7 @@ describe('the container sandbox, attacked from inside', function () {
     const info = await waitFor('the run\'s container', async () => {
       const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id);
       return c ? d.getContainer(c.Id).inspect() : undefined;
-    });
+    }, 30_000); // the queue and a container create on a loaded engine
     const h = info.HostConfig;
     assert.equal(h.NetworkMode, 'none');
     assert.equal(h.Privileged, false);
