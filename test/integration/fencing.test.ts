@@ -20,7 +20,10 @@ describe('fencing: containers made for an owner that no longer owns the run', fu
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ workers: 1, api: false });
+    // A lease of an hour, renewed every 20 min: the second test lets this host's lease lapse on
+    // purpose for 20 ms, and the worker's own renewal (every 10 s by default) landing in those
+    // 20 ms would keep the run from being taken over.
+    stack = await startStack({ workers: 1, api: false, env: { WORKER_LEASE_SECONDS: '3600' } });
   });
   after(async () => {
     await stack?.stop();
