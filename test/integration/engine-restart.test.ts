@@ -8,6 +8,8 @@ import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
 
 /** A model that stops itself with SIGTERM: exit code 143, like a container the engine stopped. */
 const SELF_TERM = { script: 'echo "stopping myself"; kill -TERM $$; sleep 5' };
+/** A model that exits 0 on SIGTERM, before writing its score: stopped by the engine, it leaves no score. */
+const TERM_EXITS_0 = { script: 'trap "exit 0" TERM; sleep 6 & wait; echo \'{"score": 0.5}\' > /output/score.json' };
 
 /** The engine's `create` events for a run's containers since `since` (its event buffer starts empty at each boot). */
 async function createsSince(docker: Docker, runId: string, since: Date): Promise<number> {
@@ -32,9 +34,10 @@ for (const liveRestore of [false, true]) {
       // buildFixtures runs once per process: the extra image is built on its own.
       await buildFixtures();
       await buildFixture('self-term', SELF_TERM);
+      await buildFixture('term-exits-0', TERM_EXITS_0);
       await buildLongModel();
       engine = await TestEngine.start({ name: liveRestore ? 'faultslr' : 'faultsnolr', liveRestore });
-      await engine.loadImages([fixture('six-seconds'), fixture(LONG_MODEL), fixture('self-term')]);
+      await engine.loadImages([fixture('six-seconds'), fixture(LONG_MODEL), fixture('self-term'), fixture('term-exits-0')]);
       stack = await startStack({ workers: 0, env: { RUN_ATTEMPTS: '6', RUN_BACKOFF_MS: '1000' } });
       await stack.startWorker({ DOCKER_HOST: engine.dockerHost });
     });
@@ -74,6 +77,21 @@ for (const liveRestore of [false, true]) {
         }
       },
     );
+
+    if (!liveRestore) {
+      it('runs again a model that exits 0 on the engine\'s SIGTERM without its score: never bad_output', async () => {
+        const run = await stack.submit(fixture('term-exits-0'), 'term-exits-0');
+        await stack.waitForPhase(run.id, 'running', 20_000);
+        const restartedAt = new Date();
+        await engine.restart();
+        const done: RunView = await stack.waitForRun(run.id, undefined, 90_000);
+        assert.equal(done.status, 'succeeded', JSON.stringify(done));
+        assert.equal(done.score, 0.5);
+        assert.ok(done.attempts! >= 2, 'the run was retried');
+        assert.match((done.attemptErrors ?? []).map((e) => e.message).join('\n'), /the engine (went away|stopped the run's container)/);
+        assert.equal(await createsSince(engine.docker, run.id, restartedAt), 1, 'the model ran again in one new container');
+      });
+    }
 
     it('still records a model that stops itself with SIGTERM (143) as the model\'s exit', async () => {
       const run = await stack.submit(fixture('self-term'), 'self-term');

@@ -45,7 +45,9 @@ export async function startSoakHosts(engines: number, images: string[], leaseSec
     async leftovers(deployment) {
       let n = 0;
       for (const { docker: d } of all) {
-        n += (await d.listContainers({ all: true, filters: { label: [`${LABELS.deployment}=${deployment}`] } })).length;
+        const left = await d.listContainers({ all: true, filters: { label: [`${LABELS.deployment}=${deployment}`] } });
+        for (const c of left) console.log('leftover container:', c.Names[0], c.State, c.Status, c.Labels[LABELS.runId]);
+        n += left.length;
       }
       return n;
     },

@@ -168,9 +168,13 @@ export class DockerRunner implements ModelRunner {
     const exitCode = info.State.ExitCode ?? null;
     // Not stopped by this runner: a kill it did not send (the engine shutting down), or an adopted
     // container found exited after a worker lost the engine while it ran (engine-restart.ts).
-    const judged = !timedOut && !cancelled && info.State.OOMKilled !== true && exitCode !== 0;
+    // A model that exits 0 on the engine's SIGTERM counts too (collect retries it only if it left
+    // no usable score); its kill event came before its exit, so it is looked up without waiting,
+    // and a run that exits 0 on its own pays nothing for the check.
+    const judged = !timedOut && !cancelled && info.State.OOMKilled !== true;
+    const foreignKill = exitCode === 0 ? this.events.foreignKillSeen(handle.id) : await this.events.foreignKill(handle.id);
     const engineStopped =
-      judged && ((await this.events.foreignKill(handle.id)) !== undefined || (handle.state === 'exited' && (await this.stoppedByEngine({ startedAt, finishedAt }, opts.engineLostAt))));
+      judged && (foreignKill !== undefined || (handle.state === 'exited' && (await this.stoppedByEngine({ startedAt, finishedAt }, opts.engineLostAt))));
     this.events.forget(handle.id);
     return {
       ...(engineStopped && { engineStopped }),

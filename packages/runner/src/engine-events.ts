@@ -69,6 +69,12 @@ export class EngineEvents {
     return seen.kills[0];
   }
 
+  /** Like foreignKill, without waiting for the container's `die` event: what the stream has said so far. */
+  foreignKillSeen(id: string): string | undefined {
+    if (this.ownStops.has(id)) return undefined;
+    return this.seen.get(id)?.kills[0];
+  }
+
   /** The container has been judged: its events are no longer needed. */
   forget(id: string): void {
     this.seen.delete(id);

@@ -35,7 +35,13 @@ export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepare
     await stopPump();
     throw err;
   }
-  ctx.log.info('container stopped', { exitCode: exit.exitCode, oomKilled: exit.oomKilled, timedOut: exit.timedOut, cancelled: exit.cancelled });
+  ctx.log.info('container stopped', { exitCode: exit.exitCode, oomKilled: exit.oomKilled, timedOut: exit.timedOut, cancelled: exit.cancelled, ...(exit.engineStopped && { engineStopped: true }) });
+  if (exit.engineStopped) {
+    // Said in Redis before anything else: an engine going down often fails the next steps too
+    // (reading the output), and the retry that then adopts the exited container must know the
+    // engine ended it, or it would judge the model by it (seen in an engine-restart test).
+    await deps.control.noteEngineLost(ctx.run.id, exit.finishedAt ?? new Date().toISOString()).catch(() => undefined);
+  }
   // The follower drains the last output while the caller already copies the output folder out.
   return { handle, exit, followed: stopPump() };
 }
