@@ -75,6 +75,35 @@ describe('two hosts: a lost host', function () {
     assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', 'orphaned')), [`${run.id}.json`]);
   });
 
+  it('a lost host that comes back before another took its run over: its container from before is removed, never adopted, and the run starts again', async () => {
+    const watch = await hosts.watch();
+    const b1 = await hosts.worker('b');
+    const run = await stack.submit(fixture(LONG_MODEL), 'came-back');
+    await stack.waitForPhase(run.id, 'running', 30_000);
+    // Host b is lost whole, and no other host has a worker to take the run over meanwhile.
+    b1.kill('SIGKILL');
+    await b1.exited;
+    await hosts.b.kill();
+    watch.engineLost('b');
+    // Past its lease (5 s): the host counts as lost, whoever asks next.
+    await new Promise((r) => setTimeout(r, 7_000));
+    await hosts.b.boot();
+    await watch.reattach('b');
+    const b2 = await hosts.worker('b');
+    await loggedAbout(b2, 'took over a run whose host was lost', run.id, 40_000);
+    await release(hosts.b.docker, stack.prefix, run.id);
+    const done = await stack.waitForRun(run.id, undefined, 90_000);
+    await watch.stop();
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.score, 0.2);
+    assert.match(done.attemptErrors?.[0]?.message ?? '', /was lost \(its lease lapsed\); the run was taken over/);
+    assert.ok(!b2.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the container from before the loss was not adopted');
+    const starts = watch.eventsFor(run.id).filter((e) => e.action === 'start');
+    assert.deepEqual(starts.map((e) => e.engine), ['b', 'b'], 'started once before the loss and once after');
+    assert.equal(watch.idsFor(run.id).size, 2);
+    assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', 'came-back')), [`${run.id}.json`]);
+  });
+
   it('a host cut off past its lease: the run is taken over, and what its own container produced is never recorded', async () => {
     const b1 = await hosts.worker('b');
     const run = await stack.submit(fixture(LONG_MODEL), 'cut-off');
