@@ -99,7 +99,7 @@ describe('the Docker engine becoming unreachable', function () {
     await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined), 30_000);
     await proxy.down();
     // Longer than the worker's 2 s check on a waiting container: the attempt fails.
-    await waitFor('the attempt to fail', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.attemptErrors?.length ? true : undefined), 10_000);
+    await waitFor('the attempt to fail', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.attemptErrors?.length ? true : undefined), 30_000);
     await proxy.up();
     const done = await stack.waitForRun(run.id, undefined, 30_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
