@@ -190,12 +190,12 @@ export class IndexSync {
     });
   }
 
-  /** Runs `fn` after whatever scan or write is under way. */
   /** Settles when every scan and snapshot write asked for so far has ended (the one after a full load runs in the background). */
   idle(): Promise<void> {
     return this.turn.then(() => undefined);
   }
 
+  /** Runs `fn` after whatever scan or write is under way. */
   private inTurn<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.turn.then(fn, fn);
     this.turn = next.catch(() => undefined);
