@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { docker as mainEngine } from './docker';
@@ -94,6 +94,8 @@ export class TestEngine {
       stdio: ['ignore', log, log],
       env: { ...process.env, PATH: `${this.root}/bin:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
     });
+    // dockerd holds its own copy of the log descriptor; ours would only leak one per boot.
+    closeSync(log);
     const child = this.child;
     await waitFor(
       `the test engine ${this.opts.name} to answer on ${this.socket}`,
