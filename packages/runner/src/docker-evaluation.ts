@@ -75,7 +75,9 @@ async function readModelOutput(deps: EvaluationDeps, model: ContainerHandle): Pr
     if (statusOf(err) === NOT_FOUND) throw new ModelFault('bad_output', `${OUTPUT_DIR} is missing from the model's container`);
     throw infrastructure("copy the model's output folder", err);
   }
-  const read = await readPredictions(stream, deps.output);
+  const read = await readPredictions(stream, deps.output).catch((err: unknown) => {
+    throw infrastructure("read the model's output folder", err);
+  });
   if (read.problem !== undefined) throw new ModelFault('bad_output', read.problem);
   return read.tar;
 }

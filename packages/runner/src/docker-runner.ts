@@ -12,7 +12,7 @@ import type { EvaluationSpec } from './evaluator-sandbox';
 import { waitForStop } from './docker-wait';
 import { EngineEvents } from './engine-events';
 import { type ContainerLife, stoppedByEngine } from './engine-restart';
-import { InfrastructureError, ModelFault } from './errors';
+import { EngineLostError, InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
 import type { RegistryAuth } from './registry-auth';
 import type { CollectedLogs, ContainerHandle, ContainerState, GpuDevicesInUse, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
@@ -175,6 +175,14 @@ export class DockerRunner implements ModelRunner {
     const foreignKill = exitCode === 0 ? this.events.foreignKillSeen(handle.id) : await this.events.foreignKill(handle.id);
     const engineStopped =
       judged && (foreignKill !== undefined || (handle.state === 'exited' && (await this.stoppedByEngine({ startedAt, finishedAt }, opts.engineLostAt))));
+    if (judged && !engineStopped && exitCode !== 0 && handle.state !== 'exited' && !this.events.listening) {
+      // The event stream was down when the container stopped, so it cannot say who stopped it:
+      // an engine shutting down drops it while it stops containers (the fault soak recorded such
+      // a 143 as the model's). Rather than blame the model, this watch counts as lost; the
+      // retry's adoption then judges the exited container by this moment (engine-restart.ts).
+      this.events.forget(handle.id);
+      throw new EngineLostError(`docker: the container stopped (exit code ${exitCode}) while the engine's event stream was down, so who stopped it cannot be told`, new Date().toISOString());
+    }
     this.events.forget(handle.id);
     return {
       ...(engineStopped && { engineStopped }),
@@ -197,7 +205,12 @@ export class DockerRunner implements ModelRunner {
       if (statusOf(err) === NOT_FOUND) return { entries: 0, sample: [], totalBytes: 0, problem: `${OUTPUT_DIR} is missing from the container` };
       throw infrastructure('copy the output folder', err);
     }
-    return readOutputArchive(stream, { ...this.opts.output, ...(opts.note && { note: { name: opts.note, maxBytes: 1024 } }) });
+    try {
+      return await readOutputArchive(stream, { ...this.opts.output, ...(opts.note && { note: { name: opts.note, maxBytes: 1024 } }) });
+    } catch (err) {
+      // The archive broke off (the engine went down mid-copy): retried, never the model's fault.
+      throw infrastructure('read the output folder', err);
+    }
   }
 
   async logs(handle: ContainerHandle): Promise<CollectedLogs> {

@@ -42,6 +42,11 @@ export class EngineEvents {
     return this.opening;
   }
 
+  /** Whether the stream is connected now (it can tell who stopped a container). */
+  get listening(): boolean {
+    return this.connected;
+  }
+
   /** This process is about to stop or kill the container (its time limit, a cancel). */
   ownStop(id: string): void {
     this.ownStops.add(id);

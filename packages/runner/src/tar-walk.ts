@@ -30,10 +30,25 @@ export interface WalkEntry {
   stop(problem: string): void;
 }
 
+/** The archive stream broke or ended early: the engine's fault (or the connection's), never the model's. */
+export class ArchiveBroken extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArchiveBroken';
+  }
+}
+
+/** A whole tar archive ends with two zero blocks; the engine's (Go's archive/tar) always does. */
+const END_OF_ARCHIVE = 1024;
+
 /**
  * Walks the output folder's tar stream (from the Engine API's archive endpoint) entry by entry,
  * within a count cap and a time limit. The first entry, the folder itself, goes to `onRoot`.
- * @returns why the walk stopped early, or undefined when it read the whole archive.
+ * @returns why the walk stopped early because of what the folder holds, or undefined when it
+ *   read the whole archive.
+ * @throws ArchiveBroken when the stream failed or ended before the archive did: an engine going
+ *   down can end a response early at an entry's edge, which read as a folder without the score
+ *   and was blamed on the model.
  */
 export async function walkOutputArchive(
   stream: Readable,
@@ -47,6 +62,12 @@ export async function walkOutputArchive(
   let root: string | undefined;
   let entries = 0;
   let problem: string | undefined;
+  let broken: string | undefined;
+  // The last bytes the stream gave, to check the archive's end.
+  let tail: Buffer = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    tail = chunk.length >= END_OF_ARCHIVE ? chunk.subarray(-END_OF_ARCHIVE) : Buffer.concat([tail, chunk]).subarray(-END_OF_ARCHIVE);
+  });
   const stop = (why: string): void => {
     problem ??= why;
     stream.destroy();
@@ -62,7 +83,7 @@ export async function walkOutputArchive(
     extract.on('close', finish);
     for (const source of [extract, stream]) {
       source.on('error', (err: Error) => {
-        problem ??= `the output folder could not be read (${err.message})`;
+        if (problem === undefined) broken ??= err.message;
         finish();
       });
     }
@@ -83,7 +104,10 @@ export async function walkOutputArchive(
   });
   stream.pipe(extract);
   await done;
-  return problem;
+  if (problem !== undefined) return problem;
+  if (broken !== undefined) throw new ArchiveBroken(`the output folder's archive broke off (${broken})`);
+  if (tail.length < END_OF_ARCHIVE || tail.some((b) => b !== 0)) throw new ArchiveBroken("the output folder's archive ended before its end-of-archive blocks");
+  return undefined;
 }
 
 /** Reads an entry's body to its end without keeping it. */
