@@ -4,6 +4,13 @@ import { LABELS } from '@modelrun/contracts';
 
 /** How long to wait for a stopped container's `die` event before deciding without it. */
 const DIE_WAIT_MS = 1_500;
+/**
+ * How long a `kill` may trail its container's `die`. The engine sends the signal, then logs the
+ * `kill` event; a model that dies at once on the signal can have its `die` logged first (the
+ * fault soak recorded such an engine-stopped 143 as the model's). Waited for only for a non-zero
+ * exit with no kill seen yet.
+ */
+const KILL_AFTER_DIE_MS = 300;
 /** Containers remembered at most (a run's are forgotten once it has been judged). */
 const MAX_TRACKED = 10_000;
 
@@ -25,6 +32,7 @@ export class EngineEvents {
   private readonly seen = new Map<string, Seen>();
   private readonly ownStops = new Set<string>();
   private readonly waiters = new Map<string, () => void>();
+  private readonly killWaiters = new Map<string, () => void>();
   private opening: Promise<void> | undefined;
   private connected = false;
 
@@ -54,24 +62,27 @@ export class EngineEvents {
 
   /**
    * The signal of a kill nobody in this process asked for, once the container has died; waits
-   * briefly for its `die` event. Undefined when the container ended by itself, or when the
-   * stream was not connected to say otherwise.
+   * briefly for its `die` event, and for a `kill` that may trail it. Undefined when the container
+   * ended by itself, or when the stream was not connected to say otherwise.
    */
   async foreignKill(id: string): Promise<string | undefined> {
-    if (!this.seen.get(id)?.died && this.connected) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, DIE_WAIT_MS);
-        timer.unref();
-        this.waiters.set(id, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      this.waiters.delete(id);
-    }
+    if (!this.seen.get(id)?.died && this.connected) await this.waitFor(this.waiters, id, DIE_WAIT_MS);
+    if (!this.seen.get(id)?.kills.length && this.connected) await this.waitFor(this.killWaiters, id, KILL_AFTER_DIE_MS);
     const seen = this.seen.get(id);
     if (!seen || this.ownStops.has(id)) return undefined;
     return seen.kills[0];
+  }
+
+  private async waitFor(waiters: Map<string, () => void>, id: string, ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      waiters.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    waiters.delete(id);
   }
 
   /** Like foreignKill, without waiting for the container's `die` event: what the stream has said so far. */
@@ -130,7 +141,10 @@ export class EngineEvents {
       seen = { kills: [], died: false };
       this.seen.set(id, seen);
     }
-    if (ev.Action === 'kill') seen.kills.push(ev.Actor?.Attributes?.signal ?? '?');
+    if (ev.Action === 'kill') {
+      seen.kills.push(ev.Actor?.Attributes?.signal ?? '?');
+      this.killWaiters.get(id)?.();
+    }
     if (ev.Action === 'die') {
       seen.died = true;
       this.waiters.get(id)?.();
