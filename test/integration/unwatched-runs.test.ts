@@ -51,7 +51,12 @@ describe('runs that lose their worker', function () {
     const workers = await Promise.all([worker(env), worker(env)]);
     // One worker is kept busy by a long run, so the orphan will wait in the queue unwatched.
     const blocker = await stack.submit(fixture('two-minutes'), 'blocker');
-    const busy = await Promise.any(workers.map(async (w) => (await running(w, blocker.id), w)));
+    // One poll over both workers: a race of one poll per worker would leave the loser polling for 30 s after the test.
+    const busy = await waitFor(
+      `run ${blocker.id} to be running on either worker`,
+      () => workers.find((w) => w.lines.some((l) => l.message === 'container running' && l.runId === blocker.id)),
+      30_000,
+    );
     const a = workers.find((w) => w !== busy)!;
     const orphan = await stack.submit(fixture('slow'), 'unwatched', { timeoutSeconds: 4 });
     await running(a, orphan.id);
