@@ -180,8 +180,12 @@ async function main(): Promise<void> {
 
   for (let i = 0; i < total; i++) {
     const kind = pick();
+    // As a careful client does: a 503 from a connection Redis dropped mid-enqueue may still have
+    // stored the run, and the retry with the same key gets that run rather than a second one (a
+    // retry without a key once left 101 records for 100 runs).
+    const key = `${prefix}-${i}`;
     for (;;) {
-      const res = await http.post('/v1/models').send({ image: fixture(kind.image), name: `soak-${kind.image}`, ...(kind.limits && { limits: kind.limits }) });
+      const res = await http.post('/v1/models').set('Idempotency-Key', key).send({ image: fixture(kind.image), name: `soak-${kind.image}`, ...(kind.limits && { limits: kind.limits }) });
       if (res.status === 202) {
         submitted.push({ run: res.body as RunView, kind });
         if (kind.cancel) setTimeout(() => void cancel(res.body.id, submitted.at(-1)!), 1_000);
