@@ -75,8 +75,10 @@ export class EngineEvents {
 
   private async waitFor(waiters: Map<string, () => void>, id: string, ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
+      // Kept referenced: a caller waits on it, and a CLI with nothing else left to keep it alive
+      // (the stream's socket is unref'd) exited with status 0 in the middle of judging a failed
+      // run (CI's validate test of a model exiting 3). It is bounded by `ms`.
       const timer = setTimeout(resolve, ms);
-      timer.unref();
       waiters.set(id, () => {
         clearTimeout(timer);
         resolve();
