@@ -17,7 +17,6 @@ const PROBE_MS = 1_000;
  */
 export class EngineHealth {
   private state: EngineFaultState | undefined;
-  private downSince = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -33,14 +32,13 @@ export class EngineHealth {
 
   /** How long the engine has been unreachable; 0 while it answers. */
   downForMs(now = Date.now()): number {
-    return this.state ? now - this.downSince : 0;
+    return this.state ? now - Date.parse(this.state.since) : 0;
   }
 
   /** Looks at a run's fault: an unreachable engine marks it down (once) and starts the probe. */
   sawFault(err: unknown): void {
     if (this.state || this.stopped || !engineUnreachable(err)) return;
-    this.downSince = Date.now();
-    this.state = { error: errorMessage(err), since: new Date(this.downSince).toISOString() };
+    this.state = { error: errorMessage(err), since: new Date().toISOString() };
     this.onChange(this.state);
     this.probeLater();
   }

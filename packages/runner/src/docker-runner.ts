@@ -102,7 +102,7 @@ export class DockerRunner implements ModelRunner {
       imageId = await this.images.ensure(image, opts.onPullProgress && { onProgress: opts.onPullProgress });
     } catch (err) {
       const made = await early.catch(() => undefined);
-      if (made?.kind === 'created') await this.docker.getContainer(made.id).remove({ force: true }).catch(() => undefined);
+      if (made?.kind === 'created') await this.remove({ id: made.id }).catch(() => undefined);
       throw err;
     }
     await onPulled?.();
