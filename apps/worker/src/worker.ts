@@ -68,6 +68,9 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     await runner.ping().catch((err: Error) => {
       throw new StartupError(`${err.message}: start the Docker engine (dockerd) or set DOCKER_HOST`);
     });
+    await runner.checkRuntime?.().catch((err: Error) => {
+      throw new StartupError(err.message);
+    });
     const store = new RecordStore(config.dataDir);
     await store.probeWritable().catch((err: Error) => {
       throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);

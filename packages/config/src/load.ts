@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   RUN_OUTPUT_MAX_MB: positiveInt.default(16),
   RUN_LOG_MAX_KB: positiveInt.default(1_024),
   RUN_STOP_GRACE_SECONDS: nonNegativeInt.default(5),
+  // Empty: the engine's default runtime. A name as the engine registers it (runsc for gVisor).
+  RUN_RUNTIME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a runtime name as the engine registers it, e.g. runsc').optional(),
   WEBHOOK_URLS: webhookUrls.default([]),
   WEBHOOK_SECRET: webhookSecret.optional(),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
@@ -303,6 +305,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       outputMaxBytes: e.RUN_OUTPUT_MAX_MB * 1024 * 1024,
       logMaxBytes: e.RUN_LOG_MAX_KB * 1024,
       stopGraceSeconds: e.RUN_STOP_GRACE_SECONDS,
+      ...(e.RUN_RUNTIME && { runtime: e.RUN_RUNTIME }),
     },
     dockerHost: e.DOCKER_HOST,
     webhooks: {

@@ -66,6 +66,20 @@ export class DockerRunner implements ModelRunner {
     }
   }
 
+  async checkRuntime(): Promise<void> {
+    const wanted = this.opts.policy.runtime;
+    if (!wanted) return;
+    let runtimes: Record<string, unknown>;
+    try {
+      runtimes = ((await this.docker.info()) as { Runtimes?: Record<string, unknown> }).Runtimes ?? {};
+    } catch (err) {
+      throw infrastructure('read the engine info', err);
+    }
+    if (!(wanted in runtimes)) {
+      throw new Error(`the Docker engine has no runtime "${wanted}" (RUN_RUNTIME); it has: ${Object.keys(runtimes).sort().join(', ') || 'none'}. Register it in the engine's daemon.json (see docs/security.md) or unset RUN_RUNTIME`);
+    }
+  }
+
   async engineId(): Promise<string> {
     let info: { ID: string; Name: string; DockerRootDir: string };
     try {

@@ -13,6 +13,8 @@ export interface SandboxSettings {
   outputMaxBytes: number;
   /** RUN_STOP_GRACE_SECONDS */
   stopGraceSeconds: number;
+  /** RUN_RUNTIME: the engine's runtime for model containers (e.g. runsc); the engine's default when unset. */
+  runtime?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export function createDockerRunner(settings: {
   return new DockerRunner({
     docker: createDocker(settings.dockerHost),
     deployment: settings.deployment,
-    policy: { pidsLimit: sandbox.pidsLimit, tmpMb: sandbox.tmpMb, logMaxBytes: sandbox.logMaxBytes },
+    policy: { pidsLimit: sandbox.pidsLimit, tmpMb: sandbox.tmpMb, logMaxBytes: sandbox.logMaxBytes, ...(sandbox.runtime && { runtime: sandbox.runtime }) },
     output: { totalBytes: sandbox.outputMaxBytes },
     stopGraceSeconds: sandbox.stopGraceSeconds,
     ...(settings.credentials && { credentials: settings.credentials }),

@@ -83,6 +83,11 @@ export interface ModelRunner {
   /** A name for the engine (its host name and a digest of its ID and data root), which names this host when WORKER_HOST_ID is not set. */
   engineId(): Promise<string>;
   /**
+   * Throws when the engine does not have the runtime runs are configured for (RUN_RUNTIME), so a
+   * worker says so at start instead of failing every run at its create (absent in runners without one).
+   */
+  checkRuntime?(): Promise<void>;
+  /**
    * Finds the run's container and adopts it, or pulls the image if needed and creates one.
    * Throws ModelFault(`image_not_found` | `registry_auth` | `bad_output`), InfrastructureError.
    */

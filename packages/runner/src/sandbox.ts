@@ -10,6 +10,8 @@ export interface SandboxPolicy {
   pidsLimit: number;
   tmpMb: number;
   logMaxBytes: number;
+  /** The engine's runtime for the container (RUN_RUNTIME, e.g. runsc for gVisor); the engine's default when unset. */
+  runtime?: string;
 }
 
 /** A run's container: the run, the deployment it belongs to, and the sandbox's settings. */
@@ -85,6 +87,7 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
       },
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
       AutoRemove: false,
+      ...(policy.runtime && { Runtime: policy.runtime }),
     },
   };
 }
