@@ -23,6 +23,12 @@ export interface TestEngineOptions {
    * NVIDIA_VISIBLE_DEVICES in the container, as a GPU host would. Without it, it refuses them.
    */
   gpuStandIn?: boolean;
+  /**
+   * The engine's daemon.json (`--config-file`), for what only the file can say: runtimes with
+   * their arguments (gVisor's `runsc` needs `--network=none` here), `default-runtime`,
+   * `userns-remap`. Engines without it read no file (never the main engine's /etc/docker one).
+   */
+  daemonConfig?: Record<string, unknown>;
 }
 
 const DOCKERD = '/usr/sbin/dockerd';
@@ -56,6 +62,8 @@ export class TestEngine {
     const engine = new TestEngine(opts);
     mkdirSync(`${engine.root}/bin`, { recursive: true });
     engine.createBridge();
+    // Always a file of its own: without --config-file dockerd would read the main engine's.
+    writeFileSync(`${engine.root}/daemon.json`, JSON.stringify(opts.daemonConfig ?? {}));
     if (opts.gpuStandIn) {
       writeFileSync(`${engine.root}/bin/nvidia-container-runtime-hook`, '#!/bin/sh\ncat >/dev/null\nexit 0\n');
       chmodSync(`${engine.root}/bin/nvidia-container-runtime-hook`, 0o755);
@@ -82,6 +90,7 @@ export class TestEngine {
       `--exec-root=${this.root}/exec`,
       `--host=${this.dockerHost}`,
       `--pidfile=${this.root}/docker.pid`,
+      `--config-file=${this.root}/daemon.json`,
       `--bridge=${this.bridge}`,
       // Its containers' cgroups apart from the main engine's, so a lost host can be killed whole.
       `--cgroup-parent=/${this.bridge}`,
