@@ -1,9 +1,10 @@
 /**
  * npm run bench:readme [-- bench/results/<file>.json]
  *
- * Rewrites the README's Performance table (between the bench:results markers) from one
- * committed results file: the newest full run in bench/results/ unless one is named. The
- * README's figures thus always come from a run whose whole output is in the repository.
+ * Rewrites the Performance table in bench/README.md (between the bench:results markers) from
+ * one committed results file: the newest full run in bench/results/ unless one is named. The
+ * published figures thus always come from a run whose whole output is in the repository.
+ * Other docs link to that table rather than copy its figures, so they cannot go stale.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
@@ -60,7 +61,7 @@ export function renderSection(r: Results, file: string): string {
   const load = `load average ${m.loadAverage.join(' / ')} at the start${r.loadAverageEnd ? `, ${r.loadAverageEnd.join(' / ')} at the end` : ''} (1 / 5 / 15 min)`;
   const lines = [
     START,
-    `From \`${file}\` (${r.mode} run of ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.seconds ? `, ${Math.round(r.seconds)} s` : ''}): ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Docker ${m.docker}, Redis ${m.redis.match(/v=(\S+)/)?.[1] ?? m.redis}; ${load}.`,
+    `From [\`${file}\`](${file.replace(/^bench\//, '')}) (${r.mode} run of ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.seconds ? `, ${Math.round(r.seconds)} s` : ''}): ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Docker ${m.docker}, Redis ${m.redis.match(/v=(\S+)/)?.[1] ?? m.redis}; ${load}.`,
     '',
     '| bench | what | modelrun | baseline | ratio | target | met |',
     '|---|---|---|---|---|---|---|',
@@ -93,14 +94,14 @@ function main(): void {
   const arg = process.argv[2];
   const path = arg ? resolve(arg) : newestFull(join(__dirname, 'results'));
   const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
-  const readmePath = join(root, 'README.md');
+  const readmePath = join(__dirname, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
   const a = readme.indexOf(START.slice(0, 24));
   const b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README.md has no ${START.slice(0, 24)} … ${END} markers in its Performance section`);
+  if (a < 0 || b < a) throw new Error(`bench/README.md has no ${START.slice(0, 24)} … ${END} markers around its table`);
   const section = renderSection(results, relative(root, path));
   writeFileSync(readmePath, readme.slice(0, a) + section + readme.slice(b + END.length));
-  process.stdout.write(`README.md: Performance table from ${basename(path)} (${results.rows.length} rows)\n`);
+  process.stdout.write(`bench/README.md: Performance table from ${basename(path)} (${results.rows.length} rows)\n`);
 }
 
 main();

@@ -4,7 +4,7 @@
  * Measures modelrun against its physical baselines side by side in the same run (the raw
  * Docker engine, BullMQ's Queue.add, a static http server), because absolute times drift on
  * a shared machine and ratios do not. Prints a table; writes bench/results/<time>-<mode>.json
- * (commit the one a README figure comes from; npm run bench:readme renders it into the README).
+ * (commit the one a published figure comes from; npm run bench:readme renders it into bench/README.md).
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
