@@ -9,11 +9,11 @@ import { type EvaluationDeps, listPredictionVolumes, prepareEvaluation, removeEv
 import { readNewOutput } from './docker-images';
 import { ImagePulls } from './image-pulls';
 import type { EvaluationSpec } from './evaluator-sandbox';
-import { waitForStop } from './docker-wait';
+import { type StopReason, waitForStop } from './docker-wait';
 import { EngineEvents } from './engine-events';
-import { type ContainerLife, stoppedByEngine } from './engine-restart';
 import { EngineLostError, InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
+import { type StopFacts, type StopVerdict, judgeStop } from './stop-verdict';
 import type { RegistryAuth } from './registry-auth';
 import type { CollectedLogs, ContainerHandle, ContainerState, GpuDevicesInUse, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
 import { OUTPUT_DIR, type SandboxPolicy, containerSpec } from './sandbox';
@@ -46,7 +46,7 @@ export class DockerRunner implements ModelRunner {
   /** Image ids whose /output was found empty: later runs of them skip the check. */
   private readonly emptyOutputImages = new Set<string>();
 
-  /** Who stopped a container: this runner, or the engine (a restart) — see engine-events.ts. */
+  /** The engine's kill and die events: who stopped a container (stop-verdict.ts). */
   private readonly events: EngineEvents;
 
   /** This engine's pulls: one at a time per image, shared with the pull-ahead. */
@@ -164,49 +164,54 @@ export class DockerRunner implements ModelRunner {
 
   async wait(handle: ContainerHandle, limits: AppliedLimits, opts: WaitOptions = {}): Promise<ExitInfo> {
     const startedMs = handle.startedAt ? Date.parse(handle.startedAt) : Date.now();
-    const deadline = startedMs + limits.timeoutSeconds * 1000;
+    const deadlineMs = startedMs + limits.timeoutSeconds * 1000;
     // An adopted container, or a stream the engine closed when it restarted: listen (again).
     await this.events.ensureOpen();
-    const stopped = await waitForStop(this.docker, handle.id, deadline, opts, () => this.stop(handle.id));
-    const cancelled = stopped.cancelled;
-    let timedOut = stopped.timedOut;
-    const info = await this.inspect(handle.id);
-    if (!info) throw new InfrastructureError(`docker: the container of run ${handle.runId} vanished while it ran`);
-    const finishedAt = engineTime(info.State.FinishedAt);
-    // Docker stamps StartedAt when its own bookkeeping is done but FinishedAt with the real exit
-    // time, so a model that exits within milliseconds can "finish" before it "started".
-    let startedAt = engineTime(info.State.StartedAt);
-    if (startedAt && finishedAt && finishedAt < startedAt) startedAt = finishedAt;
-    // An adopted container may have been stopped past its deadline while no worker watched it.
-    if (!timedOut && !cancelled && finishedAt && Date.parse(finishedAt) > deadline + 1_000) timedOut = true;
-    const exitCode = info.State.ExitCode ?? null;
-    // Not stopped by this runner: a kill it did not send (the engine shutting down), or an adopted
-    // container found exited after a worker lost the engine while it ran (engine-restart.ts).
-    // A model that exits 0 on the engine's SIGTERM counts too (collect retries it only if it left
-    // no usable score); its kill event came before its exit, so it is looked up without waiting,
-    // and a run that exits 0 on its own pays nothing for the check.
-    const judged = !timedOut && !cancelled && info.State.OOMKilled !== true;
-    const foreignKill = exitCode === 0 ? this.events.foreignKillSeen(handle.id) : await this.events.foreignKill(handle.id);
-    const engineStopped =
-      judged && (foreignKill !== undefined || (handle.state === 'exited' && (await this.stoppedByEngine({ startedAt, finishedAt }, opts.engineLostAt))));
-    if (judged && !engineStopped && exitCode !== 0 && handle.state !== 'exited' && !this.events.listening) {
-      // The event stream was down when the container stopped, so it cannot say who stopped it:
-      // an engine shutting down drops it while it stops containers (the fault soak recorded such
-      // a 143 as the model's). Rather than blame the model, this watch counts as lost; the
-      // retry's adoption then judges the exited container by this moment (engine-restart.ts).
+    const stopped = await waitForStop(this.docker, handle.id, deadlineMs, opts, () => this.stop(handle.id));
+    let verdict: StopVerdict;
+    try {
+      verdict = judgeStop(await this.stopFacts(handle, stopped, deadlineMs, opts.engineLostAt ?? []));
+    } finally {
       this.events.forget(handle.id);
-      throw new EngineLostError(`docker: the container stopped (exit code ${exitCode}) while the engine's event stream was down, so who stopped it cannot be told`, new Date().toISOString());
     }
-    this.events.forget(handle.id);
+    switch (verdict.kind) {
+      case 'vanished':
+        throw new InfrastructureError(`docker: the container of run ${handle.runId} vanished while it ran`);
+      case 'unseen':
+        // The retry's adoption judges the exited container by this moment (engine-restart.ts).
+        throw new EngineLostError(`docker: the container stopped (exit code ${verdict.exitCode}) while the engine's event stream was down, so who stopped it cannot be told`, new Date().toISOString());
+      case 'stopped':
+        return verdict.exit;
+    }
+  }
+
+  /** What judgeStop needs, asked of the engine and its event stream; nothing is decided here. */
+  private async stopFacts(handle: ContainerHandle, stopped: StopReason, deadlineMs: number, engineLostAt: readonly string[]): Promise<StopFacts> {
+    const info = await this.inspect(handle.id);
+    const exitCode = info ? (info.State.ExitCode ?? null) : null;
+    const foundExited = handle.state === 'exited';
+    // A failed exit waits briefly for the kill and die events to arrive; a clean one pays nothing.
+    const seen = await this.events.seen(handle.id, info !== undefined && exitCode !== 0);
     return {
-      ...(engineStopped && { engineStopped }),
-      exitCode,
-      oomKilled: info.State.OOMKilled === true,
-      timedOut,
-      cancelled,
-      startedAt,
-      finishedAt,
-      user: info.Config.User ?? '',
+      stoppedAtDeadline: stopped.timedOut,
+      stoppedOnCancel: stopped.cancelled,
+      deadlineMs,
+      ...(info && {
+        state: {
+          exitCode,
+          oomKilled: info.State.OOMKilled === true,
+          startedAt: engineTime(info.State.StartedAt),
+          finishedAt: engineTime(info.State.FinishedAt),
+          user: info.Config.User ?? '',
+        },
+      }),
+      foundExited,
+      kills: seen.kills,
+      ownStop: seen.ownStop,
+      streamConnected: this.events.listening,
+      engineLostAt,
+      // Asked only when it can matter: an exited container adopted after the engine was lost.
+      liveRestore: foundExited && engineLostAt.length > 0 && (await this.liveRestore()),
     };
   }
 
@@ -355,14 +360,10 @@ export class DockerRunner implements ModelRunner {
     }));
   }
 
-  /**
-   * Whether an adopted container, found already exited, was ended by its engine going down.
-   * An engine with live-restore keeps containers running through a restart: it stopped none.
-   */
-  private async stoppedByEngine(life: ContainerLife, engineLostAt: readonly string[] | undefined): Promise<boolean> {
-    if (!engineLostAt?.length || !stoppedByEngine(life, engineLostAt)) return false;
+  /** Whether the engine keeps containers running through its own restart (live-restore). */
+  private async liveRestore(): Promise<boolean> {
     try {
-      return !(await this.docker.info()).LiveRestoreEnabled;
+      return (await this.docker.info()).LiveRestoreEnabled === true;
     } catch (err) {
       throw infrastructure('read the engine\'s settings', err);
     }

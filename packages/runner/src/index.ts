@@ -14,5 +14,6 @@ export * from './registry-auth-file';
 export * from './evaluator-sandbox';
 export * from './predictions';
 export * from './engine-restart';
+export * from './stop-verdict';
 export * from './image-pulls';
 export { engineUnreachable } from './docker-errors';
