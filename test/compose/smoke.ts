@@ -149,7 +149,7 @@ async function oneRun(): Promise<void> {
   say(`run ${submitted.id}: ${done.status}, score ${done.score}; GET /v1/models/smoke-one lists it`);
 }
 
-/** The image the README's quick start submits: it must build, run in the sandbox and score. */
+/** The image the README's curl walk submits (npm run stack builds it): it must build, run in the sandbox and score. */
 async function sampleModel(): Promise<void> {
   const submitted = await api.submit(SAMPLE_MODEL_IMAGE, 'smoke-sample');
   // Loads the digits set and fits an SVM on one CPU: seconds, but allow for a cold start of Python.

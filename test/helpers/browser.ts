@@ -30,7 +30,7 @@ export function watchConsole(page: Page): string[] {
 }
 
 /**
- * Where screenshots go: the README's (docs/screenshots) with UPDATE_SCREENSHOTS=1 (`npm run
+ * Where screenshots go: the docs' (docs/screenshots) with UPDATE_SCREENSHOTS=1 (`npm run
  * screenshots`), else a temp folder, so a test run leaves the committed images alone.
  */
 export function screenshotDir(): string {

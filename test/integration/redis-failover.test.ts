@@ -31,7 +31,7 @@ interface Setup {
 const SETUPS: Setup[] = [
   { title: 'one replica and the default REDIS_WAIT_REPLICAS=0', replicas: 1, env: {}, fault: 'kill' },
   // With REDIS_WAIT_REPLICAS=1, a second replica must be left to confirm writes once the first is
-  // promoted (the setup the README recommends); a password, as production Redis has one.
+  // promoted (the setup docs/operations/guarantees.md recommends); a password, as production Redis has one.
   { title: 'two replicas, a password and REDIS_WAIT_REPLICAS=1', replicas: 2, password: 'pass/word@1', env: { REDIS_WAIT_REPLICAS: '1' }, fault: 'kill' },
   // Connections to the demoted primary are cut by Sentinel or answered READONLY: both must lead to the new one.
   { title: 'a planned switch, one replica and REDIS_WAIT_REPLICAS=1', replicas: 1, env: { REDIS_WAIT_REPLICAS: '1' }, fault: 'switch' },

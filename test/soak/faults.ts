@@ -65,8 +65,8 @@ export class SoakFaults {
 
   /**
    * Settles when no engine restart is under way. The soak kills no worker of that host and does
-   * not lose it meanwhile: a restart whose watching workers die with it is the case the README
-   * lists as not covered (the run is recorded with the exit code the engine gave it).
+   * not lose it meanwhile: a restart whose watching workers die with it is the case
+   * docs/operations/guarantees.md lists as not covered (the run is recorded with the exit code the engine gave it).
    */
   restartSettled(): Promise<void> {
     return this.restart.catch(() => undefined);

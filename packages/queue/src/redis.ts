@@ -45,7 +45,7 @@ export function createRedis(target: RedisTarget, opts: RedisOptions): Redis {
  * the client decides whether to submit again.
  * `failoverDetector` (a subscription to every sentinel from every connection, to move at once
  * on +switch-master) is left off: a killed primary drops its connections, Sentinel cuts the
- * clients of a demoted one (some 10 s into a planned switch: README, Guarantees), and when tried,
+ * clients of a demoted one (some 10 s into a planned switch: docs/operations/guarantees.md), and when tried,
  * its own sentinel connections printed unhandled errors.
  */
 function sentinelOptions(target: SentinelRedis, role: RedisRole, reconnect: (times: number) => number): IORedisOptions {

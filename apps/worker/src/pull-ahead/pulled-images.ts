@@ -78,7 +78,7 @@ export function pullMetrics(registry: Registry, images: PulledImages): (outcome:
   const list = async (): Promise<PulledImageEntry[] | undefined> => images.list().catch(() => undefined);
   new Gauge({
     name: 'modelrun_worker_pulled_images',
-    help: 'Images modelrun pulled onto this host (the list to prune from: see the README)',
+    help: 'Images modelrun pulled onto this host (the list to prune from: see docs/operations/pull-ahead.md)',
     registers: [registry],
     async collect() {
       const l = await list();
