@@ -123,11 +123,12 @@ export class EngineEvents {
     this.connected = true;
     // The stream must never keep a process (a CLI, a test) alive on its own.
     stream.socket?.unref();
-    // One JSON event per line.
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.onEvent(line));
     const closed = (): void => {
       this.connected = false;
     };
+    // One JSON event per line. readline passes on the stream's errors (a connection the
+    // engine cut mid-event): handled here, never thrown.
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.onEvent(line)).on('error', closed);
     stream.on('end', closed);
     stream.on('close', closed);
     stream.on('error', closed);
