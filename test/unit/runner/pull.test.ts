@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { mock } from 'node:test';
 import { InfrastructureError, ModelFault, PullTracker, classifyPullFailure, throttled } from '@modelrun/runner';
 
 describe('pulling an image', () => {
@@ -55,14 +55,21 @@ describe('pulling an image', () => {
   });
 
   describe('throttled', () => {
-    it('sends the first value at once, then at most one per window, always the latest, none after cancel', async () => {
+    // Node's mock clock (setTimeout and Date, which throttled reads) instead of real waits:
+    // the window is stepped through, not slept through.
+    beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));
+    afterEach(() => mock.timers.reset());
+
+    it('sends the first value at once, then at most one per window, always the latest, none after cancel', () => {
       const sent: number[] = [];
       const t = throttled((v: number) => sent.push(v), 100);
       t.call(1);
       t.call(2);
       t.call(3);
       assert.deepEqual(sent, [1]);
-      await sleep(400);
+      mock.timers.tick(99);
+      assert.deepEqual(sent, [1], 'nothing more inside the window');
+      mock.timers.tick(1);
       assert.deepEqual(sent, [1, 3]);
       t.call(4);
       t.flush();
@@ -70,7 +77,7 @@ describe('pulling an image', () => {
       t.call(5);
       t.call(6);
       t.cancel();
-      await sleep(400);
+      mock.timers.tick(1000);
       assert.deepEqual(sent, [1, 3, 4]);
     });
   });
