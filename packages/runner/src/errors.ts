@@ -35,3 +35,14 @@ export class EngineLostError extends InfrastructureError {
     this.name = 'EngineLostError';
   }
 }
+
+/**
+ * The engine, not the model, ended the run's container (it restarted or shut down) and the run
+ * did not finish: its container is removed and the run starts again, as for any platform fault.
+ */
+export class EngineStoppedError extends InfrastructureError {
+  constructor(readonly exitCode: number | null) {
+    super(`docker: the engine stopped the run's container (it restarted or shut down; exit code ${exitCode}); the run starts again`);
+    this.name = 'EngineStoppedError';
+  }
+}

@@ -1,28 +1,67 @@
 import assert from 'node:assert/strict';
-import { HandedBackError, InfrastructureError, ModelFault } from '@modelrun/runner';
-import { decideFault, gaveUpMessage } from '../../../apps/worker/src/run/faults';
+import { OwnedElsewhereError } from '@modelrun/run-control';
+import { EngineLostError, EngineStoppedError, type ExitInfo, HandedBackError, InfrastructureError, ModelFault, type Outcome } from '@modelrun/runner';
+import { countAttempts, decideEnd, decideFault, gaveUpMessage } from '../../../apps/worker/src/run/faults';
 
 describe('the retry policy (decideFault)', () => {
-  it('hands a run back at shutdown whatever the attempt', () => {
-    assert.deepEqual(decideFault(new HandedBackError(), 5, 5), { kind: 'hand-back' });
-  });
-
-  it('fails a model fault at once, even with attempts left', () => {
-    const fault = new ModelFault('image_not_found', 'no such image');
-    assert.deepEqual(decideFault(fault, 1, 5), { kind: 'model-fault', fault });
-  });
-
-  it('retries an infrastructure fault while attempts remain, and says how many', () => {
-    assert.deepEqual(decideFault(new InfrastructureError('engine down'), 2, 5), { kind: 'retry', attemptsLeft: 3 });
-  });
-
-  it('gives up on the last attempt', () => {
-    assert.deepEqual(decideFault(new InfrastructureError('engine down'), 5, 5), { kind: 'give-up' });
-    assert.deepEqual(decideFault(new Error('anything unexpected'), 1, 1), { kind: 'give-up' });
-  });
+  const lostAt = '2026-12-01T12:00:00.000Z';
+  const modelFault = new ModelFault('image_not_found', 'no such image');
+  const elsewhere = new OwnedElsewhereError('r1', { host: 'a', fence: 1 }, { host: 'b', fence: 2 });
+  const table: [string, unknown, number, number, ReturnType<typeof decideFault>][] = [
+    ['hands a run back at shutdown whatever the attempt', new HandedBackError(), 5, 5, { kind: 'hand-back' }],
+    ['drops a delivery whose run another host owns now', elsewhere, 1, 5, { kind: 'owned-elsewhere', error: elsewhere }],
+    ['fails a model fault at once, even with attempts left', modelFault, 1, 5, { kind: 'model-fault', fault: modelFault }],
+    ['retries an infrastructure fault while attempts remain, and says how many', new InfrastructureError('engine down'), 2, 5, { kind: 'retry', attemptsLeft: 3 }],
+    ['retries a lost engine and says when it was lost', new EngineLostError('wait broke', lostAt), 1, 3, { kind: 'retry', attemptsLeft: 2, engineLostAt: lostAt }],
+    ['retries a run the engine stopped, like any platform fault', new EngineStoppedError(143), 1, 3, { kind: 'retry', attemptsLeft: 2 }],
+    ['gives up on the last attempt', new InfrastructureError('engine down'), 5, 5, { kind: 'give-up' }],
+    ['gives up on a lost engine on the last attempt', new EngineLostError('wait broke', lostAt), 3, 3, { kind: 'give-up' }],
+    ['gives up on anything unexpected without attempts left', new Error('anything unexpected'), 1, 1, { kind: 'give-up' }],
+  ];
+  for (const [what, err, attempt, attempts, expected] of table) {
+    it(what, () => assert.deepEqual(decideFault(err, attempt, attempts), expected));
+  }
 
   it('says how many attempts were made when it gives up', () => {
     assert.equal(gaveUpMessage(1, new Error('x')), 'the platform failed to run the model after 1 attempt: x');
     assert.equal(gaveUpMessage(3, 'y'), 'the platform failed to run the model after 3 attempts: y');
   });
+});
+
+describe('what a stopped container\'s outcome stands for (decideEnd)', () => {
+  const exit = (engineStopped: boolean, exitCode: number): ExitInfo => ({ exitCode, oomKilled: false, timedOut: false, cancelled: false, user: '', ...(engineStopped && { engineStopped }) });
+  const succeeded: Outcome = { status: 'succeeded', score: 0.9, exitCode: 0 };
+  const failed: Outcome = { status: 'failed', reason: 'exit_code', error: 'exited 143', exitCode: 143 };
+  const noScore: Outcome = { status: 'failed', reason: 'bad_output', error: 'no score', exitCode: 0 };
+  const table: [string, ExitInfo, Outcome, 'keep' | 'rerun'][] = [
+    ['keeps the model\'s own failure', exit(false, 143), failed, 'keep'],
+    ['keeps the model\'s own success', exit(false, 0), succeeded, 'keep'],
+    ['reruns a failure the engine caused', exit(true, 143), failed, 'rerun'],
+    ['reruns a model that exited 0 on the engine\'s SIGTERM without its score', exit(true, 0), noScore, 'rerun'],
+    ['keeps a score written before the engine\'s stop', exit(true, 0), succeeded, 'keep'],
+  ];
+  for (const [what, e, outcome, expected] of table) {
+    it(what, () => assert.equal(decideEnd(e, outcome).kind, expected));
+  }
+
+  it('reruns it as a platform fault, naming the exit code', () => {
+    const end = decideEnd(exit(true, 143), failed);
+    assert.ok(end.kind === 'rerun' && end.fault instanceof InfrastructureError && /exit code 143/.test(end.fault.message));
+  });
+});
+
+describe('how many tries a run took (countAttempts)', () => {
+  const ok: Outcome = { status: 'succeeded', score: 1, exitCode: 0 };
+  const gaveUp: Outcome = { status: 'failed', reason: 'infrastructure', error: 'x', exitCode: null };
+  const table: [string, number, number, Outcome, number][] = [
+    ['a first try on its first host', 1, 0, ok, 1],
+    ['a retry after one fault kept', 2, 1, ok, 2],
+    ['a takeover: the lost host\'s try is kept, this is the second', 1, 1, ok, 2],
+    ['a retry after a takeover', 2, 2, ok, 3],
+    ['the try that gave up, whose error is kept already', 3, 3, gaveUp, 3],
+    ['errors Redis lost: BullMQ\'s count is the floor', 3, 0, ok, 3],
+  ];
+  for (const [what, attempt, kept, outcome, expected] of table) {
+    it(what, () => assert.equal(countAttempts(attempt, kept, outcome), expected));
+  }
 });

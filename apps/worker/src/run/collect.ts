@@ -1,6 +1,7 @@
-import { type CollectedLogs, InfrastructureError, type Outcome, classify } from '@modelrun/runner';
+import { type CollectedLogs, type Outcome, classify } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
 import type { Executed } from './execute';
+import { decideEnd } from './faults';
 
 export interface Collected {
   outcome: Outcome;
@@ -22,12 +23,11 @@ export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { hand
   if (kept.status === 'rejected') throw kept.reason;
   const [output, logs] = [read.value, kept.value];
   const outcome = classify(exit, output, ctx.limits);
-  if (exit.engineStopped && outcome.status !== 'succeeded') {
-    // Not the model's doing: run it again, in a new container (this one is removed, so the retry cannot adopt it).
+  const end = decideEnd(exit, outcome);
+  if (end.kind === 'rerun') {
+    // The retry must not adopt this container: it is removed, so the run starts in a new one.
     await deps.runner.remove(handle);
-    throw new InfrastructureError(
-      `docker: the engine stopped the run's container (it restarted or shut down; exit code ${exit.exitCode}); the run starts again`,
-    );
+    throw end.fault;
   }
   return {
     outcome,

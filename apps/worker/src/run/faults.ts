@@ -1,9 +1,11 @@
 import { OwnedElsewhereError } from '@modelrun/run-control';
-import { HandedBackError, ModelFault } from '@modelrun/runner';
+import { EngineLostError, EngineStoppedError, type ExitInfo, HandedBackError, ModelFault, type Outcome } from '@modelrun/runner';
 
 /**
- * What to do about an error a run's steps threw. The one place that decides which faults are
- * retried: the model's are final, the platform's are retried until the attempts run out.
+ * The retry policy, in one place: which faults are retried, what an engine's stop of a run's
+ * container means, and how many tries a run took. The model's faults are final; the platform's
+ * (the engine's verdicts among them: EngineLostError, EngineStoppedError) are retried until the
+ * attempts run out. Pure functions of what the steps saw; processor.ts acts on their answers.
  */
 export type FaultDecision =
   /** Another host (or a later fence) owns the run now: its container here goes, nothing is recorded. */
@@ -12,8 +14,12 @@ export type FaultDecision =
   | { kind: 'hand-back' }
   /** The model (or its image) is at fault: recorded as failed at once, never retried. */
   | { kind: 'model-fault'; fault: ModelFault }
-  /** The platform failed and attempts remain: BullMQ retries with backoff; the container is kept for adoption. */
-  | { kind: 'retry'; attemptsLeft: number }
+  /**
+   * The platform failed and attempts remain: BullMQ retries with backoff; the container is kept
+   * for adoption. `engineLostAt`: this delivery lost the engine while the container ran, noted
+   * with the run so the retry can tell an engine's stop from the model's own end.
+   */
+  | { kind: 'retry'; attemptsLeft: number; engineLostAt?: string }
   /** The platform failed on the last attempt: recorded as failed with reason `infrastructure`. */
   | { kind: 'give-up' };
 
@@ -21,8 +27,30 @@ export function decideFault(err: unknown, attempt: number, attempts: number): Fa
   if (err instanceof OwnedElsewhereError) return { kind: 'owned-elsewhere', error: err };
   if (err instanceof HandedBackError) return { kind: 'hand-back' };
   if (err instanceof ModelFault) return { kind: 'model-fault', fault: err };
-  if (attempt < attempts) return { kind: 'retry', attemptsLeft: attempts - attempt };
+  if (attempt < attempts) return { kind: 'retry', attemptsLeft: attempts - attempt, ...(err instanceof EngineLostError && { engineLostAt: err.lostAt }) };
   return { kind: 'give-up' };
+}
+
+/**
+ * What a stopped container's outcome stands for. One the engine ended (exit.engineStopped) is
+ * the model's only if it finished anyway (a model that wrote its score and exited 0 on the
+ * engine's SIGTERM); any other end is the engine's doing, a platform fault: the run starts
+ * again in a new container, under the same attempt budget as every other fault.
+ */
+export function decideEnd(exit: ExitInfo, outcome: Outcome): { kind: 'keep' } | { kind: 'rerun'; fault: EngineStoppedError } {
+  if (exit.engineStopped && outcome.status !== 'succeeded') return { kind: 'rerun', fault: new EngineStoppedError(exit.exitCode) };
+  return { kind: 'keep' };
+}
+
+/**
+ * How many tries a run took, counted from the deliveries recorded with it: each failed try (a
+ * fault retried, a host lost and its run taken over) keeps one attempt error, and the delivery
+ * that records the run is one more, unless it is the one that gave up (its error is kept
+ * already). BullMQ's own count is the floor, for errors Redis lost.
+ */
+export function countAttempts(attempt: number, keptErrors: number, outcome: Outcome): number {
+  const gaveUp = outcome.status === 'failed' && outcome.reason === 'infrastructure';
+  return Math.max(attempt, keptErrors + (gaveUp ? 0 : 1));
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { type RunJobData, type RunRecord, RunJobData as RunJobDataSchema } from '@modelrun/contracts';
 import { errorFields } from '@modelrun/logger';
-import { type ContainerHandle, EngineLostError, type Outcome } from '@modelrun/runner';
+import type { ContainerHandle, Outcome } from '@modelrun/runner';
 import { Cleanups } from './cleanup';
 import { collectResult } from './collect';
 import { evaluate } from './evaluate';
@@ -170,7 +170,7 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
         return finishWith(ctx, failure(decision.fault.reason, decision.fault.message), {}, handle);
       case 'retry':
         await keepAttemptError(ctx, err);
-        if (err instanceof EngineLostError) await deps.control.noteEngineLost(run.id, err.lostAt).catch(() => undefined);
+        if (decision.engineLostAt) await deps.control.noteEngineLost(run.id, decision.engineLostAt).catch(() => undefined);
         // The container, if any, is kept: the retry adopts it rather than starting the model again.
         log.warn('infrastructure fault; the run will be retried', { ...errorFields(err), attemptsLeft: decision.attemptsLeft });
         deps.observer?.retried?.();

@@ -2,6 +2,7 @@ import type { AppliedLimits, AttemptError, FailureReason, RunJobData, RunRecord 
 import type { Outcome } from '@modelrun/runner';
 import type { Recorded } from '../recording/recorder';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
+import { countAttempts } from './faults';
 import { assertOwner } from './own';
 
 export interface RecordTimes {
@@ -57,12 +58,7 @@ export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: O
   // Errors are kept per failed attempt and per takeover: a first attempt on its first host has none.
   const attemptErrors = attempt > 1 || (ctx.owner?.fence ?? 1) > 1 ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
-  // A host lost and taken over is a try that failed, like an infrastructure fault retried: each
-  // kept error is one try, and this delivery one more, unless it is the one that gave up (its
-  // own error is already kept).
-  const gaveUp = outcome.status === 'failed' && outcome.reason === 'infrastructure';
-  const tries = attemptErrors.length + (gaveUp ? 0 : 1);
-  const rec = buildRecord(run, ctx.limits, outcome, finished, Math.max(attempt, tries), attemptErrors, logs?.length);
+  const rec = buildRecord(run, ctx.limits, outcome, finished, countAttempts(attempt, attemptErrors.length, outcome), attemptErrors, logs?.length);
   // Fencing: a delivery whose host lost the run (another host took it over) records nothing.
   // Checked while the files are written to temp files, before either is put in place.
   const recorded = await deps.recorder.record(rec, logs, log, () => assertOwner(deps, ctx));
