@@ -109,7 +109,7 @@ describe('the API lets in only whom it should', function () {
     conn.disconnect();
     const done = await stack.waitForRun(id);
     assert.equal(done.status, 'failed');
-    assert.equal(done.reason, 'image_not_found');
+    assert.equal(done.reason, 'image_not_allowed');
     assert.match(done.error!, /not allowed on this worker/);
     assert.equal(done.startedAt, undefined, 'it never started');
   });

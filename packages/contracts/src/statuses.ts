@@ -29,6 +29,8 @@ export const FAILURE_REASONS = [
   'timeout',
   'bad_output',
   'image_not_found',
+  /** The image is not allowed on this deployment (ALLOWED_IMAGES). Records before this reason said `image_not_found`. */
+  'image_not_allowed',
   'registry_auth',
   'infrastructure',
   'cancelled',

@@ -166,7 +166,7 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     processRun = make({ allowedImages: new ImageAllowList(['registry.example/*']) });
     const refused = run();
     await assert.rejects(processRun(job(refused)), UnrecoverableError);
-    assert.equal((await store.readRecord('digits', refused.id))?.reason, 'image_not_found');
+    assert.equal((await store.readRecord('digits', refused.id))?.reason, 'image_not_allowed');
 
     processRun = make();
     const cancelled = run();

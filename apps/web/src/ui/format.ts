@@ -41,6 +41,7 @@ export const REASON_WORDS: Record<FailureReason, string> = {
   timeout: 'It ran past its time limit',
   bad_output: 'Its score was missing or unusable',
   image_not_found: 'The image could not be found or is not allowed',
+  image_not_allowed: 'The image is not allowed on this deployment',
   registry_auth: 'The registry refused to give the image (credentials missing or wrong)',
   infrastructure: 'The platform failed on every attempt',
   cancelled: 'It was cancelled',

@@ -110,7 +110,7 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     ctx.owner = await claimRun(deps, ctx, token);
     if (ctx.attempt === 1 && job.attemptsStarted <= 1) deps.observer?.picked?.(run, Date.now() - Date.parse(run.createdAt));
     if (!deps.allowedImages.allows(run.image)) {
-      return (await recordRun(deps, ctx, failure('image_not_found', `image ${run.image} is not allowed on this worker (ALLOWED_IMAGES)`), {})).record;
+      return (await recordRun(deps, ctx, failure('image_not_allowed', `image ${run.image} is not allowed on this worker (ALLOWED_IMAGES)`), {})).record;
     }
     if (cancelledAt) {
       log.info('run was cancelled before it started');
