@@ -8,7 +8,7 @@ import { paths } from './paths';
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'modelrun', version: '1', description: 'Run ML models packaged as container images and keep their scores.' },
+    info: { title: 'modelrun', version: '1', description: 'Run ML models packaged as container images and keep their scores.', license: { name: 'MIT', identifier: 'MIT' } },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }, { session: [] }],
     paths: paths(),

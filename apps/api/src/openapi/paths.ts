@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BenchmarkLeaderboardQuery, BenchmarkName, IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, RunGetQuery, RunId, RunLogsQuery } from '@modelrun/contracts';
 import { type ComponentName, parameterSchema, schemaRef } from './components';
+import { operationId } from './operation-ids';
 
 type Json = Record<string, unknown>;
 type Status = '200' | '202' | '204' | '304' | '400' | '401' | '403' | '404' | '409' | '413' | '429' | '503';
@@ -22,6 +23,11 @@ const COMMON: Operation['responses'] = {
   '401': ['Missing or invalid bearer token or session', 'Error'],
   '429': ['Too many requests; see Retry-After', 'Error'],
   '503': ['Redis unreachable; retry later', 'Error'],
+};
+
+/** What an open route (no token, no session) may answer besides its own outcomes. */
+const OPEN: Operation['responses'] = {
+  '403': ['The API has no API_TOKENS and the request was not addressed to a loopback host (a guard against DNS rebinding)', 'Error'],
 };
 
 const runId = { id: RunId };
@@ -78,7 +84,7 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'delete', Opera
     },
   },
   '/v1/session': {
-    get: { summary: 'Whether this browser is signed in (and its CSRF token)', open: true, responses: { '200': ['The session', 'Session'] } },
+    get: { summary: 'Whether this browser is signed in (and its CSRF token)', open: true, responses: { '200': ['The session', 'Session'], '429': ['Too many requests, or too many refused sign-ins from this address; see Retry-After', 'Error'] } },
     post: {
       summary: 'Sign in: trade an API token for a session cookie',
       open: true,
@@ -105,7 +111,7 @@ function parameters(op: Operation): Json[] {
 }
 
 function responses(op: Operation): Json {
-  const all = op.open ? op.responses : { ...COMMON, ...op.responses };
+  const all = op.open ? { ...OPEN, ...op.responses } : { ...COMMON, ...op.responses };
   const out: Json = {};
   for (const [status, [description, content]] of Object.entries(all)) {
     if (content === undefined) out[status] = { description };
@@ -123,6 +129,7 @@ export function paths(): Json {
     for (const [method, op] of Object.entries(methods)) {
       const params = parameters(op);
       item[method] = {
+        operationId: operationId(method, path),
         summary: op.summary,
         ...(op.open && { security: [] }),
         ...(params.length && { parameters: params }),

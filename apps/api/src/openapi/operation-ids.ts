@@ -1,0 +1,47 @@
+/**
+ * Each operation's operationId: the name a generated client gives its method, so it is chosen
+ * here rather than left to each generator's guess from the path. An operation without an entry
+ * gets one derived from its method and path (see operationId), so the document never lacks one;
+ * name it here when adding a route.
+ */
+const IDS: Record<string, string> = {
+  'post /v1/models': 'submitRun',
+  'get /v1/models': 'listModels',
+  'get /v1/models/{name}': 'getModel',
+  'get /v1/runs/{id}': 'getRun',
+  'delete /v1/runs/{id}': 'cancelRun',
+  'get /v1/runs/{id}/logs': 'getRunLogs',
+  'get /v1/benchmarks': 'listBenchmarks',
+  'get /v1/benchmarks/{name}': 'getBenchmark',
+  'get /v1/benchmarks/{name}/leaderboard': 'getBenchmarkLeaderboard',
+  'get /v1/session': 'getSession',
+  'post /v1/session': 'signIn',
+  'delete /v1/session': 'signOut',
+  'get /v1/whoami': 'whoAmI',
+  'get /v1/users': 'listUsers',
+  'post /v1/users': 'createUser',
+  'get /v1/users/{id}': 'getUser',
+  'patch /v1/users/{id}': 'updateUser',
+  'delete /v1/users/{id}': 'deleteUser',
+  'get /v1/teams': 'listTeams',
+  'post /v1/teams': 'createTeam',
+  'delete /v1/teams/{id}': 'deleteTeam',
+  'get /v1/tokens': 'listTokens',
+  'post /v1/tokens': 'createToken',
+  'delete /v1/tokens/{id}': 'revokeToken',
+  'get /v1/audit': 'listAuditEntries',
+  'get /v1/openapi.json': 'getOpenApiDocument',
+  'get /healthz': 'getHealth',
+  'get /readyz': 'getReadiness',
+  'get /metrics': 'getMetrics',
+};
+
+/** The operation's id: named above, else its method and path in camel case (`get /v1/runs/{id}/logs` → `getRunsIdLogs`). */
+export function operationId(method: string, path: string): string {
+  const named = IDS[`${method} ${path}`];
+  if (named) return named;
+  const words = path
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w && w !== 'v1');
+  return method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
