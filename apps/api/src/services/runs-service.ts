@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from 'bullmq';
+import stableStringify from 'safe-stable-stringify';
 import {
   type ImageAllowList,
   type LimitPolicy,
@@ -226,14 +227,7 @@ function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-/** JSON with sorted keys, so equal requests hash equally whatever their key order. */
+/** JSON with sorted keys (undefined members left out), so equal requests hash equally whatever their key order. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return stableStringify(value) ?? '';
 }
