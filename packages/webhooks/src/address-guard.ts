@@ -4,8 +4,8 @@ import { BlockList, isIP } from 'node:net';
 /**
  * Addresses a webhook must not reach unless WEBHOOK_ALLOW_PRIVATE is set: this host, its
  * private networks and the cloud metadata service (169.254.169.254) are where a webhook URL
- * turned against the deployment would point (SSRF). IPv4-mapped IPv6 addresses are checked
- * as the IPv4 address they carry.
+ * turned against the deployment would point (SSRF). IPv6 forms that carry an IPv4 address
+ * (IPv4-mapped, -compatible, -translated) are refused whatever address they carry.
  */
 const PRIVATE = new BlockList();
 for (const [net, bits] of [
@@ -32,13 +32,27 @@ for (const [net, bits] of [
   ['2001:db8::', 32], // documentation
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
   ['ff00::', 8], // multicast
 ] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+
+/**
+ * IPv6 forms that carry an IPv4 address. A BlockList checks an IPv4 address against its IPv6
+ * rules too, as ::ffff:a.b.c.d, so these live apart and are checked for IPv6 addresses only.
+ */
+const IPV4_IN_IPV6 = new BlockList();
+for (const [net, bits] of [
+  // The old IPv4-compatible form (::a.b.c.d), which some stacks still route to the IPv4 address.
+  ['::', 96],
+  ['::ffff:0:0', 96], // IPv4-mapped: a resolver has no business answering one
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
+] as const) IPV4_IN_IPV6.addSubnet(net, bits, 'ipv6');
 
 /** Whether an IP address is public (a webhook may go there without WEBHOOK_ALLOW_PRIVATE). */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
+  if (family === 6 && IPV4_IN_IPV6.check(address, 'ipv6')) return false;
   return !PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 

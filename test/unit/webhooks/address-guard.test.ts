@@ -13,8 +13,27 @@ describe('the webhook address guard', () => {
     }
   });
 
+  it('refuses every IPv6 form that carries an IPv4 address, public or not, and site-local addresses', () => {
+    const table: [string, string][] = [
+      ['::127.0.0.1', 'IPv4-compatible (::/96), loopback'],
+      ['::7f00:1', 'IPv4-compatible, in hex'],
+      ['::a9fe:a9fe', 'IPv4-compatible, the metadata service'],
+      ['::8.8.8.8', 'IPv4-compatible, a public address: still not a form a resolver should answer'],
+      ['::ffff:7f00:1', 'IPv4-mapped (::ffff:0:0/96), in hex'],
+      ['::ffff:8.8.8.8', 'IPv4-mapped, a public address'],
+      ['::ffff:0:7f00:1', 'IPv4-translated (::ffff:0:0:0/96), loopback'],
+      ['::ffff:0:a9fe:a9fe', 'IPv4-translated, the metadata service'],
+      ['fec0::1', 'site-local (fec0::/10)'],
+      ['feff:ffff::1', 'site-local, the top of the range'],
+    ];
+    for (const [ip, what] of table) assert.equal(isPublicAddress(ip), false, `${ip} (${what}) must be refused`);
+    for (const url of ['http://[::127.0.0.1]/hook', 'http://[::ffff:0:7f00:1]/hook', 'http://[fec0::1]/hook']) {
+      assert.throws(() => checkLiteralHost(new URL(url), false), AddressRefusedError, url);
+    }
+  });
+
   it('lets public addresses through, including the neighbours of private ranges', () => {
-    for (const ip of ['1.1.1.1', '8.8.8.8', '172.15.255.255', '172.32.0.1', '192.169.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) {
+    for (const ip of ['1.1.1.1', '8.8.8.8', '172.15.255.255', '172.32.0.1', '192.169.0.1', '100.128.0.1', '2606:4700:4700::1111', '2001:4860::8888', 'fe7f::1', 'fc::1']) {
       assert.equal(isPublicAddress(ip), true, `${ip} is public`);
     }
   });
