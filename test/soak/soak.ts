@@ -25,6 +25,7 @@ import { testLogger } from '../helpers/logger';
 import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
 import { HOSTILE } from '../fixtures/hostile';
 import { SoakFaults } from './faults';
+import { tempFilesAfterSweep } from './temp-sweep';
 
 interface Kind {
   image: string;
@@ -216,8 +217,10 @@ async function main(): Promise<void> {
   await chaosLoop;
   log(`${finals.size}/${submitted.length} finished; stopping workers`);
 
-  // Let a worker finish and reconcile, then stop everything gracefully.
+  // Let a worker finish and reconcile, and the recorders sweep what killed writers left, then
+  // stop everything gracefully.
   await sleep(6_000);
+  const tmpFiles = await tempFilesAfterSweep(join(dataDir, 'tmp'), log);
   for (const w of workers.keys()) w.kill('SIGTERM');
   await Promise.all([...workers.keys()].map((w) => w.exited));
   await watch.stop();
@@ -233,7 +236,6 @@ async function main(): Promise<void> {
   const duplicates = engines > 1 ? hosts.duplicates(watch, ids) : submitted.filter(({ run }) => watch.idsFor(run.id).size > 1).length;
   const leftovers = engines > 1 ? await hosts.leftovers(prefix) : (await containersOf(prefix)).length;
   const records = readdirSync(join(dataDir, 'runs')).flatMap((m) => readdirSync(join(dataDir, 'runs', m))).length;
-  const tmpFiles = readdirSync(join(dataDir, 'tmp'));
   const tmpLeft = tmpFiles.length;
   if (tmpLeft) console.log('temp files left:', tmpFiles.join(', '));
 

@@ -28,10 +28,10 @@ export interface RecorderOptions {
 
 /** First wait between tries once a write failed; doubles up to `retryMaxMs`. */
 const RETRY_MIN_MS = 500;
-/** How often a healthy worker looks for outcomes another worker left pending. */
-const IDLE_MS = 10_000;
+/** How often a healthy worker looks for outcomes another worker left pending (and sweeps temp files). */
+export const IDLE_MS = 10_000;
 /** A temp file on the volume older than this was left by a writer that died (writes take milliseconds). */
-const TEMP_MAX_AGE_MS = 60_000;
+export const TEMP_MAX_AGE_MS = 60_000;
 /** A pending outcome younger than this is left to the worker that kept it (it retries it soon). */
 const MIN_AGE_MS = 5_000;
 
