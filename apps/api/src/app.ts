@@ -1,7 +1,8 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '@modelrun/logger';
 import type { RunIndex } from '@modelrun/leaderboard';
-import { authenticate, signInFirst } from './middleware/auth';
+import { Authenticator, authenticate, signInFirst } from './middleware/auth';
+import { QUEUES_ACTION, authorizeRoutes, requireAction } from './authz/routes';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { rateLimiter } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
@@ -11,12 +12,15 @@ import { benchmarksRouter } from './routes/benchmarks';
 import { modelsRouter } from './routes/models';
 import { openApiRouter } from './routes/openapi';
 import { runsRouter } from './routes/runs';
+import { mountPeople } from './routes/mount-people';
 import { sessionRouter } from './routes/session';
 import { webRouter } from './routes/web';
 import type { LogsService } from './services/logs-service';
 import type { RunsService } from './services/runs-service';
 import { BenchmarksService } from './services/benchmarks-service';
 import type { SessionStore } from './services/sessions';
+import type { AuditLog } from './services/audit-log';
+import type { IdentityStore } from './services/identities';
 
 export interface AppDeps {
   log: Logger;
@@ -29,6 +33,14 @@ export interface AppDeps {
   apiTokens: readonly string[];
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
+  /** Requests per minute for operators and admins (default: rateLimitPerMinute). */
+  rateLimitPrivilegedPerMinute?: number;
+  /** Where request counts are kept (Redis, shared by replicas); default: this process's memory. */
+  rateLimitRedis?: { redis: import('ioredis').Redis; prefix: string };
+  /** Users, teams and personal tokens; without them only API_TOKENS (admins) get in. */
+  identities?: IdentityStore;
+  /** The audit log (with identities: /v1/users, /v1/teams, /v1/tokens, /v1/audit). */
+  audit?: AuditLog;
   readiness: () => Promise<ReadyReport>;
   /** Prometheus exposition, served at /metrics. */
   metrics?: { contentType: string; render: () => Promise<string>; observeHttp: (route: string, method: string, status: number, seconds: number) => void };
@@ -52,13 +64,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders());
 
   // The API first: a submission passes no layer that cannot match it.
-  const auth = authenticate(deps.apiTokens, deps.sessions);
-  const limit = rateLimiter(deps.rateLimitPerMinute);
+  const authenticator = new Authenticator(deps.apiTokens, deps.identities);
+  const auth = authenticate(authenticator, deps.sessions);
+  const limit = rateLimiter({ perMinute: deps.rateLimitPerMinute, privilegedPerMinute: deps.rateLimitPrivilegedPerMinute, redis: deps.rateLimitRedis });
   // Sign-in is open (it is how a browser gets in), rate limited per address.
-  if (deps.sessions) app.use('/v1/session', ...limit, sessionRouter(deps.apiTokens, deps.sessions, deps.bodyLimitBytes));
-  app.use('/v1', auth, ...limit);
+  if (deps.sessions) app.use('/v1/session', ...limit, sessionRouter(authenticator, deps.sessions, deps.bodyLimitBytes));
+  // Every /v1 route is judged by its action before its handler (../authz/routes.ts).
+  app.use('/v1', auth, ...limit, authorizeRoutes());
   app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
-  app.use('/v1/runs', runsRouter(deps.runs, deps.logs));
+  app.use('/v1/runs', runsRouter(deps.runs, deps.logs, deps.audit));
+  mountPeople(app, deps.identities, deps.audit, deps.bodyLimitBytes);
   app.use('/v1/openapi.json', openApiRouter());
   app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index)));
 
@@ -70,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
       res.type(metrics.contentType).send(await metrics.render());
     });
   }
-  if (deps.adminRouter) app.use('/admin/queues', auth, ...limit, deps.adminRouter, signInFirst());
+  if (deps.adminRouter) app.use('/admin/queues', auth, ...limit, requireAction(QUEUES_ACTION), deps.adminRouter, signInFirst());
   app.use(webRouter(deps.webRoot));
 
   app.use(notFoundHandler());

@@ -23,6 +23,9 @@ import { createApiMetrics } from './metrics';
 import { createAdminRouter } from './admin';
 import { webRoot } from './routes/web';
 import { SessionStore } from './services/sessions';
+import { AuditLog } from './services/audit-log';
+import { IdentityStore } from './services/identities';
+import { bootstrapUsers } from './middleware/auth';
 
 export interface StartedApi {
   app: Express;
@@ -110,6 +113,10 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       apiTokens: config.apiTokens,
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      rateLimitPrivilegedPerMinute: config.rateLimitPrivilegedPerMinute,
+      rateLimitRedis: { redis, prefix: config.queuePrefix },
+      identities: new IdentityStore(redis, config.queuePrefix, bootstrapUsers(config.apiTokens)),
+      audit: new AuditLog(redis, config.queuePrefix, config.auditRetentionSeconds * 1000),
       readiness,
       metrics,
       adminRouter: createAdminRouter(queues, webhookQueue),

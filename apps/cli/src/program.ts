@@ -3,6 +3,7 @@ import type { CliDeps } from './cli-deps';
 import { benchmarksCommand, leaderboardCommand } from './commands/benchmarks';
 import { cancelCommand, logsCommand, runCommand } from './commands/runs';
 import { modelCommand, modelsCommand } from './commands/models';
+import { auditCommand, teamsCommand, tokensCommand, usersCommand, whoamiCommand } from './commands/people';
 import { submitCommand } from './commands/submit';
 import { validateCommand } from './commands/validate';
 import { CliError, EXIT } from './errors';
@@ -23,7 +24,7 @@ export function buildProgram(deps: CliDeps): Command {
     .showHelpAfterError('(modelrun --help lists the commands and options)')
     .configureOutput({ writeOut: (s) => deps.term.out.write(s), writeErr: (s) => deps.term.err.write(s) })
     .exitOverride();
-  for (const make of [submitCommand, modelsCommand, modelCommand, benchmarksCommand, leaderboardCommand, runCommand, logsCommand, cancelCommand, validateCommand]) {
+  for (const make of [submitCommand, modelsCommand, modelCommand, benchmarksCommand, leaderboardCommand, runCommand, logsCommand, cancelCommand, validateCommand, whoamiCommand, usersCommand, teamsCommand, tokensCommand, auditCommand]) {
     program.addCommand(make(deps).exitOverride().configureOutput({ writeOut: (s) => deps.term.out.write(s), writeErr: (s) => deps.term.err.write(s) }));
   }
   return program;

@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   BENCHMARKS_FILE: z.string().optional(),
   BODY_LIMIT_BYTES: positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(600),
+  RATE_LIMIT_PRIVILEGED_PER_MINUTE: nonNegativeInt.default(3_000),
+  AUDIT_RETENTION_DAYS: integer({ min: 1, max: 3650 }).default(365),
   INDEX_RESCAN_SECONDS: nonNegativeInt.default(60),
   INDEX_SNAPSHOT: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   SESSION_TTL_HOURS: integer({ min: 1, max: 720 }).default(12),
@@ -107,6 +109,10 @@ export interface ApiConfig extends CommonConfig {
   bodyLimitBytes: number;
   /** Requests per minute per token or address; 0 turns rate limiting off. */
   rateLimitPerMinute: number;
+  /** Requests per minute per operator or admin (default 3000); counted with the rest in Redis. */
+  rateLimitPrivilegedPerMinute: number;
+  /** How long audit log entries are kept (default 365 days). */
+  auditRetentionSeconds: number;
   /** A full rescan of the volume every so often, as a safety net behind queue events (0: off). */
   indexRescanSeconds: number;
   /** Start from the index snapshot on the volume (then verify it), and keep it current (INDEX_SNAPSHOT). */
@@ -267,6 +273,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     apiTokens: e.API_TOKENS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitPrivilegedPerMinute: e.RATE_LIMIT_PRIVILEGED_PER_MINUTE,
+    auditRetentionSeconds: e.AUDIT_RETENTION_DAYS * 86_400,
     indexRescanSeconds: e.INDEX_RESCAN_SECONDS,
     indexSnapshot: e.INDEX_SNAPSHOT === 'on',
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,

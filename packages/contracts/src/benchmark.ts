@@ -38,6 +38,8 @@ export const BenchmarkQuotas = z.strictObject({
   perDay: Count.optional(),
   /** Runs per caller queued or running at once. */
   concurrent: Count.optional(),
+  /** Whom the quotas count: each user (default), or each team, whose members then share them. */
+  per: z.enum(['user', 'team']).optional(),
 });
 export type BenchmarkQuotas = z.infer<typeof BenchmarkQuotas>;
 

@@ -1,5 +1,6 @@
 export * from './benchmark';
 export * from './errors';
+export * from './identity';
 export * from './image-ref';
 export * from './leaderboard';
 export * from './limits';

@@ -24,6 +24,10 @@ export const SessionView = z.strictObject({
   /** Send as `X-CSRF-Token` on every POST or DELETE made with the session cookie. */
   csrfToken: z.string().optional(),
   expiresAt: z.iso.datetime().optional(),
+  /** Who is signed in, so pages can leave out what the role may not do (the API still decides). */
+  user: z.string().optional(),
+  role: z.enum(['admin', 'operator', 'member', 'viewer']).optional(),
+  team: z.string().optional(),
 });
 export type SessionView = z.infer<typeof SessionView>;
 

@@ -1,15 +1,31 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { HttpError } from '../errors';
+import { type Role, type User } from '@modelrun/contracts';
+import { ALL_SCOPES, type Principal } from '../authz/policy';
+import { type IdentityStore, bootstrapUserId } from '../services/identities';
 import type { Session, SessionStore } from '../services/sessions';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    /** Who is calling: a token's fingerprint, or the address when no tokens are configured. */
+    /**
+     * A key for what is counted per caller (idempotency keys): `token:<fingerprint>` for an
+     * API_TOKENS entry (as before users existed), `user:<id>` for a personal token, the address
+     * when no tokens are configured.
+     */
     principal?: string;
+    /** Who is calling: user, role, team and the credential's scopes. Set by authenticate. */
+    identity?: Identity;
     /** Set when the caller came in with the session cookie rather than a bearer token. */
     browserSession?: { id: string; session: Session };
   }
+}
+
+/** The caller as authentication found them, and how they came in. */
+export interface Identity extends Principal {
+  via: 'token' | 'api-token' | 'session' | 'open';
+  /** The personal access token used (directly or by the session). */
+  tokenId?: string;
 }
 
 /** The session cookie's name; its value is a random id, the session itself lives in Redis. */
@@ -59,40 +75,109 @@ export function sessionIdOf(req: Request): string | undefined {
   return undefined;
 }
 
+/** What a credential (a bearer token, or the `principal` a session keeps) stands for. */
+export interface Credential {
+  /** What a session opened with it keeps: `token:<fingerprint>` (API_TOKENS) or `pat:<token id>`. */
+  ref: string;
+  principalKey: string;
+  identity: Identity;
+}
+
+/**
+ * Turns credentials into callers. API_TOKENS entries are bootstrap admins (user
+ * `token-<fingerprint>`); personal access tokens resolve through the identity store on every
+ * use, so a revoked or expired token, or a changed role, counts at once, for sessions too.
+ */
+export class Authenticator {
+  private readonly checkToken: TokenChecker;
+
+  constructor(
+    readonly tokens: readonly string[],
+    private readonly identities?: IdentityStore,
+  ) {
+    this.checkToken = tokenChecker(tokens);
+  }
+
+  /** No API_TOKENS: the API serves loopback only (the config insists), and every caller is an admin. */
+  get open(): boolean {
+    return this.tokens.length === 0;
+  }
+
+  async bearer(secret: string): Promise<Credential | undefined> {
+    const fp = this.checkToken(secret);
+    if (fp) return { ref: fp, principalKey: fp, identity: bootstrapIdentity(fp, 'api-token') };
+    const found = await this.identities?.resolveSecret(secret);
+    if (!found) return undefined;
+    return { ref: `pat:${found.token.id}`, principalKey: `user:${found.principal.user}`, identity: { ...found.principal, via: 'token', tokenId: found.token.id } };
+  }
+
+  /** A session's credential, if it is still good (its token still configured, or not revoked nor expired). */
+  async ofRef(ref: string): Promise<Credential | undefined> {
+    if (ref.startsWith('token:')) return this.checkToken.stillValid(ref) ? { ref, principalKey: ref, identity: bootstrapIdentity(ref, 'session') } : undefined;
+    if (!ref.startsWith('pat:') || !this.identities) return undefined;
+    const found = await this.identities.resolveTokenId(ref.slice(4));
+    return found ? { ref, principalKey: `user:${found.principal.user}`, identity: { ...found.principal, via: 'session', tokenId: found.token.id } } : undefined;
+  }
+}
+
+function bootstrapIdentity(fp: string, via: Identity['via']): Identity {
+  return { user: bootstrapUserId(fp), role: 'admin', scopes: ALL_SCOPES, via };
+}
+
+/** The users API_TOKENS stand for: admins, one per token, named after its fingerprint. */
+export function bootstrapUsers(tokens: readonly string[]): Map<string, User> {
+  const role: Role = 'admin';
+  return new Map(
+    tokens.map((t) => {
+      const id = bootstrapUserId(fingerprint(digest(t)));
+      return [id, { id, role, source: 'bootstrap' as const, createdAt: new Date(0).toISOString(), displayName: 'API_TOKENS entry' }];
+    }),
+  );
+}
+
 /**
  * Authentication for the API and the dashboard: a bearer token (API clients), or the session
  * cookie of a signed-in browser. Writes made with the cookie must also carry the session's CSRF
  * token in `X-CSRF-Token`, which another site cannot read (SameSite=Strict is the first wall).
- * With no tokens configured (the API then binds only to loopback) all pass.
+ * With no API_TOKENS (the API then binds only to loopback) a caller without a valid personal
+ * token is the local admin: a developer's machine, as before users existed.
  */
-export function authenticate(tokens: readonly string[], sessions?: SessionStore): RequestHandler {
-  const checkToken = tokenChecker(tokens);
+export function authenticate(auth: Authenticator, sessions?: SessionStore): RequestHandler {
   const challenge = { 'WWW-Authenticate': 'Bearer realm="modelrun"' };
   return async (req, _res, next) => {
-    if (tokens.length === 0) {
-      req.principal = `addr:${req.ip ?? 'unknown'}`;
+    try {
+      const header = req.get('authorization');
+      const match = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (auth.open) {
+        const cred = match ? await auth.bearer(match[1]!) : undefined;
+        req.principal = cred?.principalKey ?? `addr:${req.ip ?? 'unknown'}`;
+        req.identity = cred?.identity ?? { user: 'local', role: 'admin', scopes: ALL_SCOPES, via: 'open' };
+        return next();
+      }
+      if (header !== undefined) {
+        if (!match) return next(new HttpError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge));
+        const cred = await auth.bearer(match[1]!);
+        if (!cred) return next(new HttpError('unauthorized', 'invalid bearer token (unknown, revoked or expired)', { 'WWW-Authenticate': 'Bearer realm="modelrun", error="invalid_token"' }));
+        req.principal = cred.principalKey;
+        req.identity = cred.identity;
+        return next();
+      }
+      const id = sessionIdOf(req);
+      const session = id !== undefined && sessions ? await sessions.get(id) : undefined;
+      const cred = session ? await auth.ofRef(session.principal) : undefined;
+      if (!id || !session || !cred) {
+        return next(new HttpError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>, or sign in at /', challenge));
+      }
+      if (!SAFE_METHODS.has(req.method) && !sameSecret(req.get(CSRF_HEADER), session.csrfToken)) {
+        return next(new HttpError('forbidden', `a write made with the session cookie needs the session's ${CSRF_HEADER} header`));
+      }
+      req.principal = cred.principalKey;
+      req.identity = cred.identity;
+      req.browserSession = { id, session };
       return next();
+    } catch (err) {
+      return next(err);
     }
-    const header = req.get('authorization');
-    if (header !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match) return next(new HttpError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge));
-      const principal = checkToken(match[1]!);
-      if (!principal) return next(new HttpError('unauthorized', 'invalid bearer token', { 'WWW-Authenticate': 'Bearer realm="modelrun", error="invalid_token"' }));
-      req.principal = principal;
-      return next();
-    }
-    const id = sessionIdOf(req);
-    const session = id !== undefined && sessions ? await sessions.get(id) : undefined;
-    if (!id || !session || !checkToken.stillValid(session.principal)) {
-      return next(new HttpError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>, or sign in at /', challenge));
-    }
-    if (!SAFE_METHODS.has(req.method) && !sameSecret(req.get(CSRF_HEADER), session.csrfToken)) {
-      return next(new HttpError('forbidden', `a write made with the session cookie needs the session's ${CSRF_HEADER} header`));
-    }
-    req.principal = session.principal;
-    req.browserSession = { id, session };
-    return next();
   };
 }
 

@@ -1,10 +1,13 @@
 import type { ErrorCode } from '@modelrun/contracts';
 import { HttpError } from '../errors';
 import {
+  Conflict,
   DomainError,
+  Forbidden,
   IdempotencyConflict,
   ImageNotAllowed,
   InvalidRequest,
+  NotFound,
   QueueUnavailable,
   QuotaExceeded,
   RunAlreadyEnded,
@@ -23,6 +26,9 @@ const DOMAIN_CODES: [abstract new (...args: never[]) => DomainError, ErrorCode][
   [InvalidRequest, 'bad_request'],
   [ImageNotAllowed, 'forbidden'],
   [RunNotFound, 'not_found'],
+  [NotFound, 'not_found'],
+  [Conflict, 'conflict'],
+  [Forbidden, 'forbidden'],
   [RunAlreadyEnded, 'conflict'],
   [IdempotencyConflict, 'conflict'],
   [TooManyFollowers, 'rate_limited'],

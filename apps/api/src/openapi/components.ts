@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import {
   AppliedLimits,
+  AuditEntry,
+  AuditPage,
   BenchmarkEntry,
   BenchmarkLeaderboard,
   BenchmarkList,
   BenchmarkView,
+  CreateTeamRequest,
+  CreateTokenRequest,
+  CreateUserRequest,
+  CreatedToken,
   ErrorBody,
   ModelDetail,
   ModelName,
@@ -16,6 +22,14 @@ import {
   SessionRequest,
   SessionView,
   SubmitRunRequest,
+  Team,
+  TeamList,
+  TokenInfo,
+  TokenList,
+  UpdateUserRequest,
+  User,
+  UserList,
+  WhoAmI,
 } from '@modelrun/contracts';
 
 type JsonSchema = Record<string, unknown>;
@@ -25,7 +39,15 @@ type JsonSchema = Record<string, unknown>;
  * as zod reads them (input), responses as the API writes them (output); a schema used inside
  * another one becomes a `$ref` to its component.
  */
-const REQUESTS = { SubmitRun: SubmitRunRequest, RequestedLimits, SessionRequest } as const;
+const REQUESTS = {
+  SubmitRun: SubmitRunRequest,
+  RequestedLimits,
+  SessionRequest,
+  CreateUser: CreateUserRequest,
+  UpdateUser: UpdateUserRequest,
+  CreateTeam: CreateTeamRequest,
+  CreateToken: CreateTokenRequest,
+} as const;
 const RESPONSES = {
   Run: RunView,
   RunSummary,
@@ -39,6 +61,16 @@ const RESPONSES = {
   BenchmarkList,
   BenchmarkEntry,
   BenchmarkLeaderboard,
+  User,
+  UserList,
+  Team,
+  TeamList,
+  Token: TokenInfo,
+  TokenList,
+  CreatedToken,
+  WhoAmI,
+  AuditEntry,
+  AuditPage,
 } as const;
 const SHARED = { ModelName } as const;
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { BenchmarkLeaderboardQuery, BenchmarkName, IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, RunGetQuery, RunId, RunLogsQuery } from '@modelrun/contracts';
+import { AuditQuery, BenchmarkLeaderboardQuery, BenchmarkName, IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, PersonId, RunGetQuery, RunId, RunLogsQuery, TokenInfo, TokenListQuery } from '@modelrun/contracts';
 import { type ComponentName, parameterSchema, schemaRef } from './components';
 import { operationId } from './operation-ids';
 
 type Json = Record<string, unknown>;
-type Status = '200' | '202' | '204' | '304' | '400' | '401' | '403' | '404' | '409' | '413' | '429' | '503';
+type Status = '200' | '201' | '202' | '204' | '304' | '400' | '401' | '403' | '404' | '409' | '413' | '429' | '503';
 
 interface Operation {
   summary: string;
@@ -21,6 +21,7 @@ interface Operation {
 /** What any authenticated /v1 request may answer besides its own outcomes. */
 const COMMON: Operation['responses'] = {
   '401': ['Missing or invalid bearer token or session', 'Error'],
+  '403': ["The caller's role or token scope does not allow it, or the run is someone else's (the message says which)", 'Error'],
   '429': ['Too many requests; see Retry-After', 'Error'],
   '503': ['Redis unreachable; retry later', 'Error'],
 };
@@ -33,7 +34,10 @@ const OPEN: Operation['responses'] = {
 const runId = { id: RunId };
 
 /** Every route of the API, described by the same zod schemas the routes parse with. */
-const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'delete', Operation>>> = {
+const personId = { id: PersonId };
+const DENIED: Operation['responses'] = { '403': ['The role or token scope does not allow it (the message says which is missing)', 'Error'] };
+
+const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'delete', Operation>>> = {
   '/v1/models': {
     post: {
       summary: 'Submit a run of a model image',
@@ -58,7 +62,7 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'delete', Opera
     delete: {
       summary: 'Cancel a queued or running run',
       path: runId,
-      responses: { '202': ['Cancelled', 'Run'], '403': ['A session write without its X-CSRF-Token', 'Error'], '404': ['No such run', 'Error'], '409': ['The run has already ended', 'Error'] },
+      responses: { '202': ['Cancelled', 'Run'], '403': ['Not your run to cancel (a viewer, or a teammate without the role), or a session write without its X-CSRF-Token', 'Error'], '404': ['No such run, or not yours to see', 'Error'], '409': ['The run has already ended', 'Error'] },
     },
   },
   '/v1/benchmarks': {
@@ -92,6 +96,33 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'delete', Opera
       responses: { '200': ['Signed in; the cookie is set', 'Session'], '400': ['Bad input', 'Error'], '401': ['Not a valid token', 'Error'], '429': ['Too many attempts', 'Error'], '503': ['Redis unreachable', 'Error'] },
     },
     delete: { summary: 'Sign out: end the session and clear the cookie', open: true, responses: { '200': ['Signed out', 'Session'], '403': ['Without its X-CSRF-Token', 'Error'], '503': ['Redis unreachable', 'Error'] } },
+  },
+  '/v1/whoami': { get: { summary: 'Who the API takes the caller for: user, role, team, scopes', responses: { '200': ['The caller', 'WhoAmI'] } } },
+  '/v1/users': {
+    get: { summary: 'Every user (admins)', responses: { '200': ['The users', 'UserList'], ...DENIED } },
+    post: { summary: 'Make a user (admins; audited)', body: 'CreateUser', responses: { '201': ['Made', 'User'], '400': ['Bad input, or no such team', 'Error'], ...DENIED, '409': ['The id is taken', 'Error'] } },
+  },
+  '/v1/users/{id}': {
+    get: { summary: 'One user (admins)', path: personId, responses: { '200': ['The user', 'User'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such user', 'Error'] } },
+    patch: { summary: "Change a user's role, team or name (admins; audited)", path: personId, body: 'UpdateUser', responses: { '200': ['Changed', 'User'], '400': ['Bad input', 'Error'], ...DENIED, '404': ['No such user', 'Error'] } },
+    delete: { summary: 'Remove a user and revoke their tokens (admins; audited)', path: personId, responses: { '200': ['Removed: the user as they were', 'User'], '400': ['Bad id, or yourself', 'Error'], ...DENIED, '404': ['No such user', 'Error'] } },
+  },
+  '/v1/teams': {
+    get: { summary: 'Every team (admins)', responses: { '200': ['The teams', 'TeamList'], ...DENIED } },
+    post: { summary: 'Make a team (admins; audited)', body: 'CreateTeam', responses: { '201': ['Made', 'Team'], '400': ['Bad input', 'Error'], ...DENIED, '409': ['The id is taken', 'Error'] } },
+  },
+  '/v1/teams/{id}': {
+    delete: { summary: 'Remove an empty team (admins; audited)', path: personId, responses: { '200': ['Removed', 'Team'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such team', 'Error'], '409': ['The team still has members', 'Error'] } },
+  },
+  '/v1/tokens': {
+    get: { summary: "The caller's personal access tokens (an admin's: everyone's, or one user's)", query: TokenListQuery, responses: { '200': ['The tokens, never their secrets', 'TokenList'], '400': ['Bad query', 'Error'], ...DENIED, '404': ['No such user (or not yours to see)', 'Error'] } },
+    post: { summary: 'Make a personal access token, shown this once (audited)', body: 'CreateToken', responses: { '201': ['Made: the token is in the body, this once', 'CreatedToken'], '400': ['Bad input', 'Error'], ...DENIED, '404': ['No such user (or not yours to see)', 'Error'] } },
+  },
+  '/v1/tokens/{id}': {
+    delete: { summary: "Revoke a token; its browser sessions end at once (the owner's or an admin's; audited)", path: { id: TokenInfo.shape.id }, responses: { '200': ['Revoked', 'Token'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such token (or not yours)', 'Error'] } },
+  },
+  '/v1/audit': {
+    get: { summary: 'The audit log, newest first (admins)', query: AuditQuery, responses: { '200': ['A page of entries', 'AuditPage'], '400': ['Bad query', 'Error'], ...DENIED } },
   },
   '/v1/openapi.json': { get: { summary: 'This document', responses: { '200': ['OpenAPI 3.1', { type: 'application/json' }] } } },
   '/healthz': { get: { summary: 'The process is alive', open: true, responses: { '200': ['Alive', { type: 'application/json' }] } } },

@@ -16,7 +16,9 @@ export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes:
     const body = parseOr400(SubmitRunRequest, req.body);
     const key = req.get('idempotency-key');
     if (key !== undefined && !IdempotencyKey.safeParse(key).success) throw badRequest('Idempotency-Key must be 1-255 printable ASCII characters');
-    const { run, replayed } = await runs.submit(body, req.principal ?? 'anonymous', key);
+    const who = req.identity;
+    const submitter = who && { user: who.user, ...(who.team && { team: who.team }) };
+    const { run, replayed } = await runs.submit(body, req.principal ?? 'anonymous', key, submitter);
     req.log?.info(replayed ? 'run submission replayed' : 'run submitted', { runId: run.id, model: run.name, image: run.image });
     // Written directly rather than through res.json: Express would hash the body for an ETag,
     // which nothing revalidates on a 202. The run id is a UUID, safe in a header as it is.

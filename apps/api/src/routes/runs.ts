@@ -1,13 +1,29 @@
 import { pipeline } from 'node:stream/promises';
-import { Router } from 'express';
-import { RunGetQuery, RunLogsQuery, isRunId } from '@modelrun/contracts';
+import { type Request, Router } from 'express';
+import { RunGetQuery, RunLogsQuery, type RunView, isFinal, isRunId } from '@modelrun/contracts';
+import type { Owned } from '../authz/policy';
+import { judgeThing } from '../authz/routes';
 import { notFound } from '../errors';
+import type { AuditLog } from '../services/audit-log';
 import type { RunsService } from '../services/runs-service';
 import type { LogsService } from '../services/logs-service';
 import { parseOr400 } from '../validation';
 
-export function runsRouter(runs: RunsService, logs: LogsService): Router {
+/** A run's owner for the policy: its submitter and their team; nobody for runs from before users. */
+const ownerOf = (run: RunView): Owned => run.submittedBy ?? {};
+
+export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLog): Router {
   const router = Router();
+
+  /** The run, if the caller may do `action` to it; a run they may not see is a 404 like a missing one. */
+  const runFor = async (req: Request, action: 'runs.read' | 'runs.cancel' | 'runs.logs'): Promise<RunView> => {
+    const id = String(req.params.id);
+    const run = await runs.get(id);
+    const missing = `no run with id ${id}`;
+    if (!run) throw notFound(missing);
+    judgeThing(req.identity, action, ownerOf(run), missing);
+    return run;
+  };
 
   router.param('id', (_req, _res, next, id: string) => {
     next(isRunId(id) ? undefined : notFound(`no run with id ${JSON.stringify(id)}`));
@@ -15,21 +31,27 @@ export function runsRouter(runs: RunsService, logs: LogsService): Router {
 
   router.get('/:id', async (req, res) => {
     const { wait } = parseOr400(RunGetQuery, req.query, 'query');
-    const run = wait ? await runs.waitForEnd(req.params.id!, wait * 1000) : await runs.get(req.params.id!);
+    const seen = await runFor(req, 'runs.read');
+    const run = wait && !isFinal(seen.status) ? await runs.waitForEnd(req.params.id!, wait * 1000) : seen;
     if (!run) throw notFound(`no run with id ${req.params.id}`);
     res.json(run);
   });
 
   router.delete('/:id', async (req, res) => {
+    const owner = ownerOf(await runFor(req, 'runs.cancel'));
     const run = await runs.cancel(req.params.id!);
     req.log?.info('run cancelled', { runId: run.id });
+    const who = req.identity!;
+    // Someone's run cancelled by another (a teammate, an operator) is audited.
+    if (audit && owner.user !== who.user) {
+      await audit.record({ actor: who.user, action: 'run.cancelled', target: `run:${run.id}`, ...(req.ip && { address: req.ip }), details: { submitter: owner.user ?? '(unknown)', model: run.name } });
+    }
     res.status(202).json(run);
   });
 
   router.get('/:id/logs', async (req, res) => {
     const { follow } = parseOr400(RunLogsQuery, req.query, 'query');
-    const run = await runs.get(req.params.id!);
-    if (!run) throw notFound(`no run with id ${req.params.id}`);
+    const run = await runFor(req, 'runs.logs');
     const output = await logs.read(run, { follow: follow === 'true' || follow === '1' });
     res.type('text/plain; charset=utf-8').set('X-Run-Status', run.status).set('Cache-Control', 'no-store');
     if (output.length !== undefined) res.set('Content-Length', String(output.length));

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { SessionRequest, type SessionView } from '@modelrun/contracts';
 import { HttpError, badRequest } from '../errors';
-import { CSRF_HEADER, SESSION_COOKIE, sameSecret, sessionIdOf, tokenChecker } from '../middleware/auth';
+import { type Authenticator, CSRF_HEADER, type Identity, SESSION_COOKIE, sameSecret, sessionIdOf } from '../middleware/auth';
 import { jsonBody } from '../middleware/json-body';
 import type { SessionStore } from '../services/sessions';
 import { parseOr400 } from '../validation';
@@ -11,30 +11,31 @@ import { parseOr400 } from '../validation';
  * cannot read it; SameSite=Strict, so other sites cannot send it; Secure behind TLS), asks
  * whether it is signed in, and signs out. Open: it is how a browser gets in.
  */
-export function sessionRouter(tokens: readonly string[], sessions: SessionStore, bodyLimitBytes: number): Router {
+export function sessionRouter(auth: Authenticator, sessions: SessionStore, bodyLimitBytes: number): Router {
   const router = Router();
-  const checkToken = tokenChecker(tokens);
-  const authRequired = tokens.length > 0;
+  const authRequired = !auth.open;
 
   const current = async (req: Request) => {
     const id = sessionIdOf(req);
     const session = id !== undefined ? await sessions.get(id) : undefined;
-    return id && session && checkToken.stillValid(session.principal) ? { id, session } : undefined;
+    const cred = session ? await auth.ofRef(session.principal) : undefined;
+    return id && session && cred ? { id, session, identity: cred.identity } : undefined;
   };
 
   router.get('/', async (req, res) => {
     const found = authRequired ? await current(req) : undefined;
     res.set('Cache-Control', 'no-store');
-    res.json(view(authRequired, found?.session));
+    res.json(view(authRequired, found?.session, found?.identity));
   });
 
   router.post('/', ...jsonBody(bodyLimitBytes), async (req, res) => {
     const { token } = parseOr400(SessionRequest, req.body);
     if (!authRequired) throw badRequest('this API has no tokens (it serves loopback only): there is nothing to sign in to');
-    const principal = checkToken(token);
-    if (!principal) throw new HttpError('unauthorized', 'that is not a valid API token');
-    const { id, session } = await sessions.open(principal);
-    req.log?.info('session opened', { principal });
+    const cred = await auth.bearer(token);
+    if (!cred) throw new HttpError('unauthorized', 'that is not a valid API token (unknown, revoked or expired)');
+    // The session keeps the credential, not the caller: each request asks again whether it is still good.
+    const { id, session } = await sessions.open(cred.ref);
+    req.log?.info('session opened', { user: cred.identity.user });
     res.cookie(SESSION_COOKIE, id, {
       httpOnly: true,
       sameSite: 'strict',
@@ -44,7 +45,7 @@ export function sessionRouter(tokens: readonly string[], sessions: SessionStore,
       maxAge: sessions.ttlSeconds * 1000,
     });
     res.set('Cache-Control', 'no-store');
-    res.json(view(true, session));
+    res.json(view(true, session, cred.identity));
   });
 
   router.delete('/', async (req, res) => {
@@ -54,7 +55,7 @@ export function sessionRouter(tokens: readonly string[], sessions: SessionStore,
         throw new HttpError('forbidden', `signing out with the session cookie needs the session's ${CSRF_HEADER} header`);
       }
       await sessions.close(found.id);
-      req.log?.info('session closed', { principal: found.session.principal });
+      req.log?.info('session closed', { user: found.identity.user });
     }
     clearCookie(res, req.secure);
     res.json(view(authRequired, undefined));
@@ -63,8 +64,9 @@ export function sessionRouter(tokens: readonly string[], sessions: SessionStore,
   return router;
 }
 
-function view(authRequired: boolean, session: { csrfToken: string; expiresAt: string } | undefined): SessionView {
-  return session ? { authRequired, signedIn: true, csrfToken: session.csrfToken, expiresAt: session.expiresAt } : { authRequired, signedIn: false };
+function view(authRequired: boolean, session: { csrfToken: string; expiresAt: string } | undefined, who?: Identity): SessionView {
+  const person = who ? { user: who.user, role: who.role, ...(who.team && { team: who.team }) } : {};
+  return session ? { authRequired, signedIn: true, csrfToken: session.csrfToken, expiresAt: session.expiresAt, ...person } : { authRequired, signedIn: false };
 }
 
 function clearCookie(res: Response, secure: boolean): void {

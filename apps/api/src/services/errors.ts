@@ -14,6 +14,21 @@ export class InvalidRequest extends DomainError {
   override readonly name = 'InvalidRequest';
 }
 
+/** A thing to make exists already, or cannot change as asked while others depend on it. */
+export class Conflict extends DomainError {
+  override readonly name = 'Conflict';
+}
+
+/** A user, team or token that does not exist (or that the caller may not see). */
+export class NotFound extends DomainError {
+  override readonly name = 'NotFound';
+}
+
+/** The caller may not do this; the message says which role or ownership is missing. */
+export class Forbidden extends DomainError {
+  override readonly name = 'Forbidden';
+}
+
 /** The image is outside this deployment's ALLOWED_IMAGES. */
 export class ImageNotAllowed extends DomainError {
   override readonly name = 'ImageNotAllowed';

@@ -9,6 +9,7 @@ import {
   type RunJobData,
   type RunView,
   type SubmitRunRequest,
+  type Submitter,
   isFinal,
   newRunId,
   viewOfRecord,
@@ -60,20 +61,26 @@ const IDEMPOTENCY_WAIT_MS = 2_000;
 export class RunsService {
   constructor(private readonly deps: RunsServiceDeps) {}
 
-  async submit(req: SubmitRunRequest, principal: string, idempotencyKey?: string): Promise<Submission> {
+  /**
+   * @param principal what idempotency keys are kept per (the caller's key, see Request.principal)
+   * @param submitter who submits: kept with the run, and whose (or whose team's) quota it counts against
+   */
+  async submit(req: SubmitRunRequest, principal: string, idempotencyKey?: string, submitter?: Submitter): Promise<Submission> {
     const { deps } = this;
     if (!deps.allowedImages.allows(req.image)) {
       throw new ImageNotAllowed(req.image, deps.allowedImages.sources);
     }
     const { limits, benchmark } = admitLimits(req, deps.benchmarks ?? new Map(), deps.limits);
     const now = new Date();
+    const caller = quotaHolder(benchmark?.quotas?.per, submitter, principal);
     const data: RunJobData = {
       id: newRunId(),
       name: req.name,
       image: req.image,
       limits,
       createdAt: now.toISOString(),
-      ...(benchmark && { benchmark: benchmark.name, caller: principal }),
+      ...(benchmark && { benchmark: benchmark.name, caller }),
+      ...(submitter && { submittedBy: submitter }),
     };
 
     let keyHash: string | undefined;
@@ -86,15 +93,15 @@ export class RunsService {
         return { run: prior, replayed: true };
       }
     }
-    const run: RunView = { id: data.id, name: data.name, image: data.image, ...(data.benchmark && { benchmark: data.benchmark }), status: 'queued', limits: data.limits, createdAt: data.createdAt };
+    const run: RunView = { id: data.id, name: data.name, image: data.image, ...(data.benchmark && { benchmark: data.benchmark }), ...(submitter && { submittedBy: submitter }), status: 'queued', limits: data.limits, createdAt: data.createdAt };
     const submitted = deps.submitting?.(data.id);
     try {
       try {
-        if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, principal, data.id, now.getTime());
+        if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime());
         await viaRedis(() => deps.queues.for(data).add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
       } catch (err) {
         if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
-        if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, principal, data.id, false).catch(() => undefined);
+        if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, caller, data.id, false).catch(() => undefined);
         throw err;
       }
       // The run is queued now (its key, if any, stays claimed: a retry with it finds this run).
@@ -221,6 +228,16 @@ export class RunsService {
     this.deps.index.upsert(summarize(cancelled));
     return cancelled;
   }
+}
+
+/**
+ * Whose quota a benchmark run counts against: the submitter's team when the benchmark counts
+ * per team (a user without a team counts alone), else the submitter; without users, the caller.
+ */
+export function quotaHolder(per: 'user' | 'team' | undefined, submitter: Submitter | undefined, principal: string): string {
+  if (!submitter) return principal;
+  if (per === 'team' && submitter.team) return `team:${submitter.team}`;
+  return `user:${submitter.user}`;
 }
 
 function sha256(s: string): string {

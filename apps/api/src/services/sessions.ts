@@ -5,7 +5,10 @@ import { viaRedis } from './errors';
 
 /** What the server keeps of a browser session; the browser holds only its random id. */
 const Session = z.strictObject({
-  /** The fingerprint of the token it was opened with: rate limits and idempotency key on it. */
+  /**
+   * The credential it was opened with: `token:<fingerprint>` (an API_TOKENS entry) or
+   * `pat:<token id>`. Checked on every request, so revoking the token ends the session.
+   */
   principal: z.string(),
   /** Sent back as `X-CSRF-Token` on every write made with the cookie. */
   csrfToken: z.string(),

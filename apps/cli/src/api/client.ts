@@ -35,6 +35,10 @@ export class ApiClient {
     return this.parse(await this.send('POST', path, { body, ...(headers && { headers }) }), schema);
   }
 
+  async patch<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    return this.parse(await this.send('PATCH', path, { body }), schema);
+  }
+
   async delete<T>(path: string, schema: z.ZodType<T>): Promise<T> {
     return this.parse(await this.send('DELETE', path), schema);
   }

@@ -27,6 +27,7 @@ export function buildRecord(
     name: run.name,
     image: run.image,
     ...(run.benchmark && { benchmark: run.benchmark }),
+    ...(run.submittedBy && { submittedBy: run.submittedBy }),
     status: outcome.status,
     ...(outcome.status === 'succeeded'
       ? { score: outcome.score, ...(outcome.metrics && { metrics: outcome.metrics }) }
