@@ -43,10 +43,10 @@ describe('the web app: routes and words', () => {
   });
 
   it('goes back after sign-in only to a path of this site', () => {
-    assert.equal(afterSignIn('?next=%2Fadmin%2Fqueues%2Fqueue%2Fruns'), '/admin/queues/queue/runs');
-    assert.equal(afterSignIn(''), undefined);
+    assert.equal(afterSignIn('?next=%2Fadmin%2Fqueues%2Fqueue%2Fruns', 'http://127.0.0.1:8081'), '/admin/queues/queue/runs');
+    assert.equal(afterSignIn('', 'http://127.0.0.1:8081'), undefined);
     for (const evil of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
-      assert.equal(afterSignIn(`?next=${encodeURIComponent(evil)}`), undefined, evil);
+      assert.equal(afterSignIn(`?next=${encodeURIComponent(evil)}`, 'http://127.0.0.1:8081'), undefined, evil);
     }
   });
 

@@ -16,7 +16,7 @@ export function SignInPage(props: { onSignedIn: (s: SessionView) => void }) {
     setError(undefined);
     try {
       const session = await signIn(token);
-      const next = afterSignIn(location.search);
+      const next = afterSignIn(location.search, location.origin);
       // The dashboard is another app on this origin: a full page load.
       if (next) location.assign(next);
       else props.onSignedIn(session);
