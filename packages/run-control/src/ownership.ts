@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { runCommand } from './commands';
 
 /** Who may have a container of a run: one host (engine) at a time, with a fencing number. */
 export interface RunOwner {
@@ -24,50 +25,12 @@ export type Claim =
 const OWNER_TTL_SECONDS = 30 * 24 * 3600;
 const OWNER_LINGER_SECONDS = 24 * 3600;
 
-// KEYS[1] the run's owner hash, KEYS[2] the lease of the host the caller read as owner,
-// KEYS[3] this host's lease. ARGV[1] this host, ARGV[2] the host the caller read (or ''),
-// ARGV[3] the owner hash's TTL.
-// Compare-and-set: a takeover happens only if the owner is still the one whose lease was checked.
-// The owner hash keeps the epoch of the owning host's lease (a new one each time a lapsed lease
-// is taken up again): a host that comes back after its lease lapsed does not own its old runs
-// any more, even if no other host took them yet. It takes them over like any other host, so a
-// container from before the loss (whose end may be the loss itself: exit 255, 137, 143) is
-// removed, never adopted, and the run starts again.
-const CLAIM = `
-local host = redis.call('HGET', KEYS[1], 'host')
-local fence = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
-local mine = redis.call('GET', KEYS[3]) or ''
-if not host then
-  redis.call('HSET', KEYS[1], 'host', ARGV[1], 'fence', 1, 'epoch', mine)
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-  return {'new', ARGV[1], 1, 0}
-end
-if host == ARGV[1] then
-  local epoch = redis.call('HGET', KEYS[1], 'epoch')
-  if not epoch or epoch == mine then return {'mine', host, fence, 0} end
-  redis.call('HSET', KEYS[1], 'fence', fence + 1, 'epoch', mine)
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-  return {'taken', ARGV[1], fence + 1, 0}
-end
-if host ~= ARGV[2] then return {'changed', host, fence, 0} end
-local left = redis.call('PTTL', KEYS[2])
-if left > 0 or left == -1 then return {'elsewhere', host, fence, left} end
-redis.call('HSET', KEYS[1], 'host', ARGV[1], 'fence', fence + 1, 'epoch', mine)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return {'taken', ARGV[1], fence + 1, 0}
-`;
-
-// KEYS[1] the host's lease. ARGV[1] its length in ms, ARGV[2] a new epoch, used only if the lease
-// had lapsed (or never was): every worker of a live host keeps the same epoch.
-const RENEW = `
-if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 1 then return redis.call('GET', KEYS[1]) end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
-return ARGV[2]
-`;
+// The scripts: commands/claim-run.lua (a compare-and-set over the owner and the lease that was
+// read) and commands/renew-lease.lua.
 
 type ClaimReply = [string, string, number, number];
 
-/** Turns the script's answer into a Claim; `changed` (the owner moved under us) is for the caller to retry. */
+/** Turns claim-run.lua's answer into a Claim; `changed` (the owner moved under us) is for the caller to retry. */
 export function parseClaim(reply: ClaimReply, previous: string): Claim | 'changed' {
   const [kind, host, fence, leaseMs] = reply;
   const owner = { host, fence: Number(fence) };
@@ -127,7 +90,7 @@ export class RunOwnership {
 
   /** Keeps `host`'s lease alive for `ms` more (every worker of the host calls this); a lapsed one starts a new epoch. */
   async renewLease(host: string, ms: number): Promise<void> {
-    await this.redis.eval(RENEW, 1, this.leaseKey(host), ms, `${Date.now()}-${randomBytes(4).toString('hex')}`);
+    await runCommand(this.redis, 'renewLease', [this.leaseKey(host)], [ms, `${Date.now()}-${randomBytes(4).toString('hex')}`]);
   }
 
   /** Milliseconds left of `host`'s lease (0 when it lapsed). */
@@ -146,7 +109,7 @@ export class RunOwnership {
     // another host does, the answer names it, and the second call checks that host's lease.
     let seen = '';
     for (let i = 0; i < 10; i++) {
-      const reply = (await this.redis.eval(CLAIM, 3, this.runKey(runId), this.leaseKey(seen || host), this.leaseKey(host), host, seen, OWNER_TTL_SECONDS)) as ClaimReply;
+      const reply = (await runCommand(this.redis, 'claimRun', [this.runKey(runId), this.leaseKey(seen || host), this.leaseKey(host)], [host, seen, OWNER_TTL_SECONDS])) as ClaimReply;
       const claim = parseClaim(reply, seen);
       if (claim !== 'changed') return claim;
       seen = reply[1];

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runCommand } from './commands';
 import { RunRecord } from '@modelrun/contracts';
 
 /** A finished run whose record the volume has not taken yet. */
@@ -61,7 +62,7 @@ export class PendingOutcomes {
   /** Notes why the outcome could not be written yet (shown on the run). */
   async noteError(runId: string, error: string): Promise<void> {
     // Only while it is still pending: a note must not bring back an outcome already written.
-    await this.redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'error', ARGV[1]) end; return 0", 1, this.key(runId), error);
+    await runCommand(this.redis, 'notePendingError', [this.key(runId)], [error]);
   }
 
   async get(runId: string): Promise<PendingOutcome | undefined> {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BenchmarkQuotas } from '@modelrun/contracts';
+import { runCommand } from './commands';
 
 export const QUOTA_WINDOW_MS = 24 * 3600 * 1000;
 /**
@@ -13,30 +14,6 @@ export const CONCURRENT_RETRY_SECONDS = 30;
 export type QuotaDecision =
   | { ok: true }
   | { ok: false; quota: 'perDay' | 'concurrent'; limit: number; retryAfterMs: number };
-
-// Both checks and both additions in one step, so replicas racing for a caller's last slot
-// cannot both take it. KEYS: the caller's submissions of the last 24 h, their live runs.
-// ARGV: now, window, perDay (0: none), concurrent (0: none), run id, stale-slot age.
-const RESERVE = `
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local perDay = tonumber(ARGV[3])
-local concurrent = tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[6]))
-if perDay > 0 and redis.call('ZCARD', KEYS[1]) >= perDay then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {1, tonumber(oldest[2]) + window - now}
-end
-if concurrent > 0 and redis.call('ZCARD', KEYS[2]) >= concurrent then
-  return {2, 0}
-end
-redis.call('ZADD', KEYS[1], now, ARGV[5])
-redis.call('ZADD', KEYS[2], now, ARGV[5])
-redis.call('PEXPIRE', KEYS[1], window)
-redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[6]))
-return {0, 0}
-`;
 
 /**
  * Benchmark submission quotas, per caller and benchmark, kept in Redis so every API replica
@@ -59,18 +36,9 @@ export class QuotaLedger {
   async reserve(benchmark: string, caller: string, runId: string, quotas: BenchmarkQuotas, now = Date.now()): Promise<QuotaDecision> {
     if (!quotas.perDay && !quotas.concurrent) return { ok: true };
     const [day, live] = this.keys(benchmark, caller);
-    const [code, retryAfterMs] = (await this.redis.eval(
-      RESERVE,
-      2,
-      day,
-      live,
-      now,
-      QUOTA_WINDOW_MS,
-      quotas.perDay ?? 0,
-      quotas.concurrent ?? 0,
-      runId,
-      STALE_SLOT_MS,
-    )) as [number, number];
+    // Both checks and both additions in one step (commands/reserve-quota.lua), so replicas
+    // racing for a caller's last slot cannot both take it.
+    const [code, retryAfterMs] = (await runCommand(this.redis, 'reserveQuota', [day, live], [now, QUOTA_WINDOW_MS, quotas.perDay ?? 0, quotas.concurrent ?? 0, runId, STALE_SLOT_MS])) as [number, number];
     if (code === 1) return { ok: false, quota: 'perDay', limit: quotas.perDay!, retryAfterMs: Math.max(0, retryAfterMs) };
     if (code === 2) return { ok: false, quota: 'concurrent', limit: quotas.concurrent!, retryAfterMs: CONCURRENT_RETRY_SECONDS * 1000 };
     return { ok: true };

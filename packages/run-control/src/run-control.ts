@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AttemptError } from '@modelrun/contracts';
+import { runCommand } from './commands';
 
 const DAY = 24 * 3600;
 /** How long an Idempotency-Key keeps pointing at its run (30 days, as with most payment APIs). */
@@ -92,12 +93,7 @@ export class RunControl {
   async releaseIdempotencyKey(keyHash: string, runId: string): Promise<void> {
     const key = this.key('idem', keyHash);
     // Only our own claim: compare and delete in one step.
-    await this.redis.eval(
-      "local v = redis.call('GET', KEYS[1]); if v and cjson.decode(v).runId == ARGV[1] then return redis.call('DEL', KEYS[1]) end; return 0",
-      1,
-      key,
-      runId,
-    );
+    await runCommand(this.redis, 'releaseIdempotencyKey', [key], [runId]);
   }
 
   async appendLiveLog(runId: string, data: Buffer): Promise<void> {
