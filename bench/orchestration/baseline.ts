@@ -23,7 +23,9 @@ export interface DirectSettings {
 export async function directRun(s: DirectSettings): Promise<{ start: number; end: number; score: number | undefined }> {
   const start = nowMs();
   const runId = newRunId();
-  const spec = containerSpec({ deployment: s.deployment, runId, name: 'bench-direct', image: s.image, limits: s.limits, policy: s.policy });
+  const sandboxed = containerSpec({ deployment: s.deployment, runId, name: 'bench-direct', image: s.image, limits: s.limits, policy: s.policy, output: { totalBytes: s.outputMaxBytes } });
+  // Plain Docker's unsized anonymous volume: the keeper that holds modelrun's sized one counts as modelrun's overhead.
+  const spec = { ...sandboxed, HostConfig: { ...sandboxed.HostConfig, Mounts: [{ Type: 'volume' as const, Source: '', Target: OUTPUT_DIR }] } };
   const container = await s.docker.createContainer(spec);
   let score: number | undefined;
   try {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABELS, type RunView } from '@modelrun/contracts';
-import { containersOf, docker } from '../helpers/docker';
+import { containersOf, docker, volumesOf } from '../helpers/docker';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { buildFixture, fixture } from '../fixtures/images';
@@ -108,7 +108,7 @@ describe('the container sandbox, attacked from inside', function () {
     const submitted = await stack.submit(fixture('slow'), 'inspected');
     const d = await docker();
     const info = await waitFor('the run\'s container', async () => {
-      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id);
+      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.Labels[LABELS.step] !== 'keeper');
       return c ? d.getContainer(c.Id).inspect() : undefined;
     }, 30_000); // the queue and a container create on a loaded engine
     const h = info.HostConfig;
@@ -126,6 +126,16 @@ describe('the container sandbox, attacked from inside', function () {
     assert.equal(h.Init, true);
     assert.deepEqual(h.LogConfig?.Type, 'json-file');
     assert.deepEqual(info.Mounts.map((m) => [m.Type, m.Destination]), [['volume', '/output']]);
+    // The keeper that holds its output volume: that volume alone, read-only, and nothing else.
+    const keeper = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.Labels[LABELS.step] === 'keeper');
+    assert.ok(keeper, 'a keeper holds the output volume');
+    const k = await d.getContainer(keeper.Id).inspect();
+    assert.deepEqual(k.Mounts.map((m) => [m.Type, m.Name, m.RW]), [['volume', info.Mounts[0]?.Name, false]]);
+    assert.equal(k.HostConfig.NetworkMode, 'none');
+    assert.deepEqual(k.HostConfig.CapDrop, ['ALL']);
+    assert.equal(k.HostConfig.ReadonlyRootfs, true);
+    assert.equal(k.HostConfig.PidsLimit, 1);
+    assert.equal(k.Config.User, '65534:65534');
     await stack.http.delete(`/v1/runs/${submitted.id}`).expect(202);
     await stack.waitForRun(submitted.id);
   });
@@ -148,6 +158,43 @@ describe('the container sandbox, attacked from inside', function () {
     assert.equal(done.reason, 'oom', JSON.stringify(done));
     assert.equal(done.exitCode, 0);
     assert.match(done.error!, /exited 0/);
+  });
+
+  it("holds a model that floods its output to RUN_OUTPUT_MAX_MB, in memory: the host's disk never sees the flood", async () => {
+    const d = await docker();
+    const root = String((await d.info()).DockerRootDir);
+    const freeOf = (path: string): number => {
+      const s = statfsSync(path);
+      return s.bavail * s.bsize;
+    };
+    const freeBefore = freeOf(root);
+    const submitted = await stack.submit(fixture('output-flood'), 'output-flood');
+    // Where the model's /output is on the host: what its writes fill.
+    const source = await waitFor('the flooding model to run', async () => {
+      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.Labels[LABELS.step] === undefined && x.State === 'running');
+      return c ? (await d.getContainer(c.Id).inspect()).Mounts.find((m) => m.Destination === '/output')?.Source : undefined;
+    }, 30_000); // the queue and a container start on a loaded engine
+    // The model goes on writing for 4 s after its 300 MB: sampled for 2.5 s of that.
+    const samples: { type: number; used: number; free: number }[] = [];
+    for (const until = Date.now() + 2_500; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+      const s = statfsSync(source);
+      samples.push({ type: s.type, used: (s.blocks - s.bfree) * s.bsize, free: freeOf(root) });
+    }
+    const done = await stack.waitForRun(submitted.id, undefined, 60_000);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.reason, 'bad_output', JSON.stringify(done));
+    assert.equal(done.exitCode, 0, 'it exited 0, as if nothing had happened');
+    assert.match(done.error!, /the output folder holds more than its limit of 1 MiB \(RUN_OUTPUT_MAX_MB\); writing past it fails with "no space left on device"/);
+    assert.match((await stack.http.get(`/v1/runs/${done.id}/logs`)).text, /No space left on device/);
+    const TMPFS_MAGIC = 0x01021994;
+    assert.ok(samples.length > 10 && samples.every((s) => s.type === TMPFS_MAGIC), `/output is a tmpfs while the model writes: ${JSON.stringify(samples.slice(0, 3))}`);
+    const used = Math.max(...samples.map((s) => s.used));
+    assert.ok(used <= 1024 * 1024 + 4096, `/output held ${used} bytes; its cap is 1 MiB (and one page)`);
+    // The flood is 300 MB: the engine's disk must not have lost anything near it (others' tests share the disk).
+    const lost = freeBefore - Math.min(...samples.map((s) => s.free));
+    assert.ok(lost < 100 * 1024 * 1024, `the engine's disk lost ${lost} bytes while the model wrote 300 MB`);
+    console.log(`      output-flood: wrote 300 MB + 20 x 10 MB; /output held at most ${used} bytes (cap ${1024 * 1024}); the engine's disk changed by ${lost} bytes`);
+    await waitFor('its output volume removed', async () => ((await volumesOf(stack.prefix)).length === 0 ? true : undefined), 10_000);
   });
 
   it('stops a model that ignores SIGTERM at its deadline, with reason timeout', async () => {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { SCORE_FILE_MAX_BYTES } from '@modelrun/contracts';
-import { drain, walkOutputArchive } from './tar-walk';
+import { OUTPUT_MAX_ENTRIES, OUTPUT_PAGE_BYTES, capPages } from './output-volume';
+import { drain, tooManyEntries, walkOutputArchive } from './tar-walk';
 
 export type ScoreFileName = 'score.json' | 'score';
 
@@ -35,6 +36,11 @@ export interface OutputContents {
   problem?: string;
   /** The note file (OutputCaps.note), when there was one to read. */
   note?: Buffer;
+  /**
+   * The output passed a cap (bytes, the space its files take, or entries): the model's writes
+   * past it failed, which explains a failure that followed, so it is told before an exit code.
+   */
+  overCap?: boolean;
 }
 
 const SCORE_FILES: readonly ScoreFileName[] = ['score.json', 'score'];
@@ -55,6 +61,7 @@ export const TYPE_WORDS: Record<string, string> = {
  */
 export async function readOutputArchive(stream: Readable, caps: OutputCaps): Promise<OutputContents> {
   const out: OutputContents = { entries: 0, sample: [], totalBytes: 0 };
+  const space = new OutputSpace(caps);
   const found = new Map<ScoreFileName, Buffer>();
   const problem = await walkOutputArchive(
     stream,
@@ -65,8 +72,11 @@ export async function readOutputArchive(stream: Readable, caps: OutputCaps): Pro
       if (out.sample.length < 5) out.sample.push(rel);
       const size = header.size ?? 0;
       out.totalBytes += header.type === 'file' ? size : 0;
-      if (out.totalBytes > caps.totalBytes) {
-        return stop(`the output folder holds more than its limit of ${formatBytes(caps.totalBytes)}`);
+      space.add(header.type === 'file' ? size : 0);
+      const over = space.over(out.totalBytes);
+      if (over) {
+        out.overCap = true;
+        return stop(over);
       }
       if (caps.note && rel === caps.note.name && header.type === 'file' && size <= caps.note.maxBytes) {
         const chunks: Buffer[] = [];
@@ -99,6 +109,7 @@ export async function readOutputArchive(stream: Readable, caps: OutputCaps): Pro
       out.dir = { uid: header.uid ?? -1, gid: header.gid ?? -1, mode: header.mode ?? 0 };
     },
   );
+  if (problem === tooManyEntries(caps.maxEntries ?? OUTPUT_MAX_ENTRIES)) out.overCap = true;
   if (problem) out.problem = problem;
   else {
     // score.json, the richer format, wins when an image writes both.
@@ -106,6 +117,29 @@ export async function readOutputArchive(stream: Readable, caps: OutputCaps): Pro
     if (file) out.score = { file, bytes: found.get(file)! };
   }
   return out;
+}
+
+/**
+ * The space an output's files take against its cap, as its volume counts it (output-volume.ts):
+ * bytes, and whole pages per file. The volume holds one page more than the cap, so a model that
+ * tried to write past it is always seen past it here.
+ */
+export class OutputSpace {
+  private pages = 0;
+
+  constructor(private readonly caps: Pick<OutputCaps, 'totalBytes'>) {}
+
+  add(fileBytes: number): void {
+    this.pages += Math.ceil(fileBytes / OUTPUT_PAGE_BYTES) * OUTPUT_PAGE_BYTES;
+  }
+
+  /** Why the output is past its cap, or undefined. */
+  over(totalBytes: number): string | undefined {
+    const limit = `its limit of ${formatBytes(this.caps.totalBytes)} (RUN_OUTPUT_MAX_MB); writing past it fails with "no space left on device"`;
+    if (totalBytes > this.caps.totalBytes) return `the output folder holds more than ${limit}`;
+    if (this.pages > capPages(this.caps)) return `the output folder's files take more than ${limit}, each file counted in whole ${OUTPUT_PAGE_BYTES / 1024} KiB pages`;
+    return undefined;
+  }
 }
 
 export function formatBytes(n: number): string {

@@ -22,12 +22,16 @@ export type Outcome =
 
 /**
  * Decides what a finished container means. Order matters: a cancel or a timeout explains the
- * exit code that follows from it, and an OOM kill fails the run even when the main process
- * survived it and exited 0.
+ * exit code that follows from it, an OOM kill fails the run even when the main process
+ * survived it and exited 0, and an output past its cap explains an exit code too.
  */
 export function classify(exit: ExitInfo, output: OutputContents | undefined, limits: AppliedLimits): Outcome {
   const exitCode = exit.exitCode;
-  return classifyExit(exit, limits) ?? classifyOutput(exit, output, (error) => ({ status: 'failed', reason: 'bad_output', error, exitCode }));
+  const bad = (error: string): Outcome => ({ status: 'failed', reason: 'bad_output', error, exitCode });
+  // A write past the output's cap failed ("no space left on device"): that, not the exit code
+  // the model may have left with because of it, is what it did wrong.
+  const overCap = output?.overCap && !exit.cancelled && !exit.timedOut && !exit.oomKilled ? bad(output.problem ?? 'the output folder passed its limit') : undefined;
+  return overCap ?? classifyExit(exit, limits) ?? classifyOutput(exit, output, bad);
 }
 
 /** How a container that did not end cleanly ended (cancel, timeout, OOM, non-zero exit); undefined when it exited 0 on its own. */

@@ -8,7 +8,8 @@ import { type EvaluationSpec, evaluatorContainerSpec } from './evaluator-sandbox
 import type { ImagePuller } from './image-pulls';
 import type { ContainerHandle } from './model-runner';
 import { readPredictions } from './predictions';
-import { OUTPUT_DIR, type SandboxPolicy } from './sandbox';
+import { type KeeperImage, holdOutput, outputSize, releaseOutput } from './output-hold';
+import { OUTPUT_DIR, type SandboxPolicy, outputOf } from './sandbox';
 
 export interface EvaluationDeps {
   docker: Docker;
@@ -22,6 +23,8 @@ export interface EvaluationDeps {
   remove(handle: Pick<ContainerHandle, 'id'>): Promise<void>;
   /** The engine's pulls (with the registry credentials), shared with the runs' model images. */
   images: ImagePuller;
+  /** The image of the keepers that hold output volumes (output-keeper.ts). */
+  keeper: KeeperImage;
 }
 
 /** The helper container that fills a predictions volume: created, never started. */
@@ -45,8 +48,13 @@ export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSp
   await checkReference(deps.docker, spec);
   const predictions = await readModelOutput(deps, model);
   await fillPredictionsVolume(deps, spec, image, predictions);
+  const size = await outputSize(deps.keeper, deps.output);
+  const create = evaluatorContainerSpec(deps.deployment, spec, image, deps.policy, size);
+  // The evaluator's output is capped as the model's: its volume is held before the container exists.
+  const name = evaluatorContainerName(deps.deployment, spec.runId);
+  await holdOutput(deps.docker, deps.keeper, outputOf({ deployment: deps.deployment, runId: spec.runId, output: size }, name), create.Labels);
   try {
-    const { id } = await deps.docker.createContainer(evaluatorContainerSpec(deps.deployment, spec, image, deps.policy));
+    const { id } = await deps.docker.createContainer(create);
     return { id, runId: spec.runId, adopted: false, state: 'created' };
   } catch (err) {
     if (statusOf(err) === CONFLICT) {
@@ -124,6 +132,8 @@ export async function removeVolume(docker: Docker, name: string): Promise<void> 
 /** The evaluator container, its predictions volume and any half-done helper of a run. */
 export async function removeEvaluation(deps: EvaluationDeps, runId: string): Promise<void> {
   for (const name of [evaluatorContainerName(deps.deployment, runId), fillerName(deps.deployment, runId)]) await removeQuietly(deps, name);
+  // A keeper whose evaluator was never created (a crash between the two) is not found by name above.
+  await releaseOutput(deps.docker, evaluatorContainerName(deps.deployment, runId));
   await removeVolume(deps.docker, predictionsVolumeName(deps.deployment, runId));
 }
 

@@ -16,7 +16,9 @@ import { LogTail } from './log-tail';
 import { type StopFacts, type StopVerdict, judgeStop } from './stop-verdict';
 import type { RegistryAuth } from './registry-auth';
 import type { CollectedLogs, ContainerHandle, ContainerState, GpuDevicesInUse, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
-import { OUTPUT_DIR, type SandboxPolicy, containerSpec } from './sandbox';
+import { KeeperImage, holdOutput, outputHeld, outputSize, releaseOutput } from './output-hold';
+import { outputOwnerOf } from './output-volume';
+import { OUTPUT_DIR, type SandboxPolicy, containerSpec, outputOf } from './sandbox';
 
 export interface DockerRunnerOptions {
   docker: Docker;
@@ -52,10 +54,14 @@ export class DockerRunner implements ModelRunner {
   /** This engine's pulls: one at a time per image, shared with the pull-ahead. */
   readonly images: ImagePulls;
 
+  /** The image of the keepers that hold runs' output volumes, made on the engine once. */
+  private readonly keeper: KeeperImage;
+
   constructor(private readonly opts: DockerRunnerOptions) {
     this.docker = opts.docker;
     this.images = new ImagePulls(opts.docker, opts.credentials);
     this.events = new EngineEvents(opts.docker, opts.deployment);
+    this.keeper = new KeeperImage(opts.docker);
   }
 
   async ping(): Promise<void> {
@@ -94,6 +100,8 @@ export class DockerRunner implements ModelRunner {
     const existing = opts.firstDelivery ? undefined : await this.findOwned(spec);
     if (existing) return existing;
     const image = pinnedImageRef(spec.image);
+    // Made once per engine; every later run has it at once.
+    const size = await outputSize(this.keeper, this.opts.output);
     const create = containerSpec({
       deployment: this.opts.deployment,
       runId: spec.runId,
@@ -104,12 +112,16 @@ export class DockerRunner implements ModelRunner {
       policy: this.opts.policy,
       ...(spec.benchmark && { benchmark: spec.benchmark }),
       ...(spec.owner && { owner: spec.owner }),
+      output: size,
     });
+    // The output volume is held by its keeper before the container exists (output-volume.ts).
+    const output = outputOf({ deployment: this.opts.deployment, runId: spec.runId, output: size });
+    const hold = (): Promise<void> => holdOutput(this.docker, this.keeper, output, create.Labels);
     // A run's image is almost always on the host already: the container is created at once,
     // beside looking the image up (its id, or a pull), rather than after it; that look-up was a
     // round trip of idle time on every run's critical path. Without the image, create says 404
     // and is made again once the image is pulled.
-    const early = this.createOnce(create, spec);
+    const early = hold().then(() => this.createOnce(create, spec, hold));
     early.catch(() => undefined);
     let imageId: string;
     try {
@@ -117,12 +129,16 @@ export class DockerRunner implements ModelRunner {
     } catch (err) {
       const made = await early.catch(() => undefined);
       if (made?.kind === 'created') await this.remove({ id: made.id }).catch(() => undefined);
+      else if (made?.kind !== 'adopted') await releaseOutput(this.docker, output.container).catch(() => undefined);
       throw err;
     }
     await onPulled?.();
     let made = await early;
-    if (made.kind === 'missing') made = await this.createOnce(create, spec);
-    if (made.kind === 'missing') throw new ModelFault('image_not_found', `image ${image} disappeared before its container could be created`);
+    if (made.kind === 'missing') made = await this.createOnce(create, spec, hold);
+    if (made.kind === 'missing') {
+      await releaseOutput(this.docker, output.container).catch(() => undefined);
+      throw new ModelFault('image_not_found', `image ${image} disappeared before its container could be created`);
+    }
     if (made.kind === 'adopted') return made.handle;
     const id = made.id;
     // Whether an image ships files in /output is a property of the image: check each one once.
@@ -134,7 +150,12 @@ export class DockerRunner implements ModelRunner {
   }
 
   /** One create: the new container's id, the container another delivery of the run made first, or the image missing. */
-  private async createOnce(create: Docker.ContainerCreateOptions, spec: RunSpec, again = true): Promise<{ kind: 'created'; id: string } | { kind: 'adopted'; handle: ContainerHandle } | { kind: 'missing' }> {
+  private async createOnce(
+    create: Docker.ContainerCreateOptions,
+    spec: RunSpec,
+    hold: () => Promise<void>,
+    again = true,
+  ): Promise<{ kind: 'created'; id: string } | { kind: 'adopted'; handle: ContainerHandle } | { kind: 'missing' }> {
     try {
       return { kind: 'created', id: (await this.docker.createContainer(create)).id };
     } catch (err) {
@@ -142,8 +163,12 @@ export class DockerRunner implements ModelRunner {
       if (statusOf(err) === CONFLICT) {
         const raced = await this.findOwned(spec);
         if (raced) return { kind: 'adopted', handle: raced };
-        // The name was held by a container findOwned removed (an older fence's, or a dead one).
-        if (again) return this.createOnce(create, spec, false);
+        // The name was held by a container findOwned removed (an older fence's, or a dead one),
+        // and its output volume and keeper with it: they are made again first.
+        if (again) {
+          await hold();
+          return this.createOnce(create, spec, hold, false);
+        }
       }
       if (statusOf(err) === NOT_FOUND) return { kind: 'missing' };
       throw infrastructure('create the container', err);
@@ -275,6 +300,8 @@ export class DockerRunner implements ModelRunner {
   }
 
   async remove(handle: Pick<ContainerHandle, 'id'>): Promise<void> {
+    // Its name says which output volume and keeper go with it (output-volume.ts).
+    const name = (await this.inspect(handle.id))?.Name.replace(/^\//, '');
     try {
       await this.docker.getContainer(handle.id).remove({ force: true, v: true });
     } catch (err) {
@@ -282,11 +309,14 @@ export class DockerRunner implements ModelRunner {
       if (statusOf(err) === NOT_FOUND || (statusOf(err) === CONFLICT && /in progress/.test(daemonMessage(err)))) return;
       throw infrastructure('remove the container', err);
     }
+    if (name) await releaseOutput(this.docker, outputOwnerOf(name));
   }
 
   async removeRun(runId: string): Promise<void> {
     const handle = await this.find(runId);
     if (handle) await this.remove(handle);
+    // A keeper whose container was never created (a failed prepare) is not found by the name above.
+    else await releaseOutput(this.docker, containerName(this.opts.deployment, runId));
   }
 
   async stopRun(runId: string, opts: { runningLongerThanSeconds?: number } = {}): Promise<boolean> {
@@ -321,6 +351,7 @@ export class DockerRunner implements ModelRunner {
       findOwned: (name, spec) => this.findOwned(spec, name),
       remove: (h) => this.remove(h),
       images: this.images,
+      keeper: this.keeper,
     };
   }
 
@@ -408,6 +439,17 @@ export class DockerRunner implements ModelRunner {
     if (info.State.Dead || info.State.Status === 'dead') {
       await this.remove({ id: info.Id });
       return undefined;
+    }
+    // A keeper that is gone or stopped (the engine restarted) took the output volume's contents
+    // with it: a container that still runs holds the volume itself, so a new keeper joins it;
+    // one that exited (or never started, and lost the image's /output copied at create) runs again.
+    if (!(await outputHeld(this.docker, name))) {
+      if (!info.State.Running) {
+        await this.remove({ id: info.Id });
+        return undefined;
+      }
+      const size = await outputSize(this.keeper, this.opts.output);
+      await holdOutput(this.docker, this.keeper, outputOf({ deployment: this.opts.deployment, runId: spec.runId, output: size }, name), info.Config.Labels);
     }
     return this.handleOf(info, spec.runId);
   }

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { type AppliedLimits, LABELS, type ReferenceData, evaluatorContainerName, predictionsVolumeName } from '@modelrun/contracts';
-import { OUTPUT_DIR, type SandboxPolicy, containerSpec } from './sandbox';
+import { outputMount } from './output-volume';
+import { type ContainerInput, OUTPUT_DIR, type SandboxPolicy, containerSpec, outputOf } from './sandbox';
 
 /** Where the evaluator finds the model's output (read-only). */
 export const PREDICTIONS_DIR = '/input/predictions';
@@ -28,8 +29,9 @@ export interface EvaluationSpec {
  * the same caps), plus two read-only inputs: the predictions volume and the reference data.
  * The reference may be a host folder because the operator, not a submitter, named it.
  */
-export function evaluatorContainerSpec(deployment: string, spec: EvaluationSpec, image: string, policy: SandboxPolicy): Docker.ContainerCreateOptions {
-  const base = containerSpec({ deployment, runId: spec.runId, name: spec.name, image, limits: spec.limits, policy, ...(spec.owner && { owner: spec.owner }), ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }) });
+export function evaluatorContainerSpec(deployment: string, spec: EvaluationSpec, image: string, policy: SandboxPolicy, output: ContainerInput['output']): Docker.ContainerCreateOptions {
+  const input = { deployment, runId: spec.runId, name: spec.name, image, limits: spec.limits, policy, output, ...(spec.owner && { owner: spec.owner }), ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }) };
+  const base = containerSpec(input);
   const host = base.HostConfig!;
   const reference: Docker.MountSettings =
     'volume' in spec.reference
@@ -50,7 +52,8 @@ export function evaluatorContainerSpec(deployment: string, spec: EvaluationSpec,
     HostConfig: {
       ...host,
       Mounts: [
-        ...(host.Mounts ?? []),
+        // Its own output volume, capped as the model's, held by its own keeper.
+        outputMount(outputOf(input, evaluatorContainerName(deployment, spec.runId)), OUTPUT_DIR),
         { Type: 'volume', Source: predictionsVolumeName(deployment, spec.runId), Target: PREDICTIONS_DIR, ReadOnly: true },
         reference,
       ],

@@ -16,4 +16,6 @@ export * from './predictions';
 export * from './engine-restart';
 export * from './stop-verdict';
 export * from './image-pulls';
+export * from './output-volume';
+export { KEEPER_PATH, keeperElf, remappedRoot } from './output-keeper';
 export { engineUnreachable } from './docker-errors';

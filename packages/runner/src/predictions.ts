@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { type OutputCaps, TYPE_WORDS, formatBytes } from './archive';
+import { type OutputCaps, OutputSpace, TYPE_WORDS } from './archive';
 import { drain, walkOutputArchive } from './tar-walk';
 
 export type Predictions = { tar: Buffer; files: number; totalBytes: number; problem?: undefined } | { problem: string };
@@ -20,6 +20,7 @@ export async function readPredictions(stream: Readable, caps: OutputCaps): Promi
   const packEnded = new Promise<void>((resolve) => pack.on('end', resolve));
   let files = 0;
   let totalBytes = 0;
+  const space = new OutputSpace(caps);
   const problem = await walkOutputArchive(stream, caps, (entry) => {
     const { header, rel, body, next, stop } = entry;
     if (rel === '' || rel.split('/').some((part) => part === '..' || part === '.')) return stop(`the output folder holds an entry with an unusable name: ${JSON.stringify(header.name)}`);
@@ -32,7 +33,9 @@ export async function readPredictions(stream: Readable, caps: OutputCaps): Promi
       return stop(`predictions may only be regular files and folders; ${rel} is ${what}`);
     }
     totalBytes += header.size ?? 0;
-    if (totalBytes > caps.totalBytes) return stop(`the output folder holds more than its limit of ${formatBytes(caps.totalBytes)}`);
+    space.add(header.size ?? 0);
+    const over = space.over(totalBytes);
+    if (over) return stop(over);
     const chunks: Buffer[] = [];
     body.on('data', (c: unknown) => chunks.push(c as Buffer));
     body.on('end', () => {

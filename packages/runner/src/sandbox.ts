@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { LABELS, containerName } from '@modelrun/contracts';
 import type { RunSpec } from './model-runner';
+import { type OutputOf, type OutputSize, outputMount } from './output-volume';
 
 /** Where the model writes its score. Fixed: images written for the original design hard-code it. */
 export const OUTPUT_DIR = '/output';
@@ -22,6 +23,13 @@ export interface ContainerInput extends RunSpec {
   owner?: { host: string; fence: number };
   /** A benchmark run's model is told which benchmark it predicts for (BENCHMARK). */
   benchmark?: string;
+  /** The output folder's caps (RUN_OUTPUT_MAX_MB): its volume holds no more. */
+  output: OutputSize;
+}
+
+/** The output volume of a run's model container. */
+export function outputOf(input: Pick<ContainerInput, 'deployment' | 'runId' | 'output'>, container = containerName(input.deployment, input.runId)): OutputOf {
+  return { container, deployment: input.deployment, runId: input.runId, caps: input.output };
 }
 
 /**
@@ -56,11 +64,11 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
     HostConfig: {
       NetworkMode: 'none',
       ReadonlyRootfs: true,
-      // An anonymous volume, not a tmpfs: it must outlive the model's exit so the output can be
-      // copied out through the archive endpoint. Docker copies the image's own /output (owner and
-      // mode) into it, which is how an image that runs as a non-root user makes /output writable;
-      // the worker refuses to start a run whose /output is not empty.
-      Mounts: [{ Type: 'volume', Source: '', Target: OUTPUT_DIR, ReadOnly: false }],
+      // A sized tmpfs volume held by a keeper until the output is copied out (output-volume.ts).
+      // Docker copies the image's own /output (owner and mode) into it, which is how an image that
+      // runs as a non-root user makes /output writable; the worker refuses to start a run whose
+      // /output is not empty.
+      Mounts: [outputMount(outputOf(input), OUTPUT_DIR)],
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${policy.tmpMb}m` },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],

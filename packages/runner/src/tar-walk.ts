@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { OUTPUT_MAX_ENTRIES } from './output-volume';
 
 /** What the walk reads of a tar header. */
 export interface EntryHeader {
@@ -56,7 +57,7 @@ export async function walkOutputArchive(
   onEntry: (entry: WalkEntry) => void,
   onRoot?: (header: EntryHeader) => void,
 ): Promise<string | undefined> {
-  const maxEntries = caps.maxEntries ?? 10_000;
+  const maxEntries = caps.maxEntries ?? OUTPUT_MAX_ENTRIES;
   const timeoutMs = caps.timeoutMs ?? 30_000;
   const extract = tar.extract();
   let root: string | undefined;
@@ -99,7 +100,7 @@ export async function walkOutputArchive(
       return;
     }
     const rel = header.name.startsWith(root) ? header.name.slice(root.length).replace(/\/$/, '') : header.name;
-    if (++entries > maxEntries) return stop(`the output folder holds more than ${maxEntries} entries`);
+    if (++entries > maxEntries) return stop(tooManyEntries(maxEntries));
     onEntry({ header, rel, body, next, stop });
   });
   stream.pipe(extract);
@@ -108,6 +109,11 @@ export async function walkOutputArchive(
   if (broken !== undefined) throw new ArchiveBroken(`the output folder's archive broke off (${broken})`);
   if (tail.length < END_OF_ARCHIVE || tail.some((b) => b !== 0)) throw new ArchiveBroken("the output folder's archive ended before its end-of-archive blocks");
   return undefined;
+}
+
+/** Why a walk stopped at the entry cap. */
+export function tooManyEntries(maxEntries: number): string {
+  return `the output folder holds more than ${maxEntries} entries`;
 }
 
 /** Reads an entry's body to its end without keeping it. */

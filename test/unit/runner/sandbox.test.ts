@@ -12,6 +12,7 @@ function input(overrides: Partial<ContainerInput> = {}): ContainerInput {
     image: 'registry.example/team/model:1',
     limits: { timeoutSeconds: 60, memoryMb: 512, cpus: 1.5, gpus: 0 },
     policy: { pidsLimit: 128, tmpMb: 64, logMaxBytes: 1024 * 1024 },
+    output: { totalBytes: 16 * 1024 * 1024 },
     ...overrides,
   };
 }
@@ -76,6 +77,23 @@ describe('containerSpec', () => {
     );
   });
 
+  it("gives /output a tmpfs volume of the run's own, sized at the output cap (its keeper holds it)", () => {
+    const [mount] = host.Mounts ?? [];
+    assert.equal(mount?.Source, `${containerName('modelrun-test', RUN_ID)}-out`);
+    assert.equal(mount?.VolumeOptions?.DriverConfig?.Options?.type, 'tmpfs');
+    assert.match(mount?.VolumeOptions?.DriverConfig?.Options?.o ?? '', new RegExp(`^size=${16 * 1024 * 1024 + 4096},`));
+    const evaluator = evaluatorContainerSpec(
+      'modelrun-test',
+      { runId: RUN_ID, name: 'm', benchmark: 'digits', image: 'eval:1', limits: { timeoutSeconds: 60, memoryMb: 512, cpus: 1, gpus: 0 }, reference: { volume: 'ref' } },
+      'eval:1',
+      { pidsLimit: 128, tmpMb: 64, logMaxBytes: 1024 },
+      { totalBytes: 1024 * 1024 },
+    );
+    const outputs = (evaluator.HostConfig?.Mounts ?? []).filter((m) => m.Target === OUTPUT_DIR);
+    assert.deepEqual(outputs.map((m) => m.Source), [`modelrun-test-eval-${RUN_ID}-out`], "the evaluator's own, never the model's");
+    assert.match(outputs[0]?.VolumeOptions?.DriverConfig?.Options?.o ?? '', new RegExp(`^size=${1024 * 1024 + 4096},`));
+  });
+
   it('keeps the image entrypoint and command, and its user', () => {
     assert.equal(spec.Image, 'registry.example/team/model:1');
     assert.equal(spec.Entrypoint, undefined);
@@ -121,6 +139,7 @@ describe('containerSpec', () => {
       { runId: RUN_ID, name: 'm', benchmark: 'digits', image: 'eval:1', limits: { timeoutSeconds: 60, memoryMb: 512, cpus: 1, gpus: 1 }, reference: { volume: 'ref' }, gpuDevices: ['2'] },
       'eval:1',
       { pidsLimit: 128, tmpMb: 64, logMaxBytes: 1024 },
+      { totalBytes: 1024 * 1024 },
     );
     assert.deepEqual(evaluator.HostConfig!.DeviceRequests?.[0]?.DeviceIDs, ['2']);
     assert.equal(evaluator.Labels?.[LABELS.gpuDevices], '2');

@@ -1,4 +1,4 @@
-import { type CollectedLogs, type Outcome, classify } from '@modelrun/runner';
+import { type CollectedLogs, type Outcome, type OutputContents, classify } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
 import type { Executed } from './execute';
 import { decideEnd } from './faults';
@@ -15,10 +15,13 @@ export interface Collected {
  */
 export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { handle, exit, followed }: Executed): Promise<Collected> {
   ctx.progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
-  const readOutput = !exit.cancelled && !exit.timedOut && !exit.oomKilled && exit.exitCode === 0;
+  // Read after a failing exit too (bounded by the caps), where only a write past a cap counts
+  // (classify); a copy that breaks then leaves the exit code to speak, as it did before.
+  const readOutput = !exit.cancelled && !exit.timedOut && !exit.oomKilled;
+  const readAll = (): Promise<OutputContents | undefined> => (exit.exitCode === 0 ? deps.runner.collect(handle) : deps.runner.collect(handle).catch(() => undefined));
   // The follower saw the whole output unless it broke off; only then ask the engine again.
   // Settled both, so the follower has stopped whatever the copy of the output did.
-  const [read, kept] = await Promise.allSettled([readOutput ? deps.runner.collect(handle) : undefined, followed.then((f) => f ?? deps.runner.logs(handle))]);
+  const [read, kept] = await Promise.allSettled([readOutput ? readAll() : undefined, followed.then((f) => f ?? deps.runner.logs(handle))]);
   if (read.status === 'rejected') throw read.reason;
   if (kept.status === 'rejected') throw kept.reason;
   const [output, logs] = [read.value, kept.value];
