@@ -54,7 +54,7 @@ describe('modelrun (the CLI) against a real API and worker', function () {
     // Not a terminal: a line per phase, with the time since the watch began, never a spinner.
     assert.match(r.stdout, /^\[\s+\d+\.\d s\] queued, waiting for a worker/m);
     assert.match(r.stdout, /^\[\s+\d+\.\d s\] running \d+\.\d s$/m);
-    assert.match(r.stdout, /^succeeded in \d+\.\d s: score 0\.71$/m);
+    assert.match(r.stdout, /^succeeded in \d+\.\d s from submission \(the model ran \d+\.\d s\): score 0\.71$/m);
     assert.match(r.stdout, /^\s+ticks\s+6$/m);
     assert.doesNotMatch(r.stdout, /\x1b|\r/, 'no colours or redraws when stdout is not a terminal');
   });
@@ -62,7 +62,7 @@ describe('modelrun (the CLI) against a real API and worker', function () {
   it('submit --wait on a failing model exits 1 with the reason and the error', async () => {
     const r = await cli('submit', fixture('exit-3'), '--name', 'cli-failing', '--wait');
     assert.equal(r.status, 1, explain(r));
-    assert.match(r.stdout, /^failed \(exit_code\) in \d+\.\d s: the model exited with code 3$/m);
+    assert.match(r.stdout, /^failed \(exit_code\) in \d+\.\d s from submission \(the model ran \d+\.\d s\): the model exited with code 3$/m);
   });
 
   it('submit --wait --json prints the finished run, parseable with the contract', async () => {

@@ -4,7 +4,6 @@ import { AppliedLimits, RequestedLimits } from './limits';
 import { ModelName } from './model-name';
 import { BenchmarkName } from './benchmark';
 import { RunId } from './run-id';
-import { Submitter } from './identity';
 import { FAILURE_REASONS, FINAL_STATUSES, RUN_PHASES, RUN_STATUSES } from './statuses';
 
 /** The body of `POST /v1/models`. Unknown fields are refused, not ignored. */
@@ -30,8 +29,6 @@ export const RunJobData = z.strictObject({
   benchmark: BenchmarkName.optional(),
   /** Who submitted it (a token's fingerprint): whose quota the run counts against. */
   caller: z.string().max(128).optional(),
-  /** Who submitted it (user and team): who may see and cancel it. Absent on jobs from before users. */
-  submittedBy: Submitter.optional(),
 });
 export type RunJobData = z.infer<typeof RunJobData>;
 
@@ -66,7 +63,6 @@ export const RunRecord = z.strictObject({
   name: ModelName,
   image: ImageReference,
   benchmark: BenchmarkName.optional(),
-  submittedBy: Submitter.describe('Who submitted the run (absent on runs from before users)').optional(),
   status: z.enum(FINAL_STATUSES),
   reason: z.enum(FAILURE_REASONS).describe('Why the run did not succeed (absent when it did)').optional(),
   error: z.string().describe("What went wrong, in words for the model's author").optional(),
@@ -77,7 +73,7 @@ export const RunRecord = z.strictObject({
   createdAt: Timestamp.describe('When it was submitted'),
   startedAt: Timestamp.describe('When its container started').optional(),
   finishedAt: Timestamp.describe('When it ended'),
-  durationMs: z.number().int().nonnegative().describe("The container's running time").optional(),
+  durationMs: z.number().int().nonnegative().describe("How long the model ran (kept for older clients: the API's views name it ranMs)").optional(),
   attempts: z.number().int().nonnegative().describe('Tries so far (more than one after an infrastructure fault)'),
   attemptErrors: z.array(AttemptError).describe('The error of each failed try').optional(),
   logBytes: z.number().int().nonnegative().optional(),
@@ -98,11 +94,27 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluator
   attempts: RunRecord.shape.attempts.optional(),
   /** Phase `recording`: why the finished run's record is not on the volume yet. */
   recordingError: z.string().optional(),
+  ranMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("How long the model ran: its container's start to its exit, as the engine stamped them (a model that exits within milliseconds shows 0)")
+    .optional(),
+  turnaroundMs: z.number().int().nonnegative().describe('From submission to result: createdAt to finishedAt, the wait in the queue, the pull and the recording included').optional(),
 });
 export type RunView = z.infer<typeof RunView>;
 
 /** A finished run as the API (and a webhook) shows it: its record, as written. */
 export function viewOfRecord(r: RunRecord): RunView {
   const { version: _version, logBytes: _logBytes, evaluatorError: _evaluatorError, ...view } = r;
-  return view;
+  return { ...view, ...durationsOf(r) };
+}
+
+/**
+ * A finished run's two times, each named so neither reads as a bug: the model's own (0 ms for a
+ * model that exits at once) and the caller's wait, from submission to result.
+ */
+export function durationsOf(r: Pick<RunRecord, 'createdAt' | 'finishedAt' | 'durationMs'>): Pick<RunView, 'ranMs' | 'turnaroundMs'> {
+  const turnaroundMs = Math.max(0, Date.parse(r.finishedAt) - Date.parse(r.createdAt));
+  return { ...(r.durationMs !== undefined && { ranMs: r.durationMs }), ...(Number.isFinite(turnaroundMs) && { turnaroundMs }) };
 }

@@ -38,9 +38,10 @@ export function statusText(run: RunSummary): string {
   return run.status;
 }
 
-/** A finished (or live) run's time from start to end, or to now. */
-export function elapsed(run: Pick<RunView, 'startedAt' | 'finishedAt' | 'durationMs'>, now = Date.now()): string | undefined {
-  if (run.durationMs !== undefined) return seconds(run.durationMs);
+/** How long a finished (or live) run's model ran, from its start to its end, or to now. */
+export function elapsed(run: Pick<RunView, 'startedAt' | 'finishedAt' | 'durationMs' | 'ranMs'>, now = Date.now()): string | undefined {
+  const ran = run.ranMs ?? run.durationMs;
+  if (ran !== undefined) return seconds(ran);
   if (!run.startedAt) return undefined;
   return seconds((run.finishedAt ? Date.parse(run.finishedAt) : now) - Date.parse(run.startedAt));
 }

@@ -19,7 +19,8 @@ export function formatRun(ctx: Context, run: RunView): string {
     ['created', `${run.createdAt} (${ago(run.createdAt)})`],
     ['started', run.startedAt],
     ['finished', run.finishedAt],
-    ['duration', elapsed(run)],
+    ['model ran', elapsed(run)],
+    ['submission to result', run.turnaroundMs === undefined ? undefined : seconds(run.turnaroundMs)],
     ['attempts', run.attempts === undefined ? undefined : String(run.attempts)],
   ]);
   const attempts = (run.attemptErrors ?? []).map((a) => `  attempt ${a.attempt} (${a.at}): ${a.message}`);
@@ -35,10 +36,21 @@ export function formatMetrics(run: RunView): string {
 /** The last word on a run that was waited for: how it ended, and why when it did not succeed. */
 export function formatOutcome(ctx: Context, run: RunView): string {
   const s = ctx.style;
-  const took = run.durationMs === undefined ? '' : ` in ${seconds(run.durationMs)}`;
+  const took = tookText(run);
   if (run.status === 'succeeded') return `${s.green('succeeded')}${took}: score ${s.bold(score(run.score))}\n${formatMetrics(run)}`;
   if (run.status === 'cancelled') return `${s.yellow('cancelled')}: ${run.error ?? 'the run was cancelled'}\n`;
   // The exit code when the error does not already say it.
   const exit = run.exitCode === undefined || run.exitCode === null || run.reason === 'exit_code' ? '' : ` (exit code ${run.exitCode})`;
   return `${s.red(`failed (${run.reason ?? 'unknown'})`)}${took}: ${run.error ?? 'no error was recorded'}${exit}\n`;
+}
+
+/**
+ * The run's two times, each named: a model that exits at once ran 0.0 s, while the result still
+ * took its queueing, pull and recording to come.
+ */
+function tookText(run: RunView): string {
+  const ran = run.ranMs ?? run.durationMs;
+  const ranText = ran === undefined ? '' : `the model ran ${seconds(ran)}`;
+  if (run.turnaroundMs === undefined) return ranText && ` (${ranText})`;
+  return ` in ${seconds(run.turnaroundMs)} from submission${ranText && ` (${ranText})`}`;
 }
