@@ -4,6 +4,7 @@ import { AppliedLimits, RequestedLimits } from './limits';
 import { ModelName } from './model-name';
 import { BenchmarkName } from './benchmark';
 import { RunId } from './run-id';
+import { Submitter } from './identity';
 import { FAILURE_REASONS, FINAL_STATUSES, RUN_PHASES, RUN_STATUSES } from './statuses';
 
 /** The body of `POST /v1/models`. Unknown fields are refused, not ignored. */
@@ -29,6 +30,8 @@ export const RunJobData = z.strictObject({
   benchmark: BenchmarkName.optional(),
   /** Who submitted it (a token's fingerprint): whose quota the run counts against. */
   caller: z.string().max(128).optional(),
+  /** Who submitted it (user and team): who may see and cancel it. Absent on jobs from before users. */
+  submittedBy: Submitter.optional(),
 });
 export type RunJobData = z.infer<typeof RunJobData>;
 
@@ -63,6 +66,7 @@ export const RunRecord = z.strictObject({
   name: ModelName,
   image: ImageReference,
   benchmark: BenchmarkName.optional(),
+  submittedBy: Submitter.describe('Who submitted the run (absent on runs from before users)').optional(),
   status: z.enum(FINAL_STATUSES),
   reason: z.enum(FAILURE_REASONS).describe('Why the run did not succeed (absent when it did)').optional(),
   error: z.string().describe("What went wrong, in words for the model's author").optional(),
