@@ -7,8 +7,10 @@ const DAY = 24 * 3600;
 export const IDEMPOTENCY_TTL_SECONDS = 30 * DAY;
 /** Side state of a run that never finished is dropped after this long. */
 const SIDE_STATE_TTL_SECONDS = 30 * DAY;
-/** Live log entries kept per run while it runs (each at most 8 KiB: 2 MiB of Redis at most). */
-const LIVE_LOG_ENTRIES = 256;
+/** Live log entries kept per run while it runs (each at most LIVE_LOG_ENTRY_BYTES: 2 MiB of Redis at most). */
+export const LIVE_LOG_ENTRIES = 256;
+/** The most a writer puts in one live log entry (8 KiB). */
+export const LIVE_LOG_ENTRY_BYTES = 8 * 1024;
 /** How long live logs stay after the run ends, for followers to read the end of them. */
 const LIVE_LOG_LINGER_SECONDS = 120;
 
@@ -97,12 +99,19 @@ export class RunControl {
   }
 
   async appendLiveLog(runId: string, data: Buffer): Promise<void> {
+    await this.appendLiveLogs(runId, [data]);
+  }
+
+  /**
+   * Appends entries in one round trip, in order. The stream keeps about LIVE_LOG_ENTRIES of
+   * them: a batch longer than that only costs Redis the trimming.
+   */
+  async appendLiveLogs(runId: string, entries: readonly Buffer[]): Promise<void> {
+    if (entries.length === 0) return;
     const key = this.key('logs', runId);
-    await this.redis
-      .multi()
-      .xadd(key, 'MAXLEN', '~', LIVE_LOG_ENTRIES, '*', 'd', data)
-      .expire(key, SIDE_STATE_TTL_SECONDS)
-      .exec();
+    const tx = this.redis.multi();
+    for (const data of entries) tx.xadd(key, 'MAXLEN', '~', LIVE_LOG_ENTRIES, '*', 'd', data);
+    await tx.expire(key, SIDE_STATE_TTL_SECONDS).exec();
   }
 
   /** Every live log entry kept so far, without waiting. */
@@ -112,12 +121,14 @@ export class RunControl {
   }
 
   /**
-   * Waits up to `blockMs` for live log entries after `afterId`. Blocks its connection: pass a
-   * dedicated `client`.
+   * Waits up to `blockMs` (0: not at all) for up to `count` live log entries after `afterId`.
+   * A wait blocks its connection: pass a dedicated `client`.
    */
-  async readLiveLog(runId: string, afterId: string, blockMs: number, client: Redis = this.redis): Promise<LiveLogEntry[]> {
+  async readLiveLog(runId: string, afterId: string, blockMs: number, client: Redis = this.redis, count = 512): Promise<LiveLogEntry[]> {
     const key = this.key('logs', runId);
-    const reply = (await client.xreadBuffer('COUNT', 512, 'BLOCK', blockMs, 'STREAMS', key, afterId)) as
+    const reply = (await (blockMs > 0
+      ? client.xreadBuffer('COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, afterId)
+      : client.xreadBuffer('COUNT', count, 'STREAMS', key, afterId))) as
       | [Buffer, [Buffer, Buffer[]][]][]
       | null;
     if (!reply) return [];
