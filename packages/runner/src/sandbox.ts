@@ -73,7 +73,7 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],
       Privileged: false,
-      PidsLimit: policy.pidsLimit,
+      PidsLimit: hostPidsLimit(policy),
       Memory: memoryBytes,
       // Same as Memory: no swap on top of it, so a memory hog is killed rather than thrashing.
       MemorySwap: memoryBytes,
@@ -98,6 +98,22 @@ export function containerSpec(input: ContainerInput): Docker.ContainerCreateOpti
       ...(policy.runtime && { Runtime: policy.runtime }),
     },
   };
+}
+
+/** Host threads of gVisor's own kernel (the Sentry) in a sandbox: 87 measured for a one-process model. */
+const GVISOR_BASE_THREADS = 128;
+/** Host threads per model process under gVisor's ptrace platform (the one without KVM): about 7.2 measured. */
+const GVISOR_THREADS_PER_PROCESS = 8;
+
+/**
+ * The container's host pids limit. RUN_PIDS_LIMIT counts the model's processes; under gVisor
+ * (a runtime registered as `runsc`) the host cgroup also holds gVisor's kernel and several host
+ * threads per model process, and a sandbox that cannot make a thread dies ("error initializing
+ * first thread: resource temporarily unavailable", exit 2) before the model starts.
+ */
+export function hostPidsLimit(policy: SandboxPolicy): number {
+  const gvisor = policy.runtime === 'runsc' || policy.runtime?.startsWith('runsc-') === true;
+  return gvisor ? GVISOR_BASE_THREADS + GVISOR_THREADS_PER_PROCESS * policy.pidsLimit : policy.pidsLimit;
 }
 
 /**

@@ -163,4 +163,20 @@ describe('containerSpec', () => {
     assert.match(other.Tmpfs?.['/tmp'] ?? '', /size=8m/);
     assert.equal(other.LogConfig?.Config?.['max-size'], '64k', 'the json-file log keeps at least 64k');
   });
+
+  it("runs the model under RUN_RUNTIME, and under gVisor leaves room for gVisor's own threads in the pids limit", () => {
+    const base = input().policy;
+    assert.equal(containerSpec(input()).HostConfig!.Runtime, undefined, "the engine's default runtime unless one is set");
+    const table: [runtime: string, pidsLimit: number, hostLimit: number][] = [
+      ['runc', 64, 64],
+      ['kata', 64, 64],
+      ['runsc', 64, 128 + 8 * 64],
+      ['runsc-debug', 16, 128 + 8 * 16],
+    ];
+    for (const [runtime, pidsLimit, hostLimit] of table) {
+      const h = containerSpec(input({ policy: { ...base, runtime, pidsLimit } })).HostConfig!;
+      assert.equal(h.Runtime, runtime);
+      assert.equal(h.PidsLimit, hostLimit, runtime);
+    }
+  });
 });
