@@ -11,3 +11,4 @@ export * from './run';
 export * from './run-id';
 export * from './score';
 export * from './statuses';
+export * from './untrusted-text';

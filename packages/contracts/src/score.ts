@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { escapeControls, quoteUntrusted, untrustedName } from './untrusted-text';
 
 /** The score file a model writes may be at most this large. */
 export const SCORE_FILE_MAX_BYTES = 64 * 1024;
@@ -52,12 +53,13 @@ function parseScoreJson(text: string): ScoreParse {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return { ok: false, message: `score.json is not valid JSON (${(err as Error).message})` };
+    // The parser's message quotes the text around the error, which the model wrote.
+    return { ok: false, message: `score.json is not valid JSON (${escapeControls((err as Error).message)})` };
   }
   const parsed = ScoreFile.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;
-  const where = issue.path.length ? issue.path.join('.') : 'the document';
+  const where = issue.path.length ? issue.path.map(pathPart).join('.') : 'the document';
   if (issue.code === 'invalid_key') {
     return { ok: false, message: `score.json: ${where}: metric names are 1-128 letters, digits and _ . : / -` };
   }
@@ -81,10 +83,16 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${preview(JSON.stringify(v))}`;
+  if (typeof v === 'string') return `the string ${quoteUntrusted(v, 40)}`;
   return typeof v;
 }
 
+/** A bad value, quoted: it is the model's text. */
 function preview(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}...` : s || '(empty)';
+  return s ? quoteUntrusted(s, 40) : '(empty)';
+}
+
+/** A key on the path to a bad value: a metric name the model chose is quoted unless it is a plain name. */
+function pathPart(key: PropertyKey): string {
+  return untrustedName(String(key), 40);
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { SCORE_FILE_MAX_BYTES } from '@modelrun/contracts';
+import { SCORE_FILE_MAX_BYTES, quoteUntrusted } from '@modelrun/contracts';
 import { OUTPUT_MAX_ENTRIES, OUTPUT_PAGE_BYTES, capPages } from './output-volume';
 import { drain, tooManyEntries, walkOutputArchive } from './tar-walk';
 
@@ -91,7 +91,8 @@ export async function readOutputArchive(stream: Readable, caps: OutputCaps): Pro
       if (!scoreName) return drain(entry);
       if (header.type !== 'file') {
         const what = TYPE_WORDS[header.type ?? ''] ?? `a ${header.type ?? 'special'} entry`;
-        const target = header.linkname ? ` (to ${header.linkname})` : '';
+        // The target is the model's text, shown in run.error: quoted, its control characters escaped.
+        const target = header.linkname ? ` (to ${quoteUntrusted(header.linkname)})` : '';
         return stop(`${scoreName} is ${what}${target}; only a regular file is read`);
       }
       if (size > SCORE_FILE_MAX_BYTES) {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { quoteUntrusted, untrustedName } from '@modelrun/contracts';
 import { type OutputCaps, OutputSpace, TYPE_WORDS } from './archive';
 import { drain, walkOutputArchive } from './tar-walk';
 
@@ -23,14 +24,14 @@ export async function readPredictions(stream: Readable, caps: OutputCaps): Promi
   const space = new OutputSpace(caps);
   const problem = await walkOutputArchive(stream, caps, (entry) => {
     const { header, rel, body, next, stop } = entry;
-    if (rel === '' || rel.split('/').some((part) => part === '..' || part === '.')) return stop(`the output folder holds an entry with an unusable name: ${JSON.stringify(header.name)}`);
+    if (rel === '' || rel.split('/').some((part) => part === '..' || part === '.')) return stop(`the output folder holds an entry with an unusable name: ${quoteUntrusted(header.name)}`);
     if (header.type === 'directory') {
       pack.entry({ name: rel, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0) });
       return drain(entry);
     }
     if (header.type !== 'file') {
       const what = TYPE_WORDS[header.type ?? ''] ?? `a ${header.type ?? 'special'} entry`;
-      return stop(`predictions may only be regular files and folders; ${rel} is ${what}`);
+      return stop(`predictions may only be regular files and folders; ${untrustedName(rel)} is ${what}`);
     }
     totalBytes += header.size ?? 0;
     space.add(header.size ?? 0);

@@ -174,17 +174,17 @@ describe('parseScoreFile', () => {
     });
 
     it('refuses NaN and Infinity', () => {
-      assert.match(refused(plain('NaN')), /one decimal number, found NaN/);
-      assert.match(refused(plain('Infinity')), /one decimal number, found Infinity/);
+      assert.match(refused(plain('NaN')), /one decimal number, found "NaN"/);
+      assert.match(refused(plain('Infinity')), /one decimal number, found "Infinity"/);
       assert.match(refused(plain('-Infinity')), /one decimal number/);
     });
 
     it('refuses a number that overflows to Infinity', () => {
-      assert.match(refused(plain('1e999')), /1e999 is not a finite number/);
+      assert.match(refused(plain('1e999')), /"1e999" is not a finite number/);
     });
 
     it('refuses two numbers', () => {
-      assert.match(refused(plain('0.5 0.6')), /one decimal number, found 0\.5 0\.6/);
+      assert.match(refused(plain('0.5 0.6')), /one decimal number, found "0\.5 0\.6"/);
       assert.match(refused(plain('0.5\n0.6\n')), /one decimal number/);
     });
 
@@ -196,7 +196,22 @@ describe('parseScoreFile', () => {
     it('shortens a long bad value in its message', () => {
       const message = refused(plain('x'.repeat(1000)));
       assert.ok(message.length < 100, message);
-      assert.match(message, /\.\.\.$/);
+      assert.match(message, /\.\.\."$/);
+    });
+
+    it('quotes its text with control characters escaped, so a terminal shows them rather than acts on them', () => {
+      const message = refused(plain('\u001b]0;pwned\u0007\u001b[2J0.99 (verified)\r\u009b31m'));
+      assert.match(message, /found "\\x1b\]0;pwned\\x07\\x1b\[2J0\.99 \(verified\)\\x0d\\x9b31m"$/);
+      assert.doesNotMatch(message, /[\u0000-\u001f\u007f-\u009f]/);
+    });
+
+    it('escapes control characters in a JSON file, a string value and a metric name', () => {
+      assert.doesNotMatch(refused(json('{"score": 1, \u001b[2J}')), /[\u0000-\u001f\u007f-\u009f]/);
+      for (const text of ['{"score": "\\u001b[2J"}', '{"score": 1, "metrics": {"\\u001b[2J": "x"}}']) {
+        const message = refused(json(text));
+        assert.doesNotMatch(message, /[\u0000-\u001f\u007f-\u009f]/, message);
+        assert.match(message, /"\\x1b\[2J"/, message);
+      }
     });
 
     it('refuses a file over 64 KiB', () => {
