@@ -155,7 +155,8 @@ describe('the API lets in only whom it should', function () {
 describe('rate limiting', function () {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ workers: 0, env: { API_TOKENS: `${TOKEN},${OTHER_TOKEN}`, RATE_LIMIT_PER_MINUTE: '5' } });
+    // API_TOKENS entries are admins, who get RATE_LIMIT_PRIVILEGED_PER_MINUTE.
+    stack = await startStack({ workers: 0, env: { API_TOKENS: `${TOKEN},${OTHER_TOKEN}`, RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_PRIVILEGED_PER_MINUTE: '5' } });
   });
   after(async () => {
     await stack?.stop();

@@ -6,6 +6,10 @@ import { ROUTE_ACTIONS } from '../../apps/api/src/authz/routes';
 import { IdentityStore } from '../../apps/api/src/services/identities';
 import { expressRoutes } from '../helpers/openapi';
 import { testRedis } from '../helpers/redis-server';
+import supertest from 'supertest';
+import { type StartedApi, startApi } from '@modelrun/api';
+import { loadApiConfig } from '@modelrun/config';
+import { testLogger } from '../helpers/logger';
 import { type Stack, startStack } from '../helpers/stack';
 import { fixture } from '../fixtures/images';
 import { writeBenchmarksFile } from '../fixtures/benchmark';
@@ -14,7 +18,7 @@ const ADMIN_TOKEN = randomBytes(24).toString('hex');
 const NO_RUN = '00000000-0000-7000-8000-000000000000';
 
 /** Express routes that are not the API: Bull Board's own, and the web app's pages and files. */
-const NOT_API = /^(GET|POST|PUT|DELETE|PATCH) (\/admin\/queues|\/docs$|\/assets|\/(signin|submit|models\/\{name\}|runs\/\{id\}|benchmarks|benchmarks\/\{name\}|admin\/[a-z]+)?$)/;
+const NOT_API = /^(GET|POST|PUT|DELETE|PATCH) (\/admin\/queues|\/docs$|\/assets|\/(signin|submit|models\/\{name\}|runs\/\{id\}|benchmarks|benchmarks\/\{name\}|tokens|admin\/[a-z]+)?$)/;
 
 type Route = keyof typeof ROUTE_ACTIONS;
 type Sample = { url: string; body?: object };
@@ -168,7 +172,12 @@ describe('authorization: roles, ownership, tokens', function () {
     }
     assert.equal((await as('alice')(stack.http.get(url))).body.submittedBy.user, 'alice');
     assert.equal((await as('alice')(stack.http.get(`${url}/logs`))).status, 200);
-    assert.equal((await as('bob')(stack.http.get(url))).status, 200);
+    const seenByBob = await as('bob')(stack.http.get(url));
+    assert.equal(seenByBob.status, 200);
+    // The run says what this caller may do to it, so pages leave out the rest.
+    assert.deepEqual(seenByBob.body.may, { cancel: true, readLogs: false });
+    assert.deepEqual((await as('vic')(stack.http.get(url))).body.may, { cancel: false, readLogs: false });
+    assert.deepEqual((await as('alice')(stack.http.get(url))).body.may, { cancel: true, readLogs: true });
     const bobLogs = await as('bob')(stack.http.get(`${url}/logs`));
     assert.equal(bobLogs.status, 403);
     assert.match(bobLogs.body.error.message, /only for its owner \(alice\)/);
@@ -281,5 +290,37 @@ describe('authorization: roles, ownership, tokens', function () {
     const page = await admin(stack.http.get(`/v1/audit?limit=2&before=${(res.body.entries[1] as { id: string }).id}`));
     assert.equal(page.body.entries[0].id, res.body.entries[2].id);
     assert.equal((await as('olga')(stack.http.get('/v1/audit'))).status, 403);
+  });
+});
+
+describe('rate limits per user, shared by every API replica', function () {
+  this.timeout(30_000);
+  let stack: Stack;
+  let second: StartedApi;
+  let memberToken: string;
+
+  before(async () => {
+    stack = await startStack({ workers: 0, env: { API_TOKENS: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '4', RATE_LIMIT_PRIVILEGED_PER_MINUTE: '12' } });
+    second = await startApi(loadApiConfig(stack.env), testLogger('api-2'));
+    const admin = (t: Test) => t.set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    assert.equal((await admin(stack.http.post('/v1/users')).send({ id: 'mia', role: 'member' })).status, 201);
+    memberToken = (await admin(stack.http.post('/v1/tokens')).send({ user: 'mia', name: 'limits' })).body.token as string;
+  });
+  after(async () => {
+    await second?.close();
+    await stack?.stop();
+  });
+
+  it('counts a member once across two replicas, and gives an admin the higher limit', async () => {
+    const replicas = [stack.http, supertest(second.url)];
+    const get = (i: number, token: string) => replicas[i % 2]!.get('/v1/whoami').set('Authorization', `Bearer ${token}`);
+    for (let i = 0; i < 4; i++) assert.equal((await get(i, memberToken)).status, 200, `request ${i + 1}`);
+    const over = await get(4, memberToken);
+    assert.equal(over.status, 429);
+    assert.match(over.body.error.message, /the limit is 4 a minute/);
+    assert.ok(Number(over.headers['retry-after']) > 0);
+    // The admin has made 2 requests (the user and the token); 10 more make their 12.
+    for (let i = 0; i < 10; i++) assert.equal((await get(i, ADMIN_TOKEN)).status, 200, `admin request ${i + 1}`);
+    assert.equal((await get(0, ADMIN_TOKEN)).status, 429);
   });
 });

@@ -7,7 +7,7 @@ import { fixture } from '../fixtures/images';
 const TOKEN = 'tok-openapi-aaaaaaaaaaaaaaaa';
 
 /** Express routes that are not the API: Bull Board's own, and the web app's pages and files. */
-const NOT_API = /^(GET|POST|PUT|DELETE|PATCH) (\/admin\/queues|\/docs$|\/assets|\/(signin|submit|models\/\{name\}|runs\/\{id\}|benchmarks|benchmarks\/\{name\})?$)/;
+const NOT_API = /^(GET|POST|PUT|DELETE|PATCH) (\/admin\/queues|\/docs$|\/assets|\/(signin|submit|models\/\{name\}|runs\/\{id\}|benchmarks|benchmarks\/\{name\}|tokens|admin\/users)?$)/;
 
 describe('the OpenAPI document', function () {
   // Two real runs (one scored, one cancelled) on the real engine: well under a minute.
@@ -26,7 +26,7 @@ describe('the OpenAPI document', function () {
   });
 
   /** Sends a request, checks its response against the document, returns it. */
-  async function call(method: 'get' | 'post' | 'delete', url: string, prepare: (t: Test) => Test = (t) => t) {
+  async function call(method: 'get' | 'post' | 'patch' | 'delete', url: string, prepare: (t: Test) => Test = (t) => t) {
     const res = await prepare(stack.http[method](url));
     checker.check(method, url, res);
     return res;
@@ -91,6 +91,22 @@ describe('the OpenAPI document', function () {
     assert.equal((await call('get', '/healthz')).status, 200);
     assert.equal((await call('get', '/readyz')).status, 200);
     assert.equal((await call('get', '/metrics')).status, 200);
+
+    // People: a team, a user in it, a token for them, and the audit of it all.
+    assert.equal((await call('get', '/v1/whoami', auth)).body.role, 'admin');
+    assert.equal((await call('post', '/v1/teams', (t) => auth(t).send({ id: 'described' }))).status, 201);
+    assert.equal((await call('get', '/v1/teams', auth)).status, 200);
+    assert.equal((await call('post', '/v1/users', (t) => auth(t).send({ id: 'dee', role: 'member', team: 'described' }))).status, 201);
+    assert.equal((await call('get', '/v1/users', auth)).status, 200);
+    assert.equal((await call('get', '/v1/users/dee', auth)).status, 200);
+    assert.equal((await call('patch', '/v1/users/dee', (t) => auth(t).send({ role: 'viewer', team: null }))).status, 200);
+    const token = await call('post', '/v1/tokens', (t) => auth(t).send({ user: 'dee', name: 'described', scopes: ['read'] }));
+    assert.equal(token.status, 201);
+    assert.equal((await call('get', '/v1/tokens?user=dee', auth)).body.tokens.length, 1);
+    assert.equal((await call('delete', `/v1/tokens/${token.body.id}`, auth)).status, 200);
+    assert.equal((await call('delete', '/v1/users/dee', auth)).status, 200);
+    assert.equal((await call('delete', '/v1/teams/described', auth)).status, 200);
+    assert.equal((await call('get', '/v1/audit', auth)).status, 200);
 
     // Every operation was called at least once.
     const called = new Set([...checker.seen].map((s) => s.split(' ').slice(0, 2).join(' ')));

@@ -8,6 +8,7 @@ import { ModelPage } from './pages/model';
 import { RunPage } from './pages/run';
 import { SignInPage } from './pages/signin';
 import { SubmitPage } from './pages/submit';
+import { TokensPage, UsersPage } from './pages/people';
 import { ErrorNote } from './ui/notes';
 import { RUN_ID, afterSignIn, match } from './ui/match';
 import { Link, type Location, navigate, useLocation } from './ui/router';
@@ -20,6 +21,8 @@ function Page(props: { loc: Location }) {
   const run = match('/runs/:id', path);
   if (run) return RUN_ID.test(run.id!) ? <RunPage id={run.id!} /> : <ErrorNote error={new Error(`${JSON.stringify(run.id!.slice(0, 80))} is not a run id`)} />;
   if (path === '/submit') return <SubmitPage />;
+  if (path === '/tokens') return <TokensPage />;
+  if (path === '/admin/users') return <UsersPage />;
   if (path === '/benchmarks') return <BenchmarksPage />;
   const benchmark = match('/benchmarks/:name', path);
   if (benchmark) return <BenchmarkBoardPage name={benchmark.name!} loc={props.loc} />;
@@ -45,7 +48,15 @@ function Header(props: { session: SessionView | undefined; path: string; onSignO
               {n.label}
             </Link>
           ))}
-          <a href="/admin/queues">Queues</a>
+          <Link href="/tokens" aria-current={props.path === '/tokens' ? 'page' : undefined}>
+            Tokens
+          </Link>
+          {(props.session?.role === 'admin' || props.session?.authRequired === false) && (
+            <Link href="/admin/users" aria-current={props.path === '/admin/users' ? 'page' : undefined}>
+              Users
+            </Link>
+          )}
+          {props.session?.role !== 'member' && props.session?.role !== 'viewer' && <a href="/admin/queues">Queues</a>}
           <a href="/docs">API</a>
           {props.session?.signedIn && (
             <button type="button" class="link" onClick={props.onSignOut}>

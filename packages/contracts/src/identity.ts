@@ -133,3 +133,7 @@ export const TeamList = z.strictObject({ teams: z.array(Team) });
 export const TokenList = z.strictObject({ tokens: z.array(TokenInfo) });
 export const AuditPage = z.strictObject({ entries: z.array(AuditEntry) });
 export const TokenListQuery = z.strictObject({ user: PersonId.describe("An admin's: another user's tokens").optional() });
+export type UserList = z.infer<typeof UserList>;
+export type TeamList = z.infer<typeof TeamList>;
+export type TokenList = z.infer<typeof TokenList>;
+export type AuditPage = z.infer<typeof AuditPage>;

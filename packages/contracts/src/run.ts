@@ -98,6 +98,8 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluator
   attempts: RunRecord.shape.attempts.optional(),
   /** Phase `recording`: why the finished run's record is not on the volume yet. */
   recordingError: z.string().optional(),
+  /** GET /v1/runs/{id}: what the caller may do to this run, so pages leave out what they may not (the API still decides). */
+  may: z.strictObject({ cancel: z.boolean(), readLogs: z.boolean() }).optional(),
   ranMs: z
     .number()
     .int()

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { type Request, Router } from 'express';
 import { RunGetQuery, RunLogsQuery, type RunView, isFinal, isRunId } from '@modelrun/contracts';
-import type { Owned } from '../authz/policy';
+import { type Action, type Owned, decide } from '../authz/policy';
 import { judgeThing } from '../authz/routes';
 import { notFound } from '../errors';
 import type { AuditLog } from '../services/audit-log';
@@ -34,7 +34,8 @@ export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLo
     const seen = await runFor(req, 'runs.read');
     const run = wait && !isFinal(seen.status) ? await runs.waitForEnd(req.params.id!, wait * 1000) : seen;
     if (!run) throw notFound(`no run with id ${req.params.id}`);
-    res.json(run);
+    const may = (action: Action) => decide(req.identity!, action, ownerOf(run)).kind === 'allow';
+    res.json({ ...run, may: { cancel: may('runs.cancel'), readLogs: may('runs.logs') } });
   });
 
   router.delete('/:id', async (req, res) => {

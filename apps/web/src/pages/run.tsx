@@ -48,7 +48,7 @@ export function RunPage(props: { id: string }) {
           <div class="run-status">
             <StatusBadge status={r.status} phase={r.phase} />
             {r.status === 'succeeded' && <span class="big score" data-score={r.score}>{formatScore(r.score)}</span>}
-            {live && (
+            {live && r.may?.cancel !== false && (
               <button type="button" class="danger" onClick={cancel} disabled={cancelling}>
                 {cancelling ? 'Cancelling…' : 'Cancel run'}
               </button>
@@ -66,6 +66,8 @@ export function RunPage(props: { id: string }) {
             <dl class="kv">
               <dt>Image</dt>
               <dd class="mono">{r.image}</dd>
+              <dt>Submitted by</dt>
+              <dd>{r.submittedBy ? `${r.submittedBy.user}${r.submittedBy.team ? ` (team ${r.submittedBy.team})` : ''}` : '—'}</dd>
               <dt>Submitted</dt>
               <dd>{formatTime(r.createdAt)}</dd>
               <dt>Started</dt>
@@ -122,7 +124,7 @@ export function RunPage(props: { id: string }) {
               </ul>
             </details>
           )}
-          <RunOutput runId={r.id} live={live} />
+          {r.may?.readLogs === false ? <p class="muted">Only the run's submitter, operators and admins read its output.</p> : <RunOutput runId={r.id} live={live} />}
         </>
       )}
     </section>
