@@ -13,18 +13,20 @@ const REMOTE_FONTS = /<link[^>]+href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
 type Engine = (path: string, options: object, callback: (err: Error | null, html?: string) => void) => void;
 
 /**
- * Bull Board for watching the queues: runs (CPU and GPU), and webhook deliveries (each with its attempts and
- * last error). Read-only: a job added or edited there would skip the
- * API's validation (the worker would refuse it, but nobody should have to find that out).
+ * Bull Board for watching the queues: runs (CPU, and GPU where GPUs are on), and webhook
+ * deliveries (each with its attempts and last error). Read-only: a job added or edited there
+ * would skip the API's validation (the worker would refuse it, but nobody should have to find
+ * that out). A queue this deployment cannot use is left out, so its "No workers" alarms nobody.
  */
-export function createAdminRouter(queues: RunQueues, webhooks: WebhookQueue): Router {
+export function createAdminRouter(queues: RunQueues, webhooks: WebhookQueue, inUse: { gpus: boolean } = { gpus: true }): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(ADMIN_PATH);
   createBullBoard({
     queues: [
-      new BullMQAdapter(queues.cpu, { readOnlyMode: true, description: 'modelrun runs' }),
-      new BullMQAdapter(queues.gpu, { readOnlyMode: true, description: 'modelrun runs that ask for GPUs (only GPU workers take them)' }),
-      new BullMQAdapter(webhooks, { readOnlyMode: true, description: 'run.finished webhook deliveries' }),
+      new BullMQAdapter(queues.cpu, { readOnlyMode: true, description: 'modelrun runs: every worker takes them' }),
+      ...(inUse.gpus ? [new BullMQAdapter(queues.gpu, { readOnlyMode: true, description: 'modelrun runs that ask for GPUs: only workers with WORKER_GPUS take them' })] : []),
+      // The API cannot tell whether the workers have WEBHOOK_URLS: the description says what "No workers" means.
+      new BullMQAdapter(webhooks, { readOnlyMode: true, description: 'run.finished webhook deliveries: taken only by workers with WEBHOOK_URLS ("No workers" without them is expected)' }),
     ],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'modelrun' } },

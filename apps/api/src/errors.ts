@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from '@modelrun/contracts';
+import { ERROR_CODES, type ErrorCode, type ErrorDetail } from '@modelrun/contracts';
 
 /**
  * An error of the HTTP layer (routes, middleware): its code decides the status, its message is
@@ -12,7 +12,7 @@ export class HttpError extends Error {
     message: string,
     readonly headers: Record<string, string> = {},
     /** Extra fields of the error body (ErrorBody), e.g. when a quota allows the next submission. */
-    readonly extra: { retryAfterSeconds?: number; nextAllowedAt?: string } = {},
+    readonly extra: { retryAfterSeconds?: number; nextAllowedAt?: string; details?: ErrorDetail[] } = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -20,5 +20,6 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string): HttpError => new HttpError('bad_request', message);
+/** A 400; `details` lists each problem with its field, when there is more than one place to point at. */
+export const badRequest = (message: string, details?: ErrorDetail[]): HttpError => new HttpError('bad_request', message, {}, details ? { details } : {});
 export const notFound = (message: string): HttpError => new HttpError('not_found', message);

@@ -107,7 +107,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const app = createApp({
       log,
       runs,
-      benchmarks: new BenchmarksService(config.benchmarks, index),
+      benchmarks: new BenchmarksService(config.benchmarks, index, config.limits),
       logs,
       index,
       apiTokens: config.apiTokens,
@@ -119,7 +119,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       audit: new AuditLog(redis, config.queuePrefix, config.auditRetentionSeconds * 1000),
       readiness,
       metrics,
-      adminRouter: createAdminRouter(queues, webhookQueue),
+      adminRouter: createAdminRouter(queues, webhookQueue, { gpus: config.limits.ceilings.gpus > 0 }),
       sessions: new SessionStore(redis, config.queuePrefix, config.sessionTtlSeconds),
       webRoot: webRoot(),
       trustProxy: config.trustProxy,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ImageReference } from './image-ref';
-import { RequestedLimits } from './limits';
+import { AppliedLimits, RequestedLimits } from './limits';
 import { MODEL_NAME_PATTERN } from './model-name';
 import { MetricName } from './score';
 
@@ -87,6 +87,7 @@ export const BenchmarkView = z.strictObject({
   metrics: z.array(BenchmarkMetric),
   primaryMetric: MetricName,
   quotas: BenchmarkQuotas,
+  modelLimits: AppliedLimits.describe("The limits every run of the benchmark gets (the benchmark's, the rest the defaults)").optional(),
 });
 export type BenchmarkView = z.infer<typeof BenchmarkView>;
 
@@ -100,8 +101,14 @@ export function viewOfBenchmark(b: BenchmarkDefinition): BenchmarkView {
   };
 }
 
-/** `GET /v1/benchmarks`. */
-export const BenchmarkList = z.strictObject({ benchmarks: z.array(BenchmarkView) });
+/** What a self-scored run gets when it asks for no limits, and the most it may ask for. */
+export const LimitPolicyView = z.strictObject({
+  defaults: AppliedLimits.describe('A limit left out of a submission gets this'),
+  ceilings: AppliedLimits.describe('A submission asking for more than this is refused'),
+});
+
+/** `GET /v1/benchmarks`, with the deployment's limits: what the submit form shows beside the choice. */
+export const BenchmarkList = z.strictObject({ benchmarks: z.array(BenchmarkView), limits: LimitPolicyView.optional() });
 export type BenchmarkList = z.infer<typeof BenchmarkList>;
 
 /** Whether `a` is a better value than `b` for a metric in `direction`. */

@@ -18,6 +18,13 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 const CODES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
+/** One problem of a refused request: where (`limits.memoryMb`, `name`; empty for the whole body) and what. */
+export const ErrorDetail = z.strictObject({
+  path: z.string(),
+  message: z.string(),
+});
+export type ErrorDetail = z.infer<typeof ErrorDetail>;
+
 /** Every error response's body. */
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
@@ -27,6 +34,8 @@ export const ErrorBody = z.strictObject({
     retryAfterSeconds: z.number().int().nonnegative().optional(),
     /** With quota_exceeded: when the next submission is allowed. */
     nextAllowedAt: z.iso.datetime().optional(),
+    /** With bad_request: every problem of the request, each with its field, so a form can show them all at once. */
+    details: z.array(ErrorDetail).optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -24,7 +24,8 @@ export interface LimitPolicy {
   ceilings: AppliedLimits;
 }
 
-export type LimitsResult = { ok: true; limits: AppliedLimits } | { ok: false; message: string };
+/** A refusal names every limit over its ceiling: `message` all of them, `problems` one each. */
+export type LimitsResult = { ok: true; limits: AppliedLimits } | { ok: false; message: string; problems: { path: string; message: string }[] };
 
 const UNITS: Record<keyof AppliedLimits, string> = {
   timeoutSeconds: 's',
@@ -36,16 +37,15 @@ const UNITS: Record<keyof AppliedLimits, string> = {
 /** Fills in defaults and refuses (never clamps) a request over a ceiling, naming the ceiling. */
 export function resolveLimits(requested: RequestedLimits | undefined, policy: LimitPolicy): LimitsResult {
   const limits = { ...policy.defaults, ...stripUndefined(requested ?? {}) };
+  const problems: { path: string; message: string }[] = [];
   for (const key of Object.keys(UNITS) as (keyof AppliedLimits)[]) {
     const ceiling = policy.ceilings[key];
     if (limits[key] > ceiling) {
-      const message =
-        key === 'gpus' && ceiling === 0
-          ? 'limits.gpus: GPUs are not enabled on this deployment (RUN_GPUS_MAX is 0)'
-          : `limits.${key}: ${limits[key]} is over the ceiling of ${ceiling}${UNITS[key]}`;
-      return { ok: false, message };
+      const message = key === 'gpus' && ceiling === 0 ? 'GPUs are not enabled on this deployment (RUN_GPUS_MAX is 0)' : `${limits[key]} is over the ceiling of ${ceiling}${UNITS[key]}`;
+      problems.push({ path: `limits.${key}`, message });
     }
   }
+  if (problems.length) return { ok: false, message: problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems };
   return { ok: true, limits };
 }
 

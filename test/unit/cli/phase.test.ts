@@ -20,6 +20,18 @@ describe('modelrun: the watched run\'s status line', () => {
     assert.equal(p.render(), 'queued, waiting for a worker (4.0 s)');
   });
 
+  it('shows a retry as one: which try failed, why, and when the next starts', () => {
+    const failed = [{ attempt: 1, at: '2026-11-30T12:00:05.000Z', message: 'the image could not be pulled: connection refused' }];
+    const waiting = run({ status: 'queued', attempts: 1, maxAttempts: 5, attemptErrors: failed, nextAttemptAt: '2026-11-30T12:00:09.000Z' });
+    const p = phaseOf(waiting, at('2026-11-30T12:00:06.000Z'));
+    assert.equal(p.render(), 'try 1 of 5 failed (the image could not be pulled: connection refused); try 2 starts in 3.0 s');
+    assert.notEqual(p.key, 'queued');
+    assert.equal(phaseOf({ ...waiting, nextAttemptAt: undefined }).render(), 'try 1 of 5 failed (the image could not be pulled: connection refused); try 2 waits for a worker');
+    const second = phaseOf(run({ phase: 'pulling', attempts: 2, maxAttempts: 5, attemptErrors: failed }));
+    assert.equal(second.render(), 'try 2 of 5: pulling team/model:1');
+    assert.notEqual(second.key, phaseOf(run({ phase: 'pulling' })).key, 'a new try prints a new line in a log');
+  });
+
   it('shows the bytes of a pull when the worker reports them, and the total once known', () => {
     const partial = run({ phase: 'pulling', pull: { bytesDone: 5 * 1024 * 1024 } });
     assert.equal(phaseOf(partial).render(), 'pulling team/model:1 5.0 MiB');

@@ -43,7 +43,10 @@ export function toHttpError(err: unknown): HttpError {
     const code = DOMAIN_CODES.find(([type]) => err instanceof type)?.[1];
     if (!code) return new HttpError('internal', 'internal error');
     const retry = err.retryAfterSeconds;
-    const extra = retry === undefined ? {} : { retryAfterSeconds: retry, ...(err instanceof QuotaExceeded && err.nextAllowedAt && { nextAllowedAt: err.nextAllowedAt }) };
+    const extra = {
+      ...(retry !== undefined && { retryAfterSeconds: retry, ...(err instanceof QuotaExceeded && err.nextAllowedAt && { nextAllowedAt: err.nextAllowedAt }) }),
+      ...(err instanceof InvalidRequest && err.details && { details: err.details }),
+    };
     return new HttpError(code, err.message, retry !== undefined ? { 'Retry-After': String(retry) } : {}, extra);
   }
   const e = err as BodyParserError;

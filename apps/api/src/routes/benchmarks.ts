@@ -10,7 +10,7 @@ export function benchmarksRouter(benchmarks: BenchmarksService): Router {
   const unknown = (name: string | undefined) => notFound(`no benchmark named ${JSON.stringify(name)}`);
 
   router.get('/', (_req, res) => {
-    res.json({ benchmarks: benchmarks.list() });
+    res.json({ benchmarks: benchmarks.list(), ...(benchmarks.policy && { limits: benchmarks.policy }) });
   });
 
   router.get('/:name', (req, res) => {

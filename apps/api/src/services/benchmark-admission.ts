@@ -10,15 +10,19 @@ import { InvalidRequest, QuotaExceeded, viaRedis } from './errors';
 export function admitLimits(req: SubmitRunRequest, benchmarks: Benchmarks, policy: LimitPolicy): { limits: AppliedLimits; benchmark?: BenchmarkDefinition } {
   if (req.benchmark === undefined) {
     const r = resolveLimits(req.limits, policy);
-    if (!r.ok) throw new InvalidRequest(r.message);
+    if (!r.ok) throw new InvalidRequest(r.message, r.problems);
     return { limits: r.limits };
   }
   const benchmark = benchmarks.get(req.benchmark);
   if (!benchmark) {
     const known = [...benchmarks.keys()];
-    throw new InvalidRequest(`benchmark: there is no benchmark named ${JSON.stringify(req.benchmark)}${known.length ? ` (known: ${known.join(', ')})` : ' (none are configured)'}`);
+    const problem = `there is no benchmark named ${JSON.stringify(req.benchmark)}${known.length ? ` (known: ${known.join(', ')})` : ' (none are configured)'}`;
+    throw new InvalidRequest(`benchmark: ${problem}`, [{ path: 'benchmark', message: problem }]);
   }
-  if (req.limits !== undefined) throw new InvalidRequest(`limits: a run of benchmark ${benchmark.name} takes the benchmark's limits; leave limits out`);
+  if (req.limits !== undefined) {
+    const problem = `a run of benchmark ${benchmark.name} takes the benchmark's limits; leave limits out`;
+    throw new InvalidRequest(`limits: ${problem}`, [{ path: 'limits', message: problem }]);
+  }
   // Checked against the ceilings at start (loadApiConfig), so this cannot fail.
   const r = resolveLimits(benchmark.model?.limits, policy);
   if (!r.ok) throw new InvalidRequest(`benchmark ${benchmark.name}: ${r.message}`);

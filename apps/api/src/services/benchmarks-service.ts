@@ -1,4 +1,4 @@
-import { type BenchmarkDefinition, type BenchmarkLeaderboard, type BenchmarkView, type BenchmarkLeaderboardQuery, viewOfBenchmark } from '@modelrun/contracts';
+import { type BenchmarkDefinition, type BenchmarkLeaderboard, type BenchmarkView, type BenchmarkLeaderboardQuery, type LimitPolicy, resolveLimits, viewOfBenchmark } from '@modelrun/contracts';
 import type { RunIndex } from '@modelrun/leaderboard';
 import type { z } from 'zod';
 import { InvalidRequest } from './errors';
@@ -18,8 +18,13 @@ export class BenchmarksService {
   constructor(
     private readonly benchmarks: ReadonlyMap<string, BenchmarkDefinition>,
     private readonly index: RunIndex,
+    /** The deployment's limits: shown with the list, and each benchmark's resolved against them. */
+    readonly policy?: LimitPolicy,
   ) {
-    this.views = [...benchmarks.values()].map(viewOfBenchmark);
+    this.views = [...benchmarks.values()].map((b) => {
+      const resolved = policy && resolveLimits(b.model?.limits, policy);
+      return { ...viewOfBenchmark(b), ...(resolved?.ok && { modelLimits: resolved.limits }) };
+    });
   }
 
   list(): BenchmarkView[] {

@@ -12,6 +12,14 @@ export abstract class DomainError extends Error {
 /** The request breaks a rule only the service can check (a limit over a ceiling). */
 export class InvalidRequest extends DomainError {
   override readonly name = 'InvalidRequest';
+
+  constructor(
+    message: string,
+    /** Each problem with its field (`limits.memoryMb`), when there is one to point at. */
+    readonly details?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
 }
 
 /** A thing to make exists already, or cannot change as asked while others depend on it. */

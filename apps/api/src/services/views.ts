@@ -28,7 +28,7 @@ export interface LiveFacts {
 }
 
 /** The view of a run still in the queue, from its job. */
-export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts): RunView {
+export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts, now = Date.now()): RunView {
   const data = job.data;
   const progress = RunProgress.safeParse(job.progress);
   const view: RunView = {
@@ -47,7 +47,13 @@ export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts): RunView {
     if (progress.data.startedAt) view.startedAt = progress.data.startedAt;
     if (progress.data.phase === 'pulling' && progress.data.pull) view.pull = progress.data.pull;
   }
+  if (job.opts.attempts) view.maxAttempts = job.opts.attempts;
   if (facts.attemptErrors.length) view.attemptErrors = facts.attemptErrors;
+  const last = facts.attemptErrors.at(-1);
+  // Waiting out the backoff after a failed try: BullMQ keeps that backoff as the job's delay
+  // (and leaves it there once the job waits again, hence only a time still to come).
+  const nextAt = last && job.delay > 0 ? Date.parse(last.at) + job.delay : 0;
+  if (facts.status === 'queued' && nextAt > now) view.nextAttemptAt = new Date(nextAt).toISOString();
   if (facts.cancelRequestedAt) {
     // Cancelled: the worker records it as soon as it sees the request; show it ended now.
     view.status = 'cancelled';

@@ -63,7 +63,22 @@ async function streamLogs(ctx: Context, id: string, progress: ProgressLine | und
 /** What the run is doing, as one line. */
 export function phaseOf(run: RunView, now: () => number = Date.now): ProgressState {
   const since = (iso: string | undefined): string => (iso ? seconds(Math.max(0, now() - Date.parse(iso))) : '');
+  const failed = run.attemptErrors ?? [];
+  const last = failed.at(-1);
+  const of = run.maxAttempts ? ` of ${run.maxAttempts}` : '';
+  if (run.status === 'queued' && last) {
+    // A retry is not a fresh queue: say which try failed, why, and when the next one starts.
+    const next = run.nextAttemptAt ? `starts in ${seconds(Math.max(0, Date.parse(run.nextAttemptAt) - now()))}` : 'waits for a worker';
+    return { key: `retry-${last.attempt}`, render: () => `try ${last.attempt}${of} failed (${last.message}); try ${last.attempt + 1} ${next}` };
+  }
   if (run.status === 'queued') return { key: 'queued', render: () => `queued, waiting for a worker (${since(run.createdAt)})` };
+  const state = runningPhase(run, since);
+  // A later try names itself, so its phases do not read as the first try's.
+  if (!last || !run.attempts) return state;
+  return { key: `${state.key}-${run.attempts}`, render: () => `try ${run.attempts}${of}: ${state.render()}` };
+}
+
+function runningPhase(run: RunView, since: (iso: string | undefined) => string): ProgressState {
   switch (run.phase) {
     case 'pulling': {
       const pull = pullProgress(run);
