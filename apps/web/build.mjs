@@ -30,6 +30,7 @@ const options = {
 };
 copyFileSync(join(here, 'src/index.html'), join(out, 'index.html'));
 copyFileSync(join(here, 'src/docs.html'), join(out, 'docs.html'));
+copyFileSync(join(here, 'src/docs.css'), join(assets, 'docs', 'docs.css'));
 for (const f of ['swagger-ui-bundle.js', 'swagger-ui.css']) copyFileSync(join(swaggerUi, f), join(assets, 'docs', f));
 if (process.argv.includes('--watch')) {
   // npm run dev: rebuild on every change to the sources (the API serves the new files at once).

@@ -1,4 +1,4 @@
-import type { ErrorBody, SessionView } from '@modelrun/contracts';
+import type { ErrorBody, ErrorDetail, SessionView } from '@modelrun/contracts';
 
 /** An API error, with the message the API wrote for people. */
 export class ApiError extends Error {
@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Each problem with its field, when the API listed them (a refused submission). */
+    readonly details: ErrorDetail[] = [],
   ) {
     super(message);
   }
@@ -40,7 +42,7 @@ export async function request(method: string, path: string, body?: unknown, sign
   if (res.ok) return res;
   const parsed = (await res.json().catch(() => undefined)) as ErrorBody | undefined;
   if (res.status === 401 && !path.startsWith('/v1/session')) signedOutListeners.forEach((l) => l());
-  throw new ApiError(res.status, parsed?.error.code ?? 'unknown', parsed?.error.message ?? `the API answered ${res.status}`);
+  throw new ApiError(res.status, parsed?.error.code ?? 'unknown', parsed?.error.message ?? `the API answered ${res.status}`, parsed?.error.details);
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {

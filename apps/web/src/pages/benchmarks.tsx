@@ -1,6 +1,7 @@
 import type { BenchmarkLeaderboard, BenchmarkList } from '@modelrun/contracts';
 import { api } from '../api';
-import { formatScore, timeAgo } from '../ui/format';
+import { timeAgo } from '../ui/format';
+import { Num } from '../ui/num';
 import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
@@ -54,7 +55,7 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
     <section>
       <div class="page-head">
         <h1>{props.name}</h1>
-        <LiveNote at={board.at} />
+        {!board.error && <LiveNote at={board.at} />}
       </div>
       <ErrorNote error={board.error} />
       {data?.benchmark.description && <p class="muted">{data.benchmark.description}</p>}
@@ -85,11 +86,13 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
               {data.entries.map((e) => (
                 <tr key={e.name} data-model={e.name}>
                   <td class="num rank">{e.rank}</td>
-                  <td>
+                  <td class="name">
                     <Link href={`/models/${encodeURIComponent(e.name)}`} class="model-link">{e.name}</Link>
                   </td>
                   {data.benchmark.metrics.map((m) => (
-                    <td class="num score" key={m.name}>{formatScore(e.metrics[m.name])}</td>
+                    <td class="num score" key={m.name}>
+                      <Num value={e.metrics[m.name]} score />
+                    </td>
                   ))}
                   <td class="hide-narrow">
                     <Link href={`/runs/${e.bestRun.id}`} class="run-link">{timeAgo(e.bestRun.createdAt)}</Link>

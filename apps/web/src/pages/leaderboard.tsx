@@ -1,6 +1,7 @@
 import type { ModelPage, ModelSort } from '@modelrun/contracts';
 import { api } from '../api';
-import { formatScore, timeAgo } from '../ui/format';
+import { timeAgo } from '../ui/format';
+import { Num } from '../ui/num';
 import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
@@ -42,13 +43,16 @@ export function Leaderboard(props: { loc: Location }) {
     <section>
       <div class="page-head">
         <h1>Leaderboard</h1>
-        <LiveNote at={board.at} />
+        {!board.error && <LiveNote at={board.at} />}
       </div>
       <ErrorNote error={board.error} />
       {data && data.total === 0 && (
         <p class="empty">
           No runs yet. <Link href="/submit">Submit a model</Link> to put it on the board.
         </p>
+      )}
+      {data && data.total > 0 && (
+        <p class="muted board-note">Best score: the best score a model wrote itself. A benchmark's runs are scored by its evaluator and ranked on <Link href="/benchmarks">its own board</Link>.</p>
       )}
       {data && data.total > 0 && (
         <div class="table-wrap">
@@ -70,14 +74,24 @@ export function Leaderboard(props: { loc: Location }) {
               {data.models.map((m, i) => (
                 <tr key={m.name} data-model={m.name}>
                   <td class="num rank">{offset + i + 1}</td>
-                  <td>
+                  <td class="name">
                     <Link href={`/models/${encodeURIComponent(m.name)}`} class="model-link">{m.name}</Link>
                   </td>
-                  <td class="num score">{formatScore(m.bestScore)}</td>
+                  <td class="num score">
+                    {m.bestScore === undefined && m.latestRun.benchmark ? (
+                      // A model scored only by benchmarks has no score of its own: say where its scores are.
+                      <Link href={`/benchmarks/${encodeURIComponent(m.latestRun.benchmark)}`} class="elsewhere">
+                        on {m.latestRun.benchmark} →
+                      </Link>
+                    ) : (
+                      <Num value={m.bestScore} score />
+                    )}
+                  </td>
                   <td>
                     <Link href={`/runs/${m.latestRun.id}`} class="run-link">
                       <StatusBadge status={m.latestRun.status} phase={m.latestRun.phase} />
                     </Link>{' '}
+                    {m.latestRun.benchmark && <span class="tag" title={`A run of benchmark ${m.latestRun.benchmark}`}>{m.latestRun.benchmark}</span>}{' '}
                     <span class="muted hide-narrow" title={m.latestRun.createdAt}>{timeAgo(m.latestRun.createdAt)}</span>
                   </td>
                   <td class="num hide-narrow">{m.runCount}</td>

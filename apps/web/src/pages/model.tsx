@@ -1,21 +1,34 @@
-import type { ModelDetail } from '@modelrun/contracts';
+import type { BenchmarkList, ModelDetail, RunSummary } from '@modelrun/contracts';
 import { api } from '../api';
-import { REASON_WORDS, formatDuration, formatScore, shortId, timeAgo } from '../ui/format';
 import { ErrorNote, LiveNote } from '../ui/notes';
+import { Num } from '../ui/num';
 import { usePoll } from '../ui/poll';
 import { Link } from '../ui/router';
-import { ScoreChart } from '../ui/score-chart';
+import { RunGroup } from '../ui/run-group';
 import { StatusBadge } from '../ui/status';
 
 const POLL_MS = 3_000;
 /** Runs shown (and charted): the newest this many. */
 const RUNS = 200;
 
-/** One model: its score over its runs, and the runs. */
+/** The runs by kind: self-scored first, then each benchmark's, by name. */
+function groups(runs: readonly RunSummary[]): { benchmark?: string; runs: RunSummary[] }[] {
+  const by = new Map<string, RunSummary[]>();
+  for (const r of runs) by.set(r.benchmark ?? '', [...(by.get(r.benchmark ?? '') ?? []), r]);
+  return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([b, rs]) => ({ ...(b && { benchmark: b }), runs: rs }));
+}
+
+/**
+ * One model: its self-scored runs and its runs of each benchmark apart (a benchmark's score is
+ * its evaluator's, on its own data: not comparable with the model's own), each with a chart.
+ */
 export function ModelPage(props: { name: string }) {
   const url = `/v1/models/${encodeURIComponent(props.name)}?limit=${RUNS}`;
   const model = usePoll((signal) => api<ModelDetail>('GET', url, undefined, signal), [url], POLL_MS);
+  const benchmarks = usePoll((signal) => api<BenchmarkList>('GET', '/v1/benchmarks', undefined, signal), [], 60_000);
   const m = model.data;
+  const primary = (b: string) => benchmarks.data?.benchmarks.find((x) => x.name === b)?.primaryMetric ?? 'score';
+  const kinds = m ? groups(m.runs) : [];
 
   return (
     <section>
@@ -26,15 +39,17 @@ export function ModelPage(props: { name: string }) {
           </span>{' '}
           {props.name}
         </h1>
-        <LiveNote at={model.at} />
+        {!model.error && <LiveNote at={model.at} />}
       </div>
       <ErrorNote error={model.error} />
       {m && (
         <>
           <dl class="facts">
             <div>
-              <dt>Best score</dt>
-              <dd class="big">{formatScore(m.bestScore)}</dd>
+              <dt>Best self-scored</dt>
+              <dd class="big">
+                <Num value={m.bestScore} score />
+              </dd>
             </div>
             <div>
               <dt>Runs</dt>
@@ -44,42 +59,28 @@ export function ModelPage(props: { name: string }) {
               <dt>Latest</dt>
               <dd>
                 <StatusBadge status={m.latestRun.status} phase={m.latestRun.phase} />
+                {m.latestRun.benchmark && <span class="muted"> · {m.latestRun.benchmark}</span>}
               </dd>
             </div>
           </dl>
-          <h2>Score over runs</h2>
-          <ScoreChart runs={m.runs} />
-          <h2>Runs</h2>
-          <div class="table-wrap">
-            <table class="runs">
-              <thead>
-                <tr>
-                  <th scope="col">Run</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="num">Score</th>
-                  <th scope="col" class="hide-narrow">Reason</th>
-                  <th scope="col" class="hide-narrow">Submitted</th>
-                  <th scope="col" class="num hide-narrow">Duration</th>
-                </tr>
-              </thead>
-              <tbody>
-                {m.runs.map((r) => (
-                  <tr key={r.id} data-run={r.id}>
-                    <td>
-                      <Link href={`/runs/${r.id}`} class="mono">{shortId(r.id)}</Link>
-                    </td>
-                    <td>
-                      <StatusBadge status={r.status} phase={r.phase} />
-                    </td>
-                    <td class="num score">{formatScore(r.score)}</td>
-                    <td class="hide-narrow">{r.reason ? REASON_WORDS[r.reason] : ''}</td>
-                    <td class="hide-narrow muted" title={r.createdAt}>{timeAgo(r.createdAt)}</td>
-                    <td class="num hide-narrow">{formatDuration(r.durationMs)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          {kinds.map((k) =>
+            k.benchmark ? (
+              <section key={k.benchmark} class="run-kind" data-kind={`benchmark:${k.benchmark}`}>
+                <h2>
+                  Benchmark <Link href={`/benchmarks/${encodeURIComponent(k.benchmark)}`}>{k.benchmark}</Link>
+                  <span class="muted"> · scored by its evaluator ({primary(k.benchmark)})</span>
+                </h2>
+                <RunGroup runs={k.runs} benchmark={k.benchmark} scoreLabel={primary(k.benchmark)} />
+              </section>
+            ) : (
+              <section key="self" class="run-kind" data-kind="self">
+                <h2>
+                  Self-scored runs <span class="muted">· the score the model wrote</span>
+                </h2>
+                <RunGroup runs={k.runs} scoreLabel="score" />
+              </section>
+            ),
+          )}
           {m.runCount > m.runs.length && <p class="muted">The newest {m.runs.length} of {m.runCount} runs.</p>}
         </>
       )}

@@ -3,6 +3,8 @@ import type { RunView } from '@modelrun/contracts';
 import { isFinal } from '@modelrun/contracts/statuses';
 import { api } from '../api';
 import { REASON_WORDS, formatDuration, formatScore, formatTime } from '../ui/format';
+import { Num } from '../ui/num';
+import { triesOf } from '../ui/retries';
 import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
 import { Link } from '../ui/router';
@@ -20,6 +22,7 @@ export function RunPage(props: { id: string }) {
   const [cancelling, setCancelling] = useState(false);
   const r = run.data;
   const live = r !== undefined && !isFinal(r.status);
+  const tries = r && triesOf(r);
 
   const cancel = async () => {
     setCancelling(true);
@@ -40,13 +43,19 @@ export function RunPage(props: { id: string }) {
         <h1>
           <span class="muted crumb">{r ? <Link href={`/models/${encodeURIComponent(r.name)}`}>{r.name}</Link> : 'Run'} /</span> <span class="mono">{props.id}</span>
         </h1>
-        <LiveNote at={run.at} live={live} />
+        {!run.error && <LiveNote at={run.at} live={live} />}
       </div>
       <ErrorNote error={run.error} />
       {r && (
         <>
           <div class="run-status">
-            <StatusBadge status={r.status} phase={r.phase} />
+            <StatusBadge status={r.status} phase={r.phase} retrying={tries?.banner !== undefined} />
+            {r.benchmark && (
+              <span class="benchmark-tag">
+                Benchmark <Link href={`/benchmarks/${encodeURIComponent(r.benchmark)}`}>{r.benchmark}</Link>
+                <span class="muted"> · scored by its evaluator</span>
+              </span>
+            )}
             {r.status === 'succeeded' && <span class="big score" data-score={r.score}>{formatScore(r.score)}</span>}
             {live && r.may?.cancel !== false && (
               <button type="button" class="danger" onClick={cancel} disabled={cancelling}>
@@ -56,6 +65,12 @@ export function RunPage(props: { id: string }) {
           </div>
           <ErrorNote error={cancelError} />
           <Timeline run={r} />
+          {tries?.banner && (
+            <div class="retry" role="status">
+              <strong>{tries.banner.title}</strong>
+              <p>Why it failed: {tries.banner.lastError}</p>
+            </div>
+          )}
           {r.reason && r.status !== 'succeeded' && (
             <div class="failure" role="status">
               <strong>{REASON_WORDS[r.reason]}</strong> <span class="muted">({r.reason})</span>
@@ -78,8 +93,8 @@ export function RunPage(props: { id: string }) {
               <dd>{formatDuration(r.durationMs)}</dd>
               <dt>Exit code</dt>
               <dd>{r.exitCode ?? '—'}</dd>
-              <dt>Attempts</dt>
-              <dd>{r.attempts ?? '—'}</dd>
+              <dt>Tries</dt>
+              <dd>{tries?.count ?? '—'}</dd>
             </dl>
             <dl class="kv">
               <dt>Time limit</dt>
@@ -104,7 +119,9 @@ export function RunPage(props: { id: string }) {
                     {Object.entries(r.metrics).map(([k, v]) => (
                       <tr key={k}>
                         <th scope="row">{k}</th>
-                        <td class="num">{v}</td>
+                        <td class="num">
+                          <Num value={v} />
+                        </td>
                       </tr>
                     ))}
                   </tbody>
@@ -114,11 +131,11 @@ export function RunPage(props: { id: string }) {
           </div>
           {r.attemptErrors && r.attemptErrors.length > 0 && (
             <details class="attempts">
-              <summary>{r.attemptErrors.length} failed attempt(s) before this one</summary>
+              <summary>{tries?.summary}</summary>
               <ul>
                 {r.attemptErrors.map((a) => (
                   <li key={a.attempt}>
-                    #{a.attempt} at {formatTime(a.at)}: {a.message}
+                    Try {a.attempt} failed at {formatTime(a.at)}: {a.message}
                   </li>
                 ))}
               </ul>

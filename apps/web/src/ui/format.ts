@@ -2,6 +2,22 @@ import type { FailureReason, RunStatus } from '@modelrun/contracts';
 
 export const formatScore = (score: number | undefined): string => (score === undefined ? '—' : score.toFixed(4));
 
+const WHOLE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const FRACTION = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
+
+/**
+ * Any number a model wrote, for reading: whole numbers whole (1,347), others to at most four
+ * decimals (0.9911), and tiny ones in exponent form (1.2e-5) rather than as 0.0000. The exact
+ * value goes in the element's title (see `Num`), so nothing is lost by rounding the text.
+ */
+export function formatNumber(v: number | undefined): string {
+  if (v === undefined) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return WHOLE.format(v);
+  if (Math.abs(v) < 0.001) return v.toExponential(1);
+  return FRACTION.format(v);
+}
+
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined) return '—';
   if (ms < 1000) return `${ms} ms`;

@@ -44,7 +44,7 @@ export function RunOutput(props: { runId: string; live: boolean }) {
         <h2>Output</h2>
         <span class="muted">{state === 'streaming' ? 'streaming…' : state === 'error' ? 'could not be read' : ''}</span>
       </div>
-      <pre ref={pre} tabIndex={0} aria-label="Run output" aria-live="off" data-state={state}>
+      <pre ref={pre} tabIndex={0} role="region" aria-label="Run output" aria-live="off" data-state={state}>
         {text || (state === 'done' ? '(no output)' : ' ')}
       </pre>
     </div>
