@@ -10,6 +10,7 @@
 # Docker's cache in seconds. MODEL_IMAGE overrides the image name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/docker-build-lib.sh
 
 IMAGE=${MODEL_IMAGE:-modelrun/sample-model:latest}
 # The Dockerfile is the one place the base is pinned.
@@ -45,14 +46,14 @@ else
 fi
 base_done=$(date +%s.%N)
 
-# The legacy builder: this engine has no buildx, and the Dockerfile needs nothing newer.
-DOCKER_BUILDKIT=0 docker build -t "$IMAGE" model
+choose_builder
+docker_build -t "$IMAGE" model
 done_at=$(date +%s.%N)
 say "built $IMAGE (base: $(elapsed "$started" "$base_done"), image: $(elapsed "$base_done" "$done_at"))"
 
 EVALUATOR=${EVALUATOR_IMAGE:-modelrun/digits-evaluator:latest}
 REFERENCE=${REFERENCE_VOLUME:-modelrun-digits-reference}
-DOCKER_BUILDKIT=0 docker build -q -t "$EVALUATOR" -f model/evaluator/Dockerfile model >/dev/null
+docker_build -q -t "$EVALUATOR" -f model/evaluator/Dockerfile model >/dev/null
 # The hidden labels, written by the evaluator image itself into the volume (root, once, no network).
 docker volume create "$REFERENCE" >/dev/null
 docker run --rm --network none --user 0:0 -v "$REFERENCE:/reference" --entrypoint python3 "$EVALUATOR" \

@@ -7,9 +7,6 @@ cd "$ROOT"
 say() { printf 'stack: %s\n' "$*"; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
 
-# The project name, so that `docker compose ps` in this folder finds the stack whatever the
-# folder is called. Also written to .env by stack.sh.
-export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-modelrun}"
 
 # `docker compose` (v2 plugin) when it is installed, else docker-compose (v1).
 find_compose() {
@@ -25,6 +22,22 @@ find_compose() {
 # A value from ./.env (KEY=value lines), or nothing.
 env_file_value() {
   [[ -f .env ]] && sed -n "s/^[[:space:]]*$1=\\(.*\\)\$/\\1/p" .env | tail -n1 | sed 's/^["'\'']//; s/["'\'']$//'
+}
+
+# The compose project: it names the containers and the volumes (the run records, Redis's data).
+# The environment's or .env's when set (stack.sh writes it there on the first start); else
+# `modelrun` for a checkout in a folder called modelrun that no other checkout's stack holds,
+# and for any other checkout `modelrun-<folder>` (with a hash of its path if that one is taken
+# too), so a second checkout gets its own stack and volumes instead of sharing the first's.
+project_for_checkout() {
+  local folder taken
+  folder="$(basename "$ROOT" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_-' '-' | sed 's/-*$//; s/^-*//')"
+  local name="modelrun"
+  [[ "$folder" == modelrun ]] || name="modelrun-${folder:-checkout}"
+  # Compose labels each container with the folder it was started from.
+  taken="$(docker ps -a --filter "label=com.docker.compose.project=$name" --format '{{ .Label "com.docker.compose.project.working_dir" }}' 2>/dev/null | sort -u | grep -vx "$ROOT" || true)"
+  [[ -z "$taken" ]] || name="$name-$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)"
+  printf '%s' "$name"
 }
 
 # The group of the Docker socket the worker mounts (docker-compose.yml: group_add).
@@ -43,9 +56,8 @@ export_build_ca() {
   export EXTRA_CA_CERTS
 }
 
-# BuildKit needs the buildx plugin; without it, the legacy builder (the Dockerfiles need nothing newer).
-choose_builder() {
-  if [[ -z "${DOCKER_BUILDKIT:-}" ]] && ! docker buildx version >/dev/null 2>&1; then
-    export DOCKER_BUILDKIT=0
-  fi
-}
+# BuildKit needs the buildx plugin; without it, the legacy builder (choose_builder, docker_build).
+source "$ROOT/scripts/docker-build-lib.sh"
+
+COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-$(env_file_value COMPOSE_PROJECT_NAME)}"
+export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-$(project_for_checkout)}"
