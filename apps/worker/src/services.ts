@@ -1,0 +1,127 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { WorkerConfig } from '@modelrun/config';
+import type { RunRecord } from '@modelrun/contracts';
+import { StartupError } from '@modelrun/lifecycle';
+import type { Logger } from '@modelrun/logger';
+import { RunQueues } from '@modelrun/queue';
+import { PendingOutcomes, QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
+import { type ModelRunner, RegistryAuthFile, createDockerRunner } from '@modelrun/runner';
+import { RecordStore } from '@modelrun/store';
+import type { RunObserver } from './run/processor';
+import { createWorkerMetrics, gpuMetrics } from './metrics';
+import { Recorder } from './recording/recorder';
+import { VolumeHealth } from './recording/volume-health';
+import { EngineHealth } from './engine-health';
+import { RunIntake } from './run-intake';
+import { keepHostLease } from './fleet/lease';
+import { GpuDevices } from './gpu/devices';
+import { startWebhooks } from './webhooks';
+import { startImagePulls } from './pull-ahead';
+
+export interface WorkerOverrides {
+  runner?: ModelRunner;
+  observer?: RunObserver;
+}
+
+/** The worker's services, built in start-up order; startWorker runs them and shutdownSteps stops them. */
+export type WorkerServices = Awaited<ReturnType<typeof buildServices>>;
+
+/**
+ * Builds everything a worker's runs use, checking at each step what a worker cannot start
+ * without (the engine, its runtime, a writable volume, a name for its host): a StartupError says
+ * which and what to do.
+ */
+export async function buildServices(config: WorkerConfig, log: Logger, redis: Redis, overrides: WorkerOverrides) {
+  const registryAuth = config.registryAuthFile
+    ? await RegistryAuthFile.open(config.registryAuthFile, (message, fields) => log.warn(message, fields)).catch((err: Error) => {
+        throw new StartupError(err.message);
+      })
+    : undefined;
+  const runner =
+    overrides.runner ??
+    createDockerRunner({
+      dockerHost: config.dockerHost,
+      deployment: config.queuePrefix,
+      sandbox: config.sandbox,
+      ...(registryAuth && { credentials: (image: string) => registryAuth.for(image) }),
+    });
+  await runner.ping().catch((err: Error) => {
+    throw new StartupError(`${err.message}: start the Docker engine (dockerd) or set DOCKER_HOST`);
+  });
+  await runner.checkRuntime?.().catch((err: Error) => {
+    throw new StartupError(err.message);
+  });
+  const store = new RecordStore(config.dataDir);
+  await store.probeWritable().catch((err: Error) => {
+    throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);
+  });
+  const control = new RunControl(redis, config.queuePrefix);
+  const hostId =
+    config.hostId ??
+    (await runner.engineId().catch((err: Error) => {
+      throw new StartupError(`${err.message}: set WORKER_HOST_ID to name this host`);
+    }));
+  const ownership = new RunOwnership(redis, config.queuePrefix);
+  const metrics = createWorkerMetrics();
+  // Which reasons keep this worker from taking runs (its volume, its engine) right now.
+  const intake = new RunIntake();
+  // While the engine is unreachable the worker takes no runs: each would only spend an attempt.
+  const engine = new EngineHealth(
+    () => runner.ping(),
+    (fault) => {
+      metrics.engineUp(!fault);
+      if (fault) log.error('the Docker engine is unreachable: taking no new runs until it answers', { error: fault.error });
+      else log.info('the Docker engine answers again: taking runs');
+      intake.refuse('engine', fault && `the Docker engine is unreachable: ${fault.error}`);
+    },
+  );
+  // A host whose engine stays unreachable a whole lease is given up: its runs go to other hosts.
+  const lease = keepHostLease(ownership, hostId, config.leaseSeconds, log, (leaseMs) =>
+    engine.downForMs() >= leaseMs ? `the Docker engine has been unreachable for ${Math.round(engine.downForMs() / 1000)} s` : undefined,
+  );
+  await lease.renewNow();
+  const quotas = new QuotaLedger(redis, config.queuePrefix);
+  const queues = new RunQueues(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
+  const gpus = config.gpus.length > 0 ? new GpuDevices(config.gpus, runner) : undefined;
+  if (gpus) gpuMetrics(metrics.registry, () => gpus.counts());
+  const webhooks = startWebhooks(config.webhooks, redis, config.queuePrefix, metrics.registry, log);
+  const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const pending = new PendingOutcomes(redis, config.queuePrefix);
+  const pulls = startImagePulls({ config, runner, redis, queues, hostId, registry: metrics.registry, log });
+  // While the volume refuses records the worker takes no new runs; say so everywhere.
+  const volume = new VolumeHealth((fault) => {
+    metrics.volume.writable(!fault);
+    if (fault) log.error('the volume refuses writes: taking no new runs until it takes them again', { error: fault.error, dataDir: store.layout.root });
+    else log.info('the volume takes writes again: taking runs');
+    intake.refuse('volume', fault && `the volume refuses writes: ${fault.error}`);
+    pending.reportVolumeFault(workerId, fault).catch((err: Error) => log.warn('could not report the volume state to Redis', { error: err.message }));
+  });
+  const recorder = new Recorder({
+    store,
+    pending,
+    volume,
+    log,
+    retryMaxMs: config.recordRetryMaxMs,
+    onRecorded: (record) => observer.finished?.(record),
+    onPendingCount: (n) => {
+      metrics.volume.pending(n);
+      // Keeps the report fresh in Redis while the fault lasts (it expires for a dead worker).
+      if (volume.fault) pending.reportVolumeFault(workerId, volume.fault).catch(() => undefined);
+    },
+  });
+  return { registryAuth, runner, store, control, hostId, ownership, metrics, intake, engine, lease, quotas, queues, gpus, webhooks, observer, pulls, volume, recorder };
+}
+
+/** The observer, also telling `recorded` of every run this worker records (its webhooks). */
+function onRecorded(observer: RunObserver, recorded: (record: RunRecord) => void): RunObserver {
+  return {
+    ...observer,
+    finished: (record) => {
+      observer.finished?.(record);
+      recorded(record);
+    },
+  };
+}

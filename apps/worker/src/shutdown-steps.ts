@@ -1,0 +1,48 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ShutdownStep } from '@modelrun/lifecycle';
+import type { WorkerServices } from './services';
+
+export interface Running {
+  consumers: Worker[];
+  /** Aborted when running runs have had their grace period: they are handed back. */
+  handback: AbortController;
+  graceMs: number;
+  /** Resolves when the runs' background clean-ups have finished. */
+  drainCleanups(): Promise<void>;
+  reconciler: { stop(): void };
+  metricsServer: { close(): Promise<void> };
+  connections: Redis[];
+}
+
+/**
+ * The worker's shutdown, the reverse of its start: stop looking for work, let running runs end
+ * within the grace period (then hand them back, containers left running for adoption), finish
+ * clean-ups, then close what the runs used.
+ */
+export function shutdownSteps(s: WorkerServices, r: Running): ShutdownStep[] {
+  return [
+    { name: 'reconciler', run: async () => r.reconciler.stop() },
+    { name: 'engine probe', run: async () => s.engine.stop() },
+    { name: 'pull-ahead', run: async () => s.pulls?.pullAhead?.stop() },
+    {
+      name: 'runs',
+      run: async () => {
+        // close() stops fetching at once and resolves when running jobs have ended.
+        const closed = Promise.all(r.consumers.map((w) => w.close()));
+        const timer = setTimeout(() => r.handback.abort(), r.graceMs);
+        await closed;
+        clearTimeout(timer);
+      },
+    },
+    { name: 'cleanups', run: () => r.drainCleanups() },
+    // Not ended, only no longer renewed: a handed-back container stays this host's run.
+    { name: 'lease', run: async () => s.lease.stop() },
+    { name: 'webhooks', run: async () => s.webhooks?.close() },
+    // Outcomes still pending stay in Redis: any other worker writes them.
+    { name: 'recorder', run: () => s.recorder.stop() },
+    { name: 'queue', run: () => s.queues.close() },
+    { name: 'metrics', run: () => r.metricsServer.close() },
+    { name: 'redis', run: async () => Promise.all(r.connections.map((c) => c.quit().catch(() => c.disconnect()))) },
+  ];
+}
