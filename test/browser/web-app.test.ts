@@ -6,7 +6,7 @@ import { buildFixture, fixture } from '../fixtures/images';
 import { buildWebApp, launchChromium, screenshotDir, watchConsole } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
 
-const TOKEN = 'tok-browser-aaaaaaaaaaaaaaa';
+const TOKEN = 'tok-browser-Vq3x9LzT0bKp7WmE2sYh';
 /** A model's scores over its runs, for a chart with a shape. */
 const ALPHA_SCORES = [0.81, 0.86, 0.84, 0.91];
 

@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import supertest from 'supertest';
+import { type StartedApi, startApi } from '@modelrun/api';
+import { loadApiConfig } from '@modelrun/config';
 import { RUN_JOB, RUN_QUEUE, newRunId } from '@modelrun/contracts';
 import { createLogger } from '@modelrun/logger';
 import { createDocker, createDockerRunner } from '@modelrun/runner';
+import { PendingOutcomes } from '@modelrun/run-control';
 import { type Stack, startStack } from '../helpers/stack';
 import { buildFixtures, fixture } from '../fixtures/images';
+import { testLogger } from '../helpers/logger';
+import { waitFor } from '../helpers/wait';
 
-const TOKEN = 'tok-aaaaaaaaaaaaaaaaaaaaaaaa';
-const OTHER_TOKEN = 'tok-bbbbbbbbbbbbbbbbbbbbbbbb';
+const TOKEN = 'tok-Ae7Xq2Wm9Lr4Zt6Nc1Vb8Ky';
+const OTHER_TOKEN = 'tok-Bf3Hs8Pd1Qj5Gx0Mw7Ue2Rn';
 
 describe('the API lets in only whom it should', function () {
   // A few model runs (allowed images, a corrupted record), with room for a loaded engine.
@@ -210,5 +216,132 @@ describe('GPU runs', function () {
     } finally {
       await runner.remove(handle);
     }
+  });
+});
+
+describe('hostile callers (issue 22)', function () {
+  // API-only stacks (no worker, no container): a few seconds each.
+  this.timeout(30_000);
+  const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+  const LIMIT = 5;
+
+  describe('guessing tokens', () => {
+    let stack: Stack;
+    let replica: StartedApi | undefined;
+    beforeEach(async () => {
+      stack = await startStack({ workers: 0, env: { API_TOKENS: TOKEN, AUTH_FAILURE_LIMIT: String(LIMIT), RATE_LIMIT_PER_MINUTE: '1000' } });
+    });
+    afterEach(async () => {
+      await replica?.close('test done');
+      replica = undefined;
+      await stack?.stop();
+    });
+
+    it('answers 429 to an address past AUTH_FAILURE_LIMIT wrong tokens, to the right token too, on every API replica', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 50; i++) statuses.push((await stack.http.get('/v1/models').set(bearer(`tok-guess-${i}-Xq2Wm9Lr4Zt6Nc1V`))).status);
+      assert.deepEqual(statuses.slice(0, LIMIT), Array(LIMIT).fill(401), statuses.join(' '));
+      const first429 = statuses.indexOf(429);
+      // A failure is counted as its 401 is sent: the next guess may slip in before the count lands.
+      assert.ok(first429 >= LIMIT && first429 <= LIMIT + 2, statuses.join(' '));
+      assert.ok(statuses.slice(first429).every((s) => s === 429), statuses.join(' '));
+
+      const right = await stack.http.get('/v1/models').set(bearer(TOKEN));
+      assert.equal(right.status, 429, 'a right token from a guessing address is refused like a wrong one');
+      assert.equal(right.body.error.code, 'rate_limited');
+      const retryAfter = Number(right.headers['retry-after']);
+      assert.ok(retryAfter > 0 && retryAfter <= 15 * 60, `Retry-After: ${right.headers['retry-after']}`);
+      assert.equal((await stack.http.post('/v1/session').send({ token: TOKEN })).status, 429, 'sign-in is closed to it as well');
+
+      // Another replica of the same deployment knows the address already (the count is in Redis).
+      replica = await startApi(loadApiConfig(stack.env), testLogger('api'));
+      assert.equal((await supertest(replica.url).get('/v1/models').set(bearer(TOKEN))).status, 429);
+    });
+
+    it('counts wrong tokens at sign-in, and never a request that presents no credential', async () => {
+      for (let i = 0; i < 3 * LIMIT; i++) assert.equal((await stack.http.get('/v1/models')).status, 401, 'no credential: not a guess');
+      assert.equal((await stack.http.get('/v1/models').set(bearer(TOKEN))).status, 200);
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await stack.http.post('/v1/session').send({ token: `tok-guess-${i}-Xq2Wm9Lr4Zt6Nc1V` })).status);
+      assert.deepEqual(statuses.slice(0, LIMIT), Array(LIMIT).fill(401), statuses.join(' '));
+      assert.equal(statuses.at(-1), 429, statuses.join(' '));
+      assert.equal((await stack.http.get('/v1/models').set(bearer(TOKEN))).status, 429, 'the API is closed to the address too');
+    });
+  });
+
+  describe('DNS rebinding, when the API runs without tokens', () => {
+    let stack: Stack;
+    before(async () => {
+      stack = await startStack({ workers: 0 });
+    });
+    after(async () => {
+      await stack?.stop();
+    });
+    const port = () => new URL(stack.api.url).port;
+
+    it('refuses with 403 a request addressed to any other host name, on every route, and creates no run', async () => {
+      const id = newRunId();
+      for (const host of ['evil.example', `evil.example:${port()}`, `127.0.0.1.nip.io:${port()}`, `localhost.evil.example:${port()}`, `[::ffff:127.0.0.1]:${port()}`, `evil.example@127.0.0.1:${port()}`]) {
+        for (const req of [
+          stack.http.post('/v1/models').send({ image: 'modelrun-test/score-json', name: 'rebound' }),
+          stack.http.get('/v1/models'),
+          stack.http.get(`/v1/runs/${id}/logs`),
+          stack.http.delete(`/v1/runs/${id}`),
+          stack.http.get('/admin/queues'),
+          stack.http.get('/'),
+        ]) {
+          const res = await req.set('Host', host);
+          assert.equal(res.status, 403, `${host} ${res.status} ${res.text}`);
+          assert.equal(res.body.error.code, 'forbidden');
+          assert.match(res.body.error.message, /DNS rebinding/);
+        }
+      }
+      const models = await stack.http.get('/v1/models');
+      assert.equal(models.status, 200);
+      assert.equal(models.body.total, 0, 'no run was created');
+    });
+
+    it('answers requests addressed to localhost, its subdomains, 127.0.0.0/8 and [::1], on any port', async () => {
+      for (const host of [`127.0.0.1:${port()}`, '127.0.0.1', `localhost:${port()}`, 'LOCALHOST', 'localhost.', `app.localhost:${port()}`, '127.3.2.1:9', '[::1]', `[::1]:${port()}`, '2130706433']) {
+        const res = await stack.http.get('/v1/models').set('Host', host);
+        assert.equal(res.status, 200, `${host}: ${res.text}`);
+      }
+    });
+  });
+
+  describe('/readyz without a token', () => {
+    const logged: string[] = [];
+    let stack: Stack;
+    before(async () => {
+      const stream = new PassThrough();
+      stream.on('data', (d: Buffer) => logged.push(d.toString()));
+      stack = await startStack({ workers: 0, env: { API_TOKENS: TOKEN }, apiLog: createLogger({ service: 'api', level: 'info', format: 'json', stream }) });
+    });
+    after(async () => {
+      await stack?.stop();
+    });
+
+    it('says which check failed and its code, never the error text (paths, run ids, workers), and logs the text', async () => {
+      const runId = newRunId();
+      const worker = `worker-h3-${runId.slice(-6)}`;
+      const redis = new Redis(stack.redisUrl, { lazyConnect: false });
+      const pending = new PendingOutcomes(redis, stack.prefix);
+      await pending.reportVolumeFault(worker, { error: `EROFS: read-only file system, open '${stack.dataDir}/tmp/${runId}.json.123.tmp'`, since: new Date().toISOString() });
+      renameSync(stack.dataDir, `${stack.dataDir}.away`);
+      try {
+        const res = await stack.http.get('/readyz');
+        assert.equal(res.status, 503);
+        for (const secret of [stack.dataDir, runId, worker, 'read-only file system']) assert.ok(!res.text.includes(secret), `/readyz shows ${secret}: ${res.text}`);
+        assert.deepEqual(res.body.checks.volume, { ok: false, code: 'ENOENT' });
+        assert.deepEqual(res.body.checks.recording, { ok: false, code: 'volume_refuses_records' });
+        assert.deepEqual(res.body.checks.redis, { ok: true });
+        await waitFor('the details in the log', async () => (logged.some((l) => l.includes(worker) && l.includes('not ready')) ? true : undefined), 5_000);
+      } finally {
+        renameSync(`${stack.dataDir}.away`, stack.dataDir);
+        await pending.reportVolumeFault(worker, undefined);
+        redis.disconnect();
+      }
+      assert.equal((await stack.http.get('/readyz')).status, 200);
+    });
   });
 });

@@ -15,8 +15,8 @@ import { waitFor } from '../helpers/wait';
 import { buildBenchmarkFixtures, createReferenceVolume, removeVolume, writeBenchmarksFile } from '../fixtures/benchmark';
 import { fixture } from '../fixtures/images';
 
-const TOKEN_A = 'bench-token-aaaaaaaaaaaa';
-const TOKEN_B = 'bench-token-bbbbbbbbbbbb';
+const TOKEN_A = 'bench-token-Pz4Wc8Lq2Rt6Yx0Nb3Kj';
+const TOKEN_B = 'bench-token-Gm7Vs1Hd5Qw9Ef3Ua8Zo';
 
 describe('benchmarks: a trusted evaluator scores the model', function () {
   // Each benchmark run is two containers; the slow fixtures take 6 s in one step.

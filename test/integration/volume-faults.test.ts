@@ -81,10 +81,13 @@ describe('a shared volume that cannot take a record', function () {
     const health = await getJson(`${metricsUrl}/healthz`);
     assert.equal(health.status, 503);
     assert.match(JSON.stringify(health.body), /volume unwritable.*ENOSPC/);
+    // Open, so the fault's code and since when; its text (paths, runs) is in the worker's log.
+    assert.deepEqual(Object.keys(health.body.volume as object).sort(), ['code', 'since'], JSON.stringify(health.body));
     assert.match((await getJson(`${metricsUrl}/metrics`)).text, /^modelrun_worker_volume_writable 0$/m);
     const ready = await stack.http.get('/readyz');
     assert.equal(ready.status, 503);
-    assert.match(ready.body.checks.recording.error, /ENOSPC.*1 finished run wait/);
+    // Open, so a state and a code: the details (worker, paths, runs) go to the API's log.
+    assert.deepEqual(ready.body.checks.recording, { ok: false, code: 'volume_refuses_records' });
 
     // A run submitted now stays queued: the worker has paused taking runs.
     const queued = await stack.submit(fixture('score-json'), 'while-full');

@@ -8,7 +8,7 @@ import { testLogger } from '../helpers/logger';
 import { type Stack, startStack } from '../helpers/stack';
 import { fixture } from '../fixtures/images';
 
-const TOKEN = 'tok-session-aaaaaaaaaaaaaaa';
+const TOKEN = 'tok-session-Hd8RkQ2mZx5LpW0nTc4v';
 
 describe('browser sessions', function () {
   let stack: Stack;
@@ -64,7 +64,7 @@ describe('browser sessions', function () {
   it('ends every session of a token that is taken out of API_TOKENS', async () => {
     const { cookie } = await signIn();
     // The same deployment (Redis, prefix) restarted with only another token.
-    const rotated = await startApi(loadApiConfig({ ...stack.env, API_TOKENS: 'tok-session-bbbbbbbbbbbbbbb' }), testLogger('api'));
+    const rotated = await startApi(loadApiConfig({ ...stack.env, API_TOKENS: 'tok-session-Jf3NsY7bGq1XrV9kMe6u' }), testLogger('api'));
     try {
       assert.equal((await supertest(rotated.url).get('/v1/models').set('Cookie', cookie)).status, 401);
       assert.equal((await stack.http.get('/v1/models').set('Cookie', cookie)).status, 200, 'the old API still has the token');

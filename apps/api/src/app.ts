@@ -3,6 +3,9 @@ import type { Logger } from '@modelrun/logger';
 import type { RunIndex } from '@modelrun/leaderboard';
 import { Authenticator, authenticate, signInFirst } from './middleware/auth';
 import { QUEUES_ACTION, authorizeRoutes, requireAction } from './authz/routes';
+import { authFailureGuard } from './middleware/auth-failures';
+import { type FailureCounter, MemoryFailureCounter } from './middleware/failure-counter';
+import { loopbackHostsOnly } from './middleware/host-check';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { rateLimiter } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
@@ -41,6 +44,8 @@ export interface AppDeps {
   identities?: IdentityStore;
   /** The audit log (with identities: /v1/users, /v1/teams, /v1/tokens, /v1/audit). */
   audit?: AuditLog;
+  /** Refused credentials per address before its requests get 429 (default 20 in 15 min, counted in this process). */
+  authFailures?: { limit: number; windowMs: number; counter?: FailureCounter };
   readiness: () => Promise<ReadyReport>;
   /** Prometheus exposition, served at /metrics. */
   metrics?: { contentType: string; render: () => Promise<string>; observeHttp: (route: string, method: string, status: number, seconds: number) => void };
@@ -62,15 +67,21 @@ export function createApp(deps: AppDeps): Express {
   app.set('json spaces', 0);
   app.use(requestLog(deps.log, deps.metrics?.observeHttp));
   app.use(securityHeaders());
+  // Without tokens every caller that reaches the API is trusted: only loopback may reach it.
+  if (deps.apiTokens.length === 0) app.use(loopbackHostsOnly());
 
   // The API first: a submission passes no layer that cannot match it.
   const authenticator = new Authenticator(deps.apiTokens, deps.identities);
   const auth = authenticate(authenticator, deps.sessions);
   const limit = rateLimiter({ perMinute: deps.rateLimitPerMinute, privilegedPerMinute: deps.rateLimitPrivilegedPerMinute, redis: deps.rateLimitRedis });
+  // Refused credentials are counted per address before authentication, which refuses them.
+  const failures = { limit: 20, windowMs: 15 * 60_000, ...deps.authFailures };
+  const failureCounting = { ...failures, counter: failures.counter ?? new MemoryFailureCounter(failures.windowMs) };
+  const guard = authFailureGuard(failureCounting);
   // Sign-in is open (it is how a browser gets in), rate limited per address.
-  if (deps.sessions) app.use('/v1/session', ...limit, sessionRouter(authenticator, deps.sessions, deps.bodyLimitBytes));
+  if (deps.sessions) app.use('/v1/session', ...authFailureGuard(failureCounting, { signIn: true }), ...limit, sessionRouter(authenticator, deps.sessions, deps.bodyLimitBytes));
   // Every /v1 route is judged by its action before its handler (../authz/routes.ts).
-  app.use('/v1', auth, ...limit, authorizeRoutes());
+  app.use('/v1', ...guard, auth, ...limit, authorizeRoutes());
   app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
   app.use('/v1/runs', runsRouter(deps.runs, deps.logs, deps.audit));
   mountPeople(app, deps.identities, deps.audit, deps.bodyLimitBytes);
@@ -78,14 +89,14 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index)));
 
   // Open: liveness, readiness and metrics carry no run data and must answer orchestrators.
-  app.use(healthRouter(deps.readiness));
+  app.use(healthRouter(deps.readiness, deps.log));
   if (deps.metrics) {
     const metrics = deps.metrics;
     app.get('/metrics', async (_req, res) => {
       res.type(metrics.contentType).send(await metrics.render());
     });
   }
-  if (deps.adminRouter) app.use('/admin/queues', auth, ...limit, requireAction(QUEUES_ACTION), deps.adminRouter, signInFirst());
+  if (deps.adminRouter) app.use('/admin/queues', ...guard, auth, ...limit, requireAction(QUEUES_ACTION), deps.adminRouter, signInFirst());
   app.use(webRouter(deps.webRoot));
 
   app.use(notFoundHandler());

@@ -23,6 +23,7 @@ import { createApiMetrics } from './metrics';
 import { createAdminRouter } from './admin';
 import { webRoot } from './routes/web';
 import { SessionStore } from './services/sessions';
+import { RedisFailureCounter } from './middleware/failure-counter';
 import { AuditLog } from './services/audit-log';
 import { IdentityStore } from './services/identities';
 import { bootstrapUsers } from './middleware/auth';
@@ -93,9 +94,9 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     });
     const readiness = async (): Promise<ReadyReport> => {
       const [redisCheck, volumeCheck, recordingCheck] = await Promise.all([
-        check(() => withTimeout(redis.ping(), 1_000, 'no answer within 1 s')),
-        check(() => access(store.layout.root, constants.R_OK)),
-        check(() => withTimeout(recordingHealth(pending), 1_000, 'no answer within 1 s')),
+        check(() => withTimeout(redis.ping(), 1_000, 'no answer within 1 s'), 'unreachable'),
+        check(() => access(store.layout.root, constants.R_OK), 'unreadable'),
+        check(() => withTimeout(recordingHealth(pending), 1_000, 'no answer within 1 s'), 'volume_refuses_records'),
       ]);
       return {
         ready: redisCheck.ok && volumeCheck.ok && recordingCheck.ok,
@@ -113,6 +114,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       apiTokens: config.apiTokens,
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      authFailures: { ...config.authFailures, counter: new RedisFailureCounter(redis, config.queuePrefix, config.authFailures.windowMs, log) },
       rateLimitPrivilegedPerMinute: config.rateLimitPrivilegedPerMinute,
       rateLimitRedis: { redis, prefix: config.queuePrefix },
       identities: new IdentityStore(redis, config.queuePrefix, bootstrapUsers(config.apiTokens)),
@@ -179,12 +181,14 @@ async function recordingHealth(pending: PendingOutcomes): Promise<void> {
   );
 }
 
-async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+/** A check's outcome: the error's text is for the logs; its errno (EROFS, ...) or `otherwise` is public. */
+async function check(fn: () => Promise<unknown>, otherwise: string): Promise<{ ok: boolean; code?: string; error?: string }> {
   try {
     await fn();
     return { ok: true };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    const { code, message } = err as NodeJS.ErrnoException;
+    return { ok: false, code: typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : otherwise, error: message };
   }
 }
 

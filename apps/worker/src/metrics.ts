@@ -101,6 +101,21 @@ export interface WorkerHealth {
   engine?: { error: string; since: string };
 }
 
+/**
+ * What anyone who reaches /healthz may read: the state, and each fault's code (ENOSPC, EROFS,
+ * ECONNREFUSED, ...) and since when. A fault's text names files, runs and hosts: the worker logs
+ * it when it happens, and this open answer leaves it out.
+ */
+export function publicHealth(h: WorkerHealth): { ok: boolean; status: string; volume?: PublicFault; engine?: PublicFault } {
+  const fault = (f: { error: string; since: string }): PublicFault => ({ code: /\b(E[A-Z]{2,})\b/.exec(f.error)?.[1] ?? 'failed', since: f.since });
+  return { ok: h.ok, status: h.status, ...(h.volume && { volume: fault(h.volume) }), ...(h.engine && { engine: fault(h.engine) }) };
+}
+
+interface PublicFault {
+  code: string;
+  since: string;
+}
+
 /** Serves /metrics and /healthz for the worker (it has no other HTTP surface). */
 export async function serveWorkerMetrics(registry: Registry, port: number, host: string, health: () => WorkerHealth): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -112,7 +127,7 @@ export async function serveWorkerMetrics(registry: Registry, port: number, host:
         () => res.writeHead(500).end(),
       );
     } else if (req.url === '/healthz') {
-      const { ok, ...body } = health();
+      const { ok, ...body } = publicHealth(health());
       res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     } else {
       res.writeHead(404).end();

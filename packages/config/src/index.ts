@@ -2,3 +2,4 @@ export * from './load';
 export * from './client';
 export * from './redis-target';
 export * from './benchmarks';
+export * from './token-strength';

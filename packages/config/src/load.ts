@@ -3,6 +3,7 @@ import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy, resolveLimits }
 import { type Benchmarks, readBenchmarksFile } from './benchmarks';
 import { bool, deviceIds, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy, webhookSecret, webhookUrls } from './env';
 import { type RedisTarget, redactRedisUrl } from './redis-target';
+import { tokenStrengthProblem } from './token-strength';
 
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
 const EnvSchema = z.object({
@@ -21,6 +22,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(600),
   RATE_LIMIT_PRIVILEGED_PER_MINUTE: nonNegativeInt.default(3_000),
   AUDIT_RETENTION_DAYS: integer({ min: 1, max: 3650 }).default(365),
+  AUTH_FAILURE_LIMIT: nonNegativeInt.default(20),
+  AUTH_FAILURE_WINDOW_MINUTES: integer({ min: 1, max: 1440 }).default(15),
   INDEX_RESCAN_SECONDS: nonNegativeInt.default(60),
   INDEX_SNAPSHOT: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   SESSION_TTL_HOURS: integer({ min: 1, max: 720 }).default(12),
@@ -113,6 +116,8 @@ export interface ApiConfig extends CommonConfig {
   rateLimitPrivilegedPerMinute: number;
   /** How long audit log entries are kept (default 365 days). */
   auditRetentionSeconds: number;
+  /** Refused credentials an address may present per window before all its requests get 429 (AUTH_FAILURE_*; limit 0: off). */
+  authFailures: { limit: number; windowMs: number };
   /** A full rescan of the volume every so often, as a safety net behind queue events (0: off). */
   indexRescanSeconds: number;
   /** Start from the index snapshot on the volume (then verify it), and keep it current (INDEX_SNAPSHOT). */
@@ -250,20 +255,19 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-export const MIN_TOKEN_LENGTH = 16;
-
 /** Parses and checks the API's configuration; throws a ConfigError naming every bad variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const e = parseEnv(env);
   const problems: string[] = [];
   if (e.API_TOKENS.length === 0 && !isLoopback(e.HOST)) {
     problems.push(
-      `API_TOKENS: no tokens are set, so the API serves only on a loopback HOST; HOST=${e.HOST} would expose it to anyone who can reach it. Set API_TOKENS (comma-separated, at least ${MIN_TOKEN_LENGTH} characters each) or bind HOST=127.0.0.1`,
+      `API_TOKENS: no tokens are set, so the API serves only on a loopback HOST; HOST=${e.HOST} would expose it to anyone who can reach it. Set API_TOKENS (comma-separated, each 128 random bits, e.g. openssl rand -hex 24) or bind HOST=127.0.0.1`,
     );
   }
   e.API_TOKENS.forEach((t, i) => {
     // The index, never the token: tokens are not logged or echoed anywhere.
-    if (t.length < MIN_TOKEN_LENGTH) problems.push(`API_TOKENS: token #${i + 1} is shorter than ${MIN_TOKEN_LENGTH} characters`);
+    const weak = tokenStrengthProblem(t);
+    if (weak) problems.push(`API_TOKENS: token #${i + 1} ${weak}`);
   });
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -275,6 +279,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     rateLimitPrivilegedPerMinute: e.RATE_LIMIT_PRIVILEGED_PER_MINUTE,
     auditRetentionSeconds: e.AUDIT_RETENTION_DAYS * 86_400,
+    authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MINUTES * 60_000 },
     indexRescanSeconds: e.INDEX_RESCAN_SECONDS,
     indexSnapshot: e.INDEX_SNAPSHOT === 'on',
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,

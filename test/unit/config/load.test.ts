@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { ConfigError, loadApiConfig, loadWorkerConfig } from '@modelrun/config';
 
-const LONG_TOKEN = 'tok_0123456789abcdef';
-const OTHER_TOKEN = 'tok_fedcba9876543210';
+const LONG_TOKEN = 'tok_Ke4Rz9Xm2Wq7Ln5Tb8Yc1V';
+const OTHER_TOKEN = 'tok_Fd6Hs3Pj0Qv8Gm1Zx5Nr9U';
 
 /** Runs `load` expecting a ConfigError; returns it. */
 function configError(load: () => unknown): ConfigError {
@@ -140,12 +140,12 @@ describe('loadApiConfig', () => {
     assert.deepEqual(config.apiTokens, [LONG_TOKEN, OTHER_TOKEN]);
   });
 
-  it('refuses a token shorter than 16 characters without showing the token', () => {
+  it('refuses a token too short for 128 bits without showing the token', () => {
     const short = 'sh0rt-s3cret';
     const err = configError(() => loadApiConfig({ HOST: '0.0.0.0', API_TOKENS: `${LONG_TOKEN},${short}` }));
     const problem = problemFor(err, 'API_TOKENS');
     assert.match(problem, /#2/);
-    assert.match(problem, /shorter than 16/);
+    assert.match(problem, /is 12 characters; 128 bits take at least 22/);
     assert.ok(!err.message.includes(short), err.message);
     assert.ok(!err.message.includes(LONG_TOKEN), err.message);
     assert.ok(!err.problems.some((p) => p.includes(short)));
