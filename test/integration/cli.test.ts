@@ -119,6 +119,20 @@ describe('modelrun (the CLI) against a real API and worker', function () {
     assert.match(r.stdout, /^exit code:\s+3$/m);
   });
 
+  it('logs drops the escape sequences and control characters a model printed, unless --raw', async function () {
+    // A fixture build, a run and two CLI start-ups, on a loaded machine.
+    this.timeout(120_000);
+    // Retitles the window, clears the screen, then overwrites its own line with a fake verdict.
+    await buildFixture('cli-escapes', { script: `printf '\\033]0;pwned\\007\\033[2Jtraining\\r\\033[31mscore 0.99 (verified)\\033[0m\\n'; echo '{"score": 0.1}' > "$OUTPUT_DIR/score.json"` });
+    const run = await stack.submit(fixture('cli-escapes'), 'cli-escapes');
+    await stack.waitForRun(run.id);
+    const shown = await cli('logs', run.id);
+    assert.equal(shown.status, 0, explain(shown));
+    assert.equal(shown.stdout, 'training\nscore 0.99 (verified)\n');
+    const raw = await cli('logs', run.id, '--raw');
+    assert.equal(raw.stdout, '\u001b]0;pwned\u0007\u001b[2Jtraining\r\u001b[31mscore 0.99 (verified)\u001b[0m\n');
+  });
+
   it('logs -f follows a live run until it ends; cancel stops one; a second cancel is refused', async () => {
     const live = await stack.submit(fixture('cli-ticking'), 'cli-follow');
     const follow = startModelrun(['logs', live.id, '-f'], env);

@@ -3,6 +3,7 @@ import { isFinal, RunId, RunView } from '@modelrun/contracts';
 import { type CliDeps, action } from '../cli-deps';
 import { type Context, printJson } from '../context';
 import { EXIT, usageError } from '../errors';
+import { PrintableStream } from '../output/printable';
 import { formatOutcome, formatRun } from '../output/run-report';
 import { leftWatching } from './submit';
 import { watchRun } from './watch';
@@ -55,13 +56,17 @@ export function logsCommand(deps: CliDeps): Command {
     .description("print a run's output (the last part the API keeps); -f follows a live run until it ends")
     .argument('<id>', 'the run id')
     .option('-f, --follow', 'keep printing while the run runs')
+    .option('--raw', "print the output's bytes as they are, escape sequences and control characters included (by default they are dropped: a model's output must not drive your terminal)")
     .action(
-      action(deps, async (ctx: Context, id: string, opts: { follow?: boolean }) => {
+      action(deps, async (ctx: Context, id: string, opts: { follow?: boolean; raw?: boolean }) => {
         const path = `/v1/runs/${runId(id)}/logs${opts.follow ? '?follow=true' : ''}`;
+        const clean = opts.raw ? undefined : new PrintableStream();
         try {
-          for await (const chunk of ctx.api.stream(path, deps.signal)) ctx.term.out.write(chunk);
+          for await (const chunk of ctx.api.stream(path, deps.signal)) ctx.term.out.write(clean ? clean.write(chunk) : chunk);
         } catch (err) {
           if (!deps.signal.aborted) throw err;
+        } finally {
+          if (clean) ctx.term.out.write(clean.end());
         }
         return deps.signal.aborted ? EXIT.interrupted : EXIT.ok;
       }),

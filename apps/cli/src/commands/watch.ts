@@ -3,6 +3,7 @@ import { isTransient } from '../api/client';
 import type { Context } from '../context';
 import { CliError } from '../errors';
 import { bytes, seconds } from '../output/format';
+import { PrintableStream } from '../output/printable';
 import { ProgressLine, type ProgressState } from '../output/progress';
 
 /**
@@ -48,9 +49,12 @@ export async function watchRun(ctx: Context, first: RunView, opts: { logs: boole
 /** The run's output, as it comes, above the progress line (or to stderr for --json). */
 async function streamLogs(ctx: Context, id: string, progress: ProgressLine | undefined, signal: AbortSignal): Promise<void> {
   try {
+    // A model's output must not drive the terminal: escape sequences and control characters are dropped.
+    const clean = new PrintableStream();
     for await (const chunk of ctx.api.stream(`/v1/runs/${id}/logs?follow=true`, signal)) {
-      if (progress) progress.write(chunk);
-      else ctx.term.err.write(chunk);
+      const text = clean.write(chunk);
+      if (progress) progress.write(text);
+      else ctx.term.err.write(text);
     }
   } catch (err) {
     if (signal.aborted) return;

@@ -1,6 +1,7 @@
 import type { RunView } from '@modelrun/contracts';
 import type { Context } from '../context';
 import { ago, describeLimits, elapsed, score, seconds, statusText } from './format';
+import { printable } from './printable';
 import { formatFields, formatTable } from './table';
 
 /** Everything about one run, for a person. */
@@ -12,7 +13,7 @@ export function formatRun(ctx: Context, run: RunView): string {
     ['model', run.name],
     ['image', run.image],
     ['status', status],
-    ['error', run.error && run.status !== 'succeeded' ? run.error : undefined],
+    ['error', run.error && run.status !== 'succeeded' ? printable(run.error) : undefined],
     ['exit code', run.exitCode === undefined || run.exitCode === null ? undefined : String(run.exitCode)],
     ['score', run.score === undefined ? undefined : s.bold(score(run.score))],
     ['limits', describeLimits(run.limits)],
@@ -23,14 +24,14 @@ export function formatRun(ctx: Context, run: RunView): string {
     ['submission to result', run.turnaroundMs === undefined ? undefined : seconds(run.turnaroundMs)],
     ['attempts', run.attempts === undefined ? undefined : String(run.attempts)],
   ]);
-  const attempts = (run.attemptErrors ?? []).map((a) => `  attempt ${a.attempt} (${a.at}): ${a.message}`);
+  const attempts = (run.attemptErrors ?? []).map((a) => `  attempt ${a.attempt} (${a.at}): ${printable(a.message)}`);
   return fields + (attempts.length ? `earlier attempts failed:\n${attempts.join('\n')}\n` : '') + formatMetrics(run);
 }
 
 export function formatMetrics(run: RunView): string {
   const metrics = Object.entries(run.metrics ?? {});
   if (metrics.length === 0) return '';
-  return `metrics:\n${formatTable(['  name', 'value'], metrics.map(([k, v]) => [`  ${k}`, score(v)]), [1])}`;
+  return `metrics:\n${formatTable(['  name', 'value'], metrics.map(([k, v]) => [`  ${printable(k)}`, score(v)]), [1])}`;
 }
 
 /** The last word on a run that was waited for: how it ended, and why when it did not succeed. */
@@ -38,10 +39,10 @@ export function formatOutcome(ctx: Context, run: RunView): string {
   const s = ctx.style;
   const took = tookText(run);
   if (run.status === 'succeeded') return `${s.green('succeeded')}${took}: score ${s.bold(score(run.score))}\n${formatMetrics(run)}`;
-  if (run.status === 'cancelled') return `${s.yellow('cancelled')}: ${run.error ?? 'the run was cancelled'}\n`;
+  if (run.status === 'cancelled') return `${s.yellow('cancelled')}: ${printable(run.error ?? 'the run was cancelled')}\n`;
   // The exit code when the error does not already say it.
   const exit = run.exitCode === undefined || run.exitCode === null || run.reason === 'exit_code' ? '' : ` (exit code ${run.exitCode})`;
-  return `${s.red(`failed (${run.reason ?? 'unknown'})`)}${took}: ${run.error ?? 'no error was recorded'}${exit}\n`;
+  return `${s.red(`failed (${run.reason ?? 'unknown'})`)}${took}: ${printable(run.error ?? 'no error was recorded')}${exit}\n`;
 }
 
 /**
