@@ -4,6 +4,7 @@ import { RunGetQuery, RunLogsQuery, type RunView, isFinal, isRunId } from '@mode
 import { type Action, type Owned, decide } from '../authz/policy';
 import { judgeThing } from '../authz/routes';
 import { notFound } from '../errors';
+import { callerKey } from '../middleware/caller';
 import type { AuditLog } from '../services/audit-log';
 import type { RunsService } from '../services/runs-service';
 import type { LogsService } from '../services/logs-service';
@@ -53,13 +54,15 @@ export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLo
   router.get('/:id/logs', async (req, res) => {
     const { follow } = parseOr400(RunLogsQuery, req.query, 'query');
     const run = await runFor(req, 'runs.logs');
-    const output = await logs.read(run, { follow: follow === 'true' || follow === '1' });
+    const output = await logs.read(run, { follow: follow === 'true' || follow === '1', caller: callerKey(req) });
     res.type('text/plain; charset=utf-8').set('X-Run-Status', run.status).set('Cache-Control', 'no-store');
     if (output.length !== undefined) res.set('Content-Length', String(output.length));
     // A follower sees the headers at once, before the run writes anything more.
     res.flushHeaders();
     // A client that goes away ends the pipe early and destroys the stream: not an error.
     await pipeline(output.stream, res).catch((err: NodeJS.ErrnoException) => {
+      // Nor is a follower closed because it stopped reading (the service's FollowerStalled).
+      if (err.code === 'ERR_FOLLOWER_STALLED') return void req.log?.info('closed a log follower that stopped reading', { runId: run.id });
       if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
     });
   });
