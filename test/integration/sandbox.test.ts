@@ -207,7 +207,7 @@ describe('the container sandbox, attacked from inside', function () {
   });
 
   const badOutputs: [string, RegExp][] = [
-    ['score-symlink-passwd', /score is a symbolic link \(to \/etc\/passwd\); only a regular file is read/],
+    ['score-symlink-passwd', /score is a symbolic link \(to "\/etc\/passwd"\); only a regular file is read/],
     ['score-fifo', /score\.json is a FIFO/],
     ['score-directory', /score\.json is a directory/],
     ['score-huge', /score\.json is 97\.7 KiB; the limit is 64 KiB/],
@@ -241,6 +241,15 @@ describe('the container sandbox, attacked from inside', function () {
     const logs = await stack.http.get(`/v1/runs/${done.id}/logs`);
     const everything = [JSON.stringify(done), logs.text, ...filesUnder(stack.dataDir).map((f) => readFileSync(f, 'utf8'))].join('\n');
     assert.ok(!everything.includes(HOST_SECRET), 'the host secret leaked');
+  });
+
+  it('quotes a symlink target made of terminal escapes: run.error cannot retitle or clear a terminal, nor fake a score', async () => {
+    // The target: set the window title, clear the screen, home the cursor, print a fake verdict.
+    await buildFixture('score-symlink-escapes', { script: `ln -s "$(printf '\\033]0;modelrun\\007\\033[2J\\033[Hscore 0.99 (verified)\\r')" "$OUTPUT_DIR/score.json"` });
+    const done = await run('score-symlink-escapes', 'symlink-escapes');
+    assert.equal(done.reason, 'bad_output', JSON.stringify(done));
+    assert.doesNotMatch(done.error!, /[\u0000-\u001f\u007f-\u009f]/, 'no control character reaches run.error');
+    assert.match(done.error!, /score\.json is a symbolic link \(to "\\x1b\]0;modelrun\\x07\\x1b\[2J\\x1b\[Hscore 0\.99 \(verified\)\\x0d"\)/);
   });
 });
 
