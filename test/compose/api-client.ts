@@ -69,7 +69,7 @@ export class ApiClient {
       );
     } catch (err) {
       const pending = ids.filter((id) => !ended(id)).map((id) => `${id}=${last.get(id)?.status ?? 'unseen'}/${last.get(id)?.phase ?? '-'}`);
-      throw new Error(`${(err as Error).message}; not finished: ${pending.join(', ')}`);
+      throw new Error(`${(err as Error).message}; not finished: ${pending.join(', ')}`, { cause: err });
     }
   }
 }

@@ -109,7 +109,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           100,
         );
       } catch (err) {
-        throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
+        throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`, { cause: err });
       }
     },
     // 30 s: reaching a phase takes the queue, an image check and a container create and start,

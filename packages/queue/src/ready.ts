@@ -27,7 +27,7 @@ export async function ensureRedisReady(redis: Redis, target: RedisTarget, requir
   try {
     await waitForRedis(redis, target, 10_000);
   } catch (err) {
-    throw new Error(`${(err as Error).message}: start Redis (e.g. redis-server --appendonly yes --maxmemory-policy noeviction) or set REDIS_URL`);
+    throw new Error(`${(err as Error).message}: start Redis (e.g. redis-server --appendonly yes --maxmemory-policy noeviction) or set REDIS_URL`, { cause: err });
   }
   if (!requirePersistence) return;
   const problems = await checkRedisPersistence(redis);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchmarkDefinition, MODEL_SORTS, type RunRecord, RunSummary, runIdAt } from '@modelrun/contracts';
+import { type BenchmarkDefinition, MODEL_SORTS, type RunRecord, RunSummary } from '@modelrun/contracts';
 import { IndexSync, RunIndex, TIMESTAMP_PATTERN } from '@modelrun/leaderboard';
 import { succeededRecord } from '../../fixtures/records';
 import { RecordStore, writeFileReplace } from '@modelrun/store';

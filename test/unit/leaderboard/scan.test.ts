@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunRecord, runIdAt, newRunId } from '@modelrun/contracts';
+import { type RunRecord, newRunId } from '@modelrun/contracts';
 import { RecordScanner } from '@modelrun/leaderboard';
 import { succeededRecord } from '../../fixtures/records';
 import { RecordStore } from '@modelrun/store';
