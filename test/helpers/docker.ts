@@ -15,6 +15,7 @@ export async function docker(): Promise<Docker> {
   } catch (err) {
     throw new Error(
       `the Docker engine is not reachable (${(err as Error).message}). Start it: dockerd & (Debian: apt-get install docker.io), or set DOCKER_HOST. The integration tests need a real engine and are never skipped.`,
+      { cause: err },
     );
   }
   client = d;
