@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+import { connect } from 'node:net';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -11,11 +13,13 @@ import { loadApiConfig } from '@modelrun/config';
 import { RUN_JOB, RUN_QUEUE, newRunId } from '@modelrun/contracts';
 import { createLogger } from '@modelrun/logger';
 import { createDocker, createDockerRunner } from '@modelrun/runner';
-import { PendingOutcomes } from '@modelrun/run-control';
+import { PendingOutcomes, RunControl } from '@modelrun/run-control';
 import { type Stack, startStack } from '../helpers/stack';
 import { buildFixtures, fixture } from '../fixtures/images';
 import { testLogger } from '../helpers/logger';
 import { waitFor } from '../helpers/wait';
+import { type AppProcess, spawnApp } from '../helpers/processes';
+import { mb, sampleRss } from '../helpers/rss';
 
 const TOKEN = 'tok-Ae7Xq2Wm9Lr4Zt6Nc1Vb8Ky';
 const OTHER_TOKEN = 'tok-Bf3Hs8Pd1Qj5Gx0Mw7Ue2Rn';
@@ -343,5 +347,112 @@ describe('hostile callers (issue 22)', function () {
       }
       assert.equal((await stack.http.get('/readyz')).status, 200);
     });
+  });
+});
+
+describe('following logs, attacked by its callers', function () {
+  // An API process started from source (tsx), then 15 s of a chatty run's output against it.
+  this.timeout(120_000);
+  let stack: Stack;
+  let api: AppProcess;
+  let url: URL;
+  let conn: Redis;
+
+  before(async () => {
+    stack = await startStack({ workers: 0, api: false, env: { API_TOKENS: `${TOKEN},${OTHER_TOKEN}` } });
+    // A process of its own, so its RSS is the API's alone.
+    api = spawnApp('api', { ...stack.env, LOG_LEVEL: 'info' });
+    url = new URL(String((await api.waitForLog('api listening')).url));
+    conn = new Redis(stack.redisUrl);
+  });
+  after(async () => {
+    conn?.disconnect();
+    api?.kill('SIGKILL');
+    await api?.exited;
+    await stack?.stop();
+  });
+
+  /** A run that waits in the queue (no worker here) and so can be followed for as long as a test likes. */
+  const queuedRun = async (): Promise<string> => {
+    const queue = new Queue(RUN_QUEUE, { connection: conn, prefix: stack.prefix });
+    const id = newRunId();
+    await queue.add(RUN_JOB, { id, name: 'followed', image: fixture('score-json'), limits: { timeoutSeconds: 10, memoryMb: 64, cpus: 1, gpus: 0 }, createdAt: new Date().toISOString() }, { jobId: id });
+    await queue.close();
+    return id;
+  };
+  /** GET .../logs?follow=true, resolved once the answer's head is in. */
+  const follow = (id: string, token: string): Promise<{ req: ClientRequest; res: IncomingMessage }> =>
+    new Promise((resolve, reject) => {
+      const req = request(new URL(`/v1/runs/${id}/logs?follow=true`, url), { headers: { Authorization: `Bearer ${token}` } }, (res) => resolve({ req, res }));
+      req.on('error', reject);
+      req.end();
+    });
+  const body = (res: IncomingMessage): Promise<string> =>
+    new Promise((resolve) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(text));
+    });
+
+  it('answers 429 to a caller who follows more runs than one caller may, while another caller still can', async () => {
+    const ids = await Promise.all([1, 2, 3, 4, 5, 6].map(() => queuedRun()));
+    const open: ClientRequest[] = [];
+    try {
+      for (const id of ids.slice(0, 4)) {
+        const { req, res } = await follow(id, TOKEN);
+        open.push(req);
+        assert.equal(res.statusCode, 200);
+      }
+      const refused = await follow(ids[4]!, TOKEN);
+      open.push(refused.req);
+      assert.equal(refused.res.statusCode, 429);
+      assert.ok(refused.res.headers['retry-after'], 'with Retry-After');
+      const error = JSON.parse(await body(refused.res)).error;
+      assert.equal(error.code, 'rate_limited');
+      assert.match(error.message, /already follow the logs of 4 runs, the most one caller may at once/);
+      const other = await follow(ids[5]!, OTHER_TOKEN);
+      open.push(other.req);
+      assert.equal(other.res.statusCode, 200, 'another caller is not held up');
+      // Stopping one gives the caller its slot back.
+      open[0]!.destroy();
+      await waitFor('the slot to come back', async () => {
+        const again = await follow(ids[4]!, TOKEN);
+        open.push(again.req);
+        return again.res.statusCode === 200 ? true : (again.req.destroy(), undefined);
+      }, 10_000);
+    } finally {
+      for (const r of open) r.destroy();
+    }
+  });
+
+  it("keeps the API's memory flat for a follower that never reads a chatty run", async () => {
+    const id = await queuedRun();
+    // A raw client that asks to follow, then never reads a byte.
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`GET /v1/runs/${id}/logs?follow=true HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+    const head = await new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+    assert.match(head, /^HTTP\/1\.1 200/);
+    socket.pause();
+    // The run's output, as a worker writes it: as fast as this Redis takes it, for 15 s.
+    const control = new RunControl(conn, stack.prefix);
+    const entries = Array.from({ length: 256 }, (_, i) => Buffer.alloc(8 * 1024, 97 + (i % 26)));
+    const rss = sampleRss(api.child.pid!);
+    let written = 0;
+    try {
+      const until = Date.now() + 15_000;
+      while (Date.now() < until) {
+        await control.appendLiveLogs(id, entries);
+        written += 256 * 8 * 1024;
+      }
+    } finally {
+      rss.stop();
+      socket.destroy();
+    }
+    process.stdout.write(`      API RSS ${mb(rss.first)} -> peak ${mb(rss.peak)} while the run wrote ${mb(written)} to a follower that read nothing\n`);
+    // A follower that is pushed to without backpressure grows the API by what the run wrote.
+    assert.ok(rss.peak - rss.first < 40 * 2 ** 20, `the API grew from ${mb(rss.first)} to ${mb(rss.peak)}`);
+    // And the run must have been chatty, or a flat memory would prove nothing (200 MB in 15 s seen).
+    assert.ok(written > 100 * 2 ** 20, `the run wrote only ${mb(written)}: not chatty enough to prove anything`);
   });
 });
