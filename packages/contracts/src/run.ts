@@ -56,6 +56,8 @@ export const AttemptError = z.strictObject({
   attempt: z.number().int().positive(),
   at: Timestamp,
   message: z.string(),
+  /** The host the try ran on (absent on tries from before hosts were recorded). */
+  host: z.string().max(128).optional(),
 });
 export type AttemptError = z.infer<typeof AttemptError>;
 
@@ -79,6 +81,7 @@ export const RunRecord = z.strictObject({
   finishedAt: Timestamp.describe('When it ended'),
   durationMs: z.number().int().nonnegative().describe("How long the model ran (kept for older clients: the API's views name it ranMs)").optional(),
   attempts: z.number().int().nonnegative().describe('Tries so far (more than one after an infrastructure fault)'),
+  host: z.string().max(128).describe('The host that ran the last try (each failed try names its own in attemptErrors)').optional(),
   attemptErrors: z.array(AttemptError).describe('The error of each failed try').optional(),
   logBytes: z.number().int().nonnegative().optional(),
   /** For the operator only, never served: why the benchmark's evaluator failed (its log is beside the run's). */

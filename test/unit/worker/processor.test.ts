@@ -208,6 +208,9 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     assert.match(rec.error!, /after 3 attempts: docker: connect ECONNREFUSED/);
     assert.equal(rec.attempts, 3);
     assert.deepEqual(rec.attemptErrors?.map((e) => e.attempt), [1, 2, 3]);
+    // Which host ran each try, and the last.
+    assert.deepEqual(rec.attemptErrors?.map((e) => e.host), ['host-a', 'host-a', 'host-a']);
+    assert.equal(rec.host, 'host-a');
     await processRun.drain();
     assert.deepEqual(runner.removed, [`c-${data.id}`], 'removed once the run is recorded');
   });

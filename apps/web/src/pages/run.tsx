@@ -95,6 +95,8 @@ export function RunPage(props: { id: string }) {
               <dd>{r.exitCode ?? '—'}</dd>
               <dt>Tries</dt>
               <dd>{tries?.count ?? '—'}</dd>
+              <dt>Host</dt>
+              <dd class="mono">{r.host ?? '—'}</dd>
             </dl>
             <dl class="kv">
               <dt>Time limit</dt>
@@ -135,7 +137,8 @@ export function RunPage(props: { id: string }) {
               <ul>
                 {r.attemptErrors.map((a) => (
                   <li key={a.attempt}>
-                    Try {a.attempt} failed at {formatTime(a.at)}: {a.message}
+                    Try {a.attempt} failed at {formatTime(a.at)}
+                    {a.host && ` on ${a.host}`}: {a.message}
                   </li>
                 ))}
               </ul>

@@ -189,7 +189,7 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
   }
 
   async function keepAttemptError(ctx: RunContext, err: unknown): Promise<void> {
-    await deps.control.recordAttemptError(ctx.run.id, { attempt: ctx.attempt, at: new Date().toISOString(), message: errorMessage(err) }).catch(() => undefined);
+    await deps.control.recordAttemptError(ctx.run.id, { attempt: ctx.attempt, at: new Date().toISOString(), message: errorMessage(err), host: deps.hostId }).catch(() => undefined);
   }
 
   return Object.assign(processRun, { drain: () => cleanups.drain() });

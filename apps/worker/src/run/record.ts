@@ -59,7 +59,8 @@ export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: O
   // Errors are kept per failed attempt and per takeover: a first attempt on its first host has none.
   const attemptErrors = attempt > 1 || (ctx.owner?.fence ?? 1) > 1 ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
-  const rec = buildRecord(run, ctx.limits, outcome, finished, countAttempts(attempt, attemptErrors.length, outcome), attemptErrors, logs?.length);
+  // The host that ran this last try; each failed one names its own in its attempt error.
+  const rec: RunRecord = { ...buildRecord(run, ctx.limits, outcome, finished, countAttempts(attempt, attemptErrors.length, outcome), attemptErrors, logs?.length), host: deps.hostId };
   // Fencing: a delivery whose host lost the run (another host took it over) records nothing.
   // Checked while the files are written to temp files, before either is put in place.
   const recorded = await deps.recorder.record(rec, logs, log, () => assertOwner(deps, ctx));
