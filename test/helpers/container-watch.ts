@@ -71,6 +71,8 @@ export async function watchContainers(deployment: string, engines?: Engine[]): P
   const since = Math.floor(Date.now()) / 1000;
   const seen = new Map<string, ContainerEvent>();
   const add = (engine: string, raw: RawEvent): void => {
+    // A run's output keeper is part of its output volume, not one of the run's containers.
+    if (raw.Actor?.Attributes?.[LABELS.step] === 'keeper') return;
     const id = raw.Actor?.ID ?? raw.id ?? '';
     const runId = raw.Actor?.Attributes?.[LABELS.runId] ?? '';
     const action = (raw.Action ?? '').split(':')[0]!;

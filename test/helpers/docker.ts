@@ -61,14 +61,24 @@ function hasInterpreter(elf: Buffer): boolean {
   return false;
 }
 
-/** Containers a deployment (a test's queue prefix) started, by label. */
-export async function containersOf(deployment: string): Promise<Docker.ContainerInfo[]> {
+/** Every container a deployment (a test's queue prefix) started, by label: runs' and their output keepers. */
+async function allContainersOf(deployment: string): Promise<Docker.ContainerInfo[]> {
   return (await docker()).listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.deployment}=${deployment}`] } });
+}
+
+/** The containers a deployment started for its runs (models and evaluators), by label; not the keepers of their output volumes. */
+export async function containersOf(deployment: string): Promise<Docker.ContainerInfo[]> {
+  return (await allContainersOf(deployment)).filter((c) => c.Labels[LABELS.step] !== 'keeper');
+}
+
+/** The keepers that hold a deployment's runs' output volumes (packages/runner/src/output-keeper.ts). */
+export async function keepersOf(deployment: string): Promise<Docker.ContainerInfo[]> {
+  return (await allContainersOf(deployment)).filter((c) => c.Labels[LABELS.step] === 'keeper');
 }
 
 export async function removeContainersOf(deployment: string): Promise<void> {
   const d = await docker();
-  for (const c of await containersOf(deployment)) await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const c of await allContainersOf(deployment)) await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   // Benchmark runs' predictions volumes carry the same labels.
   for (const v of await volumesOf(deployment)) await d.getVolume(v.Name).remove().catch(() => undefined);
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LABELS, type RunView } from '@modelrun/contracts';
-import { containersOf, docker, volumesOf } from '../helpers/docker';
+import { LABELS, type RunView, newRunId } from '@modelrun/contracts';
+import { type RunSpec, createDockerRunner } from '@modelrun/runner';
+import { containersOf, docker, keepersOf, removeContainersOf, volumesOf } from '../helpers/docker';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
-import { buildFixture, fixture } from '../fixtures/images';
+import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
 import { HOSTILE, HOST_SECRET, HOST_SECRET_PATH, probe } from '../fixtures/hostile';
 import { cgroupFiles, cgroupLimits } from '../fixtures/cgroup';
 import { type BridgeListener, bridgeListener } from '../helpers/bridge-listener';
@@ -31,10 +32,11 @@ describe('the container sandbox, attacked from inside', function () {
   });
 
   // After every attack the worker must be unharmed: the next model runs normally, and the
-  // hostile run left no container behind.
+  // hostile run left no container, output keeper or volume behind.
   afterEach(async function () {
     if (this.currentTest?.state !== 'passed') return;
-    await waitFor('no container left behind', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined), 10_000);
+    const left = async (): Promise<number> => (await containersOf(stack.prefix)).length + (await keepersOf(stack.prefix)).length + (await volumesOf(stack.prefix)).length;
+    await waitFor('nothing left behind', async () => ((await left()) === 0 ? true : undefined), 10_000);
     const next = await stack.submit(fixture('score-json'), 'after-attack');
     const done = await stack.waitForRun(next.id);
     assert.equal(done.status, 'succeeded', `the next run after an attack failed: ${JSON.stringify(done)}`);
@@ -108,7 +110,7 @@ describe('the container sandbox, attacked from inside', function () {
     const submitted = await stack.submit(fixture('slow'), 'inspected');
     const d = await docker();
     const info = await waitFor('the run\'s container', async () => {
-      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.Labels[LABELS.step] !== 'keeper');
+      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id);
       return c ? d.getContainer(c.Id).inspect() : undefined;
     }, 30_000); // the queue and a container create on a loaded engine
     const h = info.HostConfig;
@@ -127,7 +129,7 @@ describe('the container sandbox, attacked from inside', function () {
     assert.deepEqual(h.LogConfig?.Type, 'json-file');
     assert.deepEqual(info.Mounts.map((m) => [m.Type, m.Destination]), [['volume', '/output']]);
     // The keeper that holds its output volume: that volume alone, read-only, and nothing else.
-    const keeper = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.Labels[LABELS.step] === 'keeper');
+    const keeper = (await keepersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id);
     assert.ok(keeper, 'a keeper holds the output volume');
     const k = await d.getContainer(keeper.Id).inspect();
     assert.deepEqual(k.Mounts.map((m) => [m.Type, m.Name, m.RW]), [['volume', info.Mounts[0]?.Name, false]]);
@@ -171,7 +173,7 @@ describe('the container sandbox, attacked from inside', function () {
     const submitted = await stack.submit(fixture('output-flood'), 'output-flood');
     // Where the model's /output is on the host: what its writes fill.
     const source = await waitFor('the flooding model to run', async () => {
-      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.Labels[LABELS.step] === undefined && x.State === 'running');
+      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.State === 'running');
       return c ? (await d.getContainer(c.Id).inspect()).Mounts.find((m) => m.Destination === '/output')?.Source : undefined;
     }, 30_000); // the queue and a container start on a loaded engine
     // The model goes on writing for 4 s after its 300 MB: sampled for 2.5 s of that.
@@ -194,7 +196,6 @@ describe('the container sandbox, attacked from inside', function () {
     const lost = freeBefore - Math.min(...samples.map((s) => s.free));
     assert.ok(lost < 100 * 1024 * 1024, `the engine's disk lost ${lost} bytes while the model wrote 300 MB`);
     console.log(`      output-flood: wrote 300 MB + 20 x 10 MB; /output held at most ${used} bytes (cap ${1024 * 1024}); the engine's disk changed by ${lost} bytes`);
-    await waitFor('its output volume removed', async () => ((await volumesOf(stack.prefix)).length === 0 ? true : undefined), 10_000);
   });
 
   it('stops a model that ignores SIGTERM at its deadline, with reason timeout', async () => {
@@ -258,3 +259,51 @@ function filesUnder(dir: string): string[] {
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name));
 }
+
+describe("a run's output keeper, lost and found on adoption", function () {
+  // Two runs of a few seconds each, on a loaded engine.
+  this.timeout(90_000);
+  const deployment = `modelrun-keeper-${process.pid}`;
+  const runner = createDockerRunner({ deployment, sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 } });
+  const limits = { timeoutSeconds: 30, memoryMb: 128, cpus: 1, gpus: 0 };
+  const spec = (image: string): RunSpec => ({ runId: newRunId(), name: 'kept', image: fixture(image), limits });
+  /** What an engine restart does to a keeper: it is stopped (here, removed), and its volume's tmpfs unmounted with it if nothing else holds it. */
+  const loseKeeper = async (runId: string): Promise<void> => {
+    const [keeper] = (await keepersOf(deployment)).filter((k) => k.Labels[LABELS.runId] === runId);
+    assert.ok(keeper, 'the run has a keeper');
+    await (await docker()).getContainer(keeper.Id).remove({ force: true });
+  };
+
+  // Long enough to lose its keeper and be adopted while it runs, on a loaded engine.
+  before(() => Promise.all([buildFixtures(), buildFixture('ten-seconds', { script: `sleep 10; echo '{"score": 0.1}' > "$OUTPUT_DIR/score.json"` })]));
+  after(() => removeContainersOf(deployment));
+
+  it('joins a model that still runs with a new keeper, and its output is collected', async () => {
+    const run = spec('ten-seconds');
+    const started = await runner.start(await runner.prepare(run, undefined, { firstDelivery: true }));
+    await loseKeeper(run.runId);
+    const adopted = await runner.prepare(run);
+    assert.equal(adopted.adopted, true);
+    assert.equal(adopted.id, started.id, 'the running container is adopted');
+    assert.equal((await keepersOf(deployment)).filter((k) => k.State === 'running').length, 1, 'a new keeper holds its output');
+    await runner.wait(adopted, limits);
+    const output = await runner.collect(adopted);
+    assert.equal(output.score?.bytes.toString().trim(), '{"score": 0.1}');
+    await runner.remove(adopted);
+  });
+
+  it('runs a model again whose output went with its keeper after it exited', async () => {
+    const run = spec('score-json');
+    const first = await runner.start(await runner.prepare(run, undefined, { firstDelivery: true }));
+    await runner.wait(first, limits);
+    await loseKeeper(run.runId);
+    const again = await runner.prepare(run);
+    assert.equal(again.adopted, false, 'a new container, not the one whose output is gone');
+    assert.notEqual(again.id, first.id);
+    const ran = await runner.start(again);
+    await runner.wait(ran, limits);
+    assert.match((await runner.collect(ran)).score?.bytes.toString() ?? '', /"score": 0.93/);
+    await runner.remove(ran);
+    assert.deepEqual([(await containersOf(deployment)).length, (await keepersOf(deployment)).length, (await volumesOf(deployment)).length], [0, 0, 0], 'nothing left behind');
+  });
+});

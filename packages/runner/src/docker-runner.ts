@@ -450,6 +450,11 @@ export class DockerRunner implements ModelRunner {
       }
       const size = await outputSize(this.keeper, this.opts.output);
       await holdOutput(this.docker, this.keeper, outputOf({ deployment: this.opts.deployment, runId: spec.runId, output: size }, name), info.Config.Labels);
+      // It may have exited before the keeper joined, and its output gone with the unmount.
+      if (!(await this.inspect(info.Id))?.State.Running) {
+        await this.remove({ id: info.Id });
+        return undefined;
+      }
     }
     return this.handleOf(info, spec.runId);
   }

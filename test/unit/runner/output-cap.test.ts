@@ -9,10 +9,11 @@ type Entry = { name: string; type?: 'file' | 'directory' | 'symlink'; content?: 
 async function archiveOf(entries: Entry[]): Promise<PassThrough> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise((resolve) => pack.on('end', resolve));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const ended = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   for (const { content, ...header } of [{ name: 'output/', type: 'directory' as const }, ...entries]) {
-    pack.entry(content === undefined ? header : { ...header, size: Buffer.byteLength(content) }, content);
+    if (content === undefined) pack.entry(header);
+    else pack.entry({ ...header, size: Buffer.byteLength(content) }, content);
   }
   pack.finalize();
   await ended;
