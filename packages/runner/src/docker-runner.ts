@@ -381,7 +381,12 @@ export class DockerRunner implements ModelRunner {
       throw infrastructure('list containers', err);
     }
     const now = Date.now() / 1000;
-    return list.map((c) => ({
+    // A keeper goes with its container (remove releases it); one whose container is gone (a
+    // crash between the two creates) is listed, so the reconciler removes it like any other.
+    const nameOf = (c: Docker.ContainerInfo): string => (c.Names[0] ?? '').replace(/^\//, '');
+    const names = new Set(list.map(nameOf));
+    const kept = list.filter((c) => c.Labels[LABELS.step] !== 'keeper' || !names.has(outputOwnerOf(nameOf(c))));
+    return kept.map((c) => ({
       id: c.Id,
       runId: c.Labels[LABELS.runId] ?? '',
       state: c.State,

@@ -32,7 +32,13 @@ export async function holdOutput(docker: Docker, image: KeeperImage, output: Out
   try {
     await keeper.start();
   } catch (err) {
-    if (statusOf(err) !== NOT_MODIFIED) throw infrastructure('start the output keeper', err);
+    if (statusOf(err) === NOT_MODIFIED) return;
+    // An earlier keeper of the run on its way out (the run's clean-up, a moment ago): once it is gone, a new one.
+    if (again && statusOf(err) === CONFLICT && /removal/.test(daemonMessage(err))) {
+      await keeper.wait({ condition: 'removed' }).catch(() => undefined);
+      return holdOutput(docker, image, output, labels, false);
+    }
+    throw infrastructure('start the output keeper', err);
   }
 }
 
