@@ -81,10 +81,14 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
   },
   '/v1/runs/{id}/logs': {
     get: {
-      summary: "The run's output (the last RUN_LOG_MAX_KB); follow=true streams a running run's output until it ends",
+      summary: "The run's output (the last RUN_LOG_MAX_KB); follow=true streams a running run's output until it ends, as fast as the client reads (a client that reads nothing for 30 s is closed)",
       path: runId,
       query: RunLogsQuery,
-      responses: { '200': ['Output', { type: 'text/plain' }], '404': ['No such run', 'Error'] },
+      responses: {
+        '200': ['Output', { type: 'text/plain' }],
+        '404': ['No such run', 'Error'],
+        '429': ['follow=true: the caller already follows 4 runs, or the API 64; see Retry-After', 'Error'],
+      },
     },
   },
   '/v1/session': {

@@ -51,11 +51,14 @@ async function streamLogs(ctx: Context, id: string, progress: ProgressLine | und
   try {
     // A model's output must not drive the terminal: escape sequences and control characters are dropped.
     const clean = new PrintableStream();
-    for await (const chunk of ctx.api.stream(`/v1/runs/${id}/logs?follow=true`, signal)) {
-      const text = clean.write(chunk);
+    const show = (text: string): void => {
+      // Nothing when all of a chunk is held (half an escape sequence): the progress line would add a line break.
+      if (!text) return;
       if (progress) progress.write(text);
       else ctx.term.err.write(text);
-    }
+    };
+    for await (const chunk of ctx.api.stream(`/v1/runs/${id}/logs?follow=true`, signal)) show(clean.write(chunk));
+    show(clean.end());
   } catch (err) {
     if (signal.aborted) return;
     const message = `(the output stream broke off: ${(err as Error).message})\n`;
