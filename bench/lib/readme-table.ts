@@ -46,7 +46,9 @@ function hostsPerRedis(r: Results): string | undefined {
 }
 
 export function newestFull(dir: string): string {
-  const files = readdirSync(dir).filter((f) => f.endsWith('-full.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('-full.json'))
+    .sort();
   if (!files.length) throw new Error(`no full results in ${dir}: run npm run bench first (and commit its results file)`);
   return join(dir, files.at(-1)!);
 }

@@ -22,7 +22,7 @@ export function variablesOfRow(firstCell: string): string[] {
 }
 
 describe('docs/operations/configuration.md', () => {
-  it('expands a row\'s shorthand', () => {
+  it("expands a row's shorthand", () => {
     const table: Array<[string, string[]]> = [
       ['`PORT`', ['PORT']],
       ['`RUN_TIMEOUT_SECONDS` / `_MAX`', ['RUN_TIMEOUT_SECONDS', 'RUN_TIMEOUT_SECONDS_MAX']],

@@ -8,13 +8,7 @@ const ROOT = resolve(__dirname, '../../..');
 
 /** The documentation a reader follows links through. */
 function documents(): string[] {
-  return [
-    'README.md',
-    'ARCHITECTURE.md',
-    'bench/README.md',
-    ...markdownUnder(ROOT, 'docs'),
-    ...markdownUnder(ROOT, 'model').filter((f) => f.endsWith('README.md')),
-  ];
+  return ['README.md', 'ARCHITECTURE.md', 'bench/README.md', ...markdownUnder(ROOT, 'docs'), ...markdownUnder(ROOT, 'model').filter((f) => f.endsWith('README.md'))];
 }
 
 describe('documentation links', () => {
@@ -55,15 +49,7 @@ describe('githubSlug: a heading to its anchor, as GitHub makes it', () => {
   for (const [heading, slug] of table) it(`${heading} → #${slug}`, () => assert.equal(githubSlug(heading), slug));
 
   it('unwraps code and links, numbers repeats, ignores code blocks', () => {
-    const md = [
-      '# The `modelrun` [CLI](x.md)',
-      '## Notes',
-      '## Notes',
-      '```sh',
-      '# not a heading',
-      '```',
-      '<a id="explicit"></a>',
-    ].join('\n');
+    const md = ['# The `modelrun` [CLI](x.md)', '## Notes', '## Notes', '```sh', '# not a heading', '```', '<a id="explicit"></a>'].join('\n');
     assert.deepEqual([...anchorsOf(md)].sort(), ['explicit', 'notes', 'notes-1', 'the-modelrun-cli']);
   });
 });
@@ -82,7 +68,12 @@ describe('linksOf and brokenLinks', () => {
     const md = 'See [a](docs/a.md) and ![pic](p.png "t"), `[no](link.md)`.\n[ref]: docs/a.md#a\n```\n[no](x.md)\n```\n<https://example.com/x>';
     assert.deepEqual(
       linksOf(md).map((l) => [l.target, l.line]),
-      [['docs/a.md', 1], ['p.png', 1], ['docs/a.md#a', 2], ['https://example.com/x', 6]],
+      [
+        ['docs/a.md', 1],
+        ['p.png', 1],
+        ['docs/a.md#a', 2],
+        ['https://example.com/x', 6],
+      ],
     );
   });
 
@@ -97,7 +88,13 @@ describe('linksOf and brokenLinks', () => {
     );
     assert.deepEqual(
       brokenLinks(root, 'README.md').map((b) => [b.target, b.line]),
-      [['docs/b.md', 3], ['docs/a.md#nowhere', 3], ['#bottom', 3], ['code.ts#top', 3], ['../x.md', 3]],
+      [
+        ['docs/b.md', 3],
+        ['docs/a.md#nowhere', 3],
+        ['#bottom', 3],
+        ['code.ts#top', 3],
+        ['../x.md', 3],
+      ],
     );
   });
 });
