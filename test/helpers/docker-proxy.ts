@@ -14,6 +14,7 @@ export class DockerProxy {
   private readonly dir: string;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private trap: { request: RegExp; spring(): void } | undefined;
 
   constructor(private readonly target = '/var/run/docker.sock') {
     this.dir = mkdtempSync(join(tmpdir(), 'modelrun-dockerproxy-'));
@@ -33,6 +34,13 @@ export class DockerProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined);
       }
+      client.once('data', (head: Buffer) => {
+        const trap = this.trap;
+        if (trap?.request.test(head.toString('latin1', 0, 300))) {
+          this.trap = undefined;
+          trap.spring();
+        }
+      });
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
@@ -48,7 +56,27 @@ export class DockerProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Takes the engine away for `ms` the moment a request whose first line matches `request`
+   * comes in (that request is cut too), then back. Settles once it is back: a blip aimed at a
+   * request rather than at a moment, so it cannot miss. A test waits on it with a deadline.
+   */
+  blipAt(request: RegExp, ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.trap = {
+        request,
+        spring: () => {
+          void this.down()
+            .then(() => new Promise((r) => setTimeout(r, ms)))
+            .then(() => this.up())
+            .then(resolve, reject);
+        },
+      };
+    });
+  }
+
   async dispose(): Promise<void> {
+    this.trap = undefined;
     await this.down();
     rmSync(this.dir, { recursive: true, force: true });
   }
