@@ -66,16 +66,35 @@ export interface RunContext {
   /** The job's limits held to this worker's ceilings. */
   limits: AppliedLimits;
   log: Logger;
-  /** This delivery's hold on the run, once claimed: checked again before the run is recorded. */
-  owner?: RunOwner;
-  /** The GPU devices the run's container gets (a run that asks for GPUs). */
-  gpuDevices?: string[];
-  /** Devices set aside for this delivery until its container holds them; released when it ends. */
-  gpuReservation?: DeviceReservation;
   /** Tells watchers where the run is; never waited on (see progress.ts). */
   progress(phase: RunPhase, extra?: Omit<RunProgress, 'phase'>): void;
   /** The delivery has ended: a phase not yet written is dropped. */
   endProgress(): void;
+}
+
+/**
+ * A delivery admitted to run, once the run is claimed for this host: what every step from the
+ * container on is given.
+ */
+export interface AdmittedRun extends RunContext {
+  /** This delivery's hold on the run: checked again before the run is recorded. */
+  readonly claim: OwnerClaim;
+  /** The GPU devices the run's container gets (a run that asks for GPUs). */
+  readonly gpuDevices?: string[];
+}
+
+/**
+ * The owner (host and fence) this delivery holds. The one thing that changes during a delivery:
+ * assertOwner claims the run again when Redis lost its owner record (own.ts).
+ */
+export interface OwnerClaim {
+  owner: RunOwner;
+}
+
+/** The GPU devices a delivery holds: its container's already, or a reservation released when the delivery ends. */
+export interface GpuHold {
+  devices: string[];
+  reservation?: DeviceReservation;
 }
 
 /** When a step's times are known: a run that never started has only its end. */

@@ -1,6 +1,6 @@
 import { type AppliedLimits, type BenchmarkDefinition, resolveLimits } from '@modelrun/contracts';
 import { type ContainerHandle, InfrastructureError, type Outcome, classifyExit } from '@modelrun/runner';
-import { type ProcessorDeps, type RunContext, clampLimits } from './context';
+import { type AdmittedRun, type ProcessorDeps, type RunContext, clampLimits } from './context';
 import type { Collected } from './collect';
 import type { Executed } from './execute';
 import { isVolumeError } from '../recording/volume-health';
@@ -13,7 +13,7 @@ import { EVALUATOR_REJECTS_EXIT_CODE, REJECTION_NOTE, judgeEvaluation } from './
  * `collecting` → `evaluating`. A redelivery adopts the evaluator's container as it adopts the
  * model's. The run's log stays the model's own output; the evaluator's goes to the operator.
  */
-export async function evaluate(deps: ProcessorDeps, ctx: RunContext, { handle, exit, followed }: Executed, cancel: AbortSignal): Promise<Collected> {
+export async function evaluate(deps: ProcessorDeps, ctx: AdmittedRun, { handle, exit, followed }: Executed, cancel: AbortSignal): Promise<Collected> {
   ctx.progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
   const logs = (await followed) ?? (await deps.runner.logs(handle));
   const startedAt = exit.startedAt ?? handle.startedAt;
@@ -25,7 +25,7 @@ export async function evaluate(deps: ProcessorDeps, ctx: RunContext, { handle, e
   ctx.progress('evaluating', { ...(startedAt && { startedAt }) });
   // An evaluator that asks for GPUs gets some of the run's own devices: the model has stopped, and no other run may have them.
   const gpuDevices = limits.gpus > 0 ? (ctx.gpuDevices ?? []).slice(0, limits.gpus) : undefined;
-  const spec = { runId: ctx.run.id, name: ctx.run.name, benchmark: benchmark.name, image: benchmark.evaluator.image, limits, reference: benchmark.reference, ...(ctx.owner && { owner: ctx.owner }), ...(gpuDevices && { gpuDevices }) };
+  const spec = { runId: ctx.run.id, name: ctx.run.name, benchmark: benchmark.name, image: benchmark.evaluator.image, limits, reference: benchmark.reference, owner: ctx.claim.owner, ...(gpuDevices && { gpuDevices }) };
   const prepared = await deps.runner.prepareEvaluation(spec, handle);
   ctx.log.info(prepared.adopted ? "adopted the run's evaluator container" : 'evaluator container created', { containerId: prepared.id, state: prepared.state });
   const evaluator = await deps.runner.start(prepared);

@@ -1,5 +1,5 @@
 import { DelayedError } from 'bullmq';
-import type { ProcessorDeps, RunContext } from './context';
+import type { GpuHold, ProcessorDeps, RunContext } from './context';
 
 const GPU_WAIT_MS = 2_000;
 
@@ -11,22 +11,19 @@ const GPU_WAIT_MS = 2_000;
  * worker may take it, or this one once a container is gone. A run cancelled meanwhile needs
  * no devices: it goes on, to be recorded as cancelled.
  */
-export async function takeGpus(deps: ProcessorDeps, ctx: RunContext, token: string | undefined): Promise<void> {
+export async function takeGpus(deps: ProcessorDeps, ctx: RunContext, token: string | undefined): Promise<GpuHold | undefined> {
   const { run, job, log } = ctx;
   const want = run.limits.gpus;
-  if (want === 0) return;
+  if (want === 0) return undefined;
   const result = deps.gpus ? await deps.gpus.reserve(run.id, want) : { kind: 'busy' as const, free: 0, never: true };
   switch (result.kind) {
     case 'own-container':
-      ctx.gpuDevices = result.devices;
-      return;
+      return { devices: result.devices };
     case 'reserved':
-      ctx.gpuDevices = result.reservation.devices;
-      ctx.gpuReservation = result.reservation;
       log.info('GPU devices reserved', { devices: result.reservation.devices });
-      return;
+      return { devices: result.reservation.devices, reservation: result.reservation };
     case 'busy': {
-      if (await deps.control.cancelRequestedAt(run.id)) return;
+      if (await deps.control.cancelRequestedAt(run.id)) return undefined;
       const delayMs = deps.gpuWaitMs ?? GPU_WAIT_MS;
       log.info('not enough free GPUs on this worker; the run goes back to the queue', { want, free: result.free, never: result.never, delayMs });
       await job.moveToDelayed(Date.now() + delayMs, token);

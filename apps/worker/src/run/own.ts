@@ -1,6 +1,6 @@
 import { DelayedError } from 'bullmq';
 import { OwnedElsewhereError, type RunOwner, handBackDelayMs, sameOwner, takeoverMessage } from '@modelrun/run-control';
-import type { ProcessorDeps, RunContext } from './context';
+import type { AdmittedRun, ProcessorDeps, RunContext } from './context';
 
 /**
  * Makes this host the run's owner before any container: a run is in one host's containers at a
@@ -33,10 +33,10 @@ export async function claimRun(deps: ProcessorDeps, ctx: RunContext, token: stri
 }
 
 /** Throws OwnedElsewhereError unless this delivery's owner still owns the run (checked before recording). */
-export async function assertOwner(deps: ProcessorDeps, ctx: RunContext): Promise<void> {
-  if (!ctx.owner) return;
+export async function assertOwner(deps: ProcessorDeps, ctx: AdmittedRun): Promise<void> {
+  const { claim } = ctx;
   const current = await deps.ownership.owner(ctx.run.id);
-  if (sameOwner(current, ctx.owner)) return;
+  if (sameOwner(current, claim.owner)) return;
   if (current === undefined) {
     // No owner at all: the claim itself was lost (a Redis failover drops writes the old primary
     // acknowledged), not taken. Claim again; only another host's claim in between fences this
@@ -45,19 +45,19 @@ export async function assertOwner(deps: ProcessorDeps, ctx: RunContext): Promise
     const again = await deps.ownership.claim(ctx.run.id, deps.hostId);
     if (again.kind === 'new' || again.kind === 'mine') {
       ctx.log.warn('run had lost its owner record; claimed it again', { fence: again.owner.fence });
-      ctx.owner = again.owner;
+      claim.owner = again.owner;
       return;
     }
   }
-  throw new OwnedElsewhereError(ctx.run.id, ctx.owner, current);
+  throw new OwnedElsewhereError(ctx.run.id, claim.owner, current);
 }
 
 /**
  * The OwnedElsewhereError for this delivery if its host or fence no longer owns the run, else
  * undefined. Redis unreachable counts as still owning: the fault is then handled as any other.
  */
-export async function lostOwnership(deps: ProcessorDeps, ctx: RunContext): Promise<OwnedElsewhereError | undefined> {
-  if (!ctx.owner) return undefined;
-  const current = await deps.ownership.owner(ctx.run.id).catch(() => ctx.owner);
-  return sameOwner(current, ctx.owner) ? undefined : new OwnedElsewhereError(ctx.run.id, ctx.owner, current);
+export async function lostOwnership(deps: ProcessorDeps, ctx: AdmittedRun): Promise<OwnedElsewhereError | undefined> {
+  const { owner } = ctx.claim;
+  const current = await deps.ownership.owner(ctx.run.id).catch(() => owner);
+  return sameOwner(current, owner) ? undefined : new OwnedElsewhereError(ctx.run.id, owner, current);
 }

@@ -1,6 +1,6 @@
 import type { PullProgress } from '@modelrun/contracts';
 import { type ContainerHandle, throttled } from '@modelrun/runner';
-import type { ProcessorDeps, RunContext } from './context';
+import type { AdmittedRun, ProcessorDeps } from './context';
 import { benchmarkOf } from './evaluate';
 
 const PULL_PROGRESS_MS = 500;
@@ -9,7 +9,7 @@ const PULL_PROGRESS_MS = 500;
  * Where a run gets its container: the one a previous delivery of the run left (adopted), or a
  * new one from its image (pulled first when the host lacks it). Phases `pulling` → `starting`.
  */
-export async function prepareContainer(deps: ProcessorDeps, ctx: RunContext): Promise<ContainerHandle> {
+export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): Promise<ContainerHandle> {
   const { job, run, limits, log } = ctx;
   // A benchmark run this worker cannot score is not worth running its model for.
   if (run.benchmark !== undefined) benchmarkOf(deps, run.benchmark);
@@ -22,7 +22,7 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: RunContext): Pr
   let handle: ContainerHandle;
   try {
     handle = await deps.runner.prepare(
-      { runId: run.id, name: run.name, image: run.image, limits, ...(ctx.owner && { owner: ctx.owner }), ...(run.benchmark && { benchmark: run.benchmark }), ...(ctx.gpuDevices && { gpuDevices: ctx.gpuDevices }) },
+      { runId: run.id, name: run.name, image: run.image, limits, owner: ctx.claim.owner, ...(run.benchmark && { benchmark: run.benchmark }), ...(ctx.gpuDevices && { gpuDevices: ctx.gpuDevices }) },
       () => {
         pulled.flush();
         ctx.progress('starting');

@@ -1,7 +1,7 @@
 import type { AppliedLimits, AttemptError, FailureReason, RunJobData, RunRecord } from '@modelrun/contracts';
 import type { Outcome } from '@modelrun/runner';
 import type { Recorded } from '../recording/recorder';
-import type { ProcessorDeps, RunContext, RunTimes } from './context';
+import type { AdmittedRun, ProcessorDeps, RunContext, RunTimes } from './context';
 import { countAttempts } from './faults';
 import { assertOwner } from './own';
 
@@ -54,10 +54,10 @@ export function failure(reason: FailureReason, error: string, exitCode: number |
  * Records the run, once (see Recorder): another delivery that recorded it first wins, and its
  * record is returned. A volume that cannot take the record leaves it pending in Redis.
  */
-export async function recordRun(deps: ProcessorDeps, ctx: RunContext, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
+export async function recordRun(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
   const { run, attempt, log } = ctx;
   // Errors are kept per failed attempt and per takeover: a first attempt on its first host has none.
-  const attemptErrors = attempt > 1 || (ctx.owner?.fence ?? 1) > 1 ? await deps.control.attemptErrors(run.id) : [];
+  const attemptErrors = attempt > 1 || ctx.claim.owner.fence > 1 ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
   // The host that ran this last try; each failed one names its own in its attempt error.
   const rec: RunRecord = { ...buildRecord(run, ctx.limits, outcome, finished, countAttempts(attempt, attemptErrors.length, outcome), attemptErrors, logs?.length), host: deps.hostId };
