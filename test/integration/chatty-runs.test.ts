@@ -59,7 +59,12 @@ describe('a model that prints as fast as it can', function () {
       assert.equal(recorded.status, 'succeeded', JSON.stringify(recorded));
     } finally {
       rss.stop();
-      process.stdout.write(`      worker RSS ${mb(rss.first)} -> peak ${mb(rss.peak)}; each second: ${rss.samples.filter((_, i) => i % 10 === 0).map((b) => (b / MiB).toFixed(0)).join(' ')}\n`);
+      process.stdout.write(
+        `      worker RSS ${mb(rss.first)} -> peak ${mb(rss.peak)}; each second: ${rss.samples
+          .filter((_, i) => i % 10 === 0)
+          .map((b) => (b / MiB).toFixed(0))
+          .join(' ')}\n`,
+      );
     }
     const followed = await waitFor('the live output summary', () => w.lines.find((l) => l.message === 'live output followed' && l.runId === id));
     const seen = Number(followed.bytes);

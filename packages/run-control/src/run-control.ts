@@ -126,11 +126,8 @@ export class RunControl {
    */
   async readLiveLog(runId: string, afterId: string, blockMs: number, client: Redis = this.redis, count = 512): Promise<LiveLogEntry[]> {
     const key = this.key('logs', runId);
-    const reply = (await (blockMs > 0
-      ? client.xreadBuffer('COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, afterId)
-      : client.xreadBuffer('COUNT', count, 'STREAMS', key, afterId))) as
-      | [Buffer, [Buffer, Buffer[]][]][]
-      | null;
+    const reply = (await (blockMs > 0 ? client.xreadBuffer('COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, afterId) : client.xreadBuffer('COUNT', count, 'STREAMS', key, afterId))) as
+      [Buffer, [Buffer, Buffer[]][]][] | null;
     if (!reply) return [];
     return (reply[0]?.[1] ?? []).map(([id, fields]) => ({ id: id.toString(), data: fields[1] ?? Buffer.alloc(0) }));
   }

@@ -17,13 +17,7 @@ export const LIVE_WINDOW_BYTES = LIVE_LOG_ENTRIES * LIVE_LOG_ENTRY_BYTES;
  * stop, that is the run's log, and the worker need not ask the engine for it again.
  * @returns a function that stops the pump and gives the kept log, if it is complete.
  */
-export function pumpLiveLogs(
-  runner: ModelRunner,
-  control: RunControl,
-  handle: ContainerHandle,
-  keepBytes: number,
-  log: Logger,
-): () => Promise<CollectedLogs | undefined> {
+export function pumpLiveLogs(runner: ModelRunner, control: RunControl, handle: ContainerHandle, keepBytes: number, log: Logger): () => Promise<CollectedLogs | undefined> {
   const stop = new AbortController();
   const kept = new LogTail(keepBytes);
   let window = new LogTail(LIVE_WINDOW_BYTES);
@@ -50,13 +44,17 @@ export function pumpLiveLogs(
   };
   const timer = setInterval(flush, FLUSH_MS);
   const following = runner
-    .followLogs(handle, (chunk) => {
-      seen += chunk.length;
-      kept.append(chunk);
-      window.append(chunk);
-      buffered += chunk.length;
-      if (buffered >= LIVE_LOG_ENTRY_BYTES) flush();
-    }, stop.signal)
+    .followLogs(
+      handle,
+      (chunk) => {
+        seen += chunk.length;
+        kept.append(chunk);
+        window.append(chunk);
+        buffered += chunk.length;
+        if (buffered >= LIVE_LOG_ENTRY_BYTES) flush();
+      },
+      stop.signal,
+    )
     .catch((err: Error) => {
       log.warn('following the container output failed', { error: err.message });
       return false;
