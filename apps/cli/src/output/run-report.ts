@@ -31,7 +31,11 @@ export function formatRun(ctx: Context, run: RunView): string {
 export function formatMetrics(run: RunView): string {
   const metrics = Object.entries(run.metrics ?? {});
   if (metrics.length === 0) return '';
-  return `metrics:\n${formatTable(['  name', 'value'], metrics.map(([k, v]) => [`  ${printable(k)}`, score(v)]), [1])}`;
+  return `metrics:\n${formatTable(
+    ['  name', 'value'],
+    metrics.map(([k, v]) => [`  ${printable(k)}`, score(v)]),
+    [1],
+  )}`;
 }
 
 /** The last word on a run that was waited for: how it ended, and why when it did not succeed. */
