@@ -53,6 +53,11 @@ describe('people in the web app, in a real browser', function () {
     assert.match(memberToken, /^mrp_/);
     const whoami = await stack.http.get('/v1/whoami').set('Authorization', `Bearer ${memberToken}`);
     assert.equal(whoami.body.user, 'mel');
+    // The audit log says who made them.
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.waitForURL(`${url}/admin/audit`);
+    await page.locator('tr[data-action="token.created"]', { hasText: 'user: mel' }).waitFor();
+    await page.locator('tr[data-action="user.created"]', { hasText: 'user:mel' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     assert.deepEqual(errors.splice(0), []);
   });

@@ -8,7 +8,7 @@ import { ModelPage } from './pages/model';
 import { RunPage } from './pages/run';
 import { SignInPage } from './pages/signin';
 import { SubmitPage } from './pages/submit';
-import { TokensPage, UsersPage } from './pages/people';
+import { AuditLogPage, TokensPage, UsersPage } from './pages/people';
 import { ErrorNote } from './ui/notes';
 import { RUN_ID, afterSignIn, match } from './ui/match';
 import { Link, type Location, navigate, useLocation } from './ui/router';
@@ -23,6 +23,7 @@ function Page(props: { loc: Location }) {
   if (path === '/submit') return <SubmitPage />;
   if (path === '/tokens') return <TokensPage />;
   if (path === '/admin/users') return <UsersPage />;
+  if (path === '/admin/audit') return <AuditLogPage />;
   if (path === '/benchmarks') return <BenchmarksPage />;
   const benchmark = match('/benchmarks/:name', path);
   if (benchmark) return <BenchmarkBoardPage name={benchmark.name!} loc={props.loc} />;
@@ -52,9 +53,14 @@ function Header(props: { session: SessionView | undefined; path: string; onSignO
             Tokens
           </Link>
           {(props.session?.role === 'admin' || props.session?.authRequired === false) && (
-            <Link href="/admin/users" aria-current={props.path === '/admin/users' ? 'page' : undefined}>
-              Users
-            </Link>
+            <>
+              <Link href="/admin/users" aria-current={props.path === '/admin/users' ? 'page' : undefined}>
+                Users
+              </Link>
+              <Link href="/admin/audit" aria-current={props.path === '/admin/audit' ? 'page' : undefined}>
+                Audit
+              </Link>
+            </>
           )}
           {props.session?.role !== 'member' && props.session?.role !== 'viewer' && <a href="/admin/queues">Queues</a>}
           <a href="/docs">API</a>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { CreatedToken, Role, TokenInfo, TokenList, User, UserList } from '@modelrun/contracts';
+import type { AuditPage, CreatedToken, Role, TokenInfo, TokenList, User, UserList } from '@modelrun/contracts';
 import { api } from '../api';
 import { timeAgo } from '../ui/format';
 import { ErrorNote } from '../ui/notes';
@@ -195,6 +195,52 @@ export function UsersPage() {
                         </button>
                       </>
                     )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** `/admin/audit`: who changed users, teams and tokens, or cancelled someone's run, newest first (admins). */
+export function AuditLogPage() {
+  const page = usePoll((signal) => api<AuditPage>('GET', '/v1/audit?limit=200', undefined, signal), [], 10_000);
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Audit log</h1>
+      </div>
+      <ErrorNote error={page.error} />
+      {page.data?.entries.length === 0 && <p class="empty">Nothing audited yet.</p>}
+      {page.data && page.data.entries.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Target</th>
+                <th scope="col">From</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.entries.map((e) => (
+                <tr key={e.id} data-action={e.action}>
+                  <td>{new Date(e.at).toLocaleString()}</td>
+                  <td>{e.actor}</td>
+                  <td>{e.action}</td>
+                  <td class="mono">{e.target}</td>
+                  <td class="mono">{e.address ?? ''}</td>
+                  <td>
+                    {Object.entries(e.details ?? {})
+                      .map(([k, v]) => `${k}: ${v}`)
+                      .join('; ')}
                   </td>
                 </tr>
               ))}
