@@ -10,6 +10,11 @@ const TOKEN = 'tok-browser-Vq3x9LzT0bKp7WmE2sYh';
 /** A model's scores over its runs, for a chart with a shape. */
 const ALPHA_SCORES = [0.81, 0.86, 0.84, 0.91];
 
+/**
+ * Each test runs alone or in any order: the models are made in `before`, and each test gets a
+ * fresh browser context, signed in, on the leaderboard. A test that makes a model of its own
+ * names it for itself and asserts only relative order on the board.
+ */
 describe('the web app, in a real browser', function () {
   // Chromium's start and a dozen one-second runs on the real engine, on a shared machine.
   this.timeout(120_000);
@@ -31,16 +36,26 @@ describe('the web app, in a real browser', function () {
     for (const s of ALPHA_SCORES) await stack.waitForRun((await stack.submit(fixture(`web-score-${s}`), 'alpha')).id);
     await stack.waitForRun((await stack.submit(fixture('score-plain'), 'beta')).id);
     failedRun = (await stack.waitForRun((await stack.submit(fixture('exit-3'), 'beta')).id)).id;
+    // A third model, so the board has more than one page at size 2 whichever test runs first.
+    await stack.waitForRun((await stack.submit(fixture('score-json'), 'gamma')).id);
     browser = await launchChromium();
+  });
+  beforeEach(async () => {
     page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
     errors = watchConsole(page);
+    await page.goto(`${url}/signin`);
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${url}/`);
+    await page.locator('tr[data-model="alpha"]').waitFor();
   });
   after(async () => {
     await browser?.close();
     await stack?.stop();
     if (!process.env.UPDATE_SCREENSHOTS && shots) rmSync(shots, { recursive: true, force: true });
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await page?.context().close();
     assert.deepEqual(errors.splice(0), [], 'console errors');
   });
 
@@ -56,8 +71,16 @@ describe('the web app, in a real browser', function () {
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: page.viewportSize()!.width, height } });
   };
   const modelsShown = () => page.locator('table.board tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')));
+  /** `shown` has `models` in this order (other tests' models may stand between them). */
+  const assertInOrder = (shown: (string | null)[], models: string[]) =>
+    assert.deepEqual(
+      shown.filter((m) => m !== null && models.includes(m)),
+      models,
+      `${models.join(', ')} in that order in ${shown.join(', ')}`,
+    );
 
   it('asks for a token, then shows the leaderboard in score order', async () => {
+    await page.context().clearCookies();
     await page.goto(url);
     await page.waitForURL(`${url}/signin`);
     await page.getByLabel('API token').fill('tok-not-the-right-one');
@@ -68,7 +91,7 @@ describe('the web app, in a real browser', function () {
     await page.keyboard.press('Enter');
     await page.waitForURL(`${url}/`);
     await page.locator('tr[data-model="beta"]').waitFor();
-    assert.deepEqual(await modelsShown(), ['alpha', 'beta']);
+    assertInOrder(await modelsShown(), ['gamma', 'alpha', 'beta']);
     assert.equal(await page.locator('tr[data-model="alpha"] .score').textContent(), '0.9100');
   });
 
@@ -76,27 +99,32 @@ describe('the web app, in a real browser', function () {
     await page.getByRole('button', { name: 'Model' }).focus();
     await page.keyboard.press('Enter');
     await page.locator('th[aria-sort="ascending"]', { hasText: 'Model' }).waitFor();
-    assert.deepEqual(await modelsShown(), ['alpha', 'beta']);
+    const byName = await modelsShown();
+    assert.deepEqual(byName, [...byName].sort());
     await page.getByRole('button', { name: 'Best score' }).click();
     await page.locator('th[aria-sort="descending"]', { hasText: 'Best score' }).waitFor();
-    const run = await stack.submit(fixture('score-json'), 'gamma');
-    await page.locator('tr[data-model="gamma"] .score', { hasText: '0.9300' }).waitFor({ timeout: 30_000 });
-    assert.deepEqual(await modelsShown(), ['gamma', 'alpha', 'beta']);
+    const run = await stack.submit(fixture('score-json'), 'live');
+    await page.locator('tr[data-model="live"] .score', { hasText: '0.9300' }).waitFor({ timeout: 30_000 });
+    assertInOrder(await modelsShown(), ['live', 'alpha', 'beta']);
     await stack.waitForRun(run.id);
     await shot('leaderboard');
   });
 
   it('pages through the models', async () => {
+    // The whole board first: other tests may have added models to it.
+    const all = await modelsShown();
+    const n = all.length;
+    assert.ok(n >= 3, `three models or more: ${all.join(', ')}`);
     await page.goto(`${url}/?size=2`);
-    await page.getByText('1–2 of 3').waitFor();
-    assert.deepEqual(await modelsShown(), ['gamma', 'alpha']);
+    await page.getByText(`1–2 of ${n}`).waitFor();
+    assert.deepEqual(await modelsShown(), all.slice(0, 2));
     await page.getByRole('button', { name: 'Next →' }).click();
-    await page.getByText('3–3 of 3').waitFor();
-    assert.deepEqual(await modelsShown(), ['beta']);
-    assert.equal(await page.locator('td.rank').textContent(), '3');
-    assert.ok(await page.getByRole('button', { name: 'Next →' }).isDisabled());
+    await page.getByText(`3–${Math.min(4, n)} of ${n}`).waitFor();
+    assert.deepEqual(await modelsShown(), all.slice(2, 4));
+    assert.equal(await page.locator('td.rank').first().textContent(), '3');
+    assert.equal(await page.getByRole('button', { name: 'Next →' }).isDisabled(), n <= 4);
     await page.getByRole('button', { name: '← Previous' }).click();
-    await page.getByText('1–2 of 3').waitFor();
+    await page.getByText(`1–2 of ${n}`).waitFor();
   });
 
   it('fits a phone-width window', async () => {

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchmarkLeaderboard, type RunView } from '@modelrun/contracts';
 import { type Stack, startStack } from '../helpers/stack';
 import { buildBenchmarkFixtures } from '../fixtures/benchmark';
 import { fixture } from '../fixtures/images';
+import { ROOT, SAMPLE_IMAGE, modelBuild } from './model-build';
 
-const ROOT = join(__dirname, '..', '..');
-const SAMPLE_IMAGE = 'modelrun/sample-model:latest';
-
-/** `npm run model:build`: the sample model, the digits evaluator and the reference volume. */
-function modelBuild(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['scripts/model-build.sh'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`model:build exited ${code}:\n${output.slice(-4000)}`))));
-  });
-}
 
 describe('the digits benchmark: the sample model scored by the digits evaluator', function () {
   // The first model:build on a machine without a registry assembles the base image (minutes);

@@ -1,24 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { type Stack, startStack } from '../helpers/stack';
+import { SAMPLE_IMAGE, modelBuild } from './model-build';
 
-const ROOT = join(__dirname, '..', '..');
-const SAMPLE_IMAGE = 'modelrun/sample-model:latest';
 /** What model/train.py reports besides the score; the contract asks for the first three. */
 const METRICS = ['accuracy', 'f1_macro', 'train_seconds', 'precision_macro', 'recall_macro', 'cv_accuracy', 'eval_seconds', 'total_seconds'];
-
-/** `npm run model:build`'s script, with its output kept for the failure message. */
-function buildSampleModel(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['scripts/model-build.sh'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`model:build exited ${code}:\n${output.slice(-4000)}`))));
-  });
-}
 
 describe('the sample model, built and run through modelrun', function () {
   // The first build on a machine without a registry assembles the Debian base with debootstrap
@@ -28,7 +13,7 @@ describe('the sample model, built and run through modelrun', function () {
   let stack: Stack;
 
   before(async () => {
-    await buildSampleModel();
+    await modelBuild();
     stack = await startStack();
   });
   after(async () => {

@@ -4,17 +4,14 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchmarkDefinition, MODEL_SORTS, type RunRecord, RunSummary } from '@modelrun/contracts';
+import { MODEL_SORTS, type RunRecord, RunSummary } from '@modelrun/contracts';
 import { IndexSync, RunIndex, TIMESTAMP_PATTERN } from '@modelrun/leaderboard';
+import { DIGITS } from '../../fixtures/benchmark-definition';
 import { succeededRecord } from '../../fixtures/records';
 import { RecordStore, writeFileReplace } from '@modelrun/store';
 
 const T0 = Date.UTC(2025, 0, 1);
-const BOARD: BenchmarkDefinition = {
-  name: 'digits',
-  primaryMetric: 'accuracy',
-  metrics: [{ name: 'accuracy', direction: 'higher' }],
-} as unknown as BenchmarkDefinition;
+const BOARD = DIGITS;
 
 function record(name: string, t: number, extra: Partial<RunRecord> = {}): RunRecord {
   const at = new Date(T0 + t * 1000).toISOString();

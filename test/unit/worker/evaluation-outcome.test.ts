@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
-import type { BenchmarkDefinition } from '@modelrun/contracts';
 import type { ExitInfo, OutputContents } from '@modelrun/runner';
 import { judgeEvaluation, noteText } from '../../../apps/worker/src/run/evaluation-outcome';
+import { DIGITS } from '../../fixtures/benchmark-definition';
 
-const BENCH: BenchmarkDefinition = {
-  name: 'digits',
-  evaluator: { image: 'modelrun/digits-evaluator:latest' },
-  reference: { volume: 'ref' },
-  metrics: [
-    { name: 'accuracy', direction: 'higher' },
-    { name: 'error_rate', direction: 'lower' },
-  ],
-  primaryMetric: 'accuracy',
-};
+const BENCH = DIGITS;
 const LIMITS = { timeoutSeconds: 60, memoryMb: 256, cpus: 1, gpus: 0 };
 const exited = (exitCode: number, more: Partial<ExitInfo> = {}): ExitInfo => ({ exitCode, oomKilled: false, timedOut: false, cancelled: false, user: '', ...more });
 /** The outcome as a failure (asserting it is one), to read its reason and error. */
