@@ -6,6 +6,7 @@ import { createDockerRunner } from '@modelrun/runner';
 import { containersOf, docker } from '../helpers/docker';
 import { testRedis } from '../helpers/redis-server';
 import { type Stack, startStack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
 const LIMITS = { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 };
@@ -69,7 +70,7 @@ describe('fencing: containers made for an owner that no longer owns the run', fu
       await own.claim(staleFence, worker.hostId);
       await own.renewLease('ghost', 60_000);
       await redis.pexpire(`${stack.prefix}:own:host:${worker.hostId}`, 1);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitFor('this host\'s lease to lapse', async () => ((await redis.exists(`${stack.prefix}:own:host:${worker.hostId}`)) === 0 ? true : undefined), 5_000, 5);
       assert.equal((await own.claim(staleFence, 'ghost')).kind, 'taken');
       await redis.del(`${stack.prefix}:own:host:ghost`);
       const back = await own.claim(staleFence, worker.hostId);

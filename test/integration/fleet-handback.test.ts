@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunView } from '@modelrun/contracts';
 import { DockerProxy } from '../helpers/docker-proxy';
+import type { AppProcess } from '../helpers/processes';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, release, workerCounter } from '../helpers/two-hosts';
@@ -34,98 +36,93 @@ describe('two hosts: a run stays with its host while the host lives', function (
 
   const recordFiles = (name: string): string[] => readdirSync(join(stack.dataDir, 'runs', name));
 
-  it('SIGTERM (a deploy): the other host hands the run back; the restarted worker on its host adopts the container', async () => {
+  interface Leaving {
+    /** Host a's worker, running the run. */
+    a1: AppProcess;
+    /** Host b's worker, started once the run runs. */
+    b1: AppProcess;
+    runId: string;
+  }
+
+  /**
+   * What every test here shares: a run starts on host a; `leave` makes it leave its worker there
+   * and waits until host b has handed it back; then the model is let finish. The run must succeed
+   * in its one container, on host a, which host b never prepared, with one record. `leave`
+   * returns the worker on host a that must adopt the container (none when a1 just goes on).
+   */
+  async function handedBackToItsHost(name: string, leave: (ctx: Leaving) => Promise<AppProcess | undefined>, aEnv: Record<string, string> = {}): Promise<{ done: RunView; b1: AppProcess }> {
     const watch = await hosts.watch();
-    const a1 = await hosts.worker('a');
-    const run = await stack.submit(fixture(LONG_MODEL), 'deployed');
+    const a1 = await hosts.worker('a', aEnv);
+    const run = await stack.submit(fixture(LONG_MODEL), name);
     await stack.waitForPhase(run.id, 'running', 30_000);
     const b1 = await hosts.worker('b');
-    a1.kill('SIGTERM');
-    assert.equal((await a1.exited).code, 0);
-    await loggedAbout(b1, HANDED_BACK, run.id);
-    const a2 = await hosts.worker('a');
+    const adopter = await leave({ a1, b1, runId: run.id });
     await release(hosts.a, stack.prefix, run.id);
     const done = await stack.waitForRun(run.id, undefined, 90_000);
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
-    assert.equal(done.attempts, 1);
-    assert.equal(done.attemptErrors, undefined);
     assert.equal(watch.maxAtOnce(run.id, 'exists'), 1, 'never two containers of the run at once, on either engine');
     assert.deepEqual([...watch.idsFor(run.id)].map((id) => id.split(':')[0]), ['a'], 'one container, on host a');
-    assert.ok(a2.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the new worker on host a adopted it');
+    if (adopter) assert.ok(adopter.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the worker on host a adopted it');
     assert.ok(!b1.lines.some((l) => l.message === 'preparing container' && l.runId === run.id), 'host b never prepared a container');
-    assert.deepEqual(recordFiles('deployed'), [`${run.id}.json`]);
+    assert.deepEqual(recordFiles(name), [`${run.id}.json`]);
+    return { done, b1 };
+  }
+
+  it('SIGTERM (a deploy): the other host hands the run back; the restarted worker on its host adopts the container', async () => {
+    const { done, b1 } = await handedBackToItsHost('deployed', async ({ a1, b1, runId }) => {
+      a1.kill('SIGTERM');
+      assert.equal((await a1.exited).code, 0);
+      await loggedAbout(b1, HANDED_BACK, runId);
+      return hosts.worker('a');
+    });
+    assert.equal(done.attempts, 1);
+    assert.equal(done.attemptErrors, undefined);
     assert.ok((await workerCounter(b1, 'modelrun_run_owner_handbacks_total')) >= 1, 'host b counted its hand-backs');
   });
 
   it('kill -9: the other host hands the run back until a worker on its host takes it, and only one container ever exists', async () => {
-    const watch = await hosts.watch();
-    const a1 = await hosts.worker('a');
-    const run = await stack.submit(fixture(LONG_MODEL), 'killed');
-    await stack.waitForPhase(run.id, 'running', 30_000);
-    const b1 = await hosts.worker('b');
-    a1.kill('SIGKILL');
-    await a1.exited;
-    // The lock lapses (2 s), the run is redelivered to b, which hands it back: a's lease lives on.
-    await loggedAbout(b1, HANDED_BACK, run.id);
-    const a2 = await hosts.worker('a');
-    await release(hosts.a, stack.prefix, run.id);
-    const done = await stack.waitForRun(run.id, undefined, 90_000);
-    await watch.stop();
-    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    const { done } = await handedBackToItsHost('killed', async ({ a1, b1, runId }) => {
+      a1.kill('SIGKILL');
+      await a1.exited;
+      // The lock lapses (2 s), the run is redelivered to b, which hands it back: a's lease lives on.
+      await loggedAbout(b1, HANDED_BACK, runId);
+      return hosts.worker('a');
+    });
     assert.equal(done.score, 0.2);
-    assert.equal(watch.maxAtOnce(run.id, 'exists'), 1);
-    assert.deepEqual([...watch.idsFor(run.id)].map((id) => id.split(':')[0]), ['a']);
-    assert.ok(a2.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id));
-    assert.deepEqual(recordFiles('killed'), [`${run.id}.json`]);
   });
 
   it('a stalled lock (a frozen worker): the redelivered run is handed back by host b, and the thawed worker finishes it in its one container', async () => {
-    const watch = await hosts.watch();
-    const a1 = await hosts.worker('a');
-    const run = await stack.submit(fixture(LONG_MODEL), 'frozen');
-    await stack.waitForPhase(run.id, 'running', 30_000);
-    const b1 = await hosts.worker('b');
-    a1.kill('SIGSTOP');
-    try {
-      await loggedAbout(b1, HANDED_BACK, run.id);
-    } finally {
-      a1.kill('SIGCONT');
-    }
-    await release(hosts.a, stack.prefix, run.id);
-    const done = await stack.waitForRun(run.id, undefined, 90_000);
-    await watch.stop();
-    assert.equal(done.status, 'succeeded', JSON.stringify(done));
-    assert.equal(watch.maxAtOnce(run.id, 'exists'), 1);
-    assert.deepEqual([...watch.idsFor(run.id)].map((id) => id.split(':')[0]), ['a']);
-    assert.ok(!b1.lines.some((l) => l.message === 'preparing container' && l.runId === run.id), 'host b never prepared a container');
-    assert.deepEqual(recordFiles('frozen'), [`${run.id}.json`]);
+    await handedBackToItsHost('frozen', async ({ a1, b1, runId }) => {
+      a1.kill('SIGSTOP');
+      try {
+        await loggedAbout(b1, HANDED_BACK, runId);
+      } finally {
+        a1.kill('SIGCONT');
+      }
+      return undefined;
+    });
   });
 
   it('a retry (its engine unreachable mid-run): the retried run is handed back by host b and adopted on host a once its engine answers', async () => {
     const proxy = new DockerProxy();
     await proxy.up();
     try {
-      const watch = await hosts.watch();
-      const a1 = await hosts.worker('a', { DOCKER_HOST: proxy.dockerHost });
-      const run = await stack.submit(fixture(LONG_MODEL), 'retried');
-      await stack.waitForPhase(run.id, 'running', 30_000);
-      const b1 = await hosts.worker('b');
-      await proxy.down();
-      // Host a, having found its engine gone, takes no runs: the retry can only go to host b.
-      // Its next check on the container (every 2 s) rides out 1.5 s first: a few seconds, given room for a loaded machine.
-      await waitFor('host a to stop taking runs', () => a1.lines.find((l) => l.message === 'the Docker engine is unreachable: taking no new runs until it answers'), 30_000);
-      await loggedAbout(b1, HANDED_BACK, run.id);
-      await proxy.up();
-      await release(hosts.a, stack.prefix, run.id);
-      const done = await stack.waitForRun(run.id, undefined, 90_000);
-      await watch.stop();
-      assert.equal(done.status, 'succeeded', JSON.stringify(done));
+      const { done } = await handedBackToItsHost(
+        'retried',
+        async ({ a1, b1, runId }) => {
+          await proxy.down();
+          // Host a, having found its engine gone, takes no runs: the retry can only go to host b.
+          // Its next check on the container (every 2 s) rides out 1.5 s first: a few seconds, given room for a loaded machine.
+          await waitFor('host a to stop taking runs', () => a1.lines.find((l) => l.message === 'the Docker engine is unreachable: taking no new runs until it answers'), 30_000);
+          await loggedAbout(b1, HANDED_BACK, runId);
+          await proxy.up();
+          // The same worker retries the run and adopts its container.
+          return a1;
+        },
+        { DOCKER_HOST: proxy.dockerHost },
+      );
       assert.ok((done.attempts ?? 0) >= 2 && (done.attemptErrors?.length ?? 0) >= 1, JSON.stringify(done));
-      assert.equal(watch.maxAtOnce(run.id, 'exists'), 1);
-      assert.deepEqual([...watch.idsFor(run.id)].map((id) => id.split(':')[0]), ['a']);
-      assert.ok(a1.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the retry adopted the container on host a');
-      assert.ok(!b1.lines.some((l) => l.message === 'preparing container' && l.runId === run.id), 'host b never prepared a container');
     } finally {
       await proxy.dispose();
     }
