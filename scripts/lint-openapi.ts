@@ -12,7 +12,10 @@ try {
   const file = join(dir, 'openapi.json');
   writeFileSync(file, JSON.stringify(openApiDocument(), null, 2));
   const args = ['lint', file, '--extends=recommended', '--format=stylish'];
-  const lint = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'redocly'), args, { encoding: 'utf8', env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
+  const lint = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'redocly'), args, {
+    encoding: 'utf8',
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+  });
   const out = `${lint.stdout}${lint.stderr}`;
   process.stdout.write(out);
   // redocly exits 0 on warnings: they fail here too.

@@ -128,7 +128,9 @@ export class EngineEvents {
     };
     // One JSON event per line. readline passes on the stream's errors (a connection the
     // engine cut mid-event): handled here, never thrown.
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.onEvent(line)).on('error', closed);
+    createInterface({ input: stream, crlfDelay: Infinity })
+      .on('line', (line) => this.onEvent(line))
+      .on('error', closed);
     stream.on('end', closed);
     stream.on('close', closed);
     stream.on('error', closed);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { openApiDocument } from '../../../apps/api/src/openapi/document';
 import { operationId } from '../../../apps/api/src/openapi/operation-ids';
 
-describe('the OpenAPI document\'s operationIds', () => {
+describe("the OpenAPI document's operationIds", () => {
   const operations = Object.entries(openApiDocument().paths as Record<string, Record<string, { operationId?: string }>>).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => ({ at: `${method} ${path}`, id: op.operationId })),
   );

@@ -22,8 +22,8 @@ const record: RunRecord = {
 };
 const ctx = { style: { bold: String, dim: String, red: String, green: String, yellow: String } } as unknown as Context;
 
-describe('a run\'s two times', () => {
-  it('the API\'s view names the model\'s time and the time from submission to result, and keeps durationMs', () => {
+describe("a run's two times", () => {
+  it("the API's view names the model's time and the time from submission to result, and keeps durationMs", () => {
     const view = viewOfRecord(record);
     assert.equal(view.ranMs, 0);
     assert.equal(view.turnaroundMs, 1100);
@@ -34,13 +34,13 @@ describe('a run\'s two times', () => {
     assert.equal(formatOutcome(ctx, viewOfRecord(record)), 'succeeded in 1.1 s from submission (the model ran 0.0 s): score 0.71\n');
   });
 
-  it('the CLI names both in a run\'s report', () => {
+  it("the CLI names both in a run's report", () => {
     const text = formatRun(ctx, viewOfRecord(record));
     assert.match(text, /^model ran: +0\.0 s$/m);
     assert.match(text, /^submission to result: 1\.1 s$/m);
   });
 
-  it('reads an older API\'s view, with durationMs alone', () => {
+  it("reads an older API's view, with durationMs alone", () => {
     const { ranMs: _r, turnaroundMs: _t, ...old } = viewOfRecord(record);
     assert.equal(formatOutcome(ctx, old), 'succeeded (the model ran 0.0 s): score 0.71\n');
   });

@@ -43,7 +43,7 @@ describe('how a container stopped (judgeStop)', () => {
     ['a container stopped within a second of its deadline (not late)', facts({ exitCode: 0, finishedAt: '2026-12-01T12:01:00.500Z' }), 'own-end'],
     ['an OOM kill, even with a foreign kill seen', facts({ exitCode: 137, oomKilled: true, kills: ['9'] }), 'own-end oom'],
     ['a kill this process did not send (the engine shutting down)', facts({ exitCode: 143, kills: ['15'] }), 'engine'],
-    ['a model that exited 0 on the engine\'s SIGTERM', facts({ exitCode: 0, kills: ['15'] }), 'engine'],
+    ["a model that exited 0 on the engine's SIGTERM", facts({ exitCode: 0, kills: ['15'] }), 'engine'],
     ['a kill this process sent, without a deadline or cancel to show for it (the stop found it exiting)', facts({ exitCode: 143, ownStop: true, kills: ['15'] }), 'own-end'],
     ['a failure while the stream was down: who stopped it cannot be told', facts({ exitCode: 143, streamConnected: false }), 'unseen'],
     ['a clean exit while the stream was down (nothing to blame anyone for)', facts({ exitCode: 0, streamConnected: false }), 'own-end'],

@@ -28,17 +28,17 @@ describe('the retry policy (decideFault)', () => {
   });
 });
 
-describe('what a stopped container\'s outcome stands for (decideEnd)', () => {
+describe("what a stopped container's outcome stands for (decideEnd)", () => {
   const exit = (engineStopped: boolean, exitCode: number): ExitInfo => ({ exitCode, oomKilled: false, timedOut: false, cancelled: false, user: '', ...(engineStopped && { engineStopped }) });
   const succeeded: Outcome = { status: 'succeeded', score: 0.9, exitCode: 0 };
   const failed: Outcome = { status: 'failed', reason: 'exit_code', error: 'exited 143', exitCode: 143 };
   const noScore: Outcome = { status: 'failed', reason: 'bad_output', error: 'no score', exitCode: 0 };
   const table: [string, ExitInfo, Outcome, 'keep' | 'rerun'][] = [
-    ['keeps the model\'s own failure', exit(false, 143), failed, 'keep'],
-    ['keeps the model\'s own success', exit(false, 0), succeeded, 'keep'],
+    ["keeps the model's own failure", exit(false, 143), failed, 'keep'],
+    ["keeps the model's own success", exit(false, 0), succeeded, 'keep'],
     ['reruns a failure the engine caused', exit(true, 143), failed, 'rerun'],
-    ['reruns a model that exited 0 on the engine\'s SIGTERM without its score', exit(true, 0), noScore, 'rerun'],
-    ['keeps a score written before the engine\'s stop', exit(true, 0), succeeded, 'keep'],
+    ["reruns a model that exited 0 on the engine's SIGTERM without its score", exit(true, 0), noScore, 'rerun'],
+    ["keeps a score written before the engine's stop", exit(true, 0), succeeded, 'keep'],
   ];
   for (const [what, e, outcome, expected] of table) {
     it(what, () => assert.equal(decideEnd(e, outcome).kind, expected));
@@ -56,10 +56,10 @@ describe('how many tries a run took (countAttempts)', () => {
   const table: [string, number, number, Outcome, number][] = [
     ['a first try on its first host', 1, 0, ok, 1],
     ['a retry after one fault kept', 2, 1, ok, 2],
-    ['a takeover: the lost host\'s try is kept, this is the second', 1, 1, ok, 2],
+    ["a takeover: the lost host's try is kept, this is the second", 1, 1, ok, 2],
     ['a retry after a takeover', 2, 2, ok, 3],
     ['the try that gave up, whose error is kept already', 3, 3, gaveUp, 3],
-    ['errors Redis lost: BullMQ\'s count is the floor', 3, 0, ok, 3],
+    ["errors Redis lost: BullMQ's count is the floor", 3, 0, ok, 3],
   ];
   for (const [what, attempt, kept, outcome, expected] of table) {
     it(what, () => assert.equal(countAttempts(attempt, kept, outcome), expected));

@@ -40,8 +40,6 @@ const IDS: Record<string, string> = {
 export function operationId(method: string, path: string): string {
   const named = IDS[`${method} ${path}`];
   if (named) return named;
-  const words = path
-    .split(/[^A-Za-z0-9]+/)
-    .filter((w) => w && w !== 'v1');
+  const words = path.split(/[^A-Za-z0-9]+/).filter((w) => w && w !== 'v1');
   return method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
