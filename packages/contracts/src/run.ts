@@ -82,6 +82,7 @@ export const RunRecord = z.strictObject({
   durationMs: z.number().int().nonnegative().describe("How long the model ran (kept for older clients: the API's views name it ranMs)").optional(),
   attempts: z.number().int().nonnegative().describe('Tries so far (more than one after an infrastructure fault)'),
   host: z.string().max(128).describe('The host that ran the last try (each failed try names its own in attemptErrors)').optional(),
+  imageDigest: z.string().max(512).describe('The image the run really ran: what `image` resolved to at its first pull (repo@sha256:…); every later try ran this').optional(),
   attemptErrors: z.array(AttemptError).describe('The error of each failed try').optional(),
   logBytes: z.number().int().nonnegative().optional(),
   /** For the operator only, never served: why the benchmark's evaluator failed (its log is beside the run's). */

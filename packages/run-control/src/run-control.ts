@@ -50,6 +50,21 @@ export class RunControl {
     return (await this.redis.get(this.key('cancel', runId))) ?? undefined;
   }
 
+  /**
+   * Pins the image reference a run resolved to at its first pull (`repo@sha256:…`): every later
+   * attempt, adoption or takeover runs that, never the tag again. The first pin wins.
+   * @returns the pinned reference (another delivery's, if it pinned first).
+   */
+  async pinImage(runId: string, ref: string): Promise<string> {
+    await this.redis.set(this.key('image', runId), ref, 'EX', SIDE_STATE_TTL_SECONDS, 'NX');
+    return (await this.redis.get(this.key('image', runId))) ?? ref;
+  }
+
+  /** The image reference pinned for a run, if its first pull resolved one. */
+  async pinnedImage(runId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key('image', runId))) ?? undefined;
+  }
+
   async recordAttemptError(runId: string, error: AttemptError): Promise<void> {
     const key = this.key('attempts', runId);
     await this.redis.multi().rpush(key, JSON.stringify(error)).expire(key, SIDE_STATE_TTL_SECONDS).exec();

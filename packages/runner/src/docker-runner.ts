@@ -96,6 +96,21 @@ export class DockerRunner implements ModelRunner {
     return engineIdOf(info);
   }
 
+  async resolveDigest(image: string): Promise<string | undefined> {
+    const ref = pinnedImageRef(image);
+    if (ref.includes('@')) return ref;
+    let digests: string[];
+    try {
+      digests = (await this.docker.getImage(ref).inspect()).RepoDigests ?? [];
+    } catch (err) {
+      if (statusOf(err) === NOT_FOUND) return undefined;
+      throw infrastructure('inspect the image', err);
+    }
+    // The digest of this image's own repository; one of another repository would pull from elsewhere.
+    const repo = ref.slice(0, ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.lastIndexOf(':') : ref.length);
+    return digests.find((d) => d.startsWith(`${repo}@`));
+  }
+
   async prepare(spec: RunSpec, onPulled?: () => Promise<void> | void, opts: PrepareOptions = {}): Promise<ContainerHandle> {
     const existing = opts.firstDelivery ? undefined : await this.findOwned(spec);
     if (existing) return existing;

@@ -92,6 +92,12 @@ export interface ModelRunner {
    * Throws ModelFault(`image_not_found` | `registry_auth` | `bad_output`), InfrastructureError.
    */
   prepare(spec: RunSpec, onPulled?: () => Promise<void> | void, opts?: PrepareOptions): Promise<ContainerHandle>;
+  /**
+   * What an image on this engine resolves to in its registry (`repo@sha256:…`), or undefined
+   * when the engine has no registry digest for it (an image only built here). Absent in runners
+   * that pull nothing.
+   */
+  resolveDigest?(image: string): Promise<string | undefined>;
   /** Starts a created container; a running or exited one is left as it is. */
   start(handle: ContainerHandle): Promise<ContainerHandle>;
   /** Waits for the container to stop, enforcing the time limit from its start. */

@@ -19,8 +19,14 @@ export class FakeRunner implements ModelRunner {
   readonly calls: string[] = [];
   readonly specs: RunSpec[] = [];
   readonly removed: string[] = [];
+  /** What the image resolves to in its registry, as a pulled image's RepoDigests say (undefined: none). */
+  digest: string | undefined;
 
   constructor(public script: Script = {}) {}
+
+  async resolveDigest(): Promise<string | undefined> {
+    return this.digest;
+  }
 
   async ping(): Promise<void> {}
   async engineId(): Promise<string> {

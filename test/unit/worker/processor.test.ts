@@ -20,7 +20,13 @@ const LIMITS = { timeoutSeconds: 60, memoryMb: 256, cpus: 1, gpus: 0 };
 function fakeControl() {
   const attemptErrors = new Map<string, AttemptError[]>();
   const cancels = new Map<string, string>();
+  const images = new Map<string, string>();
   const control = {
+    pinnedImage: async (id: string) => images.get(id),
+    pinImage: async (id: string, ref: string) => {
+      if (!images.has(id)) images.set(id, ref);
+      return images.get(id)!;
+    },
     cancelRequestedAt: async (id: string) => cancels.get(id),
     recordAttemptError: async (id: string, e: AttemptError) => void attemptErrors.set(id, [...(attemptErrors.get(id) ?? []), e]),
     attemptErrors: async (id: string) => attemptErrors.get(id) ?? [],
@@ -196,6 +202,21 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     assert.deepEqual(world.attemptErrors.get(data.id)?.map((e) => [e.attempt, e.message]), [[1, 'docker: connect ECONNREFUSED']]);
     await processRun.drain();
     assert.deepEqual(runner.removed, [], 'the container is kept for the retry to adopt');
+  });
+
+  it('runs the digest its first pull resolved to on every later try, and records it', async () => {
+    runner.script = { exit: new InfrastructureError('docker: connect ECONNREFUSED') };
+    runner.digest = 'registry.example/team/model@sha256:aaaa';
+    const data = run();
+    await assert.rejects(processRun(job(data, 1, 3)), InfrastructureError);
+    // The tag is pushed again: the engine would now resolve it to another digest.
+    runner.digest = 'registry.example/team/model@sha256:bbbb';
+    runner.script = {};
+    await processRun(job(data, 2, 3));
+    assert.deepEqual(runner.specs.map((s) => s.image), [data.image, 'registry.example/team/model@sha256:aaaa']);
+    const rec = (await store.readRecord('digits', data.id)) as RunRecord;
+    assert.equal(rec.image, data.image, 'the image as submitted');
+    assert.equal(rec.imageDigest, 'registry.example/team/model@sha256:aaaa');
   });
 
   it('gives up after the last attempt: failed, infrastructure, with every attempt\'s error', async () => {

@@ -81,6 +81,14 @@ export function RunPage(props: { id: string }) {
             <dl class="kv">
               <dt>Image</dt>
               <dd class="mono">{r.image}</dd>
+              {r.imageDigest && (
+                <>
+                  <dt>Ran</dt>
+                  <dd class="mono" title={r.imageDigest}>
+                    {r.imageDigest.replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@sha256:$1…')}
+                  </dd>
+                </>
+              )}
               <dt>Submitted by</dt>
               <dd>{r.submittedBy ? `${r.submittedBy.user}${r.submittedBy.team ? ` (team ${r.submittedBy.team})` : ''}` : '—'}</dd>
               <dt>Submitted</dt>

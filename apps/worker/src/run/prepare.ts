@@ -14,7 +14,11 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
   // A benchmark run this worker cannot score is not worth running its model for.
   if (run.benchmark !== undefined) benchmarkOf(deps, run.benchmark);
   ctx.progress('pulling');
-  log.info('preparing container', { image: run.image });
+  // A later try (a retry, a redelivery, a takeover) runs the image the first pull resolved to,
+  // never the tag again: the tag may have been pushed again since.
+  const pinned = await deps.control.pinnedImage(run.id);
+  const image = pinned ?? run.image;
+  log.info('preparing container', { image, ...(pinned && { tag: run.image }) });
   // A first delivery cannot have a container yet: skip looking (create still adopts on 409).
   const firstDelivery = job.attemptsStarted <= 1 && job.stalledCounter === 0;
   // Pull progress goes to Redis at most twice a second, however fast the engine reports it.
@@ -22,7 +26,7 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
   let handle: ContainerHandle;
   try {
     handle = await deps.runner.prepare(
-      { runId: run.id, name: run.name, image: run.image, limits, owner: ctx.claim.owner, ...(run.benchmark && { benchmark: run.benchmark }), ...(ctx.gpuDevices && { gpuDevices: ctx.gpuDevices }) },
+      { runId: run.id, name: run.name, image, limits, owner: ctx.claim.owner, ...(run.benchmark && { benchmark: run.benchmark }), ...(ctx.gpuDevices && { gpuDevices: ctx.gpuDevices }) },
       () => {
         pulled.flush();
         ctx.progress('starting');
@@ -36,5 +40,18 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
     log.info("adopted the run's existing container", { containerId: handle.id, state: handle.state });
     deps.observer?.adopted?.();
   }
+  if (!pinned) await pinImage(deps, ctx);
   return handle;
+}
+
+/**
+ * Keeps what the run's image resolved to at its first pull (`repo@sha256:…`) for every later
+ * try and for the record. An image without a registry digest (built on the host) stays as named;
+ * a failure to look is not the run's: the next try looks again.
+ */
+async function pinImage(deps: ProcessorDeps, ctx: AdmittedRun): Promise<void> {
+  const digest = await deps.runner.resolveDigest?.(ctx.run.image).catch(() => undefined);
+  if (!digest) return;
+  const pinned = await deps.control.pinImage(ctx.run.id, digest).catch(() => undefined);
+  if (pinned) ctx.log.info('image pinned', { image: ctx.run.image, digest: pinned });
 }

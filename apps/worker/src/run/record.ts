@@ -59,8 +59,13 @@ export async function recordRun(deps: ProcessorDeps, ctx: AdmittedRun, outcome: 
   // Errors are kept per failed attempt and per takeover: a first attempt on its first host has none.
   const attemptErrors = attempt > 1 || ctx.claim.owner.fence > 1 ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
-  // The host that ran this last try; each failed one names its own in its attempt error.
-  const rec: RunRecord = { ...buildRecord(run, ctx.limits, outcome, finished, countAttempts(attempt, attemptErrors.length, outcome), attemptErrors, logs?.length), host: deps.hostId };
+  const imageDigest = await deps.control.pinnedImage(run.id).catch(() => undefined);
+  // The host that ran this last try (each failed one names its own in its attempt error), and the image it really ran.
+  const rec: RunRecord = {
+    ...buildRecord(run, ctx.limits, outcome, finished, countAttempts(attempt, attemptErrors.length, outcome), attemptErrors, logs?.length),
+    host: deps.hostId,
+    ...(imageDigest && { imageDigest }),
+  };
   // Fencing: a delivery whose host lost the run (another host took it over) records nothing.
   // Checked while the files are written to temp files, before either is put in place.
   const recorded = await deps.recorder.record(rec, logs, log, () => assertOwner(deps, ctx));
