@@ -7,6 +7,9 @@ const CASES: [domain.DomainError, number, string][] = [
   [new domain.InvalidRequest('memoryMb 9000 is over the ceiling of 8192 MiB'), 400, 'bad_request'],
   [new domain.ImageNotAllowed('evil/x', ['team/*']), 403, 'forbidden'],
   [new domain.RunNotFound('01900000-0000-7000-8000-000000000000'), 404, 'not_found'],
+  [new domain.NotFound('no user alice'), 404, 'not_found'],
+  [new domain.Forbidden('scopes: your credential lacks admin, so it cannot give it'), 403, 'forbidden'],
+  [new domain.Conflict('user alice already exists'), 409, 'conflict'],
   [new domain.RunAlreadyEnded('01900000-0000-7000-8000-000000000000', 'failed'), 409, 'conflict'],
   [new domain.IdempotencyConflict('in_progress'), 409, 'conflict'],
   [new domain.TooManyFollowers(), 429, 'rate_limited'],
@@ -29,7 +32,7 @@ describe('mapping errors to HTTP', () => {
   it('maps every domain error class the services export', () => {
     const classes: unknown[] = Object.values(domain).filter((v) => typeof v === 'function' && v.prototype instanceof domain.DomainError);
     const mapped: unknown[] = CASES.map(([err]) => err.constructor);
-    assert.equal(classes.length, 8);
+    assert.equal(classes.length, 11);
     assert.deepEqual(classes.filter((c) => !mapped.includes(c)), []);
   });
 
