@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from '@modelrun/config';
 import { GPU_RUN_QUEUE } from '@modelrun/contracts';
-import { Shutdown, StartupError } from '@modelrun/lifecycle';
+import { Shutdown } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
 import { RunQueues, confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, redactUrl } from '@modelrun/queue';
 import { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Job } from 'bullmq';
 import stableStringify from 'safe-stable-stringify';
 import {
   type ImageAllowList,
@@ -19,7 +18,7 @@ import { NotReplicatedError, type RetryPolicy, type RunQueues, runJobOptions } f
 import type { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
-import { IdempotencyConflict, ImageNotAllowed, InvalidRequest, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
+import { IdempotencyConflict, ImageNotAllowed, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
 import { admitLimits, reserveQuota } from './benchmark-admission';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
 
