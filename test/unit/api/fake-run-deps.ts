@@ -14,6 +14,10 @@ export interface FakeJob {
   progress: unknown;
   finishedOn?: number;
   failedReason?: string;
+  /** What the job was added with; BullMQ jobs always carry their opts (the view reads `attempts`). */
+  opts: { attempts?: number };
+  /** The backoff BullMQ keeps as the job's delay after a failed try; 0 before any. */
+  delay: number;
   getState(): Promise<string>;
 }
 
@@ -44,7 +48,7 @@ export class FakeRunWorld {
       add: (name: string, data: RunJobData, opts: { jobId?: string; attempts?: number }) =>
         this.redis(() => {
           this.added.push({ name, data, ...(opts.jobId && { jobId: opts.jobId }), ...(opts.attempts && { attempts: opts.attempts }) });
-          this.setJob(data, 'waiting');
+          this.setJob(data, 'waiting', { opts: { ...(opts.attempts && { attempts: opts.attempts }) } });
           return this.jobs.get(data.id);
         }),
       getJob: (id: string) => this.redis(() => this.jobs.get(id)),
@@ -92,9 +96,10 @@ export class FakeRunWorld {
     return fake as unknown as RecordStore;
   }
 
-  /** Puts a job in the queue in `state` (waiting, active, delayed, completed, failed). */
+  /** Puts a job in the queue in `state` (waiting, active, delayed, completed, failed); a job already there keeps its opts. */
   setJob(data: RunJobData, state: string, extra: Partial<FakeJob> = {}): void {
-    const job: FakeJob = { data, state, attemptsStarted: 0, progress: 0, ...extra, getState: async () => job.state };
+    const opts = this.jobs.get(data.id)?.opts ?? {};
+    const job: FakeJob = { data, state, attemptsStarted: 0, progress: 0, opts, delay: 0, ...extra, getState: async () => job.state };
     this.jobs.set(data.id, job);
   }
 

@@ -97,6 +97,7 @@ describe('RunsService', () => {
       assert.equal(live?.status, 'running');
       assert.equal(live?.phase, 'running');
       assert.equal(live?.attempts, 2);
+      assert.equal(live?.maxAttempts, 3, 'the retry policy the job was added with');
       assert.equal(live?.attemptErrors?.[0]?.message, 'docker: ECONNREFUSED');
       assert.equal(world.index.getRun(run.id)?.status, 'running', 'the index follows what was read');
     });
