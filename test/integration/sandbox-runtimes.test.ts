@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { LABELS, type RunView } from '@modelrun/contracts';
 import { loadWorkerConfig } from '@modelrun/config';
 import { startWorker } from '@modelrun/worker';
@@ -169,6 +169,26 @@ for (const iso of ISOLATIONS) {
       const done = await run('memory-hog', 'memory-hog', { memoryMb: 64 });
       assert.equal(done.status, 'failed');
       assert.equal(done.reason, 'oom', JSON.stringify(done));
+    });
+
+    it("holds a model that floods its output to RUN_OUTPUT_MAX_MB in a tmpfs: the host's disk never sees the flood", async () => {
+      const submitted = await stack.submit(fixture('output-flood'), 'output-flood');
+      // Where the model's /output is on the host: what its writes fill.
+      const source = await waitFor('the flooding model to run', async () => {
+        const [c] = (await engine.docker.listContainers({ filters: { label: [`${LABELS.runId}=${submitted.id}`], status: ['running'] } })) as { Id: string; Labels: Record<string, string> }[];
+        const mounts = c ? (await engine.docker.getContainer(c.Id).inspect()).Mounts : [];
+        return mounts.find((m) => m.Destination === '/output')?.Source;
+      }, 120_000); // a container start on this engine, under gVisor on a loaded machine
+      const used: number[] = [];
+      for (const until = Date.now() + 2_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+        const st = statfsSync(source);
+        assert.equal(st.type, 0x01021994, '/output is a tmpfs on the host'); // TMPFS_MAGIC
+        used.push((st.blocks - st.bfree) * st.bsize);
+      }
+      const done = await stack.waitForRun(submitted.id, undefined, 200_000);
+      assert.equal(done.reason, 'bad_output', JSON.stringify(done));
+      assert.match(done.error!, /the output folder holds more than its limit of 1 MiB \(RUN_OUTPUT_MAX_MB\)/);
+      assert.ok(Math.max(...used) <= 1024 * 1024 + 4096, `/output held ${Math.max(...used)} bytes; its cap is 1 MiB (and one page)`);
     });
 
     it('stops a model that ignores SIGTERM at its deadline, with reason timeout', async () => {

@@ -8,6 +8,7 @@ import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { buildFixture, buildFixtures, fixture } from '../fixtures/images';
 import { HOSTILE, HOST_SECRET, HOST_SECRET_PATH, probe } from '../fixtures/hostile';
+import { BAD_OUTPUTS } from '../fixtures/bad-outputs';
 import { cgroupFiles, cgroupLimits } from '../fixtures/cgroup';
 import { type BridgeListener, bridgeListener } from '../helpers/bridge-listener';
 
@@ -207,25 +208,7 @@ describe('the container sandbox, attacked from inside', function () {
     assert.ok(ran >= 2_000 && ran < 6_000, `ran ${ran} ms`);
   });
 
-  const badOutputs: [string, RegExp][] = [
-    ['score-symlink-passwd', /score is a symbolic link \(to "\/etc\/passwd"\); only a regular file is read/],
-    ['score-fifo', /score\.json is a FIFO/],
-    ['score-directory', /score\.json is a directory/],
-    ['score-huge', /score\.json is 97\.7 KiB; the limit is 64 KiB/],
-    ['output-huge', /the output folder holds more than its limit of 1 MiB/],
-    ['output-many-files', /more than 10000 entries/],
-    ['score-nan', /not valid JSON/],
-    ['score-infinity', /not valid JSON/],
-    ['score-overflow', /score: must be a finite number/],
-    ['score-string', /score: expected number, got the string "0\.9"/],
-    ['score-nested', /score: expected number, got an object/],
-    ['metrics-nested', /metrics\.acc: expected number, got an object/],
-    ['score-missing', /score: expected number, got undefined/],
-    ['score-array', /expected object, got an array/],
-    ['score-extra-field', /unrecognized key|__proto__/i],
-    ['plain-score-garbage', /score must hold one decimal number/],
-  ];
-  for (const [image, message] of badOutputs) {
+  for (const [image, message] of BAD_OUTPUTS) {
     it(`fails ${image} with reason bad_output, saying what was wrong`, async () => {
       const done = await run(image, image);
       assert.equal(done.status, 'failed');
