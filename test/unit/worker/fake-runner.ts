@@ -8,6 +8,8 @@ export interface Script {
   exit?: Partial<ExitInfo> | Error;
   /** What /output held (score.json's text), or a fault. */
   scoreJson?: string | Error;
+  /** What else the read of /output found (a cap passed, a problem), over the score. */
+  output?: Partial<OutputContents>;
   logs?: string;
 }
 
@@ -58,7 +60,7 @@ export class FakeRunner implements ModelRunner {
     this.calls.push('collect');
     const s = this.script.scoreJson ?? '{"score": 0.5}';
     if (s instanceof Error) throw s;
-    return { entries: 1, sample: ['score.json'], totalBytes: s.length, score: { file: 'score.json', bytes: Buffer.from(s) } };
+    return { entries: 1, sample: ['score.json'], totalBytes: s.length, score: { file: 'score.json', bytes: Buffer.from(s) }, ...this.script.output };
   }
 
   async logs(_handle: ContainerHandle): Promise<CollectedLogs> {

@@ -12,7 +12,7 @@ import { type ProcessorDeps, type RunProcessor, createRunProcessor } from '../..
 import { Recorder } from '../../../apps/worker/src/recording/recorder';
 import { VolumeHealth } from '../../../apps/worker/src/recording/volume-health';
 import { testLogger } from '../../helpers/logger';
-import { FakeRunner } from './fake-runner';
+import { FakeRunner, type Script } from './fake-runner';
 
 const LIMITS = { timeoutSeconds: 60, memoryMb: 256, cpus: 1, gpus: 0 };
 
@@ -141,13 +141,34 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     assert.deepEqual((await store.readRecord('digits', data.id))?.limits, { timeoutSeconds: 120, memoryMb: 512, cpus: 2, gpus: 0 });
   });
 
-  it('does not read the output of a model that exited non-zero, and fails the job without a retry', async () => {
-    runner.script = { exit: { exitCode: 3 } };
-    const data = run();
-    await assert.rejects(processRun(job(data)), (err) => err instanceof UnrecoverableError && /^exit_code: /.test(err.message));
-    assert.ok(!runner.calls.includes('collect'), `calls: ${runner.calls.join(',')}`);
-    assert.equal((await store.readRecord('digits', data.id))?.reason, 'exit_code');
-  });
+  // A failing model's output is read too, so a write past the output's cap (the likely cause of
+  // the exit) is what the run is told; a read that breaks then leaves the exit code to decide.
+  // A timeout, OOM kill or cancel explains the exit itself: nothing to read then.
+  const FAILED_EXITS: { what: string; script: Script; reads: boolean; reason: string; error: RegExp }[] = [
+    { what: 'a non-zero exit with a usable output', script: { exit: { exitCode: 3 } }, reads: true, reason: 'exit_code', error: /exited with code 3/ },
+    { what: 'a non-zero exit whose output read breaks', script: { exit: { exitCode: 3 }, scoreJson: new Error('copy of /output broke off') }, reads: true, reason: 'exit_code', error: /exited with code 3/ },
+    {
+      what: 'a non-zero exit after a write past the output cap',
+      script: { exit: { exitCode: 1 }, output: { overCap: true, problem: 'the output folder holds more than its limit of 16 MiB' } },
+      reads: true,
+      reason: 'bad_output',
+      error: /more than its limit/,
+    },
+    { what: 'a timeout', script: { exit: { exitCode: 137, timedOut: true }, output: { overCap: true } }, reads: false, reason: 'timeout', error: /time limit/ },
+    { what: 'an OOM kill', script: { exit: { exitCode: 137, oomKilled: true }, output: { overCap: true } }, reads: false, reason: 'oom', error: /out of memory/ },
+  ];
+  for (const c of FAILED_EXITS) {
+    it(`fails the job without a retry on ${c.what}: ${c.reason}${c.reads ? ', after reading the output' : ', reading no output'}`, async () => {
+      runner.script = c.script;
+      const data = run();
+      await assert.rejects(processRun(job(data, 1, 5)), (err) => err instanceof UnrecoverableError && err.message.startsWith(`${c.reason}: `));
+      assert.equal(runner.calls.includes('collect'), c.reads, `calls: ${runner.calls.join(',')}`);
+      const rec = await store.readRecord('digits', data.id);
+      assert.equal(rec?.reason, c.reason);
+      assert.match(rec!.error!, c.error);
+      assert.equal(world.attemptErrors.size, 0, 'a model fault is not an attempt error');
+    });
+  }
 
   it('ends a redelivered run that is already recorded without a container', async () => {
     const data = run();
