@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { LABELS } from '@modelrun/contracts';
-import { docker } from './docker';
+import { docker, isKeeper } from './docker';
 
 /** One container event of a watched deployment, as the engine reported it. */
 export interface ContainerEvent {
@@ -72,7 +72,7 @@ export async function watchContainers(deployment: string, engines?: Engine[]): P
   const seen = new Map<string, ContainerEvent>();
   const add = (engine: string, raw: RawEvent): void => {
     // A run's output keeper is part of its output volume, not one of the run's containers.
-    if (raw.Actor?.Attributes?.[LABELS.step] === 'keeper') return;
+    if (isKeeper(raw.Actor?.Attributes)) return;
     const id = raw.Actor?.ID ?? raw.id ?? '';
     const runId = raw.Actor?.Attributes?.[LABELS.runId] ?? '';
     const action = (raw.Action ?? '').split(':')[0]!;

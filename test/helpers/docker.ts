@@ -61,6 +61,13 @@ function hasInterpreter(elf: Buffer): boolean {
   return false;
 }
 
+/**
+ * Whether a container (a listing's entry, or an engine event's Actor.Attributes) is a run's
+ * output keeper (packages/runner/src/output-keeper.ts): it carries the run's labels, run id
+ * included, but it is not one of the run's containers and runs no model.
+ */
+export const isKeeper = (labels: Record<string, string> | undefined): boolean => labels?.[LABELS.step] === 'keeper';
+
 /** Every container a deployment (a test's queue prefix) started, by label: runs' and their output keepers. */
 async function allContainersOf(deployment: string): Promise<Docker.ContainerInfo[]> {
   return (await docker()).listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.deployment}=${deployment}`] } });
@@ -68,12 +75,12 @@ async function allContainersOf(deployment: string): Promise<Docker.ContainerInfo
 
 /** The containers a deployment started for its runs (models and evaluators), by label; not the keepers of their output volumes. */
 export async function containersOf(deployment: string): Promise<Docker.ContainerInfo[]> {
-  return (await allContainersOf(deployment)).filter((c) => c.Labels[LABELS.step] !== 'keeper');
+  return (await allContainersOf(deployment)).filter((c) => !isKeeper(c.Labels));
 }
 
 /** The keepers that hold a deployment's runs' output volumes (packages/runner/src/output-keeper.ts). */
 export async function keepersOf(deployment: string): Promise<Docker.ContainerInfo[]> {
-  return (await allContainersOf(deployment)).filter((c) => c.Labels[LABELS.step] === 'keeper');
+  return (await allContainersOf(deployment)).filter((c) => isKeeper(c.Labels));
 }
 
 export async function removeContainersOf(deployment: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { LABELS } from '@modelrun/contracts';
 import { type ContainerWatch, watchContainers } from './container-watch';
-import { docker } from './docker';
+import { docker, isKeeper } from './docker';
 import { TestEngine } from './docker-engine';
 import { type AppProcess, spawnApp } from './processes';
 import type { Stack } from './stack';
@@ -23,11 +23,14 @@ export function buildLongModel(): Promise<void> {
   });
 }
 
-/** Lets the run's running container on `engine` finish (SIGUSR1), once there is one. */
+/**
+ * Lets the run's running model container on `engine` finish (SIGUSR1), once there is one. Not
+ * its output keeper, which carries the same run id and ignores the signal: the run would never end.
+ */
 export async function release(engine: Docker, deployment: string, runId: string): Promise<void> {
   const id = await waitFor(
-    `a running container of run ${runId}`,
-    async () => (await engine.listContainers({ filters: { label: [`${LABELS.deployment}=${deployment}`, `${LABELS.runId}=${runId}`], status: ['running'] } }))[0]?.Id,
+    `a running model container of run ${runId}`,
+    async () => (await engine.listContainers({ filters: { label: [`${LABELS.deployment}=${deployment}`, `${LABELS.runId}=${runId}`], status: ['running'] } })).find((c) => !isKeeper(c.Labels))?.Id,
     60_000,
     100,
   );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { LABELS, type RunView } from '@modelrun/contracts';
+import { isKeeper } from '../helpers/docker';
 import { TestEngine } from '../helpers/docker-engine';
 import { type Stack, startStack } from '../helpers/stack';
 import { LONG_MODEL, buildLongModel, release } from '../helpers/two-hosts';
@@ -11,7 +12,7 @@ const SELF_TERM = { script: 'echo "stopping myself"; kill -TERM $$; sleep 5' };
 /** A model that exits 0 on SIGTERM, before writing its score: stopped by the engine, it leaves no score. */
 const TERM_EXITS_0 = { script: 'trap "exit 0" TERM; sleep 6 & wait; echo \'{"score": 0.5}\' > /output/score.json' };
 
-/** The engine's `create` events for a run's containers since `since` (its event buffer starts empty at each boot). */
+/** The engine's `create` events for a run's containers since `since` (its event buffer starts empty at each boot); not its output keepers'. */
 async function createsSince(docker: Docker, runId: string, since: Date): Promise<number> {
   const stream = (await docker.getEvents({
     since: Math.floor(since.getTime() / 1000),
@@ -20,7 +21,8 @@ async function createsSince(docker: Docker, runId: string, since: Date): Promise
   })) as NodeJS.ReadableStream;
   let text = '';
   for await (const chunk of stream) text += chunk.toString();
-  return text.split('\n').filter((l) => l.trim()).length;
+  const events = text.split('\n').filter((l) => l.trim());
+  return events.filter((l) => !isKeeper((JSON.parse(l) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes)).length;
 }
 
 for (const liveRestore of [false, true]) {
