@@ -41,8 +41,17 @@ export class EngineLostError extends InfrastructureError {
  * did not finish: its container is removed and the run starts again, as for any platform fault.
  */
 export class EngineStoppedError extends InfrastructureError {
-  constructor(readonly exitCode: number | null) {
-    super(`docker: the engine stopped the run's container (it restarted or shut down; exit code ${exitCode}); the run starts again`);
+  /**
+   * `cleanup`: removing the container or its output failed (an engine that is shutting down
+   * answers "database not open" for its volumes); the retry finds what is left, and the engine's
+   * stop stays what this try is recorded as.
+   */
+  constructor(
+    readonly exitCode: number | null,
+    cleanup?: unknown,
+  ) {
+    const left = cleanup === undefined ? '' : `; removing it failed too: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`;
+    super(`docker: the engine stopped the run's container (it restarted or shut down; exit code ${exitCode}); the run starts again${left}`, { cause: cleanup });
     this.name = 'EngineStoppedError';
   }
 }

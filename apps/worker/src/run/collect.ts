@@ -1,4 +1,4 @@
-import { type CollectedLogs, type Outcome, type OutputContents, classify } from '@modelrun/runner';
+import { type CollectedLogs, EngineStoppedError, type Outcome, type OutputContents, classify } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
 import type { Executed } from './execute';
 import { decideEnd } from './faults';
@@ -29,7 +29,12 @@ export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { hand
   const end = decideEnd(exit, outcome);
   if (end.kind === 'rerun') {
     // The retry must not adopt this container: it is removed, so the run starts in a new one.
-    await deps.runner.remove(handle);
+    // The engine that stopped it is often still going down and refuses the removal (its volume
+    // store closed: "database not open"); the try is still the engine's stop, and the retry
+    // removes or adopts what is left, as after any infrastructure fault.
+    await deps.runner.remove(handle).catch((err: unknown) => {
+      throw new EngineStoppedError(end.fault.exitCode, err);
+    });
     throw end.fault;
   }
   return {
