@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABELS } from '@modelrun/contracts';
 import { DockerProxy } from '../helpers/docker-proxy';
+import { testRedis } from '../helpers/redis-server';
 import { type Stack, startStack } from '../helpers/stack';
 import { LONG_MODEL, TwoHosts, buildLongModel, loggedAbout, release, workerCounter } from '../helpers/two-hosts';
 import { waitFor } from '../helpers/wait';
@@ -85,8 +86,17 @@ describe('two hosts: a lost host', function () {
     await b1.exited;
     await hosts.b.kill();
     watch.engineLost('b');
-    // Past its lease (5 s): the host counts as lost, whoever asks next.
-    await new Promise((r) => setTimeout(r, 7_000));
+    // Past its lease (5 s): the host counts as lost, whoever asks next. Waited for in Redis, where
+    // the lease is a key that lives as long as the lease.
+    const redis = testRedis(stack.redisUrl);
+    try {
+      const host = TwoHosts.hostOf(b1);
+      assert.notEqual(host, 'undefined', 'host b\'s worker said which host it is');
+      const lease = `${stack.prefix}:own:host:${host}`;
+      await waitFor('host b\'s lease to lapse', async () => ((await redis.exists(lease)) === 0 ? true : undefined), 20_000);
+    } finally {
+      redis.disconnect();
+    }
     await hosts.b.boot();
     await watch.reattach('b');
     const b2 = await hosts.worker('b');
