@@ -11,6 +11,8 @@ export interface Script {
   /** What else the read of /output found (a cap passed, a problem), over the score. */
   output?: Partial<OutputContents>;
   logs?: string;
+  /** A removal the engine refuses (one still shutting down), after noting it. */
+  removeFails?: Error;
 }
 
 /**
@@ -75,6 +77,7 @@ export class FakeRunner implements ModelRunner {
 
   async remove(handle: Pick<ContainerHandle, 'id'>): Promise<void> {
     this.removed.push(handle.id);
+    if (this.script.removeFails) throw this.script.removeFails;
   }
 
   async removeRun(runId: string): Promise<void> {

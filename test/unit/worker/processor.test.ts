@@ -6,7 +6,7 @@ import { UnrecoverableError, WaitingError } from 'bullmq';
 import type { Job } from 'bullmq';
 import { type AttemptError, ImageAllowList, type RunJobData, type RunRecord, newRunId } from '@modelrun/contracts';
 import type { PendingOutcome, PendingOutcomes, RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
-import { HandedBackError, InfrastructureError, ModelFault } from '@modelrun/runner';
+import { EngineStoppedError, HandedBackError, InfrastructureError, ModelFault } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import { type ProcessorDeps, type RunProcessor, createRunProcessor } from '../../../apps/worker/src/run/processor';
 import { Recorder } from '../../../apps/worker/src/recording/recorder';
@@ -31,6 +31,7 @@ function fakeControl() {
     recordAttemptError: async (id: string, e: AttemptError) => void attemptErrors.set(id, [...(attemptErrors.get(id) ?? []), e]),
     attemptErrors: async (id: string) => attemptErrors.get(id) ?? [],
     appendLiveLog: async () => undefined,
+    noteEngineLost: async () => undefined,
     clear: async () => undefined,
   } as unknown as RunControl;
   const owner: RunOwner = { host: 'host-a', fence: 1 };
@@ -223,6 +224,15 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     assert.deepEqual(world.attemptErrors.get(data.id)?.map((e) => [e.attempt, e.message]), [[1, 'docker: connect ECONNREFUSED']]);
     await processRun.drain();
     assert.deepEqual(runner.removed, [], 'the container is kept for the retry to adopt');
+  });
+
+  it("keeps the engine's stop as the try's fault when the engine, still going down, refuses the container's removal", async () => {
+    runner.script = { exit: { exitCode: 143, engineStopped: true }, removeFails: new InfrastructureError('docker: remove the output volume: get v: database not open') };
+    const data = run();
+    await assert.rejects(processRun(job(data, 1, 3)), EngineStoppedError);
+    assert.equal(await store.readRecord('digits', data.id), undefined);
+    const [message] = world.attemptErrors.get(data.id)?.map((e) => e.message) ?? [];
+    assert.match(message ?? '', /^docker: the engine stopped the run's container .*; removing it failed too: docker: remove the output volume: get v: database not open$/);
   });
 
   it('runs the digest its first pull resolved to on every later try, and records it', async () => {
