@@ -4,6 +4,7 @@ import { readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { LABELS, type RunView } from '@modelrun/contracts';
 import { loadWorkerConfig } from '@modelrun/config';
 import { startWorker } from '@modelrun/worker';
+import { isKeeper } from '../helpers/docker';
 import { TestEngine, type TestEngineOptions } from '../helpers/docker-engine';
 import { type Stack, startStack } from '../helpers/stack';
 import { testLogger } from '../helpers/logger';
@@ -113,7 +114,8 @@ for (const iso of ISOLATIONS) {
       // Seen from the host: the runtime the engine used, and (userns) the host uid behind root.
       const submitted = await stack.submit(fixture('slow'), 'inspected');
       await stack.waitForPhase(submitted.id, 'running', 60_000);
-      const [c] = (await engine.docker.listContainers({ filters: { label: [`${LABELS.runId}=${submitted.id}`] } })) as { Id: string }[];
+      // The model's container, not its output keeper (same run id, the engine's default runtime).
+      const c = (await engine.docker.listContainers({ filters: { label: [`${LABELS.runId}=${submitted.id}`] } })).find((x) => !isKeeper(x.Labels));
       const info = await engine.docker.getContainer(c!.Id).inspect();
       assert.equal(info.HostConfig.Runtime, iso.workerEnv.RUN_RUNTIME ?? 'runc');
       if (!iso.workerEnv.RUN_RUNTIME) {
@@ -175,7 +177,7 @@ for (const iso of ISOLATIONS) {
       const submitted = await stack.submit(fixture('output-flood'), 'output-flood');
       // Where the model's /output is on the host: what its writes fill.
       const source = await waitFor('the flooding model to run', async () => {
-        const [c] = (await engine.docker.listContainers({ filters: { label: [`${LABELS.runId}=${submitted.id}`], status: ['running'] } })) as { Id: string; Labels: Record<string, string> }[];
+        const c = (await engine.docker.listContainers({ filters: { label: [`${LABELS.runId}=${submitted.id}`], status: ['running'] } })).find((x) => !isKeeper(x.Labels));
         const mounts = c ? (await engine.docker.getContainer(c.Id).inspect()).Mounts : [];
         return mounts.find((m) => m.Destination === '/output')?.Source;
       }, 120_000); // a container start on this engine, under gVisor on a loaded machine
