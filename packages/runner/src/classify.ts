@@ -14,6 +14,8 @@ export interface ExitInfo {
   user: string;
   /** The engine stopped the container (it restarted or shut down), not the model or the worker. */
   engineStopped?: boolean;
+  /** The engine's event stream was cut while the container ran: the engine may have restarted under it. */
+  engineLostWhileRunning?: boolean;
 }
 
 export type Outcome =

@@ -221,7 +221,9 @@ export class DockerRunner implements ModelRunner {
         // The retry's adoption judges the exited container by this moment (engine-restart.ts).
         throw new EngineLostError(`docker: the container stopped (exit code ${verdict.exitCode}) while the engine's event stream was down, so who stopped it cannot be told`, new Date().toISOString());
       case 'stopped':
-        return verdict.exit;
+        // The engine may have restarted under a container that kept running (live-restore),
+        // dropping its held output: the run's end decides whether that cost the run (faults.ts).
+        return this.events.cutSince(startedMs) ? { ...verdict.exit, engineLostWhileRunning: true } : verdict.exit;
     }
   }
 

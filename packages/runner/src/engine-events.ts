@@ -39,6 +39,8 @@ export class EngineEvents {
   private readonly watched = new Map<string, Watched>();
   private opening: Promise<void> | undefined;
   private connected = false;
+  /** When the stream was last cut (epoch ms): the engine restarted or went away, or the connection broke. */
+  private cutAt = 0;
 
   constructor(
     private readonly docker: Docker,
@@ -57,6 +59,11 @@ export class EngineEvents {
   /** Whether the stream is connected now (an absent kill then means none was sent). */
   get listening(): boolean {
     return this.connected;
+  }
+
+  /** Whether the stream was cut at or after `ms` (epoch ms): the engine may have restarted since. */
+  cutSince(ms: number): boolean {
+    return this.cutAt >= ms;
   }
 
   /** This process is about to stop or kill the container (its time limit, a cancel). */
@@ -124,6 +131,7 @@ export class EngineEvents {
     // The stream must never keep a process (a CLI, a test) alive on its own.
     stream.socket?.unref();
     const closed = (): void => {
+      if (this.connected) this.cutAt = Date.now();
       this.connected = false;
     };
     // One JSON event per line. readline passes on the stream's errors (a connection the

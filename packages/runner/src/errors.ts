@@ -40,6 +40,18 @@ export class EngineLostError extends InfrastructureError {
  * The engine, not the model, ended the run's container (it restarted or shut down) and the run
  * did not finish: its container is removed and the run starts again, as for any platform fault.
  */
+/**
+ * The engine restarted while a run's container kept running (live-restore) and dropped the
+ * run's held output: Docker's local driver unmounts every volume with mount options when it
+ * starts, so the sized tmpfs the model wrote to is no longer the one the engine reads back.
+ */
+export class OutputDroppedError extends InfrastructureError {
+  constructor() {
+    super("docker: the engine restarted while the model ran and dropped the run's output (its tmpfs volume is unmounted when the engine starts); the run starts again");
+    this.name = 'OutputDroppedError';
+  }
+}
+
 export class EngineStoppedError extends InfrastructureError {
   /**
    * `cleanup`: removing the container or its output failed (an engine that is shutting down

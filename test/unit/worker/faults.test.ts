@@ -44,6 +44,18 @@ describe("what a stopped container's outcome stands for (decideEnd)", () => {
     it(what, () => assert.equal(decideEnd(e, outcome).kind, expected));
   }
 
+  const held = (entries: number) => ({ heldThroughEngineLoss: true, entries });
+  const dropped: [string, ExitInfo, Outcome, { heldThroughEngineLoss: boolean; entries?: number }, 'keep' | 'rerun'][] = [
+    ["reruns a run whose container lived through a lost engine and left its output empty: the engine's restart dropped it", exit(false, 0), noScore, held(0), 'rerun'],
+    ['keeps a run that lived through a lost engine with its output there (a blip, not a restart)', exit(false, 0), noScore, held(2), 'keep'],
+    ['keeps a score read after a lost engine', exit(false, 0), succeeded, held(1), 'keep'],
+    ['keeps an empty output when no engine was lost: the model wrote nothing', exit(false, 0), noScore, { heldThroughEngineLoss: false, entries: 0 }, 'keep'],
+    ['keeps a timeout, whatever the output', { ...exit(false, 137), timedOut: true }, failed, held(0), 'keep'],
+  ];
+  for (const [what, e, outcome, output, expected] of dropped) {
+    it(what, () => assert.equal(decideEnd(e, outcome, output).kind, expected));
+  }
+
   it('reruns it as a platform fault, naming the exit code', () => {
     const end = decideEnd(exit(true, 143), failed);
     assert.ok(end.kind === 'rerun' && end.fault instanceof InfrastructureError && /exit code 143/.test(end.fault.message));

@@ -32,6 +32,7 @@ function fakeControl() {
     attemptErrors: async (id: string) => attemptErrors.get(id) ?? [],
     appendLiveLog: async () => undefined,
     noteEngineLost: async () => undefined,
+    engineLostAt: async () => [],
     clear: async () => undefined,
   } as unknown as RunControl;
   const owner: RunOwner = { host: 'host-a', fence: 1 };

@@ -13,7 +13,7 @@ export interface Collected {
  * Reads what the stopped container left: its score (only when it exited 0 on its own) and its
  * output, then decides how the run ended. Phase `collecting`.
  */
-export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { handle, exit, followed }: Executed): Promise<Collected> {
+export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { handle, exit, followed, heldThroughEngineLoss }: Executed): Promise<Collected> {
   ctx.progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
   // Read after a failing exit too (bounded by the caps), where only a write past a cap counts
   // (classify); a copy that breaks then leaves the exit code to speak, as it did before.
@@ -26,14 +26,14 @@ export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { hand
   if (kept.status === 'rejected') throw kept.reason;
   const [output, logs] = [read.value, kept.value];
   const outcome = classify(exit, output, ctx.limits);
-  const end = decideEnd(exit, outcome);
+  const end = decideEnd(exit, outcome, { heldThroughEngineLoss, ...(output && { entries: output.entries }) });
   if (end.kind === 'rerun') {
     // The retry must not adopt this container: it is removed, so the run starts in a new one.
     // The engine that stopped it is often still going down and refuses the removal (its volume
     // store closed: "database not open"); the try is still the engine's stop, and the retry
     // removes or adopts what is left, as after any infrastructure fault.
     await deps.runner.remove(handle).catch((err: unknown) => {
-      throw new EngineStoppedError(end.fault.exitCode, err);
+      throw end.fault instanceof EngineStoppedError ? new EngineStoppedError(end.fault.exitCode, err) : end.fault;
     });
     throw end.fault;
   }

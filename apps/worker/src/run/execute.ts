@@ -11,6 +11,8 @@ export interface Executed {
    * is recorded: its last live-log write must come before the run's side state is cleared.
    */
   followed: Promise<CollectedLogs | undefined>;
+  /** An adopted container that was running when a delivery lost its engine (a restart, or a blip). */
+  heldThroughEngineLoss: boolean;
 }
 
 /**
@@ -27,9 +29,11 @@ export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepare
   ctx.log.info('container running', { containerId: handle.id });
   const stopPump = pumpLiveLogs(runner, deps.control, handle, deps.logMaxBytes, ctx.log);
   let exit: ExitInfo;
+  let engineLostAt: readonly string[] = [];
   try {
-    // A container found already exited may have been stopped by its engine: say when it was lost.
-    const engineLostAt = handle.adopted && handle.state === 'exited' ? await deps.control.engineLostAt(ctx.run.id) : [];
+    // An adopted container may have been stopped by its engine, or (running) have lived through
+    // the engine's restart, which drops its held output: say when the engine was lost.
+    engineLostAt = handle.adopted ? await deps.control.engineLostAt(ctx.run.id) : [];
     exit = await runner.wait(handle, ctx.limits, { cancel, handback: deps.handback, engineLostAt });
   } catch (err) {
     await stopPump();
@@ -43,7 +47,10 @@ export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepare
     await deps.control.noteEngineLost(ctx.run.id, exit.finishedAt ?? new Date().toISOString()).catch(() => undefined);
   }
   // The follower drains the last output while the caller already copies the output folder out.
-  return { handle, exit, followed: stopPump() };
+  const startedAt = exit.startedAt ?? handle.startedAt;
+  // Lost by this delivery's own watch, or by an earlier one whose container this delivery adopted.
+  const heldThroughEngineLoss = exit.engineLostWhileRunning === true || (handle.adopted === true && startedAt !== undefined && engineLostAt.some((at) => at >= startedAt));
+  return { handle, exit, followed: stopPump(), heldThroughEngineLoss };
 }
 
 /**

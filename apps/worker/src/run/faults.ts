@@ -1,5 +1,5 @@
 import { OwnedElsewhereError } from '@modelrun/run-control';
-import { EngineLostError, EngineStoppedError, type ExitInfo, HandedBackError, ModelFault, type Outcome } from '@modelrun/runner';
+import { EngineLostError, EngineStoppedError, type ExitInfo, HandedBackError, ModelFault, type Outcome, OutputDroppedError } from '@modelrun/runner';
 
 /**
  * The retry policy, in one place: which faults are retried, what an engine's stop of a run's
@@ -37,8 +37,19 @@ export function decideFault(err: unknown, attempt: number, attempts: number): Fa
  * engine's SIGTERM); any other end is the engine's doing, a platform fault: the run starts
  * again in a new container, under the same attempt budget as every other fault.
  */
-export function decideEnd(exit: ExitInfo, outcome: Outcome): { kind: 'keep' } | { kind: 'rerun'; fault: EngineStoppedError } {
+export function decideEnd(
+  exit: ExitInfo,
+  outcome: Outcome,
+  output: { heldThroughEngineLoss: boolean; entries?: number } = { heldThroughEngineLoss: false },
+): { kind: 'keep' } | { kind: 'rerun'; fault: EngineStoppedError | OutputDroppedError } {
   if (exit.engineStopped && outcome.status !== 'succeeded') return { kind: 'rerun', fault: new EngineStoppedError(exit.exitCode) };
+  // A container that ran through a lost engine (live-restore) and left an empty output folder:
+  // the engine's restart dropped the tmpfs it wrote to. Never the model's "no score"; a blip
+  // that was no restart leaves the output as it was, and a model that wrote nothing at all
+  // is judged on the next try.
+  if (output.heldThroughEngineLoss && output.entries === 0 && outcome.status !== 'succeeded' && !exit.timedOut && !exit.cancelled && !exit.oomKilled) {
+    return { kind: 'rerun', fault: new OutputDroppedError() };
+  }
   return { kind: 'keep' };
 }
 
