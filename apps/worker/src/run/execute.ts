@@ -29,7 +29,7 @@ export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepare
   ctx.log.info('container running', { containerId: handle.id });
   const stopPump = pumpLiveLogs(runner, deps.control, handle, deps.logMaxBytes, ctx.log);
   let exit: ExitInfo;
-  let engineLostAt: readonly string[] = [];
+  let engineLostAt: readonly string[];
   try {
     // An adopted container may have been stopped by its engine, or (running) have lived through
     // the engine's restart, which drops its held output: say when the engine was lost.
