@@ -28,9 +28,11 @@ const IMAGE = 'registry.example/team/capacity-model:v1';
 /** Runs `task` n times over `lanes` sequential lanes. */
 async function inLanes(n: number, lanes: number, task: () => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (next++ < n) await task();
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next++ < n) await task();
+    }),
+  );
 }
 
 /** BullMQ alone: n no-op jobs added in `lanes`, done when the worker has completed them all. */
@@ -126,7 +128,9 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
       // Includes the untimed check of the API's answer afterwards (one GET, no Redis).
       redisPerRun = perUnit(c1, await commandCounts(redisUrl), cfg.runs);
       log(`capacity round ${round + 1}/${cfg.rounds}: BullMQ no-op ${base.at(-1)!.toFixed(0)} jobs/s, modelrun ${mr.at(-1)!.toFixed(1)} runs/s`);
-      log(`  Redis per no-op job: ${redisPerJob!.scripts} scripts, ${redisPerJob!.commands} commands; per run: ${redisPerRun!.scripts} scripts, ${redisPerRun!.commands} commands ${JSON.stringify(redisPerRun!.top)}`);
+      log(
+        `  Redis per no-op job: ${redisPerJob!.scripts} scripts, ${redisPerJob!.commands} commands; per run: ${redisPerRun!.scripts} scripts, ${redisPerRun!.commands} commands ${JSON.stringify(redisPerRun!.top)}`,
+      );
     }
     const ratio = mean(mr) / mean(base);
     const rows: Row[] = [

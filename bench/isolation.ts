@@ -93,13 +93,42 @@ async function main(): Promise<void> {
     const l = latency.get(setup.name) ?? [];
     const t = median(throughput.get(setup.name) ?? []);
     const vs = setup.name !== base;
-    rows.push({ bench: 'isolation: POST -> score p50', metric: setup.name, value: median(l), unit: 'ms', ...(vs && { baseline: median(latency.get(base) ?? []), baselineName: 'runc', ratio: median(l) / median(latency.get(base) ?? []) }) });
-    rows.push({ bench: 'isolation: POST -> score p90', metric: setup.name, value: percentile([...l].sort((a, b) => a - b), 90), unit: 'ms' });
-    rows.push({ bench: `isolation: ${batch} runs at 4 slots`, metric: setup.name, value: t, unit: 'runs/s', ...(vs && { baseline: median(throughput.get(base) ?? []), baselineName: 'runc', ratio: t / median(throughput.get(base) ?? []) }) });
+    rows.push({
+      bench: 'isolation: POST -> score p50',
+      metric: setup.name,
+      value: median(l),
+      unit: 'ms',
+      ...(vs && { baseline: median(latency.get(base) ?? []), baselineName: 'runc', ratio: median(l) / median(latency.get(base) ?? []) }),
+    });
+    rows.push({
+      bench: 'isolation: POST -> score p90',
+      metric: setup.name,
+      value: percentile(
+        [...l].sort((a, b) => a - b),
+        90,
+      ),
+      unit: 'ms',
+    });
+    rows.push({
+      bench: `isolation: ${batch} runs at 4 slots`,
+      metric: setup.name,
+      value: t,
+      unit: 'runs/s',
+      ...(vs && { baseline: median(throughput.get(base) ?? []), baselineName: 'runc', ratio: t / median(throughput.get(base) ?? []) }),
+    });
   }
   const title = `modelrun isolation bench: ${runs} single runs and a batch of ${batch} per setup, ${rounds} rounds, ${((Date.now() - started) / 1000).toFixed(0)} s, ${machine.cores} cores ${machine.cpu}, docker ${machine.docker}, load ${machine.loadAverage.join(' ')}`;
   process.stdout.write(`\n${renderTable(title, rows)}\n`);
-  const path = writeResults(join(__dirname, 'results'), 'isolation', { runs, batch, rounds, machine, startedAt: new Date(started).toISOString(), rows, latency: Object.fromEntries(latency), throughput: Object.fromEntries(throughput) });
+  const path = writeResults(join(__dirname, 'results'), 'isolation', {
+    runs,
+    batch,
+    rounds,
+    machine,
+    startedAt: new Date(started).toISOString(),
+    rows,
+    latency: Object.fromEntries(latency),
+    throughput: Object.fromEntries(throughput),
+  });
   process.stdout.write(`\nresults: ${path}\n`);
 }
 

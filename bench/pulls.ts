@@ -40,7 +40,11 @@ async function pull(docker: Docker, image: string, auth: { username: string; pas
 
 /** Removes the images by tag, so the next side pulls every layer again. */
 async function removeImages(docker: Docker, images: string[]): Promise<void> {
-  for (const image of images) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  for (const image of images)
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 export async function pullsBench(cfg: BenchConfig['pulls'], redisUrl: string, log: (s: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
@@ -81,13 +85,15 @@ export async function pullsBench(cfg: BenchConfig['pulls'], redisUrl: string, lo
     let pulls = await watchPulls(docker);
     let next = 0;
     const b0 = nowMs();
-    await Promise.all(Array.from({ length: cfg.concurrency }, async () => {
-      while (next < runs.length) {
-        const image = runs[next++]!;
-        await pull(docker, image, auth);
-        await directRun({ ...direct, image });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: cfg.concurrency }, async () => {
+        while (next < runs.length) {
+          const image = runs[next++]!;
+          await pull(docker, image, auth);
+          await directRun({ ...direct, image });
+        }
+      }),
+    );
     const baselineS = (nowMs() - b0) / 1000;
     pulls.stop();
     const baselinePulls = images.map((i) => pulls.count(i));

@@ -59,12 +59,23 @@ async function main(): Promise<void> {
     await redis.stop();
   }
   const mode = cfg.quick ? 'quick' : 'full';
-  const title = `modelrun benchmarks: ${mode} mode${cfg.quick ? ' (smaller N, 1k/10k records only)' : ''}, ${((Date.now() - started) / 1000).toFixed(0)} s, ${machine.cores} cores ${machine.cpu}, node ${machine.node}, docker ${machine.docker}, load ${machine.loadAverage.join(' ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`;
+  const title = `modelrun benchmarks: ${mode} mode${cfg.quick ? ' (smaller N, 1k/10k records only)' : ''}, ${((Date.now() - started) / 1000).toFixed(0)} s, ${machine.cores} cores ${machine.cpu}, node ${machine.node}, docker ${machine.docker}, load ${machine.loadAverage.join(' ')} at the start, ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at the end`;
   const table = renderTable(title, rows);
   process.stdout.write(`\n${table}\n`);
   const breakdown = (raw.orchestration as { breakdownText?: string } | undefined)?.breakdownText;
   if (breakdown) process.stdout.write(`\n${breakdown}\n`);
-  const path = writeResults(join(__dirname, 'results'), mode, { mode, config: { ...cfg, only: [...cfg.only] }, machine, startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, loadAverageEnd: loadavg().map((l) => Math.round(l * 100) / 100), rows, raw });
+  const path = writeResults(join(__dirname, 'results'), mode, {
+    mode,
+    config: { ...cfg, only: [...cfg.only] },
+    machine,
+    startedAt: new Date(started).toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    loadAverageEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+    rows,
+    raw,
+  });
   process.stdout.write(`\nresults: ${path}\n`);
 }
 

@@ -107,7 +107,9 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
       const redis = perUnit(before, await commandCounts(redisUrl), a.requests);
       viaApi.push(a);
       apiRedis.push(redis);
-      log(`submission round ${round + 1}: POST /v1/models ${a.rps.toFixed(0)}/s p99 ${a.p99} ms (non-2xx ${a.non2xx}, errors ${a.errors}); Redis per POST: ${redis.scripts} script calls, ${redis.commands} commands`);
+      log(
+        `submission round ${round + 1}: POST /v1/models ${a.rps.toFixed(0)}/s p99 ${a.p99} ms (non-2xx ${a.non2xx}, errors ${a.errors}); Redis per POST: ${redis.scripts} script calls, ${redis.commands} commands`,
+      );
       const q = await post(bareAdd.url, cfg.seconds);
       viaBareAdd.push(q);
       log(`submission round ${round + 1}: bare Express + Queue.add ${q.rps.toFixed(0)}/s p99 ${q.p99} ms (load ${loadavg()[0]!.toFixed(2)})`);

@@ -86,7 +86,16 @@ export async function benchmarkBoardBench(redisUrl: string, log: (s: string) => 
     }
     const file = join(dataDir, 'benchmarks.json');
     writeFileSync(file, JSON.stringify({ benchmarks: [BENCHMARK] }));
-    const api = await startApiProcess({ REDIS_URL: redisUrl, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', RATE_LIMIT_PER_MINUTE: '0', INDEX_RESCAN_SECONDS: '0', BENCHMARKS_FILE: file, QUEUE_PREFIX: `bb${randomBytes(4).toString('hex')}` });
+    const api = await startApiProcess({
+      REDIS_URL: redisUrl,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      RATE_LIMIT_PER_MINUTE: '0',
+      INDEX_RESCAN_SECONDS: '0',
+      BENCHMARKS_FILE: file,
+      QUEUE_PREFIX: `bb${randomBytes(4).toString('hex')}`,
+    });
     const http: Record<string, Summary> = {};
     const baseline: number[] = [];
     const board = (metric: string, order: string) => `${api.ready.url}/v1/benchmarks/digits/leaderboard?sort=${metric}&order=${order}&limit=50`;
@@ -124,7 +133,13 @@ export async function benchmarkBoardBench(redisUrl: string, log: (s: string) => 
       JSON.stringify(page);
       cold.push(nowMs() - t0);
     }
-    const result: BoardResult = { runs, models: index.boards.list('digits', { sort: 'accuracy', order: 'best', limit: 1, offset: 0 })!.total, http, afterChange: summarize(cold), selfScored: summarize(baseline) };
+    const result: BoardResult = {
+      runs,
+      models: index.boards.list('digits', { sort: 'accuracy', order: 'best', limit: 1, offset: 0 })!.total,
+      http,
+      afterChange: summarize(cold),
+      selfScored: summarize(baseline),
+    };
     return { rows: boardRows(result), result };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -135,9 +150,37 @@ function boardRows(r: BoardResult): Row[] {
   const at = `@${r.runs / 1000}k runs/${r.models} models`;
   const worst = (p: 'p50' | 'p99'): number => Math.max(...Object.values(r.http).map((s) => s[p]));
   return [
-    { bench: 'leaderboard', metric: `GET /v1/benchmarks/{name}/leaderboard p50, slowest of 8 sorts ${at}`, value: worst('p50'), unit: 'ms', baseline: r.selfScored.p50, baselineName: 'GET /v1/models', ratio: worst('p50') / r.selfScored.p50, target: '< 10 ms', pass: worst('p50') < 10 },
-    { bench: 'leaderboard', metric: `GET /v1/benchmarks/{name}/leaderboard p99, slowest of 8 sorts ${at}`, value: worst('p99'), unit: 'ms', baseline: r.selfScored.p99, baselineName: 'GET /v1/models', ratio: worst('p99') / r.selfScored.p99, target: '< 50 ms', pass: worst('p99') < 50 },
-    { bench: 'leaderboard', metric: `benchmark board re-sorted after every change, p50 ${at}`, value: r.afterChange.p50, unit: 'ms', target: '< 10 ms', pass: r.afterChange.p50 < 10, note: 'in process: upsert a run, then list a page (sort + JSON)' },
+    {
+      bench: 'leaderboard',
+      metric: `GET /v1/benchmarks/{name}/leaderboard p50, slowest of 8 sorts ${at}`,
+      value: worst('p50'),
+      unit: 'ms',
+      baseline: r.selfScored.p50,
+      baselineName: 'GET /v1/models',
+      ratio: worst('p50') / r.selfScored.p50,
+      target: '< 10 ms',
+      pass: worst('p50') < 10,
+    },
+    {
+      bench: 'leaderboard',
+      metric: `GET /v1/benchmarks/{name}/leaderboard p99, slowest of 8 sorts ${at}`,
+      value: worst('p99'),
+      unit: 'ms',
+      baseline: r.selfScored.p99,
+      baselineName: 'GET /v1/models',
+      ratio: worst('p99') / r.selfScored.p99,
+      target: '< 50 ms',
+      pass: worst('p99') < 50,
+    },
+    {
+      bench: 'leaderboard',
+      metric: `benchmark board re-sorted after every change, p50 ${at}`,
+      value: r.afterChange.p50,
+      unit: 'ms',
+      target: '< 10 ms',
+      pass: r.afterChange.p50 < 10,
+      note: 'in process: upsert a run, then list a page (sort + JSON)',
+    },
     { bench: 'leaderboard', metric: `benchmark board re-sorted after every change, p99 ${at}`, value: r.afterChange.p99, unit: 'ms', target: '< 50 ms', pass: r.afterChange.p99 < 50 },
   ];
 }

@@ -109,7 +109,18 @@ async function interleavedLatency(sizes: Started[], requests: number): Promise<v
     for (const s of sizes) {
       const base = s.api.ready.url;
       s.lat.list.push(...(await tightLoop([`${base}${LIST}`], per, b === 0 ? 100 : 5)).latencies);
-      s.lat.model.push(...(await tightLoop(s.names.slice(b * 50).concat(s.names).map((n) => `${base}/v1/models/${n}`), per, b === 0 ? 100 : 5)).latencies);
+      s.lat.model.push(
+        ...(
+          await tightLoop(
+            s.names
+              .slice(b * 50)
+              .concat(s.names)
+              .map((n) => `${base}/v1/models/${n}`),
+            per,
+            b === 0 ? 100 : 5,
+          )
+        ).latencies,
+      );
       s.lat.largest.push(...(await tightLoop([`${base}/v1/models/${s.vol.largest.name}`], Math.max(10, per / 4), b === 0 ? 20 : 2)).latencies);
       s.lat.floor.push(...(await tightLoop([s.floorUrl], per, b === 0 ? 100 : 5)).latencies);
     }
@@ -166,7 +177,9 @@ export async function leaderboardBench(cfg: BenchConfig['leaderboard'], redisUrl
       started.push(s);
       const t = s.startup;
       const ms = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
-      log(`  generated in ${(s.vol.ms / 1000).toFixed(1)} s; full scan: indexed in ${ms(t.scanIndexMs)} ms, serving ${ms(t.scanBootMs)} ms after process start (floor ${ms(t.floorMs)} ms); snapshot (${(t.snapshotBytes / 2 ** 20).toFixed(1)} MiB, written in ${t.snapshotWriteMs.toFixed(0)} ms): loaded in ${ms(t.snapshotIndexMs)} ms, serving ${ms(t.snapshotBootMs)} ms, verified ${ms(t.snapshotVerifiedMs)} ms after process start (${t.snapshotSource.join(', ')})`);
+      log(
+        `  generated in ${(s.vol.ms / 1000).toFixed(1)} s; full scan: indexed in ${ms(t.scanIndexMs)} ms, serving ${ms(t.scanBootMs)} ms after process start (floor ${ms(t.floorMs)} ms); snapshot (${(t.snapshotBytes / 2 ** 20).toFixed(1)} MiB, written in ${t.snapshotWriteMs.toFixed(0)} ms): loaded in ${ms(t.snapshotIndexMs)} ms, serving ${ms(t.snapshotBootMs)} ms, verified ${ms(t.snapshotVerifiedMs)} ms after process start (${t.snapshotSource.join(', ')})`,
+      );
     }
     log(`leaderboard: latency loops, interleaved across ${started.length} APIs`);
     await interleavedLatency(started, cfg.loopRequests);
@@ -204,7 +217,9 @@ function leaderboardRows(sizes: SizeResult[]): Row[] {
       metric: `GET /v1/models p50 ${at}`,
       value: s.list.p50,
       unit: 'ms',
-      ...(vs1k ? { baseline: small.list.p50, baselineName: '1k', ratio: s.list.p50 / small.list.p50 } : { baseline: s.listFloor.p50, baselineName: 'static floor', ratio: s.list.p50 / s.listFloor.p50 }),
+      ...(vs1k
+        ? { baseline: small.list.p50, baselineName: '1k', ratio: s.list.p50 / small.list.p50 }
+        : { baseline: s.listFloor.p50, baselineName: 'static floor', ratio: s.list.p50 / s.listFloor.p50 }),
       ...(big && !million && { target: '< 10 ms, <= 2x 1k', pass: s.list.p50 < 10 && (!small || s.list.p50 <= 2 * small.list.p50) }),
       ...(million && { target: '< 10 ms', pass: s.list.p50 < 10 }),
       note: vs1k ? `static floor (same ${Math.round(s.listBytes)} bytes from a bare http server) p50 ${s.listFloor.p50.toFixed(2)} ms` : undefined,
@@ -214,7 +229,9 @@ function leaderboardRows(sizes: SizeResult[]): Row[] {
       metric: `GET /v1/models p99 ${at}`,
       value: s.list.p99,
       unit: 'ms',
-      ...(vs1k ? { baseline: small.list.p99, baselineName: '1k', ratio: s.list.p99 / small.list.p99 } : { baseline: s.listFloor.p99, baselineName: 'static floor', ratio: s.list.p99 / s.listFloor.p99 }),
+      ...(vs1k
+        ? { baseline: small.list.p99, baselineName: '1k', ratio: s.list.p99 / small.list.p99 }
+        : { baseline: s.listFloor.p99, baselineName: 'static floor', ratio: s.list.p99 / s.listFloor.p99 }),
       ...(big && !million && { target: '< 50 ms, <= 2x 1k', pass: s.list.p99 < 50 && (!small || s.list.p99 <= 2 * small.list.p99) }),
       ...(million && { target: '< 50 ms', pass: s.list.p99 < 50 }),
     });

@@ -30,9 +30,18 @@ export interface StartupTimes {
  * latency loops and memory figures.
  */
 export async function measureStartup(env: Record<string, string>, runs: number, timeoutMs: number): Promise<{ times: StartupTimes; api: ApiProcess }> {
-  const start = (snapshot: 'on' | 'off'): Promise<ApiProcess> =>
-    startApiProcess({ ...env, INDEX_SNAPSHOT: snapshot, QUEUE_PREFIX: `bl${randomBytes(4).toString('hex')}` }, { timeoutMs });
-  const times: StartupTimes = { floorMs: [], scanBootMs: [], scanIndexMs: [], snapshotBootMs: [], snapshotIndexMs: [], snapshotVerifiedMs: [], snapshotWriteMs: 0, snapshotBytes: 0, snapshotSource: [] };
+  const start = (snapshot: 'on' | 'off'): Promise<ApiProcess> => startApiProcess({ ...env, INDEX_SNAPSHOT: snapshot, QUEUE_PREFIX: `bl${randomBytes(4).toString('hex')}` }, { timeoutMs });
+  const times: StartupTimes = {
+    floorMs: [],
+    scanBootMs: [],
+    scanIndexMs: [],
+    snapshotBootMs: [],
+    snapshotIndexMs: [],
+    snapshotVerifiedMs: [],
+    snapshotWriteMs: 0,
+    snapshotBytes: 0,
+    snapshotSource: [],
+  };
   // A snapshot left by an earlier bench run on a kept volume must not be what the first starts find.
   rmSync(join(env.DATA_DIR!, 'index'), { recursive: true, force: true });
   const floor = (): void => {

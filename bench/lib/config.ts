@@ -65,7 +65,18 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     leaderboard: {
       // --million adds issue 15's volume, 1M runs across 100k models (generated once, kept in the temp folder).
       sizes: [
-        ...(quick ? [[0, 0], [1_000, 100], [10_000, 10_000]] : [[0, 0], [1_000, 100], [10_000, 10_000], [100_000, 10_000]]),
+        ...(quick
+          ? [
+              [0, 0],
+              [1_000, 100],
+              [10_000, 10_000],
+            ]
+          : [
+              [0, 0],
+              [1_000, 100],
+              [10_000, 10_000],
+              [100_000, 10_000],
+            ]),
         ...(argv.includes('--million') ? [[1_000_000, 100_000]] : []),
       ] as [number, number][],
       loopRequests: quick ? 300 : 2_000,

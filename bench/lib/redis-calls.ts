@@ -28,6 +28,11 @@ export function perUnit(before: CommandCounts, after: CommandCounts, units: numb
   return {
     scripts: round(sum(diff.filter(([k]) => k.startsWith('eval')))),
     commands: round(sum(diff)),
-    top: Object.fromEntries(diff.sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, round(v)])),
+    top: Object.fromEntries(
+      diff
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([k, v]) => [k, round(v)]),
+    ),
   };
 }

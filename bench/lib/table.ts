@@ -35,7 +35,11 @@ export function renderTable(title: string, rows: readonly Row[]): string {
     r.pass === undefined ? '' : r.pass ? 'yes' : 'NO',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [title, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   const notes = rows.filter((r) => r.note).map((r) => `  * ${r.bench} / ${r.metric}: ${r.note}`);
   if (notes.length) out.push('', 'notes:', ...notes);

@@ -55,7 +55,7 @@ function stepsOf(run: TracedRun): Step[] {
     const completed = spans.filter((s) => s.what === 'job.moveToCompleted').at(-1);
     steps.push({ label: 'client: POST /v1/models until 202', at: 0, took: m.postEnd - run.start });
     // From the POST being sent (the API enqueues before it answers) to the processor's first step.
-    if (spans[0]) steps.push({ label: 'queue pickup: POST sent until the worker\'s first step', at: 0, took: spans[0].start - run.start });
+    if (spans[0]) steps.push({ label: "queue pickup: POST sent until the worker's first step", at: 0, took: spans[0].start - run.start });
     if (completed) {
       if (m.indexFinal !== undefined) steps.push({ label: 'event -> API index shows the run final', at: completed.end - run.start, took: m.indexFinal - completed.end });
       steps.push({ label: `client: job completed until its poll sees the score`, at: completed.end - run.start, took: run.end - completed.end });

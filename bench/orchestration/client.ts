@@ -4,7 +4,6 @@ import { type RunView, isFinal } from '@modelrun/contracts';
 import { get, postJson } from '../lib/http-loop';
 import { nowMs } from '../lib/stats';
 
-
 export interface Submitted {
   id: string;
   postStart: number;

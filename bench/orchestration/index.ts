@@ -36,7 +36,10 @@ async function directThroughput(s: DirectSettings, runs: number, lanes: number):
 async function modelrunThroughput(client: ModelrunClient, runs: number, window: number): Promise<number> {
   const t0 = nowMs();
   const submitted = await Promise.all(Array.from({ length: runs }, () => client.submit(IMAGE, 'bench-throughput')));
-  const seen = await client.waitAllVisible(submitted.map((s) => s.id), window);
+  const seen = await client.waitAllVisible(
+    submitted.map((s) => s.id),
+    window,
+  );
   const elapsed = nowMs() - t0;
   const bad = [...seen.values()].filter((v) => v.view.status !== 'succeeded');
   if (bad.length) throw new Error(`${bad.length} throughput runs did not succeed: ${JSON.stringify(bad[0]!.view)}`);
@@ -96,7 +99,7 @@ export async function orchestrationBench(cfg: BenchConfig['orchestration'], redi
       if (vis.view.status !== 'succeeded') throw new Error(`latency run did not succeed: ${JSON.stringify(vis.view)}`);
       getMs.push(...vis.getMs);
       // The index hears of the run from a queue event, which may come just after the client saw it.
-      for (const until = nowMs() + 1_000; !indexFinal.has(sub.id) && nowMs() < until; ) await new Promise((r) => setTimeout(r, 5));
+      for (const until = nowMs() + 1_000; !indexFinal.has(sub.id) && nowMs() < until;) await new Promise((r) => setTimeout(r, 5));
       tracer.enabled = false;
       mrRuns.push({
         start: sub.postStart,
@@ -157,7 +160,10 @@ export async function orchestrationBench(cfg: BenchConfig['orchestration'], redi
         ratio: summarize(mrLat).p90 / summarize(baseLat).p90,
       },
     ];
-    return { rows, raw: { concurrency: C, pollMs: cfg.pollMs, baseLatencyMs: baseLat, modelrunLatencyMs: mrLat, baseThroughput: baseTput, modelrunThroughput: mrTput, steps: b.steps, breakdownText: b.text } };
+    return {
+      rows,
+      raw: { concurrency: C, pollMs: cfg.pollMs, baseLatencyMs: baseLat, modelrunLatencyMs: mrLat, baseThroughput: baseTput, modelrunThroughput: mrTput, steps: b.steps, breakdownText: b.text },
+    };
   } finally {
     tracer.enabled = false;
     await stack.stop();

@@ -84,9 +84,7 @@ function calledFromWorker(): boolean {
 /** `GET /containers/{id}/archive`, with the ids and image names taken out so calls group. */
 function engineLabel(options: Modem.DialOptions): string {
   const path = (options.path ?? '').replace(/\?.*$/, '');
-  const generic = path
-    .replace(/^\/containers\/(?!create$)[^/]+/, '/containers/{id}')
-    .replace(/^\/images\/.+\/json$/, '/images/{image}/json');
+  const generic = path.replace(/^\/containers\/(?!create$)[^/]+/, '/containers/{id}').replace(/^\/images\/.+\/json$/, '/images/{image}/json');
   const opts = (options.options ?? {}) as Record<string, unknown>;
   const follow = opts.follow === true || opts.follow === 1 || opts.follow === '1' ? ' (follow)' : '';
   return `${options.method ?? 'GET'} ${generic}${follow}`;

@@ -21,7 +21,10 @@ describe("the web app's benchmark pages, in a real browser", function () {
     await buildBenchmarkFixtures();
     await createReferenceVolume(reference);
     stack = await startStack({ env: { BENCHMARKS_FILE: writeBenchmarksFile(reference, [{ name: 'toy', evaluator: 'bm-eval' }]), WORKER_CONCURRENCY: '2' } });
-    for (const [image, name] of [['bm-honest', 'honest'], ['bm-peek', 'peeker']] as const) {
+    for (const [image, name] of [
+      ['bm-honest', 'honest'],
+      ['bm-peek', 'peeker'],
+    ] as const) {
       const res = await stack.http.post('/v1/models').send({ image: fixture(image), name, benchmark: 'toy' });
       await stack.waitForRun(res.body.id, undefined, 60_000);
     }
@@ -46,17 +49,27 @@ describe("the web app's benchmark pages, in a real browser", function () {
     assert.match((await page.locator('[data-benchmark="toy"]').textContent()) ?? '', /error_rate \(lower is better\)/);
     await page.getByRole('link', { name: 'toy' }).click();
     await page.locator('table.board tbody tr').first().waitFor();
-    assert.deepEqual(await rows(), [['honest', '0.7500', '0.2500'], ['peeker', '0.2500', '0.7500']]);
+    assert.deepEqual(await rows(), [
+      ['honest', '0.7500', '0.2500'],
+      ['peeker', '0.2500', '0.7500'],
+    ]);
     await page.getByRole('button', { name: 'error_rate' }).click();
     await page.waitForURL(/sort=error_rate&order=best/);
     // Locator waits, not waitForFunction with a string: a string predicate is eval'd in the page,
     // which the app's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
     await page.locator('th[aria-sort] button', { hasText: /^error_rate/ }).waitFor();
-    assert.deepEqual((await rows()).map((r) => r[0]), ['honest', 'peeker'], 'lowest error first');
+    assert.deepEqual(
+      (await rows()).map((r) => r[0]),
+      ['honest', 'peeker'],
+      'lowest error first',
+    );
     await page.getByRole('button', { name: 'error_rate' }).click();
     await page.waitForURL(/sort=error_rate&order=worst/);
     await page.locator('table.board tbody tr:first-child[data-model="peeker"]').waitFor();
-    assert.deepEqual((await rows()).map((r) => r[0]), ['peeker', 'honest']);
+    assert.deepEqual(
+      (await rows()).map((r) => r[0]),
+      ['peeker', 'honest'],
+    );
   });
 
   it('submits a benchmark run from the submit page', async () => {

@@ -52,6 +52,10 @@ describe('the web app against hostile links, in a real browser (issue 22)', func
     await page.goto(`${url}/runs/..%2Fsession`);
     await page.getByRole('alert').filter({ hasText: 'is not a run id' }).waitFor();
     assert.equal(await page.getByRole('button', { name: /cancel/i }).count(), 0);
-    assert.deepEqual(api.filter((r) => r !== 'GET /v1/session'), [], 'only the session is read');
+    assert.deepEqual(
+      api.filter((r) => r !== 'GET /v1/session'),
+      [],
+      'only the session is read',
+    );
   });
 });

@@ -66,7 +66,7 @@ function writeBenchmarks(dir: string): string {
     [
       'benchmarks:',
       `  - name: ${BENCHMARK}`,
-      '    description: scikit-learn\'s 8x8 handwritten digits, the stratified 25 % test split; write predictions.csv with one label per test image.',
+      "    description: scikit-learn's 8x8 handwritten digits, the stratified 25 % test split; write predictions.csv with one label per test image.",
       '    evaluator: { image: "modelrun-test/never-run-evaluator:1" }',
       '    reference: { volume: modelrun-test-layout-reference }',
       '    metrics:',
@@ -268,7 +268,9 @@ describe('every page at phone, laptop and wide widths, with realistic data', fun
     await page.getByLabel('Model name').fill('fine-name');
     await page.getByLabel('Memory').fill('');
     await page.getByRole('button', { name: 'Submit run' }).click();
-    await errorOf('image').filter({ hasText: /^Image: / }).waitFor();
+    await errorOf('image')
+      .filter({ hasText: /^Image: / })
+      .waitFor();
     assert.equal(await page.locator('.field-error').count(), 1);
     errors.splice(0).forEach((e) => assert.match(e, /status of 400/));
     await page.getByLabel('Benchmark').selectOption(BENCHMARK);

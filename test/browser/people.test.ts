@@ -63,7 +63,10 @@ describe('people in the web app, in a real browser', function () {
   });
 
   it('a member sees a cancel button and the output only on their own run; another run is not there for them', async () => {
-    const own = await stack.http.post('/v1/models').set('Authorization', `Bearer ${memberToken}`).send({ image: fixture('score-json'), name: 'mels-model' });
+    const own = await stack.http
+      .post('/v1/models')
+      .set('Authorization', `Bearer ${memberToken}`)
+      .send({ image: fixture('score-json'), name: 'mels-model' });
     assert.equal(own.status, 202);
     await signIn(memberToken);
     // No admin pages in the nav for a member.
@@ -75,7 +78,10 @@ describe('people in the web app, in a real browser', function () {
     await page.getByText('mel', { exact: true }).waitFor();
 
     await page.goto(`${url}/runs/${adminsRun}`);
-    await page.getByRole('alert').filter({ hasText: `no run with id ${adminsRun}` }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `no run with id ${adminsRun}` })
+      .waitFor();
     assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
     // The browser logs the refused request (404) as a console error: exactly that one.
     const refused = errors.splice(0);
@@ -88,7 +94,10 @@ describe('people in the web app, in a real browser', function () {
     assert.equal((await stack.http.patch('/v1/users/mel').set(admin).send({ team: 'crew' })).status, 200);
     assert.equal((await stack.http.post('/v1/users').set(admin).send({ id: 'ned', role: 'member', team: 'crew' })).status, 201);
     const nedsToken = (await stack.http.post('/v1/tokens').set(admin).send({ user: 'ned', name: 'ned' })).body.token as string;
-    const neds = await stack.http.post('/v1/models').set('Authorization', `Bearer ${nedsToken}`).send({ image: fixture('score-json'), name: 'neds-model' });
+    const neds = await stack.http
+      .post('/v1/models')
+      .set('Authorization', `Bearer ${nedsToken}`)
+      .send({ image: fixture('score-json'), name: 'neds-model' });
     await page.goto(`${url}/runs/${neds.body.id}`);
     await page.getByRole('button', { name: 'Cancel run' }).waitFor();
     await page.getByText("Only the run's submitter, operators and admins read its output.").waitFor();

@@ -67,7 +67,7 @@ describe('the web app, in a real browser', function () {
   };
   /** The page down to the end of its content (no empty window below a short table). */
   const shot = async (name: string) => {
-    const height = Math.max(420, (await page.evaluate('document.body.scrollHeight')) as number + 24);
+    const height = Math.max(420, ((await page.evaluate('document.body.scrollHeight')) as number) + 24);
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: page.viewportSize()!.width, height } });
   };
   const modelsShown = () => page.locator('table.board tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')));
@@ -171,7 +171,7 @@ describe('the web app, in a real browser', function () {
     assert.equal(await page.locator('.run-status .score').textContent(), '0.9300');
     await page.locator('.output pre', { hasText: 'training on delta' }).waitFor();
     assert.equal(await page.locator('.step-done').count(), 6, 'every step of the timeline is done');
-    assert.match(await page.locator('.kv').nth(1).textContent() ?? '', /Time limit60 s/);
+    assert.match((await page.locator('.kv').nth(1).textContent()) ?? '', /Time limit60 s/);
     await shot('run');
   });
 

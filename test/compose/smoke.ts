@@ -123,7 +123,12 @@ async function up(): Promise<void> {
 
 /** The image ships the web app (apps/web/dist) and the API reference's files. */
 async function webApp(): Promise<void> {
-  for (const [path, expect] of [['/', 'id="app"'], ['/assets/app.js', '/v1/session'], ['/docs', 'swagger-ui'], ['/assets/docs/swagger-ui-bundle.js', 'SwaggerUI']] as const) {
+  for (const [path, expect] of [
+    ['/', 'id="app"'],
+    ['/assets/app.js', '/v1/session'],
+    ['/docs', 'swagger-ui'],
+    ['/assets/docs/swagger-ui-bundle.js', 'SwaggerUI'],
+  ] as const) {
     const res = await api.call('GET', path, undefined, null);
     if (res.status !== 200 || !String(res.body).includes(expect)) throw new Error(`GET ${path} answered ${res.status}, expected 200 with ${expect}`);
   }
@@ -223,7 +228,11 @@ function teardown(failed: boolean): Promise<void> {
     // built. The stack's own images (modelrun/*) and the base images stay: the next build's cache.
     await removeContainersOf(PREFIX).catch((e: Error) => say(`removing run containers failed: ${e.message}`));
     const d = await docker().catch(() => undefined);
-    for (const img of [MODEL_IMAGE, BUSYBOX_IMAGE]) await d?.getImage(img).remove({ force: true }).catch(() => undefined);
+    for (const img of [MODEL_IMAGE, BUSYBOX_IMAGE])
+      await d
+        ?.getImage(img)
+        .remove({ force: true })
+        .catch(() => undefined);
     rmSync(EMPTY_ENV_FILE, { force: true });
     timings.push(['teardown', Date.now() - t0]);
     say(`teardown: done (${secs(Date.now() - t0)})`);
@@ -235,7 +244,10 @@ function teardown(failed: boolean): Promise<void> {
 
 async function main(): Promise<void> {
   let finished = false;
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(sig, () => {
       say(`${sig}: tearing down`);
       void teardown(true).finally(() => process.exit(code));

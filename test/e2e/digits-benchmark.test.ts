@@ -7,7 +7,6 @@ import { buildBenchmarkFixtures } from '../fixtures/benchmark';
 import { fixture } from '../fixtures/images';
 import { ROOT, SAMPLE_IMAGE, modelBuild } from './model-build';
 
-
 describe('the digits benchmark: the sample model scored by the digits evaluator', function () {
   // The first model:build on a machine without a registry assembles the base image (minutes);
   // later ones come from the cache. Each benchmark run is a few seconds of Python twice.

@@ -92,8 +92,7 @@ export async function watchContainers(deployment: string, engines?: Engine[]): P
   /** Engines killed and not booted again: nothing to replay from them at stop. */
   const down = new Set<string>();
 
-  const eventsFor = (runId: string): ContainerEvent[] =>
-    [...seen.values()].filter((e) => e.runId === runId).sort((a, b) => (a.timeNano < b.timeNano ? -1 : a.timeNano > b.timeNano ? 1 : 0));
+  const eventsFor = (runId: string): ContainerEvent[] => [...seen.values()].filter((e) => e.runId === runId).sort((a, b) => (a.timeNano < b.timeNano ? -1 : a.timeNano > b.timeNano ? 1 : 0));
 
   return {
     idsFor: (runId) => new Set(eventsFor(runId).map((e) => `${e.engine}:${e.id}`)),
@@ -117,14 +116,16 @@ export async function watchContainers(deployment: string, engines?: Engine[]): P
       // now (bounded by `until`, so it ends) and keep the union with what streamed.
       const until = Math.floor(Date.now() + 500) / 1000;
       await Promise.all(
-        watched.filter(({ name }) => !down.has(name)).map(async ({ name, docker: d }) => {
-          const replay = (await d.getEvents({ filters, since, until })) as NodeJS.ReadableStream;
-          await new Promise<void>((resolve, reject) => {
-            follow(replay, (e) => add(name, e));
-            replay.on('end', resolve);
-            replay.on('error', reject);
-          });
-        }),
+        watched
+          .filter(({ name }) => !down.has(name))
+          .map(async ({ name, docker: d }) => {
+            const replay = (await d.getEvents({ filters, since, until })) as NodeJS.ReadableStream;
+            await new Promise<void>((resolve, reject) => {
+              follow(replay, (e) => add(name, e));
+              replay.on('end', resolve);
+              replay.on('error', reject);
+            });
+          }),
       );
       for (const s of streams) {
         s.destroy();

@@ -85,9 +85,17 @@ export async function keepersOf(deployment: string): Promise<Docker.ContainerInf
 
 export async function removeContainersOf(deployment: string): Promise<void> {
   const d = await docker();
-  for (const c of await allContainersOf(deployment)) await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const c of await allContainersOf(deployment))
+    await d
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   // Benchmark runs' predictions volumes carry the same labels.
-  for (const v of await volumesOf(deployment)) await d.getVolume(v.Name).remove().catch(() => undefined);
+  for (const v of await volumesOf(deployment))
+    await d
+      .getVolume(v.Name)
+      .remove()
+      .catch(() => undefined);
 }
 
 /** Volumes a deployment made (benchmark runs' predictions), by label. */

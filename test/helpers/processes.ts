@@ -43,8 +43,7 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Ap
     lines,
     exited,
     // 60 s, as for TwoHosts workers: tsx compiles the app from source at start, two at once on a loaded 2-core machine.
-    waitForLog: (message, timeoutMs = 60_000) =>
-      waitFor(`${app} to log "${message}"`, () => lines.find((l) => l.message === message), timeoutMs),
+    waitForLog: (message, timeoutMs = 60_000) => waitFor(`${app} to log "${message}"`, () => lines.find((l) => l.message === message), timeoutMs),
     kill: (signal) => {
       child.kill(signal);
     },

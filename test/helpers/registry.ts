@@ -64,11 +64,15 @@ export async function startRegistry(users: Credentials[]): Promise<TestRegistry>
     });
     child = c;
     // With auth on, /v2/ answers 401 once the registry serves.
-    await waitFor(`docker-registry on ${host}`, async () => {
-      if (c.exitCode !== null) throw new Error(`docker-registry exited ${c.exitCode}: ${stderr}`);
-      const res = await fetch(`http://${host}/v2/`).catch(() => undefined);
-      return res?.status === 401 ? true : undefined;
-    }, 10_000);
+    await waitFor(
+      `docker-registry on ${host}`,
+      async () => {
+        if (c.exitCode !== null) throw new Error(`docker-registry exited ${c.exitCode}: ${stderr}`);
+        const res = await fetch(`http://${host}/v2/`).catch(() => undefined);
+        return res?.status === 401 ? true : undefined;
+      },
+      10_000,
+    );
   };
   const stop = async (): Promise<void> => {
     const c = child;
@@ -105,7 +109,10 @@ export async function pushImage(docker: Docker, source: string, target: string, 
       });
     });
   } finally {
-    await docker.getImage(target).remove().catch(() => undefined);
+    await docker
+      .getImage(target)
+      .remove()
+      .catch(() => undefined);
   }
 }
 

@@ -123,10 +123,15 @@ export async function startSentinelTopology(opts: { replicas?: number; downAfter
         const before = await primaryPort();
         await sentinelCommand(sentinelPorts[0]!, ['failover', MASTER]);
         // failover-timeout is 5 s; twice that for a loaded machine.
-        return waitFor('the sentinels to name a new primary', async () => {
-          const now = await primaryPort();
-          return now !== before ? now : undefined;
-        }, 10_000, 100);
+        return waitFor(
+          'the sentinels to name a new primary',
+          async () => {
+            const now = await primaryPort();
+            return now !== before ? now : undefined;
+          },
+          10_000,
+          100,
+        );
       },
       stop: () => stopAll(children, dir),
     };

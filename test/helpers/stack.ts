@@ -91,7 +91,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     http,
     auth,
     async submit(image, name, limits) {
-      const res = await http.post('/v1/models').set(auth).send({ image, name, ...(limits && { limits }) });
+      const res = await http
+        .post('/v1/models')
+        .set(auth)
+        .send({ image, name, ...(limits && { limits }) });
       if (res.status !== 202) throw new Error(`POST /v1/models answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body as RunView;
     },

@@ -137,16 +137,25 @@ describe('the API lets in only whom it should', function () {
   });
 
   it('refuses limits over a ceiling with 400 naming the ceiling', async () => {
-    const res = await stack.http.post('/v1/models').set(bearer(TOKEN)).send({ image: fixture('score-json'), name: 'greedy', limits: { memoryMb: 4096 } });
+    const res = await stack.http
+      .post('/v1/models')
+      .set(bearer(TOKEN))
+      .send({ image: fixture('score-json'), name: 'greedy', limits: { memoryMb: 4096 } });
     assert.equal(res.status, 400);
     assert.match(res.body.error.message, /limits\.memoryMb: 4096 is over the ceiling of 2048 MiB/);
-    const gpu = await stack.http.post('/v1/models').set(bearer(TOKEN)).send({ image: fixture('score-json'), name: 'gpu', limits: { gpus: 1 } });
+    const gpu = await stack.http
+      .post('/v1/models')
+      .set(bearer(TOKEN))
+      .send({ image: fixture('score-json'), name: 'gpu', limits: { gpus: 1 } });
     assert.equal(gpu.status, 400);
     assert.match(gpu.body.error.message, /GPUs are not enabled/);
   });
 
   it('refuses a body over the size cap with 413', async () => {
-    const res = await stack.http.post('/v1/models').set(bearer(TOKEN)).send({ image: fixture('score-json'), name: 'x'.repeat(2000) });
+    const res = await stack.http
+      .post('/v1/models')
+      .set(bearer(TOKEN))
+      .send({ image: fixture('score-json'), name: 'x'.repeat(2000) });
     assert.equal(res.status, 413);
     assert.equal(res.body.error.code, 'payload_too_large');
   });
@@ -185,7 +194,6 @@ describe('rate limiting', function () {
 });
 
 describe('API start-up', function () {
-
   it('refuses to start on a non-loopback HOST without tokens, and says why', () => {
     const res = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', 'apps/api/src/main.ts'], {
       env: { ...process.env, HOST: '0.0.0.0', API_TOKENS: '' },
@@ -248,7 +256,10 @@ describe('hostile callers (issue 22)', function () {
       const first429 = statuses.indexOf(429);
       // A failure is counted as its 401 is sent: the next guess may slip in before the count lands.
       assert.ok(first429 >= LIMIT && first429 <= LIMIT + 2, statuses.join(' '));
-      assert.ok(statuses.slice(first429).every((s) => s === 429), statuses.join(' '));
+      assert.ok(
+        statuses.slice(first429).every((s) => s === 429),
+        statuses.join(' '),
+      );
 
       const right = await stack.http.get('/v1/models').set(bearer(TOKEN));
       assert.equal(right.status, 429, 'a right token from a guessing address is refused like a wrong one');
@@ -285,7 +296,14 @@ describe('hostile callers (issue 22)', function () {
 
     it('refuses with 403 a request addressed to any other host name, on every route, and creates no run', async () => {
       const id = newRunId();
-      for (const host of ['evil.example', `evil.example:${port()}`, `127.0.0.1.nip.io:${port()}`, `localhost.evil.example:${port()}`, `[::ffff:127.0.0.1]:${port()}`, `evil.example@127.0.0.1:${port()}`]) {
+      for (const host of [
+        'evil.example',
+        `evil.example:${port()}`,
+        `127.0.0.1.nip.io:${port()}`,
+        `localhost.evil.example:${port()}`,
+        `[::ffff:127.0.0.1]:${port()}`,
+        `evil.example@127.0.0.1:${port()}`,
+      ]) {
         for (const req of [
           stack.http.post('/v1/models').send({ image: 'modelrun-test/score-json', name: 'rebound' }),
           stack.http.get('/v1/models'),
@@ -376,7 +394,11 @@ describe('following logs, attacked by its callers', function () {
   const queuedRun = async (): Promise<string> => {
     const queue = new Queue(RUN_QUEUE, { connection: conn, prefix: stack.prefix });
     const id = newRunId();
-    await queue.add(RUN_JOB, { id, name: 'followed', image: fixture('score-json'), limits: { timeoutSeconds: 10, memoryMb: 64, cpus: 1, gpus: 0 }, createdAt: new Date().toISOString() }, { jobId: id });
+    await queue.add(
+      RUN_JOB,
+      { id, name: 'followed', image: fixture('score-json'), limits: { timeoutSeconds: 10, memoryMb: 64, cpus: 1, gpus: 0 }, createdAt: new Date().toISOString() },
+      { jobId: id },
+    );
     await queue.close();
     return id;
   };
@@ -415,11 +437,15 @@ describe('following logs, attacked by its callers', function () {
       assert.equal(other.res.statusCode, 200, 'another caller is not held up');
       // Stopping one gives the caller its slot back.
       open[0]!.destroy();
-      await waitFor('the slot to come back', async () => {
-        const again = await follow(ids[4]!, TOKEN);
-        open.push(again.req);
-        return again.res.statusCode === 200 ? true : (again.req.destroy(), undefined);
-      }, 10_000);
+      await waitFor(
+        'the slot to come back',
+        async () => {
+          const again = await follow(ids[4]!, TOKEN);
+          open.push(again.req);
+          return again.res.statusCode === 200 ? true : (again.req.destroy(), undefined);
+        },
+        10_000,
+      );
     } finally {
       for (const r of open) r.destroy();
     }

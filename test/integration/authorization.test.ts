@@ -124,10 +124,22 @@ describe('authorization: roles, ownership, tokens', function () {
     const routes = expressRoutes(stack.api.app).filter((r) => !NOT_API.test(r));
     assert.ok(routes.includes('GET /v1/users') && routes.includes('DELETE /v1/runs/{id}'), `the route walk found too little: ${routes.join(', ')}`);
     const rules = Object.keys(ROUTE_ACTIONS);
-    assert.deepEqual(routes.filter((r) => !rules.includes(r)), [], 'routes without an authorization rule (apps/api/src/authz/routes.ts)');
-    assert.deepEqual(rules.filter((r) => !routes.includes(r)), [], 'rules for routes Express does not serve');
+    assert.deepEqual(
+      routes.filter((r) => !rules.includes(r)),
+      [],
+      'routes without an authorization rule (apps/api/src/authz/routes.ts)',
+    );
+    assert.deepEqual(
+      rules.filter((r) => !routes.includes(r)),
+      [],
+      'rules for routes Express does not serve',
+    );
     const open = new Set(rules.filter((r) => ROUTE_ACTIONS[r as Route] === 'open'));
-    assert.deepEqual(rules.filter((r) => !open.has(r) && !(r in SAMPLES)), [], 'routes with no sample request in this test');
+    assert.deepEqual(
+      rules.filter((r) => !open.has(r) && !(r in SAMPLES)),
+      [],
+      'routes with no sample request in this test',
+    );
   });
 
   const caller: Record<Role, string> = { admin: 'admin', operator: 'olga', member: 'carol', viewer: 'vic' };
@@ -165,7 +177,11 @@ describe('authorization: roles, ownership, tokens', function () {
     const url = `/v1/runs/${id}`;
 
     // Not on the team: the run does not exist, for every route, with the words of a missing run.
-    for (const [method, u] of [['get', url], ['get', `${url}/logs`], ['delete', url]] as const) {
+    for (const [method, u] of [
+      ['get', url],
+      ['get', `${url}/logs`],
+      ['delete', url],
+    ] as const) {
       const res = await as('carol')(stack.http[method](u));
       assert.equal(res.status, 404, `${method} ${u}`);
       assert.equal(res.body.error.message, `no run with id ${id}`);
@@ -245,7 +261,10 @@ describe('authorization: roles, ownership, tokens', function () {
     assert.match(submit.body.error.message, /needs a token with the submit scope/);
     assert.equal((await ro(stack.http.post('/v1/tokens')).send({ name: 'more' })).status, 403);
     const adminRead = await admin(stack.http.post('/v1/tokens')).send({ name: 'admin-read', scopes: ['read', 'admin'] });
-    const wider = await stack.http.post('/v1/tokens').set('Authorization', `Bearer ${adminRead.body.token}`).send({ name: 'wider', scopes: ['submit'] });
+    const wider = await stack.http
+      .post('/v1/tokens')
+      .set('Authorization', `Bearer ${adminRead.body.token}`)
+      .send({ name: 'wider', scopes: ['submit'] });
     assert.equal(wider.status, 403);
     assert.match(wider.body.error.message, /lacks submit/);
   });

@@ -73,7 +73,10 @@ describe('benchmark runs through worker crashes', function () {
     assert.equal(end.status, 'succeeded', JSON.stringify(end));
     assert.equal(end.score, 0.75, "the evaluator's score");
     const adopted = phase === 'running' ? "adopted the run's existing container" : "adopted the run's evaluator container";
-    assert.ok(b.lines.some((l) => l.message === adopted && l.runId === run.id), `the new worker logged "${adopted}"`);
+    assert.ok(
+      b.lines.some((l) => l.message === adopted && l.runId === run.id),
+      `the new worker logged "${adopted}"`,
+    );
     const names = [...watch.idsFor(run.id)];
     assert.equal(names.length, 3, 'one model container, one predictions helper, one evaluator container, ever');
     assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', `crash-${phase}`)), [`${run.id}.json`], 'recorded once');

@@ -46,7 +46,10 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
   });
 
   const submit = (body: Record<string, unknown>, token = TOKEN_A) =>
-    stack.http.post('/v1/models').set({ Authorization: `Bearer ${token}` }).send(body);
+    stack.http
+      .post('/v1/models')
+      .set({ Authorization: `Bearer ${token}` })
+      .send(body);
   const submitted = async (image: string, name: string, benchmark: string, token = TOKEN_A): Promise<RunView> => {
     const res = await submit({ image: fixture(image), name, benchmark }, token);
     assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -54,8 +57,7 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
   };
   const done = (id: string): Promise<RunView> => stack.waitForRun(id, undefined, 60_000);
   const record = (name: string, id: string) => JSON.parse(readFileSync(join(stack.dataDir, 'runs', name, `${id}.json`), 'utf8'));
-  const nothingLeft = () =>
-    waitFor('no container or volume left', async () => ((await containersOf(stack.prefix)).length + (await volumesOf(stack.prefix)).length === 0 ? true : undefined), 20_000);
+  const nothingLeft = () => waitFor('no container or volume left', async () => ((await containersOf(stack.prefix)).length + (await volumesOf(stack.prefix)).length === 0 ? true : undefined), 20_000);
 
   it("scores the honest model with the evaluator's metrics and ignores the model's own score.json", async () => {
     const watch = await watchContainers(stack.prefix);
@@ -114,7 +116,11 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
 
   it('shows the evaluating phase and cancels a run during its evaluator step', async () => {
     const run = await submitted('bm-honest', 'cancel-eval', 'toy-slow-eval');
-    await waitFor('the evaluating phase', async () => ((await stack.http.get(`/v1/runs/${run.id}`).set({ Authorization: `Bearer ${TOKEN_A}` })).body.phase === 'evaluating' ? true : undefined), 30_000);
+    await waitFor(
+      'the evaluating phase',
+      async () => ((await stack.http.get(`/v1/runs/${run.id}`).set({ Authorization: `Bearer ${TOKEN_A}` })).body.phase === 'evaluating' ? true : undefined),
+      30_000,
+    );
     await waitFor('the evaluator container to run', async () => ((await containersOf(stack.prefix)).some((c) => c.Names[0]?.includes('-eval-') && c.State === 'running') ? true : undefined), 20_000);
     const cancelled = await stack.http.delete(`/v1/runs/${run.id}`).set({ Authorization: `Bearer ${TOKEN_A}` });
     assert.equal(cancelled.status, 202);
@@ -174,7 +180,13 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     const auth = { Authorization: `Bearer ${TOKEN_A}` };
     const list = BenchmarkList.parse((await stack.http.get('/v1/benchmarks').set(auth)).body);
     const toy = list.benchmarks.find((b) => b.name === 'toy');
-    assert.deepEqual(toy?.metrics.map((m) => [m.name, m.direction]), [['accuracy', 'higher'], ['error_rate', 'lower']]);
+    assert.deepEqual(
+      toy?.metrics.map((m) => [m.name, m.direction]),
+      [
+        ['accuracy', 'higher'],
+        ['error_rate', 'lower'],
+      ],
+    );
     assert.ok(!JSON.stringify(list).includes(reference) && !JSON.stringify(list).includes('bm-eval'), 'no reference volume or evaluator image');
     // Earlier tests scored honest (0.75), peeker (0.25); quota and quota-b ran on another benchmark.
     const board = async (query: string) => {
@@ -184,11 +196,27 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     };
     const byPrimary = await board('');
     assert.equal(byPrimary.sort, 'accuracy');
-    assert.deepEqual(byPrimary.entries.map((e) => [e.rank, e.name, e.metrics.accuracy]), [[1, 'honest', 0.75], [2, 'peeker', 0.25]]);
+    assert.deepEqual(
+      byPrimary.entries.map((e) => [e.rank, e.name, e.metrics.accuracy]),
+      [
+        [1, 'honest', 0.75],
+        [2, 'peeker', 0.25],
+      ],
+    );
     const byError = await board('?sort=error_rate');
-    assert.deepEqual(byError.entries.map((e) => [e.name, e.metrics.error_rate]), [['honest', 0.25], ['peeker', 0.75]], 'lower is better for error_rate');
+    assert.deepEqual(
+      byError.entries.map((e) => [e.name, e.metrics.error_rate]),
+      [
+        ['honest', 0.25],
+        ['peeker', 0.75],
+      ],
+      'lower is better for error_rate',
+    );
     const worst = await board('?sort=error_rate&order=worst');
-    assert.deepEqual(worst.entries.map((e) => e.name), ['peeker', 'honest']);
+    assert.deepEqual(
+      worst.entries.map((e) => e.name),
+      ['peeker', 'honest'],
+    );
     const unknownMetric = await stack.http.get('/v1/benchmarks/toy/leaderboard?sort=f1').set(auth);
     assert.equal(unknownMetric.status, 400);
     assert.match(unknownMetric.body.error.message, /^sort: benchmark toy has no metric "f1" \(its metrics: accuracy, error_rate\)/);
@@ -223,19 +251,32 @@ describe('benchmarks: a trusted evaluator scores the model', function () {
     try {
       const apis = [stack.http, supertest(second.url)];
       const body = { image: fixture('bm-slow-model'), name: 'racer', benchmark: 'toy-race' };
-      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => apis[i % 2]!.post('/v1/models').set({ Authorization: `Bearer ${TOKEN_B}` }).send(body)));
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          apis[i % 2]!.post('/v1/models')
+            .set({ Authorization: `Bearer ${TOKEN_B}` })
+            .send(body),
+        ),
+      );
       const accepted = answers.filter((r) => r.status === 202);
       assert.equal(accepted.length, 1, answers.map((r) => r.status).join(','));
       assert.ok(answers.every((r) => r.status === 202 || (r.status === 429 && r.body.error.code === 'quota_exceeded')));
       await stack.http.delete(`/v1/runs/${accepted[0]!.body.id}`).set({ Authorization: `Bearer ${TOKEN_B}` });
       // The cancelled run gives its place back once the worker records it: then one more is allowed.
-      await waitFor('the place to be given back', async () => {
-        const res = await apis[1]!.post('/v1/models').set({ Authorization: `Bearer ${TOKEN_B}` }).send(body);
-        return res.status === 202 ? res.body : undefined;
-      }, 30_000, 250);
+      await waitFor(
+        'the place to be given back',
+        async () => {
+          const res = await apis[1]!
+            .post('/v1/models')
+            .set({ Authorization: `Bearer ${TOKEN_B}` })
+            .send(body);
+          return res.status === 202 ? res.body : undefined;
+        },
+        30_000,
+        250,
+      );
     } finally {
       await second.close('test done');
     }
   });
 });
-

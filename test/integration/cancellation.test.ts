@@ -46,10 +46,14 @@ describe('DELETE /v1/runs/{id}', function () {
     await waitFor('the run to be running', async () => ((await stack.http.get(`/v1/runs/${run.id}`)).body.phase === 'running' ? true : undefined), 30_000);
     const asked = Date.now();
     assert.equal((await stack.http.delete(`/v1/runs/${run.id}`)).status, 202);
-    const done = await waitFor('the cancelled record', async () => {
-      const r = (await stack.http.get(`/v1/runs/${run.id}`)).body;
-      return r.status === 'cancelled' && r.startedAt ? r : undefined;
-    }, 15_000);
+    const done = await waitFor(
+      'the cancelled record',
+      async () => {
+        const r = (await stack.http.get(`/v1/runs/${run.id}`)).body;
+        return r.status === 'cancelled' && r.startedAt ? r : undefined;
+      },
+      15_000,
+    );
     assert.equal(done.reason, 'cancelled');
     // 1 s cancel poll + 1 s stop grace (RUN_STOP_GRACE_SECONDS in the test stack) + slack.
     assert.ok(Date.now() - asked < 8_000, `took ${Date.now() - asked} ms`);

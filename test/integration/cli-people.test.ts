@@ -11,7 +11,10 @@ describe('modelrun whoami, users, teams, tokens and audit (the CLI) against a re
   // Sixteen commands, each spawning the CLI (tsx start-up: one to several seconds on a loaded machine).
   this.timeout(180_000);
   let stack: Stack;
-  const as = (token: string) => (...args: string[]) => modelrun(args, { MODELRUN_URL: stack.api.url, MODELRUN_TOKEN: token });
+  const as =
+    (token: string) =>
+    (...args: string[]) =>
+      modelrun(args, { MODELRUN_URL: stack.api.url, MODELRUN_TOKEN: token });
   const admin = (...args: string[]) => as(ADMIN_TOKEN)(...args);
 
   before(async () => {
@@ -42,7 +45,10 @@ describe('modelrun whoami, users, teams, tokens and audit (the CLI) against a re
     const who = json(await as(token)('whoami', '--json'), WhoAmI);
     assert.deepEqual([who.user, who.role, who.team, who.scopes], ['ana', 'member', 'red', ['read', 'submit']]);
     const mine = TokenList.parse((await stack.http.get('/v1/tokens').set('Authorization', `Bearer ${token}`)).body);
-    assert.deepEqual(mine.tokens.map((t) => [t.user, t.name]), [['ana', 'laptop']]);
+    assert.deepEqual(
+      mine.tokens.map((t) => [t.user, t.name]),
+      [['ana', 'laptop']],
+    );
 
     // A member is refused the admin's commands, with the missing role named (exit 3: refused).
     const refused = await as(token)('users');
@@ -60,6 +66,7 @@ describe('modelrun whoami, users, teams, tokens and audit (the CLI) against a re
 
     const audit = json(await admin('audit', '--json'), AuditPage);
     const actions = audit.entries.map((e) => `${e.action} ${e.target}`);
-    for (const a of ['team.created team:red', 'user.created user:ana', 'user.updated user:ana', `token.revoked token:${mine.tokens[0]!.id}`]) assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
+    for (const a of ['team.created team:red', 'user.created user:ana', 'user.updated user:ana', `token.revoked token:${mine.tokens[0]!.id}`])
+      assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
   });
 });

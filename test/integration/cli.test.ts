@@ -94,7 +94,7 @@ describe('modelrun (the CLI) against a real API and worker', function () {
     assert.ok(r.stdout.indexOf('tick 6') < r.stdout.indexOf('succeeded in'), 'the output comes before the outcome');
   });
 
-  it('models and model list the leaderboard and a model, as tables and as the contract\'s JSON', async () => {
+  it("models and model list the leaderboard and a model, as tables and as the contract's JSON", async () => {
     const page = json(await cli('--json', 'models'), ModelPage);
     const names = page.models.map((m) => m.name);
     assert.ok(names.indexOf('cli-good') < names.indexOf('cli-ticking'), `best score first: ${names.join(', ')}`);
@@ -205,7 +205,12 @@ describe('modelrun (the CLI) against a real API and worker', function () {
       const installed = await runCommand('npm', ['install', '--global', '--offline', '--no-audit', '--no-fund', '--prefix', join(dir, 'global'), tarball]);
       assert.equal(installed.status, 0, explain(installed));
       // From the temp folder, with no NODE_PATH: nothing of the repository is reachable.
-      const r = await runCommand(join(dir, 'global', 'bin', 'modelrun'), ['--json', 'submit', fixture('score-json'), '--name', 'cli-packed', '--wait'], { ...env, NODE_PATH: '', NODE_OPTIONS: '' }, dir);
+      const r = await runCommand(
+        join(dir, 'global', 'bin', 'modelrun'),
+        ['--json', 'submit', fixture('score-json'), '--name', 'cli-packed', '--wait'],
+        { ...env, NODE_PATH: '', NODE_OPTIONS: '' },
+        dir,
+      );
       assert.equal(r.status, 0, explain(r));
       assert.equal(json(r, RunView).score, 0.93);
     } finally {

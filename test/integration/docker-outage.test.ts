@@ -76,17 +76,21 @@ describe('the Docker engine becoming unreachable', function () {
 
   it('rides out a short blip in the engine connection mid-run without a retry', async () => {
     const run = await stack.submit(fixture('short-sleep'), 'blip');
-    await waitFor('the run to be running', async () => {
-      const body = (await stack.http.get(`/v1/runs/${run.id}`)).body;
-      return body.phase === 'running' && body.startedAt ? body : undefined;
-    }, 30_000);
+    await waitFor(
+      'the run to be running',
+      async () => {
+        const body = (await stack.http.get(`/v1/runs/${run.id}`)).body;
+        return body.phase === 'running' && body.startedAt ? body : undefined;
+      },
+      30_000,
+    );
     // The worker checks on a waiting container (an inspect) 2 s after it starts, and every 2 s
     // after: a 0.7 s outage starts at that check, which must ride it out (it tries for 1.5 s)
     // rather than fail the attempt. The 3 s model is still running when the engine comes back.
     // Aimed at the request, not at a time: if no check came, the blip never happened and this fails.
     let blipped = false;
     void proxy.blipAt(/^GET (\/v[\d.]+)?\/containers\/[^/]+\/json/, 700).then(() => (blipped = true));
-    await waitFor('an outage at the worker\'s check on its container, and the engine back', () => blipped || undefined, 10_000);
+    await waitFor("an outage at the worker's check on its container, and the engine back", () => blipped || undefined, 10_000);
     const done = await stack.waitForRun(run.id, undefined, 30_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.score, 0.61);

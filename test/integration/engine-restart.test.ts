@@ -52,7 +52,7 @@ for (const liveRestore of [false, true]) {
     it(
       liveRestore
         ? "re-attaches to the container the engine kept running, and runs it again once the engine's restart has dropped its output: never the model's bad_output"
-        : 'runs again, in a new container, a run whose container the engine stopped: never the model\'s exit code',
+        : "runs again, in a new container, a run whose container the engine stopped: never the model's exit code",
       async () => {
         // With live-restore the container must outlive the restart, which takes 2-10 s on a
         // loaded machine: a fixed 6 s model could end while the engine is down. So that run's
@@ -88,7 +88,7 @@ for (const liveRestore of [false, true]) {
     );
 
     if (!liveRestore) {
-      it('runs again a model that exits 0 on the engine\'s SIGTERM without its score: never bad_output', async () => {
+      it("runs again a model that exits 0 on the engine's SIGTERM without its score: never bad_output", async () => {
         const run = await stack.submit(fixture('term-exits-0'), 'term-exits-0');
         await stack.waitForPhase(run.id, 'running', 20_000);
         const restartedAt = new Date();
@@ -102,7 +102,7 @@ for (const liveRestore of [false, true]) {
       });
     }
 
-    it('still records a model that stops itself with SIGTERM (143) as the model\'s exit', async () => {
+    it("still records a model that stops itself with SIGTERM (143) as the model's exit", async () => {
       const run = await stack.submit(fixture('self-term'), 'self-term');
       const done = await stack.waitForRun(run.id, undefined, 30_000);
       assert.equal(done.status, 'failed');

@@ -30,13 +30,15 @@ describe('fencing: containers made for an owner that no longer owns the run', fu
     await stack?.stop();
   });
 
-  const runner = () =>
-    createDockerRunner({ deployment: stack.prefix, sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 } });
+  const runner = () => createDockerRunner({ deployment: stack.prefix, sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 } });
   const exists = async (id: string): Promise<boolean> =>
-    (await docker()).getContainer(id).inspect().then(
-      () => true,
-      () => false,
-    );
+    (await docker())
+      .getContainer(id)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
 
   it('never adopts a container made for an older fence: it is removed and a new one made', async () => {
     const r = runner();
@@ -70,7 +72,7 @@ describe('fencing: containers made for an owner that no longer owns the run', fu
       await own.claim(staleFence, worker.hostId);
       await own.renewLease('ghost', 60_000);
       await redis.pexpire(`${stack.prefix}:own:host:${worker.hostId}`, 1);
-      await waitFor('this host\'s lease to lapse', async () => ((await redis.exists(`${stack.prefix}:own:host:${worker.hostId}`)) === 0 ? true : undefined), 5_000, 5);
+      await waitFor("this host's lease to lapse", async () => ((await redis.exists(`${stack.prefix}:own:host:${worker.hostId}`)) === 0 ? true : undefined), 5_000, 5);
       assert.equal((await own.claim(staleFence, 'ghost')).kind, 'taken');
       await redis.del(`${stack.prefix}:own:host:ghost`);
       const back = await own.claim(staleFence, worker.hostId);

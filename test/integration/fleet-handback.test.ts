@@ -62,8 +62,16 @@ describe('two hosts: a run stays with its host while the host lives', function (
     await watch.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(watch.maxAtOnce(run.id, 'exists'), 1, 'never two containers of the run at once, on either engine');
-    assert.deepEqual([...watch.idsFor(run.id)].map((id) => id.split(':')[0]), ['a'], 'one container, on host a');
-    if (adopter) assert.ok(adopter.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the worker on host a adopted it');
+    assert.deepEqual(
+      [...watch.idsFor(run.id)].map((id) => id.split(':')[0]),
+      ['a'],
+      'one container, on host a',
+    );
+    if (adopter)
+      assert.ok(
+        adopter.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id),
+        'the worker on host a adopted it',
+      );
     assert.ok(!b1.lines.some((l) => l.message === 'preparing container' && l.runId === run.id), 'host b never prepared a container');
     assert.deepEqual(recordFiles(name), [`${run.id}.json`]);
     return { done, b1 };

@@ -56,7 +56,11 @@ describe('two hosts: a lost host', function () {
     const [lost] = done.attemptErrors ?? [];
     assert.match(lost?.message ?? '', new RegExp(`host ${TwoHosts.hostOf(b1)} was lost \\(its lease lapsed\\); the run was taken over by host ${TwoHosts.hostOf(a1)}`));
     const started = watch.eventsFor(run.id).filter((e) => e.action === 'start');
-    assert.deepEqual(started.map((e) => e.engine), ['b', 'a'], 'one start on each host, b first');
+    assert.deepEqual(
+      started.map((e) => e.engine),
+      ['b', 'a'],
+      'one start on each host, b first',
+    );
     assert.ok(started[1]!.timeNano > lostAt, 'host a started its container only after host b was gone');
     const recorded = readFileSync(recordPath('orphaned', run.id), 'utf8');
     assert.equal(await workerCounter(a1, 'modelrun_run_takeovers_total'), 1, 'host a counted the takeover');
@@ -70,7 +74,10 @@ describe('two hosts: a lost host', function () {
     await watch.stop();
     const onB = watch.eventsFor(run.id).filter((e) => e.engine === 'b');
     assert.deepEqual(onB.filter((e) => e.action === 'start').length, 1, 'host b never started the run again');
-    assert.ok(onB.some((e) => e.action === 'destroy'), "host b's leftover container was destroyed");
+    assert.ok(
+      onB.some((e) => e.action === 'destroy'),
+      "host b's leftover container was destroyed",
+    );
     assert.equal(watch.maxAtOnce(run.id, 'running'), 1, 'never two containers of the run running at once');
     assert.equal(readFileSync(recordPath('orphaned', run.id), 'utf8'), recorded, 'the record is unchanged');
     assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', 'orphaned')), [`${run.id}.json`]);
@@ -91,9 +98,9 @@ describe('two hosts: a lost host', function () {
     const redis = testRedis(stack.redisUrl);
     try {
       const host = TwoHosts.hostOf(b1);
-      assert.notEqual(host, 'undefined', 'host b\'s worker said which host it is');
+      assert.notEqual(host, 'undefined', "host b's worker said which host it is");
       const lease = `${stack.prefix}:own:host:${host}`;
-      await waitFor('host b\'s lease to lapse', async () => ((await redis.exists(lease)) === 0 ? true : undefined), 20_000);
+      await waitFor("host b's lease to lapse", async () => ((await redis.exists(lease)) === 0 ? true : undefined), 20_000);
     } finally {
       redis.disconnect();
     }
@@ -109,7 +116,11 @@ describe('two hosts: a lost host', function () {
     assert.match(done.attemptErrors?.[0]?.message ?? '', /was lost \(its lease lapsed\); the run was taken over/);
     assert.ok(!b2.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the container from before the loss was not adopted');
     const starts = watch.eventsFor(run.id).filter((e) => e.action === 'start');
-    assert.deepEqual(starts.map((e) => e.engine), ['b', 'b'], 'started once before the loss and once after');
+    assert.deepEqual(
+      starts.map((e) => e.engine),
+      ['b', 'b'],
+      'started once before the loss and once after',
+    );
     assert.equal(watch.idsFor(run.id).size, 2);
     assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', 'came-back')), [`${run.id}.json`]);
   });
@@ -137,12 +148,15 @@ describe('two hosts: a lost host', function () {
     assert.equal(done.attempts, 2);
     assert.match(done.attemptErrors?.[0]?.message ?? '', /was lost \(its lease lapsed\); the run was taken over/);
     assert.ok(!b1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host b recorded nothing');
-    assert.ok(a1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host a recorded the run');
+    assert.ok(
+      a1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id),
+      'host a recorded the run',
+    );
     assert.equal(done.attemptErrors?.length, 1, 'no attempt error from host b, whose container was removed under it');
     await waitFor('host b to have no container left', async () => ((await hosts.b.docker.listContainers({ all: true })).length === 0 ? true : undefined), 20_000);
   });
 
-  it("a host whose engine stays unreachable past its lease (its worker alive): it takes no runs, lets the lease lapse, and the other host finishes the run; once the engine answers, its leftover goes", async () => {
+  it('a host whose engine stays unreachable past its lease (its worker alive): it takes no runs, lets the lease lapse, and the other host finishes the run; once the engine answers, its leftover goes', async () => {
     // Host a's worker reaches its engine through a switchable socket; the engine itself runs on.
     const proxy = new DockerProxy();
     await proxy.up();
@@ -161,15 +175,29 @@ describe('two hosts: a lost host', function () {
       await release(hosts.b.docker, stack.prefix, run.id);
       const done = await stack.waitForRun(run.id, undefined, 90_000);
       assert.equal(done.status, 'succeeded', JSON.stringify(done));
-      assert.ok(b1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host b recorded the run');
+      assert.ok(
+        b1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id),
+        'host b recorded the run',
+      );
       assert.ok(!a1.lines.some((l) => l.message === 'run recorded' && l.runId === run.id), 'host a recorded nothing');
-      assert.deepEqual(watch.eventsFor(run.id).filter((e) => e.action === 'start').map((e) => e.engine), ['a', 'b'], 'one start on each host, a first');
+      assert.deepEqual(
+        watch
+          .eventsFor(run.id)
+          .filter((e) => e.action === 'start')
+          .map((e) => e.engine),
+        ['a', 'b'],
+        'one start on each host, a first',
+      );
 
       // Host a's engine answers again: the worker resumes, renews its lease after the lapse, and
       // its reconciler removes the container of the run b now owns.
       await proxy.up();
       await loggedAbout(a1, 'removing a container whose run another host owns now', run.id, 40_000);
-      await waitFor("host a to have no container of the run left", async () => ((await hosts.a.listContainers({ all: true, filters: { label: [`${LABELS.runId}=${run.id}`] } })).length === 0 ? true : undefined), 20_000);
+      await waitFor(
+        'host a to have no container of the run left',
+        async () => ((await hosts.a.listContainers({ all: true, filters: { label: [`${LABELS.runId}=${run.id}`] } })).length === 0 ? true : undefined),
+        20_000,
+      );
       await watch.stop();
       assert.ok(a1.lines.some((l) => l.message === 'the Docker engine answers again: taking runs'));
       assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', 'engine-away')), [`${run.id}.json`]);

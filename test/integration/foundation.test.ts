@@ -181,7 +181,10 @@ describe('a model image goes in, its score comes out', function () {
     assert.equal(a.bestRun.id, second.id);
     // Sorted by best score, highest first.
     const scores = list.body.models.map((m: { bestScore?: number }) => m.bestScore ?? -1);
-    assert.deepEqual(scores, [...scores].sort((x: number, y: number) => y - x));
+    assert.deepEqual(
+      scores,
+      [...scores].sort((x: number, y: number) => y - x),
+    );
 
     const one = await stack.http.get('/v1/models/board-a');
     assert.equal(one.status, 200);

@@ -46,7 +46,12 @@ describe('GPU hosts', function () {
   after(async () => {
     await stack?.stop();
     await engine?.destroy();
-    await (await docker()).getImage(fixture('gpu-probe')).remove().catch(() => undefined);
+    await (
+      await docker()
+    )
+      .getImage(fixture('gpu-probe'))
+      .remove()
+      .catch(() => undefined);
   });
 
   it('gives concurrent GPU runs their own devices, by id, and a CPU-only worker never takes one', async () => {
@@ -66,7 +71,10 @@ describe('GPU hosts', function () {
     done.forEach((run, i) => {
       assert.equal(run.status, 'succeeded', JSON.stringify(run));
       assert.equal(devices[i]!.length, wants[i], `run ${i} got ${wants[i]} devices: ${devices[i]}`);
-      assert.ok(devices[i]!.every((d) => DEVICES.split(',').includes(d)), `only WORKER_GPUS: ${devices[i]}`);
+      assert.ok(
+        devices[i]!.every((d) => DEVICES.split(',').includes(d)),
+        `only WORKER_GPUS: ${devices[i]}`,
+      );
       const engines = [...watch.idsFor(run.id)].map((id) => id.split(':')[0]);
       assert.deepEqual(engines, ['gpu'], `run ${i} had one container, on the GPU host`);
     });
@@ -81,10 +89,14 @@ describe('GPU hosts', function () {
     }
     assert.ok(concurrent >= 1, 'some GPU runs ran at the same time (else distinct devices prove nothing)');
     // Every container removed: the GPU worker's /metrics shows all three devices free again.
-    await waitFor('the devices to be free again', async () => {
-      const text = await (await fetch(`${gpuWorker.metricsUrl}/metrics`)).text();
-      return /modelrun_worker_gpus\{state="free"\} 3/.test(text) && /modelrun_worker_gpus\{state="held"\} 0/.test(text) ? true : undefined;
-    }, 20_000);
+    await waitFor(
+      'the devices to be free again',
+      async () => {
+        const text = await (await fetch(`${gpuWorker.metricsUrl}/metrics`)).text();
+        return /modelrun_worker_gpus\{state="free"\} 3/.test(text) && /modelrun_worker_gpus\{state="held"\} 0/.test(text) ? true : undefined;
+      },
+      20_000,
+    );
   });
 
   it('refuses at submit a GPU run that asks for more than any worker has (RUN_GPUS_MAX)', async () => {

@@ -33,7 +33,10 @@ describe('Idempotency-Key on POST /v1/models', function () {
     assert.equal(ids.size, 1, `got ${ids.size} different runs`);
     assert.equal(answers.filter((a) => a.headers['idempotent-replayed'] === 'true').length, 9);
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    assert.equal(Object.values(counts).reduce((x, y) => x + y, 0), 1);
+    assert.equal(
+      Object.values(counts).reduce((x, y) => x + y, 0),
+      1,
+    );
   });
 
   it('answers 409 when the key comes back with a different request', async () => {

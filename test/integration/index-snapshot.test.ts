@@ -34,7 +34,12 @@ describe('the API started from its index snapshot', function () {
 
   it('writes the snapshot after its full scan, starts from it, says so on /readyz until verified, then shows runs recorded meanwhile', async () => {
     const store = new RecordStore(stack.dataDir);
-    for (const [name, score] of [['alpha', 0.5], ['alpha', 0.7], ['beta', 0.6]] as const) await store.writeRecord(record(name, score));
+    for (const [name, score] of [
+      ['alpha', 0.5],
+      ['alpha', 0.7],
+      ['beta', 0.6],
+    ] as const)
+      await store.writeRecord(record(name, score));
     const first = await startApi(loadApiConfig(stack.env), testLogger('api'));
     started.push(first);
     assert.equal(first.feed.sync.state, 'scanned', 'no snapshot yet: a full scan');
@@ -57,6 +62,9 @@ describe('the API started from its index snapshot', function () {
     const api = await startApi(loadApiConfig({ ...stack.env, INDEX_SNAPSHOT: 'off' }), testLogger('api'));
     started.push(api);
     assert.equal(api.feed.sync.state, 'scanned');
-    assert.deepEqual((await models(api)).map((m) => m.name), ['alpha', 'beta', 'gamma']);
+    assert.deepEqual(
+      (await models(api)).map((m) => m.name),
+      ['alpha', 'beta', 'gamma'],
+    );
   });
 });

@@ -112,7 +112,11 @@ describe('the OpenAPI document', function () {
     // Every operation was called at least once.
     const called = new Set([...checker.seen].map((s) => s.split(' ').slice(0, 2).join(' ')));
     const operations = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
-    assert.deepEqual(operations.filter((o) => !called.has(o)), [], 'operations never exercised');
+    assert.deepEqual(
+      operations.filter((o) => !called.has(o)),
+      [],
+      'operations never exercised',
+    );
   });
 
   it('is generated from the contracts: the run schema lists every field of a run record', () => {

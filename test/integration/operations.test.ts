@@ -57,7 +57,10 @@ describe('operations', function () {
         assert.equal(recordedBy.length, 1, `run ${run.id} was recorded by exactly one worker`);
       }
       const perWorker = workers.map((w) => w.lines.filter((l) => l.message === 'run recorded').length);
-      assert.ok(perWorker.every((n) => n > 0), `every worker took part: ${perWorker.join(', ')}`);
+      assert.ok(
+        perWorker.every((n) => n > 0),
+        `every worker took part: ${perWorker.join(', ')}`,
+      );
     });
   });
 
@@ -112,20 +115,27 @@ describe('operations', function () {
       assert.equal((await stack.http.get('/readyz')).status, 200);
     });
 
-    it('returns a running run\'s output so far, and follows it live until the run ends', async () => {
+    it("returns a running run's output so far, and follows it live until the run ends", async () => {
       const run = await stack.submit(fixture('six-seconds'), 'followed');
-      await waitFor('the first line of output', async () => {
-        const res = await stack.http.get(`/v1/runs/${run.id}/logs`);
-        return res.text.includes('started') ? true : undefined;
-      }, 30_000); // a container start on a loaded engine first
+      await waitFor(
+        'the first line of output',
+        async () => {
+          const res = await stack.http.get(`/v1/runs/${run.id}/logs`);
+          return res.text.includes('started') ? true : undefined;
+        },
+        30_000,
+      ); // a container start on a loaded engine first
       const sofar = await stack.http.get(`/v1/runs/${run.id}/logs`);
       assert.equal(sofar.headers['x-run-status'], 'running');
       assert.doesNotMatch(sofar.text, /finished/);
-      const followed = await stack.http.get(`/v1/runs/${run.id}/logs?follow=true`).buffer(true).parse((res, cb) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => cb(null, text));
-      });
+      const followed = await stack.http
+        .get(`/v1/runs/${run.id}/logs?follow=true`)
+        .buffer(true)
+        .parse((res, cb) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => cb(null, text));
+        });
       assert.equal(followed.status, 200);
       assert.match(followed.body as string, /started\s+finished/);
       const done = (await stack.http.get(`/v1/runs/${run.id}`)).body;

@@ -56,14 +56,19 @@ describe('run ownership in Redis', () => {
 
   it('lets exactly one of many hosts racing for a lapsed run take it', async () => {
     await own.claim('r1', 'lost'); // no lease at all: lapsed from the start
-    const claims = await Promise.all(['b', 'c', 'd', 'e', 'f', 'g'].map(async (h) => {
-      await own.renewLease(h, 5_000);
-      return own.claim('r1', h);
-    }));
+    const claims = await Promise.all(
+      ['b', 'c', 'd', 'e', 'f', 'g'].map(async (h) => {
+        await own.renewLease(h, 5_000);
+        return own.claim('r1', h);
+      }),
+    );
     const taken = claims.filter((c) => c.kind === 'taken');
     assert.equal(taken.length, 1, JSON.stringify(claims));
     assert.equal(taken[0]!.owner.fence, 2);
-    assert.ok(claims.every((c) => c.kind === 'taken' || c.kind === 'elsewhere'), JSON.stringify(claims));
+    assert.ok(
+      claims.every((c) => c.kind === 'taken' || c.kind === 'elsewhere'),
+      JSON.stringify(claims),
+    );
     assert.deepEqual(await own.owner('r1'), taken[0]!.owner);
   });
 

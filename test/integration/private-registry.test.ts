@@ -33,8 +33,7 @@ describe('images from a private registry', function () {
   const writeAuth = (auths: Record<string, unknown>): void => writeFileSync(authFile, JSON.stringify({ auths }));
   const basic = (c: Credentials): string => Buffer.from(`${c.username}:${c.password}`).toString('base64');
   /** Pushes the score-json fixture as `tag` (the engine keeps no copy: a run must pull it). */
-  const publish = (tag: string, source = fixture('score-json')) =>
-    docker().then((d) => pushImage(d, source, `${registry.host}/${repo}:${tag}`, { ...alice, serveraddress: registry.host }));
+  const publish = (tag: string, source = fixture('score-json')) => docker().then((d) => pushImage(d, source, `${registry.host}/${repo}:${tag}`, { ...alice, serveraddress: registry.host }));
   const run = async (image: string, name: string, timeoutMs?: number): Promise<RunView> => {
     const submitted = await stack.submit(image, name);
     const done = await stack.waitForRun(submitted.id, undefined, timeoutMs);
@@ -62,7 +61,11 @@ describe('images from a private registry', function () {
     const mine = await d.listImages({ filters: { reference: [`127.0.0.1:*/${repo}`] } });
     // By tag, never by id: a pulled image shares its id with the fixture it was pushed from.
     const tags = mine.flatMap((img) => img.RepoTags ?? []).filter((t) => t.includes(`/${repo}:`));
-    for (const tag of [...tags, progressSource]) await d.getImage(tag).remove().catch(() => undefined);
+    for (const tag of [...tags, progressSource])
+      await d
+        .getImage(tag)
+        .remove()
+        .catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -110,11 +113,15 @@ describe('images from a private registry', function () {
     const submitted = await stack.submit(`${registry.host}/${repo}:outage`, 'private-outage');
     // The attempt's error is kept a moment before its job leaves the worker for the retry's
     // backoff: until then the run still shows running. So wait for both, as docker-outage does.
-    const firstFailure = await waitFor('the first attempt to fail and the run to wait for its retry', async () => {
-      const res = await stack.http.get(`/v1/runs/${submitted.id}`);
-      const view = res.body as RunView;
-      return view.attemptErrors?.length && view.status === 'queued' ? view : undefined;
-    }, 20_000);
+    const firstFailure = await waitFor(
+      'the first attempt to fail and the run to wait for its retry',
+      async () => {
+        const res = await stack.http.get(`/v1/runs/${submitted.id}`);
+        const view = res.body as RunView;
+        return view.attemptErrors?.length && view.status === 'queued' ? view : undefined;
+      },
+      20_000,
+    );
     assert.match(firstFailure.attemptErrors![0]!.message, /connection refused/);
     await registry.start();
     // Backoff doubles from 1 s with jitter: the retries after a restart come within ~7 s.
@@ -122,7 +129,10 @@ describe('images from a private registry', function () {
     answers.push(JSON.stringify(done));
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.ok(done.attempts! >= 2, `attempts ${done.attempts}`);
-    assert.ok(done.attemptErrors!.every((e) => /connection refused/.test(e.message)), JSON.stringify(done.attemptErrors));
+    assert.ok(
+      done.attemptErrors!.every((e) => /connection refused/.test(e.message)),
+      JSON.stringify(done.attemptErrors),
+    );
   });
 
   it('shows the pull on the run while it pulls: phase pulling, bytes done and total', async () => {
@@ -142,13 +152,18 @@ describe('images from a private registry', function () {
       writeAuth({ [registry.host]: { auth: basic(alice) }, [proxy.host]: { auth: basic(alice) } });
       const submitted = await stack.submit(`${proxy.host}/${repo}:big`, 'private-progress');
       const seen: RunView[] = [];
-      const done = await waitFor('the run to end', async () => {
-        const res = await stack.http.get(`/v1/runs/${submitted.id}`);
-        const view = res.body as RunView;
-        answers.push(res.text);
-        if (view.pull) seen.push(view);
-        return ['succeeded', 'failed'].includes(view.status) ? view : undefined;
-      }, 40_000, 100);
+      const done = await waitFor(
+        'the run to end',
+        async () => {
+          const res = await stack.http.get(`/v1/runs/${submitted.id}`);
+          const view = res.body as RunView;
+          answers.push(res.text);
+          if (view.pull) seen.push(view);
+          return ['succeeded', 'failed'].includes(view.status) ? view : undefined;
+        },
+        40_000,
+        100,
+      );
       assert.equal(done.status, 'succeeded', JSON.stringify(done));
       assert.ok(seen.length >= 2, `saw pull progress ${seen.length} times`);
       assert.ok(seen.every((v) => v.status === 'running' && v.phase === 'pulling'));
@@ -156,7 +171,10 @@ describe('images from a private registry', function () {
       assert.ok(new Set(done1).size >= 2, `bytes done moved: ${done1.join(', ')}`);
       const last = seen.at(-1)!.pull!;
       assert.ok(last.bytesTotal !== undefined && last.bytesTotal >= blob.length, `total ${last.bytesTotal} covers the ${blob.length}-byte layer`);
-      assert.ok(done1.every((b, i) => i === 0 || b >= done1[i - 1]!), 'bytes done never go back');
+      assert.ok(
+        done1.every((b, i) => i === 0 || b >= done1[i - 1]!),
+        'bytes done never go back',
+      );
       assert.equal(done.pull, undefined, 'no pull progress on a finished run');
     } finally {
       await proxy.close();

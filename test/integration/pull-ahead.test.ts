@@ -42,7 +42,13 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
     return image(tag);
   };
   const present = async (ref: string): Promise<boolean> =>
-    (await docker()).getImage(ref).inspect().then(() => true, () => false);
+    (await docker())
+      .getImage(ref)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
   const runOf = async (s: Stack, id: string): Promise<RunView> => (await s.http.get(`/v1/runs/${id}`)).body as RunView;
   /** A run that holds the worker's only slot until released. */
   const holdSlot = async (s: Stack): Promise<RunView> => {
@@ -56,7 +62,12 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
   };
   const metric = async (s: Stack, line: string): Promise<number> => {
     const text = await (await fetch(`${s.workers[0]!.metricsUrl}/metrics`)).text();
-    return Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ')[1] ?? 0);
+    return Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(line))
+        ?.split(' ')[1] ?? 0,
+    );
   };
 
   before(async () => {
@@ -73,7 +84,11 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
     await registry?.dispose();
     const d = await docker();
     const tags = (await d.listImages({ filters: { reference: [`127.0.0.1:*/${repo}`] } })).flatMap((i) => i.RepoTags ?? []).filter((t) => t.includes(`/${repo}:`));
-    for (const tag of tags) await d.getImage(tag).remove({ force: true }).catch(() => undefined);
+    for (const tag of tags)
+      await d
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -91,7 +106,10 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
     pulls.stop();
     assert.equal(pulls.count(ref), 1, 'one pull of the image in all');
     const listed = await stack.workers[0]!.pulledImages!.list();
-    assert.ok(listed.some((e) => e.image === ref && e.ahead && e.bytes >= 200 * KB && e.lastUsedAt), JSON.stringify(listed));
+    assert.ok(
+      listed.some((e) => e.image === ref && e.ahead && e.bytes >= 200 * KB && e.lastUsedAt),
+      JSON.stringify(listed),
+    );
   });
 
   it('a run whose image is being pulled ahead waits on that pull, showing its progress, and it is the only pull', async () => {
@@ -109,10 +127,15 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
       const images = stack.workers[0]!.runner.images!;
       await waitFor('the pull ahead to start', () => images.inFlight().find((p) => p.image === ref && p.ahead), 20_000, 50);
       await letGo(stack, hold);
-      const pulling = await waitFor('the run to show its pull', async () => {
-        const r = await runOf(stack, run.id);
-        return r.phase === 'pulling' && r.pull ? r : undefined;
-      }, 20_000, 50);
+      const pulling = await waitFor(
+        'the run to show its pull',
+        async () => {
+          const r = await runOf(stack, run.id);
+          return r.phase === 'pulling' && r.pull ? r : undefined;
+        },
+        20_000,
+        50,
+      );
       assert.ok(pulling.pull!.bytesDone >= 0, JSON.stringify(pulling));
       assert.equal((await stack.waitForRun(run.id, undefined, 30_000)).status, 'succeeded');
       pulls.stop();
@@ -126,7 +149,12 @@ describe('pull-ahead: images of waiting runs pulled while the slots are busy', f
     const [big, small, beyond] = [await publish('big', 3 * 1024 * KB), await publish('small', 100 * KB), await publish('beyond', 100 * KB)];
     const hold = await holdSlot(stack);
     const tooLarge = await metric(stack, 'modelrun_worker_pull_ahead_total{outcome="too_large"}');
-    for (const [ref, name] of [[big, 'big'], [small, 'small'], [beyond, 'beyond']] as const) await stack.submit(ref, name);
+    for (const [ref, name] of [
+      [big, 'big'],
+      [small, 'small'],
+      [beyond, 'beyond'],
+    ] as const)
+      await stack.submit(ref, name);
     await waitFor('the small image pulled ahead', () => present(small).then((p) => p || undefined), 20_000, 100);
     await waitFor('the big image given up', async () => ((await metric(stack, 'modelrun_worker_pull_ahead_total{outcome="too_large"}')) > tooLarge ? true : undefined), 20_000, 100);
     assert.equal(await present(big), false, 'over PULL_AHEAD_MB (1 MiB): not pulled ahead');

@@ -22,8 +22,7 @@ describe('the reconciler', function () {
     await stack?.stop();
   });
 
-  const runnerFor = (deployment: string) =>
-    createDockerRunner({ deployment, sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 } });
+  const runnerFor = (deployment: string) => createDockerRunner({ deployment, sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 } });
 
   it('removes a container whose run the queue does not know (a crash between create and record)', async () => {
     const runner = runnerFor(stack.prefix);
@@ -50,7 +49,7 @@ describe('the reconciler', function () {
   it('removes a container whose run has already been recorded', async () => {
     const run = await stack.submit(fixture('score-json'), 'recorded');
     await stack.waitForRun(run.id);
-    await waitFor('the run\'s own cleanup', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined));
+    await waitFor("the run's own cleanup", async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined));
     // As if the worker died after recording but before removing: put a container back.
     const runner = runnerFor(stack.prefix);
     await runner.prepare({ runId: run.id, name: 'recorded', image: fixture('score-json'), limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 } });
@@ -64,7 +63,7 @@ describe('the reconciler', function () {
     assert.deepEqual(await containersOf(stack.prefix), []);
   });
 
-  it('never touches another deployment\'s containers', async () => {
+  it("never touches another deployment's containers", async () => {
     const other = runnerFor(`${stack.prefix}x`);
     const handle = await other.prepare({ runId: newRunId(), name: 'neighbour', image: fixture('score-json'), limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 } });
     try {

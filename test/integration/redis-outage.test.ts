@@ -53,7 +53,10 @@ describe('Redis going down and coming back', function () {
       assert.equal(done.status, 'succeeded', JSON.stringify(done));
     }
     const list = await stack.http.get('/v1/models');
-    assert.deepEqual(list.body.models.map((m: { name: string }) => m.name).sort(), runs.map((_, i) => `queued-${i}`));
+    assert.deepEqual(
+      list.body.models.map((m: { name: string }) => m.name).sort(),
+      runs.map((_, i) => `queued-${i}`),
+    );
   });
 
   it('keeps serving finished runs and the leaderboard while Redis is down', async () => {
@@ -75,10 +78,14 @@ describe('Redis going down and coming back', function () {
   it('lets a worker ride out a Redis restart in the middle of a run: once, in one container', async () => {
     const watch = await watchContainers(stack.prefix);
     const run = await stack.submit(fixture('short-sleep'), 'mid-run-blip');
-    await waitFor('the run to be running', async () => {
-      const res = await stack.http.get(`/v1/runs/${run.id}`);
-      return res.body.phase === 'running' ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'the run to be running',
+      async () => {
+        const res = await stack.http.get(`/v1/runs/${run.id}`);
+        return res.body.phase === 'running' ? true : undefined;
+      },
+      30_000,
+    );
     await redis.kill9();
     await redis.restart();
     const done = await stack.waitForRun(run.id, undefined, 40_000);
@@ -94,7 +101,6 @@ describe('Redis going down and coming back', function () {
 const recordFiles = (dataDir: string, name: string): string[] => readdirSync(join(dataDir, 'runs', name));
 
 describe('Redis safety checks at start-up', function () {
-
   for (const [what, opts, problem] of [
     ['without AOF', { appendonly: false }, /appendonly=no: queued runs would be lost on a restart\. Fix: redis-server --appendonly yes/],
     ['with an eviction policy', { policy: 'allkeys-lru' }, /maxmemory-policy=allkeys-lru: it may evict jobs.*Fix: redis-server --maxmemory-policy noeviction/],

@@ -89,8 +89,7 @@ for (const iso of ISOLATIONS) {
       await engine?.destroy();
     });
 
-    const containers = (): Promise<unknown[]> =>
-      engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.deployment}=${stack.prefix}`] } });
+    const containers = (): Promise<unknown[]> => engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.deployment}=${stack.prefix}`] } });
 
     // As in sandbox.test.ts: after every attack the next model runs normally and nothing is left.
     afterEach(async function () {
@@ -176,11 +175,15 @@ for (const iso of ISOLATIONS) {
     it("holds a model that floods its output to RUN_OUTPUT_MAX_MB in a tmpfs: the host's disk never sees the flood", async () => {
       const submitted = await stack.submit(fixture('output-flood'), 'output-flood');
       // Where the model's /output is on the host: what its writes fill.
-      const source = await waitFor('the flooding model to run', async () => {
-        const c = (await engine.docker.listContainers({ filters: { label: [`${LABELS.runId}=${submitted.id}`], status: ['running'] } })).find((x) => !isKeeper(x.Labels));
-        const mounts = c ? (await engine.docker.getContainer(c.Id).inspect()).Mounts : [];
-        return mounts.find((m) => m.Destination === '/output')?.Source;
-      }, 120_000); // a container start on this engine, under gVisor on a loaded machine
+      const source = await waitFor(
+        'the flooding model to run',
+        async () => {
+          const c = (await engine.docker.listContainers({ filters: { label: [`${LABELS.runId}=${submitted.id}`], status: ['running'] } })).find((x) => !isKeeper(x.Labels));
+          const mounts = c ? (await engine.docker.getContainer(c.Id).inspect()).Mounts : [];
+          return mounts.find((m) => m.Destination === '/output')?.Source;
+        },
+        120_000,
+      ); // a container start on this engine, under gVisor on a loaded machine
       const used: number[] = [];
       for (const until = Date.now() + 2_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
         const st = statfsSync(source);

@@ -49,8 +49,7 @@ describe('the container sandbox, attacked from inside', function () {
   };
 
   /** The cgroup limits the probe printed in its output, on either cgroup layout. */
-  const limitsSeen = async (runId: string): Promise<ReturnType<typeof cgroupLimits>> =>
-    cgroupLimits(cgroupFiles((await stack.http.get(`/v1/runs/${runId}/logs`)).text));
+  const limitsSeen = async (runId: string): Promise<ReturnType<typeof cgroupLimits>> => cgroupLimits(cgroupFiles((await stack.http.get(`/v1/runs/${runId}/logs`)).text));
 
   it('gives the model no network, a read-only root, a capped /tmp, no capabilities and every limit', async () => {
     const done = await run('probe', 'probe');
@@ -110,10 +109,14 @@ describe('the container sandbox, attacked from inside', function () {
   it('creates the container with nothing that reaches the host (seen from outside)', async () => {
     const submitted = await stack.submit(fixture('slow'), 'inspected');
     const d = await docker();
-    const info = await waitFor('the run\'s container', async () => {
-      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id);
-      return c ? d.getContainer(c.Id).inspect() : undefined;
-    }, 30_000); // the queue and a container create on a loaded engine
+    const info = await waitFor(
+      "the run's container",
+      async () => {
+        const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id);
+        return c ? d.getContainer(c.Id).inspect() : undefined;
+      },
+      30_000,
+    ); // the queue and a container create on a loaded engine
     const h = info.HostConfig;
     assert.equal(h.NetworkMode, 'none');
     assert.equal(h.Privileged, false);
@@ -128,12 +131,18 @@ describe('the container sandbox, attacked from inside', function () {
     assert.equal(h.UsernsMode, '');
     assert.equal(h.Init, true);
     assert.deepEqual(h.LogConfig?.Type, 'json-file');
-    assert.deepEqual(info.Mounts.map((m) => [m.Type, m.Destination]), [['volume', '/output']]);
+    assert.deepEqual(
+      info.Mounts.map((m) => [m.Type, m.Destination]),
+      [['volume', '/output']],
+    );
     // The keeper that holds its output volume: that volume alone, read-only, and nothing else.
     const keeper = (await keepersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id);
     assert.ok(keeper, 'a keeper holds the output volume');
     const k = await d.getContainer(keeper.Id).inspect();
-    assert.deepEqual(k.Mounts.map((m) => [m.Type, m.Name, m.RW]), [['volume', info.Mounts[0]?.Name, false]]);
+    assert.deepEqual(
+      k.Mounts.map((m) => [m.Type, m.Name, m.RW]),
+      [['volume', info.Mounts[0]?.Name, false]],
+    );
     assert.equal(k.HostConfig.NetworkMode, 'none');
     assert.deepEqual(k.HostConfig.CapDrop, ['ALL']);
     assert.equal(k.HostConfig.ReadonlyRootfs, true);
@@ -173,10 +182,14 @@ describe('the container sandbox, attacked from inside', function () {
     const freeBefore = freeOf(root);
     const submitted = await stack.submit(fixture('output-flood'), 'output-flood');
     // Where the model's /output is on the host: what its writes fill.
-    const source = await waitFor('the flooding model to run', async () => {
-      const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.State === 'running');
-      return c ? (await d.getContainer(c.Id).inspect()).Mounts.find((m) => m.Destination === '/output')?.Source : undefined;
-    }, 30_000); // the queue and a container start on a loaded engine
+    const source = await waitFor(
+      'the flooding model to run',
+      async () => {
+        const c = (await containersOf(stack.prefix)).find((x) => x.Labels[LABELS.runId] === submitted.id && x.State === 'running');
+        return c ? (await d.getContainer(c.Id).inspect()).Mounts.find((m) => m.Destination === '/output')?.Source : undefined;
+      },
+      30_000,
+    ); // the queue and a container start on a loaded engine
     // The model goes on writing for 4 s after its 300 MB: sampled for 2.5 s of that.
     const samples: { type: number; used: number; free: number }[] = [];
     for (const until = Date.now() + 2_500; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {

@@ -52,7 +52,11 @@ describe('POST /v1/models with bad input', function () {
     });
   }
 
-  for (const [what, raw] of [['a string', '"hello"'], ['null', 'null'], ['a number', '42']]) {
+  for (const [what, raw] of [
+    ['a string', '"hello"'],
+    ['null', 'null'],
+    ['a number', '42'],
+  ]) {
     it(`refuses a JSON body that is ${what} with 400`, async () => {
       const res = await stack.http.post('/v1/models').set('Content-Type', 'application/json').send(raw!);
       assert.equal(res.status, 400);

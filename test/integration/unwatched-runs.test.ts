@@ -52,11 +52,7 @@ describe('runs that lose their worker', function () {
     // One worker is kept busy by a long run, so the orphan will wait in the queue unwatched.
     const blocker = await stack.submit(fixture('two-minutes'), 'blocker');
     // One poll over both workers: a race of one poll per worker would leave the loser polling for 30 s after the test.
-    const busy = await waitFor(
-      `run ${blocker.id} to be running on either worker`,
-      () => workers.find((w) => w.lines.some((l) => l.message === 'container running' && l.runId === blocker.id)),
-      30_000,
-    );
+    const busy = await waitFor(`run ${blocker.id} to be running on either worker`, () => workers.find((w) => w.lines.some((l) => l.message === 'container running' && l.runId === blocker.id)), 30_000);
     const a = workers.find((w) => w !== busy)!;
     const orphan = await stack.submit(fixture('slow'), 'unwatched', { timeoutSeconds: 4 });
     await running(a, orphan.id);
@@ -81,7 +77,10 @@ describe('runs that lose their worker', function () {
     await watch.stop();
     assert.equal(done.status, 'failed', JSON.stringify(done));
     assert.equal(done.reason, 'timeout', JSON.stringify(done));
-    assert.ok(b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === orphan.id), 'the busy worker adopted it');
+    assert.ok(
+      b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === orphan.id),
+      'the busy worker adopted it',
+    );
     assert.equal(recordOf(orphan).reason, 'timeout');
     assert.equal(watch.idsFor(orphan.id).size, 1, 'one container for the run, ever');
   });
@@ -97,7 +96,10 @@ describe('runs that lose their worker', function () {
       await kill9(w);
       w = await worker(env);
       await running(w, run.id);
-      assert.ok(w.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), `adopted after loss ${lost}`);
+      assert.ok(
+        w.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id),
+        `adopted after loss ${lost}`,
+      );
       assert.equal((await stack.http.get(`/v1/runs/${run.id}`)).body.status, 'running');
     }
     // The third loss is one too many.
@@ -134,7 +136,10 @@ describe('runs that lose their worker', function () {
     assert.equal(done.status, 'failed', JSON.stringify(done));
     assert.equal(done.reason, 'timeout', JSON.stringify(done));
     assert.match(done.error ?? '', /time limit of 5 s/);
-    assert.ok(b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the second worker adopted it');
+    assert.ok(
+      b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id),
+      'the second worker adopted it',
+    );
     assert.ok(!b.lines.some((l) => l.message === 'stopped a container running past its deadline with no worker watching'), 'the adopter, not the reconciler, stopped it');
     assert.equal(recordOf(run).reason, 'timeout');
     // The model was stopped, not allowed to finish its 30 s of work.

@@ -38,7 +38,7 @@ describe('modelrun validate (npm run validate)', function () {
     await assertRemoved(r);
   });
 
-  it('runs the image in the worker\'s sandbox: read-only root, no network, no capabilities', async () => {
+  it("runs the image in the worker's sandbox: read-only root, no network, no capabilities", async () => {
     const r = await validate(fixture('sandbox-probe'));
     assert.equal(r.status, 0, explain(r));
     // The same image outside the sandbox fails its probe, so the pass above means something.
@@ -111,7 +111,7 @@ describe('modelrun validate (npm run validate)', function () {
     assert.match(tooSmall.stderr, /--memory: must be at least 16/);
   });
 
-  it('holds limits to the worker\'s ceilings, read from the same variables', async () => {
+  it("holds limits to the worker's ceilings, read from the same variables", async () => {
     const r = await modelrun(['validate', fixture('score-json'), '--cpus', '3'], { RUN_CPUS_MAX: '2' });
     assert.equal(r.status, 2, explain(r));
     assert.match(r.stderr, /limits\.cpus: 3 is over the ceiling of 2 CPUs/);

@@ -70,7 +70,7 @@ describe('a shared volume that cannot take a record', function () {
     });
   }
 
-  it('keeps a finished run\'s score while the volume is full, takes no new runs, and records it once freed', async () => {
+  it("keeps a finished run's score while the volume is full, takes no new runs, and records it once freed", async () => {
     const run = await runningRun('full-volume');
     volume.fill();
     await finish(run);
@@ -108,7 +108,7 @@ describe('a shared volume that cannot take a record', function () {
     assert.deepEqual(readdirSync(join(volume.dir, 'tmp')), [], 'no half-written temp files are left');
   });
 
-  it('keeps a finished run\'s score while the volume is read-only, and records it once writable', async () => {
+  it("keeps a finished run's score while the volume is read-only, and records it once writable", async () => {
     const run = await runningRun('read-only-volume');
     volume.readOnly();
     await finish(run);
@@ -122,7 +122,7 @@ describe('a shared volume that cannot take a record', function () {
     assert.equal(log.status, 200, 'its log was kept too');
   });
 
-  it('keeps a failed run\'s outcome too, never turning it into an infrastructure failure', async () => {
+  it("keeps a failed run's outcome too, never turning it into an infrastructure failure", async () => {
     // Full before the run: the worker has not seen a fault yet, takes the run, and cannot record it.
     volume.fill();
     const run = await stack.submit(fixture('exit-3'), 'fails-while-full');

@@ -88,17 +88,31 @@ describe('webhooks: run.finished, signed, retried, refused where private', funct
 
   it('POSTs each finished run, signed, to every endpoint; retries through failures; a 410 is counted and disables nothing', async () => {
     const runs: RunView[] = [];
-    for (const [image, name] of [[fixture('score-json'), 'hooked-good'], [fixture('exit-3'), 'hooked-bad']] as const) {
+    for (const [image, name] of [
+      [fixture('score-json'), 'hooked-good'],
+      [fixture('exit-3'), 'hooked-bad'],
+    ] as const) {
       const queued = await stack.submit(image, name);
       runs.push(await stack.waitForRun(queued.id));
     }
     for (const run of runs) {
-      const flaky = await waitFor(`run ${run.id}'s event at /flaky, delivered on the third try`, () => {
-        const got = receiver.received.filter((r) => r.path === '/flaky' && r.headers['webhook-id'] === `msg_${run.id}`);
-        return got.some((r) => r.answered === 200) ? got : undefined;
-      }, 30_000);
-      assert.deepEqual(flaky.map((r) => r.answered), [500, 500, 200], 'two failures, then delivered, and nothing after');
-      assert.ok(flaky.every((r) => r.verified), 'every attempt carries a valid Standard Webhooks signature');
+      const flaky = await waitFor(
+        `run ${run.id}'s event at /flaky, delivered on the third try`,
+        () => {
+          const got = receiver.received.filter((r) => r.path === '/flaky' && r.headers['webhook-id'] === `msg_${run.id}`);
+          return got.some((r) => r.answered === 200) ? got : undefined;
+        },
+        30_000,
+      );
+      assert.deepEqual(
+        flaky.map((r) => r.answered),
+        [500, 500, 200],
+        'two failures, then delivered, and nothing after',
+      );
+      assert.ok(
+        flaky.every((r) => r.verified),
+        'every attempt carries a valid Standard Webhooks signature',
+      );
       const event = RunFinishedEvent.parse(JSON.parse(flaky[2]!.body));
       assert.equal(event.type, 'run.finished');
       // The event carries the run exactly as the API shows it.
@@ -160,8 +174,15 @@ describe('webhooks: run.finished, signed, retried, refused where private', funct
         await delivery.waitUntilReady();
         await redis.kill9();
         const run: RunView = {
-          id: '01a21c4c-2675-7876-8c5f-439c69e7e79b', name: 'outage', image: 'team/model:1', status: 'succeeded', score: 0.5,
-          limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 }, createdAt: '2026-11-30T12:00:00.000Z', finishedAt: '2026-11-30T12:00:01.000Z', attempts: 1,
+          id: '01a21c4c-2675-7876-8c5f-439c69e7e79b',
+          name: 'outage',
+          image: 'team/model:1',
+          status: 'succeeded',
+          score: 0.5,
+          limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 },
+          createdAt: '2026-11-30T12:00:00.000Z',
+          finishedAt: '2026-11-30T12:00:01.000Z',
+          attempts: 1,
         };
         // Returns without waiting: the caller (a run being recorded) never waits on its webhooks.
         assert.equal(producer.runFinished(run, run.finishedAt), undefined);

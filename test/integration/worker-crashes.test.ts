@@ -59,7 +59,10 @@ describe('worker crashes and restarts', function () {
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.score, 0.66);
     assert.equal(watch.idsFor(run.id).size, 1, 'exactly one container ever existed for the run');
-    assert.ok(b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id), 'the new worker adopted the container');
+    assert.ok(
+      b.lines.some((l) => l.message === "adopted the run's existing container" && l.runId === run.id),
+      'the new worker adopted the container',
+    );
     assert.deepEqual(recordFiles('survivor'), [`${run.id}.json`]);
     await waitFor('no container left', async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined));
   });
@@ -219,6 +222,9 @@ describe('worker crashes and restarts', function () {
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     assert.equal(done.score, 0.66);
     assert.equal(watch.idsFor(run.id).size, 1, 'one container for the run, ever: the model ran once');
-    assert.ok(w.lines.some((l) => l.message === 'run had lost its owner record; claimed it again' && l.runId === run.id), 'the delivery claimed the run again');
+    assert.ok(
+      w.lines.some((l) => l.message === 'run had lost its owner record; claimed it again' && l.runId === run.id),
+      'the delivery claimed the run again',
+    );
   });
 });

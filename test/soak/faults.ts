@@ -25,7 +25,7 @@ export class SoakFaults {
 
   /** The engine to restart: the second host's. */
   use(engine: TestEngine | undefined): void {
-    if (!engine) throw new Error('--faults restarts the second host\'s engine: run it with --engines 2');
+    if (!engine) throw new Error("--faults restarts the second host's engine: run it with --engines 2");
     this.engine = engine;
   }
 

@@ -186,7 +186,10 @@ async function main(): Promise<void> {
     // retry without a key once left 101 records for 100 runs).
     const key = `${prefix}-${i}`;
     for (;;) {
-      const res = await http.post('/v1/models').set('Idempotency-Key', key).send({ image: fixture(kind.image), name: `soak-${kind.image}`, ...(kind.limits && { limits: kind.limits }) });
+      const res = await http
+        .post('/v1/models')
+        .set('Idempotency-Key', key)
+        .send({ image: fixture(kind.image), name: `soak-${kind.image}`, ...(kind.limits && { limits: kind.limits }) });
       if (res.status === 202) {
         submitted.push({ run: res.body as RunView, kind });
         if (kind.cancel) setTimeout(() => void cancel(res.body.id, submitted.at(-1)!), 1_000);

@@ -24,7 +24,11 @@ export function createApiMetrics(queues: RunQueues, index: RunIndex, pingRedis: 
       try {
         // GPU runs are runs too: the depth is both queues'.
         const counts = await Promise.all(queues.all.map((q) => q.getJobCounts(...QUEUE_STATES)));
-        for (const state of QUEUE_STATES) this.set({ state }, counts.reduce((n, c) => n + (c[state] ?? 0), 0));
+        for (const state of QUEUE_STATES)
+          this.set(
+            { state },
+            counts.reduce((n, c) => n + (c[state] ?? 0), 0),
+          );
       } catch {
         // Redis is down: keep the last values; modelrun_redis_up says why they are stale.
       }
@@ -43,8 +47,22 @@ export function createApiMetrics(queues: RunQueues, index: RunIndex, pingRedis: 
       }
     },
   });
-  new Gauge({ name: 'modelrun_index_runs', help: 'Runs in the API index', registers: [registry], collect() { this.set(index.runCount); } });
-  new Gauge({ name: 'modelrun_index_models', help: 'Models in the API index', registers: [registry], collect() { this.set(index.modelCount); } });
+  new Gauge({
+    name: 'modelrun_index_runs',
+    help: 'Runs in the API index',
+    registers: [registry],
+    collect() {
+      this.set(index.runCount);
+    },
+  });
+  new Gauge({
+    name: 'modelrun_index_models',
+    help: 'Models in the API index',
+    registers: [registry],
+    collect() {
+      this.set(index.modelCount);
+    },
+  });
   return {
     contentType: registry.contentType,
     render: () => registry.metrics(),

@@ -28,6 +28,12 @@ export function parseOr400<T extends z.ZodType>(schema: T, input: unknown, what 
     }
     return { detail: { path, message: issue.message }, text: `${path || what}: ${issue.message}` };
   });
-  const message = problems.slice(0, MAX_IN_MESSAGE).map((p) => p.text).join('; ');
-  throw badRequest(message, problems.map((p) => p.detail));
+  const message = problems
+    .slice(0, MAX_IN_MESSAGE)
+    .map((p) => p.text)
+    .join('; ');
+  throw badRequest(
+    message,
+    problems.map((p) => p.detail),
+  );
 }

@@ -24,8 +24,27 @@ export function buildProgram(deps: CliDeps): Command {
     .showHelpAfterError('(modelrun --help lists the commands and options)')
     .configureOutput({ writeOut: (s) => deps.term.out.write(s), writeErr: (s) => deps.term.err.write(s) })
     .exitOverride();
-  for (const make of [submitCommand, modelsCommand, modelCommand, benchmarksCommand, leaderboardCommand, runCommand, logsCommand, cancelCommand, validateCommand, whoamiCommand, usersCommand, teamsCommand, tokensCommand, auditCommand]) {
-    program.addCommand(make(deps).exitOverride().configureOutput({ writeOut: (s) => deps.term.out.write(s), writeErr: (s) => deps.term.err.write(s) }));
+  for (const make of [
+    submitCommand,
+    modelsCommand,
+    modelCommand,
+    benchmarksCommand,
+    leaderboardCommand,
+    runCommand,
+    logsCommand,
+    cancelCommand,
+    validateCommand,
+    whoamiCommand,
+    usersCommand,
+    teamsCommand,
+    tokensCommand,
+    auditCommand,
+  ]) {
+    program.addCommand(
+      make(deps)
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => deps.term.out.write(s), writeErr: (s) => deps.term.err.write(s) }),
+    );
   }
   return program;
 }

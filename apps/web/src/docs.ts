@@ -6,12 +6,7 @@ interface SwaggerRequest {
   headers: Record<string, string>;
 }
 
-declare const SwaggerUIBundle: (options: {
-  url: string;
-  dom_id: string;
-  deepLinking: boolean;
-  requestInterceptor: (req: SwaggerRequest) => SwaggerRequest;
-}) => unknown;
+declare const SwaggerUIBundle: (options: { url: string; dom_id: string; deepLinking: boolean; requestInterceptor: (req: SwaggerRequest) => SwaggerRequest }) => unknown;
 
 async function csrfToken(): Promise<string | undefined> {
   const res = await fetch('/v1/session', { headers: { Accept: 'application/json' } });

@@ -40,7 +40,10 @@ function Header(props: { session: SessionView | undefined; path: string; onSignO
   return (
     <header class="top">
       <Link href="/" class="brand">
-        <span class="logo" aria-hidden="true">▲</span> modelrun
+        <span class="logo" aria-hidden="true">
+          ▲
+        </span>{' '}
+        modelrun
       </Link>
       {signedIn && (
         <nav aria-label="Main">

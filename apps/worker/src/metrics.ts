@@ -50,7 +50,7 @@ export function createWorkerMetrics(): { registry: Registry; observer: RunObserv
   });
   const containerStart = new Histogram({
     name: 'modelrun_container_start_seconds',
-    help: 'Time to start a run\'s container through the Engine API',
+    help: "Time to start a run's container through the Engine API",
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
@@ -60,11 +60,23 @@ export function createWorkerMetrics(): { registry: Registry; observer: RunObserv
   const handedToOwner = new Counter({ name: 'modelrun_run_owner_handbacks_total', help: 'Deliveries handed back to the queue because another live host owns the run', registers: [registry] });
   const takenOver = new Counter({ name: 'modelrun_run_takeovers_total', help: 'Runs taken over from a host whose lease lapsed', registers: [registry] });
 
-  const writable = new Gauge({ name: 'modelrun_worker_volume_writable', help: '1 while the volume takes this worker\'s records; 0 while it refuses them (full, read-only) and the worker takes no runs', registers: [registry] });
+  const writable = new Gauge({
+    name: 'modelrun_worker_volume_writable',
+    help: "1 while the volume takes this worker's records; 0 while it refuses them (full, read-only) and the worker takes no runs",
+    registers: [registry],
+  });
   writable.set(1);
-  const pendingOutcomes = new Gauge({ name: 'modelrun_pending_outcomes', help: 'Finished runs whose records wait in Redis for the volume (all workers\', as this worker last counted)', registers: [registry] });
+  const pendingOutcomes = new Gauge({
+    name: 'modelrun_pending_outcomes',
+    help: "Finished runs whose records wait in Redis for the volume (all workers', as this worker last counted)",
+    registers: [registry],
+  });
   const volume: VolumeMetrics = { writable: (ok) => writable.set(ok ? 1 : 0), pending: (n) => pendingOutcomes.set(n) };
-  const engine = new Gauge({ name: 'modelrun_worker_engine_up', help: "1 while this host's Docker engine answers; 0 from a run's fault that found it unreachable until it answers a ping again (the worker takes no runs meanwhile)", registers: [registry] });
+  const engine = new Gauge({
+    name: 'modelrun_worker_engine_up',
+    help: "1 while this host's Docker engine answers; 0 from a run's fault that found it unreachable until it answers a ping again (the worker takes no runs meanwhile)",
+    registers: [registry],
+  });
   engine.set(1);
 
   const observer: RunObserver = {

@@ -2,7 +2,6 @@ import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunOwnership } from '@modelrun/run-control';
 import type { ManagedContainer, ModelRunner } from '@modelrun/runner';
 
-
 const IN_FLIGHT = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 export interface ReconcileReport {

@@ -15,7 +15,12 @@ export function integer(bounds: { min?: number; max?: number; what?: string; ran
   let n = z.number().int('must be a whole number');
   if (bounds.min !== undefined) n = n.min(bounds.min, below);
   if (bounds.max !== undefined) n = n.max(bounds.max, bounds.range ?? `must be at most ${bounds.max}`);
-  return z.string().trim().regex(DECIMAL, `must be ${bounds.what ?? 'a number'}`).transform(Number).pipe(n);
+  return z
+    .string()
+    .trim()
+    .regex(DECIMAL, `must be ${bounds.what ?? 'a number'}`)
+    .transform(Number)
+    .pipe(n);
 }
 
 /** A positive number (fractions allowed) from an environment string. */
@@ -34,14 +39,12 @@ export const bool = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
-export const list = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
+export const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 /** GPU device ids as the NVIDIA runtime names them (`0`, `GPU-<uuid>`, `MIG-<uuid>`), comma-separated, each once. */
 export const deviceIds = list
@@ -62,9 +65,7 @@ export const redisTarget = z.string().transform((v, ctx) => {
   }
 });
 
-export const dockerHost = z
-  .string()
-  .refine((v) => /^(unix|tcp|http|https|ssh|npipe):\/\//.test(v), 'must be unix://, tcp://, http(s):// or ssh://');
+export const dockerHost = z.string().refine((v) => /^(unix|tcp|http|https|ssh|npipe):\/\//.test(v), 'must be unix://, tcp://, http(s):// or ssh://');
 
 /**
  * Express's `trust proxy`: `false` (none), `true` (any), a number of hops, or addresses, CIDR
@@ -75,7 +76,10 @@ export const trustProxy = z.string().transform((v): boolean | number | string[] 
   if (t === 'false' || t === '0') return false;
   if (t === 'true') return true;
   if (/^\d+$/.test(t)) return Number(t);
-  return t.split(',').map((s) => s.trim()).filter(Boolean);
+  return t
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 });
 
 /** Webhook endpoints: comma-separated http(s) URLs. */

@@ -13,7 +13,10 @@ const EnvSchema = z.object({
   REDIS_URL: redisTarget.default({ kind: 'standalone', url: 'redis://127.0.0.1:6379' }),
   REDIS_REQUIRE_PERSISTENCE: bool.default(true),
   REDIS_WAIT_REPLICAS: integer({ min: 0, max: 16 }).default(0),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -').default(DEFAULT_QUEUE_PREFIX),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
+    .default(DEFAULT_QUEUE_PREFIX),
   DATA_DIR: z.string().min(1).default('./data'),
   API_TOKENS: list.default([]),
   ALLOWED_IMAGES: list.default([]),
@@ -39,7 +42,10 @@ const EnvSchema = z.object({
   WORKER_RECONCILE_SECONDS: nonNegativeInt.default(60),
   // At least 2: an adopting worker calls a container stopped over 1 s past its deadline a timeout.
   WORKER_RECONCILE_GRACE_SECONDS: integer({ min: 2 }).default(60),
-  WORKER_HOST_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -').optional(),
+  WORKER_HOST_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -')
+    .optional(),
   WORKER_LEASE_SECONDS: integer({ min: 3, max: 3600 }).default(30),
   WORKER_RECORD_RETRY_MAX_MS: integer({ min: 100, max: 50_000 }).default(15_000),
   RUN_ATTEMPTS: integer({ min: 1, max: 50 }).default(5),
@@ -57,7 +63,10 @@ const EnvSchema = z.object({
   RUN_LOG_MAX_KB: positiveInt.default(1_024),
   RUN_STOP_GRACE_SECONDS: nonNegativeInt.default(5),
   // Empty: the engine's default runtime. A name as the engine registers it (runsc for gVisor).
-  RUN_RUNTIME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a runtime name as the engine registers it, e.g. runsc').optional(),
+  RUN_RUNTIME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a runtime name as the engine registers it, e.g. runsc')
+    .optional(),
   WEBHOOK_URLS: webhookUrls.default([]),
   WEBHOOK_SECRET: webhookSecret.optional(),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
@@ -241,7 +250,10 @@ function common(e: Env): CommonConfig {
 function benchmarkLimitProblems(file: string, benchmarks: Benchmarks, policy: LimitPolicy): string[] {
   const problems: string[] = [];
   [...benchmarks.values()].forEach((b, i) => {
-    for (const [step, requested] of [['model', b.model?.limits], ['evaluator', b.evaluator.limits]] as const) {
+    for (const [step, requested] of [
+      ['model', b.model?.limits],
+      ['evaluator', b.evaluator.limits],
+    ] as const) {
       const r = resolveLimits(requested, policy);
       if (!r.ok) problems.push(`BENCHMARKS_FILE (${file}): benchmarks[${i}] (${b.name}).${step}.${r.message}`);
     }

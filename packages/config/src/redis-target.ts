@@ -52,7 +52,11 @@ function parseSentinelUrl(url: string): SentinelRedis {
   const m = /^redis\+sentinel:\/\/(?:([^@/]*)@)?([^/?#]*)(\/[^?#]*)?(?:\?([^#]*))?$/i.exec(url);
   if (!m) throw new Error('must look like redis+sentinel://[:password@]host1:26379,host2:26379/<master-name>');
   const [, auth, hostList = '', path = '', query = ''] = m;
-  const sentinels = hostList.split(',').map((h) => h.trim()).filter(Boolean).map(parseHost);
+  const sentinels = hostList
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .map(parseHost);
   if (sentinels.length === 0) throw new Error('names no sentinel: redis+sentinel://host1:26379,host2:26379/<master-name>');
   const [masterName = '', db = '0', ...rest] = path.split('/').slice(1).map(decodeURIComponent);
   if (!masterName) throw new Error('names no master group: add /<master-name> (as in `sentinel monitor <master-name> ...`)');

@@ -9,7 +9,6 @@ export const BenchmarkName = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .regex(MODEL_NAME_PATTERN, 'must be 1-63 of a-z 0-9 . _ - and start with a letter or digit');
 
-
 export const METRIC_DIRECTIONS = ['higher', 'lower'] as const;
 export type MetricDirection = (typeof METRIC_DIRECTIONS)[number];
 
@@ -70,14 +69,12 @@ export const BenchmarkDefinition = z
 export type BenchmarkDefinition = z.infer<typeof BenchmarkDefinition>;
 
 /** The whole BENCHMARKS_FILE. */
-export const BenchmarksFile = z
-  .strictObject({ benchmarks: z.array(BenchmarkDefinition) })
-  .superRefine((f, ctx) => {
-    const names = f.benchmarks.map((b) => b.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['benchmarks', i, 'name'], message: `${n} is defined twice` });
-    });
+export const BenchmarksFile = z.strictObject({ benchmarks: z.array(BenchmarkDefinition) }).superRefine((f, ctx) => {
+  const names = f.benchmarks.map((b) => b.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['benchmarks', i, 'name'], message: `${n} is defined twice` });
   });
+});
 export type BenchmarksFile = z.infer<typeof BenchmarksFile>;
 
 /** What a submitter sees of a benchmark: never its evaluator image or where its reference data is. */

@@ -124,7 +124,10 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 export const AuditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   /** Entries before this id (paging back), from a previous page's last entry. */
-  before: z.string().regex(/^\d+-\d+$/).optional(),
+  before: z
+    .string()
+    .regex(/^\d+-\d+$/)
+    .optional(),
 });
 
 /** The list answers of the people routes. */

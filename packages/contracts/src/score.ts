@@ -6,7 +6,11 @@ export const SCORE_FILE_MAX_BYTES = 64 * 1024;
 /** More metrics than this is not a score file, it is a data dump. */
 export const METRICS_MAX = 256;
 
-export const MetricName = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:/-]+$/, 'metric names are letters, digits and _ . : / -');
+export const MetricName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:/-]+$/, 'metric names are letters, digits and _ . : / -');
 
 const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
 

@@ -108,7 +108,14 @@ export class RecordScanner {
     if (models.length === 0) return 0;
     const step = Math.max(1, Math.floor(models.length / SAMPLE_FOLDERS));
     const sample = models.filter((_m, i) => i % step === 0).slice(0, SAMPLE_FOLDERS);
-    const counts = await Promise.all(sample.map((m) => readdirOrEmpty(join(this.layout.runsDir, m)).then((f) => f.length, () => 0)));
+    const counts = await Promise.all(
+      sample.map((m) =>
+        readdirOrEmpty(join(this.layout.runsDir, m)).then(
+          (f) => f.length,
+          () => 0,
+        ),
+      ),
+    );
     const estimate = (counts.reduce((a, b) => a + b, 0) / sample.length) * models.length;
     return estimate < RECORDS_PER_THREAD ? 0 : Math.min(max, Math.ceil(estimate / RECORDS_PER_THREAD), models.length);
   }

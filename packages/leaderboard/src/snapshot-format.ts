@@ -108,7 +108,7 @@ export function* decodeSnapshot(file: Buffer): Generator<SnapshotModel> {
   if (createHash('sha256').update(file.subarray(0, trailerStart)).digest('hex') !== trailer.sha256) throw new SnapshotError('corrupt: checksum mismatch');
   let models = 0;
   let runs = 0;
-  for (let at = firstEnd + 1; at < trailerStart; ) {
+  for (let at = firstEnd + 1; at < trailerStart;) {
     const end = file.indexOf(0x0a, at);
     const model = decodeModel(parseJson(file.toString('utf8', at, end)), trailer);
     models++;

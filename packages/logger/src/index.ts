@@ -26,9 +26,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     opts.format === 'pretty'
       ? winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.colorize(), pretty)
       : winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json());
-  const transport = opts.stream
-    ? new winston.transports.Stream({ stream: opts.stream })
-    : new winston.transports.Console();
+  const transport = opts.stream ? new winston.transports.Stream({ stream: opts.stream }) : new winston.transports.Console();
   return winston.createLogger({
     level: opts.level ?? 'info',
     defaultMeta: { service: opts.service },

@@ -13,9 +13,7 @@ export async function checkRedisPersistence(redis: Redis): Promise<string[]> {
     appendonly = configValue(await redis.config('GET', 'appendonly'));
     policy = configValue(await redis.config('GET', 'maxmemory-policy'));
   } catch (err) {
-    return [
-      `could not read the Redis configuration (${(err as Error).message}); check by hand that appendonly is yes and maxmemory-policy is noeviction, then set REDIS_REQUIRE_PERSISTENCE=false`,
-    ];
+    return [`could not read the Redis configuration (${(err as Error).message}); check by hand that appendonly is yes and maxmemory-policy is noeviction, then set REDIS_REQUIRE_PERSISTENCE=false`];
   }
   const problems: string[] = [];
   if (appendonly !== 'yes') {

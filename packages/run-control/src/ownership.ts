@@ -16,10 +16,7 @@ export interface RunOwner {
  * - `elsewhere`: another host owns it and its lease is alive; `leaseMs` is what is left of it.
  * - `taken`: another host owned it but its lease lapsed; this host owns it now, fence bumped.
  */
-export type Claim =
-  | { kind: 'new' | 'mine'; owner: RunOwner }
-  | { kind: 'elsewhere'; owner: RunOwner; leaseMs: number }
-  | { kind: 'taken'; owner: RunOwner; from: string };
+export type Claim = { kind: 'new' | 'mine'; owner: RunOwner } | { kind: 'elsewhere'; owner: RunOwner; leaseMs: number } | { kind: 'taken'; owner: RunOwner; from: string };
 
 /** An owner record outlives its run by this much, so a late redelivery still sees who had it. */
 const OWNER_TTL_SECONDS = 30 * 24 * 3600;

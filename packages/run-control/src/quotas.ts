@@ -11,9 +11,7 @@ export const STALE_SLOT_MS = 24 * 3600 * 1000;
 /** What a caller over the concurrency quota is told to wait: runs end at their own pace. */
 export const CONCURRENT_RETRY_SECONDS = 30;
 
-export type QuotaDecision =
-  | { ok: true }
-  | { ok: false; quota: 'perDay' | 'concurrent'; limit: number; retryAfterMs: number };
+export type QuotaDecision = { ok: true } | { ok: false; quota: 'perDay' | 'concurrent'; limit: number; retryAfterMs: number };
 
 /**
  * Benchmark submission quotas, per caller and benchmark, kept in Redis so every API replica
@@ -38,7 +36,10 @@ export class QuotaLedger {
     const [day, live] = this.keys(benchmark, caller);
     // Both checks and both additions in one step (commands/reserve-quota.lua), so replicas
     // racing for a caller's last slot cannot both take it.
-    const [code, retryAfterMs] = (await runCommand(this.redis, 'reserveQuota', [day, live], [now, QUOTA_WINDOW_MS, quotas.perDay ?? 0, quotas.concurrent ?? 0, runId, STALE_SLOT_MS])) as [number, number];
+    const [code, retryAfterMs] = (await runCommand(this.redis, 'reserveQuota', [day, live], [now, QUOTA_WINDOW_MS, quotas.perDay ?? 0, quotas.concurrent ?? 0, runId, STALE_SLOT_MS])) as [
+      number,
+      number,
+    ];
     if (code === 1) return { ok: false, quota: 'perDay', limit: quotas.perDay!, retryAfterMs: Math.max(0, retryAfterMs) };
     if (code === 2) return { ok: false, quota: 'concurrent', limit: quotas.concurrent!, retryAfterMs: CONCURRENT_RETRY_SECONDS * 1000 };
     return { ok: true };

@@ -19,8 +19,7 @@ export interface ExitInfo {
 }
 
 export type Outcome =
-  | { status: 'succeeded'; score: number; metrics?: Record<string, number>; exitCode: number }
-  | { status: 'failed' | 'cancelled'; reason: FailureReason; error: string; exitCode: number | null };
+  { status: 'succeeded'; score: number; metrics?: Record<string, number>; exitCode: number } | { status: 'failed' | 'cancelled'; reason: FailureReason; error: string; exitCode: number | null };
 
 /**
  * Decides what a finished container means. Order matters: a cancel or a timeout explains the

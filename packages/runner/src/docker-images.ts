@@ -40,8 +40,7 @@ export interface PullOptions {
  */
 export async function pullImage(docker: Docker, image: string, opts: PullOptions = {}): Promise<PullTracker> {
   const auth = await opts.credentials?.();
-  const failure = (status: number | undefined, message: string): Error =>
-    classifyPullFailure(image, { status, message, withCredentials: auth !== undefined, registry: registryOf(image) });
+  const failure = (status: number | undefined, message: string): Error => classifyPullFailure(image, { status, message, withCredentials: auth !== undefined, registry: registryOf(image) });
   let stream: NodeJS.ReadableStream;
   try {
     // dockerode sends authconfig as the X-Registry-Auth header and keeps it out of the URL.

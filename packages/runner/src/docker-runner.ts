@@ -32,7 +32,6 @@ export interface DockerRunnerOptions {
   credentials?: (image: string) => Promise<RegistryAuth | undefined>;
 }
 
-
 /**
  * Names an engine: its host name, then a digest of its ID and data root. The ID alone is not
  * enough: Docker 20.10 derives it from /etc/docker/key.json, which cloned machines and two
@@ -82,7 +81,9 @@ export class DockerRunner implements ModelRunner {
       throw infrastructure('read the engine info', err);
     }
     if (!(wanted in runtimes)) {
-      throw new Error(`the Docker engine has no runtime "${wanted}" (RUN_RUNTIME); it has: ${Object.keys(runtimes).sort().join(', ') || 'none'}. Register it in the engine's daemon.json (see docs/security.md) or unset RUN_RUNTIME`);
+      throw new Error(
+        `the Docker engine has no runtime "${wanted}" (RUN_RUNTIME); it has: ${Object.keys(runtimes).sort().join(', ') || 'none'}. Register it in the engine's daemon.json (see docs/security.md) or unset RUN_RUNTIME`,
+      );
     }
   }
 
@@ -418,7 +419,7 @@ export class DockerRunner implements ModelRunner {
     try {
       return (await this.docker.info()).LiveRestoreEnabled === true;
     } catch (err) {
-      throw infrastructure('read the engine\'s settings', err);
+      throw infrastructure("read the engine's settings", err);
     }
   }
 

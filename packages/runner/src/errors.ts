@@ -10,7 +10,10 @@ export class InfrastructureError extends Error {
 
 /** A fault retrying cannot fix: the model's, its image's, or the deployment's registry credentials. */
 export class ModelFault extends Error {
-  constructor(readonly reason: Exclude<FailureReason, 'infrastructure' | 'cancelled'>, message: string) {
+  constructor(
+    readonly reason: Exclude<FailureReason, 'infrastructure' | 'cancelled'>,
+    message: string,
+  ) {
     super(message);
     this.name = 'ModelFault';
   }
@@ -30,7 +33,11 @@ export class HandedBackError extends Error {
  * container the engine stopped from one whose model exited by itself.
  */
 export class EngineLostError extends InfrastructureError {
-  constructor(message: string, readonly lostAt: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly lostAt: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'EngineLostError';
   }

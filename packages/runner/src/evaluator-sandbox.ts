@@ -30,7 +30,17 @@ export interface EvaluationSpec {
  * The reference may be a host folder because the operator, not a submitter, named it.
  */
 export function evaluatorContainerSpec(deployment: string, spec: EvaluationSpec, image: string, policy: SandboxPolicy, output: ContainerInput['output']): Docker.ContainerCreateOptions {
-  const input = { deployment, runId: spec.runId, name: spec.name, image, limits: spec.limits, policy, output, ...(spec.owner && { owner: spec.owner }), ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }) };
+  const input = {
+    deployment,
+    runId: spec.runId,
+    name: spec.name,
+    image,
+    limits: spec.limits,
+    policy,
+    output,
+    ...(spec.owner && { owner: spec.owner }),
+    ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }),
+  };
   const base = containerSpec(input);
   const host = base.HostConfig!;
   const reference: Docker.MountSettings =
@@ -40,14 +50,7 @@ export function evaluatorContainerSpec(deployment: string, spec: EvaluationSpec,
   return {
     ...base,
     name: evaluatorContainerName(deployment, spec.runId),
-    Env: [
-      `OUTPUT_DIR=${OUTPUT_DIR}`,
-      `PREDICTIONS_DIR=${PREDICTIONS_DIR}`,
-      `REFERENCE_DIR=${REFERENCE_DIR}`,
-      `BENCHMARK=${spec.benchmark}`,
-      `MODEL_NAME=${spec.name}`,
-      `RUN_ID=${spec.runId}`,
-    ],
+    Env: [`OUTPUT_DIR=${OUTPUT_DIR}`, `PREDICTIONS_DIR=${PREDICTIONS_DIR}`, `REFERENCE_DIR=${REFERENCE_DIR}`, `BENCHMARK=${spec.benchmark}`, `MODEL_NAME=${spec.name}`, `RUN_ID=${spec.runId}`],
     Labels: { ...base.Labels, [LABELS.step]: 'evaluator' },
     HostConfig: {
       ...host,

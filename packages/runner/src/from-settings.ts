@@ -21,12 +21,7 @@ export interface SandboxSettings {
  * The DockerRunner models run in, from a worker's settings: the worker and `modelrun validate`
  * build it here, so an image is checked in exactly the sandbox it will run in.
  */
-export function createDockerRunner(settings: {
-  dockerHost?: string | undefined;
-  deployment: string;
-  sandbox: SandboxSettings;
-  credentials?: DockerRunnerOptions['credentials'];
-}): DockerRunner {
+export function createDockerRunner(settings: { dockerHost?: string | undefined; deployment: string; sandbox: SandboxSettings; credentials?: DockerRunnerOptions['credentials'] }): DockerRunner {
   const { sandbox } = settings;
   return new DockerRunner({
     docker: createDocker(settings.dockerHost),

@@ -6,7 +6,10 @@ import { VolumeLayout } from './layout';
 
 /** A record file that exists but does not hold a valid record. */
 export class CorruptRecordError extends Error {
-  constructor(readonly path: string, detail: string) {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
     super(`corrupt run record ${path}: ${detail}`);
     this.name = 'CorruptRecordError';
   }
@@ -93,7 +96,15 @@ export class RecordStore {
       if (!name.endsWith('.tmp')) continue;
       const path = join(this.layout.tmpDir, name);
       const info = await stat(path).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff && (await rm(path).then(() => true, () => false))) removed++;
+      if (
+        info &&
+        info.mtimeMs < cutoff &&
+        (await rm(path).then(
+          () => true,
+          () => false,
+        ))
+      )
+        removed++;
     }
     return removed;
   }

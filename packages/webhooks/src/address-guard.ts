@@ -23,7 +23,8 @@ for (const [net, bits] of [
   ['203.0.113.0', 24], // documentation
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, broadcast
-] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
@@ -34,7 +35,8 @@ for (const [net, bits] of [
   ['fe80::', 10], // link-local
   ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
   ['ff00::', 8], // multicast
-] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv6');
 
 /**
  * IPv6 forms that carry an IPv4 address. A BlockList checks an IPv4 address against its IPv6
@@ -46,7 +48,8 @@ for (const [net, bits] of [
   ['::', 96],
   ['::ffff:0:0', 96], // IPv4-mapped: a resolver has no business answering one
   ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
-] as const) IPV4_IN_IPV6.addSubnet(net, bits, 'ipv6');
+] as const)
+  IPV4_IN_IPV6.addSubnet(net, bits, 'ipv6');
 
 /** Whether an IP address is public (a webhook may go there without WEBHOOK_ALLOW_PRIVATE). */
 export function isPublicAddress(address: string): boolean {

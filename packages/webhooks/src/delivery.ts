@@ -47,7 +47,10 @@ export function createDeliveryProcessor(opts: DeliveryOptions) {
     let status: number;
     let answer: string;
     try {
-      ({ status, body: answer } = await postEvent(data.url, signAttempt(opts.secret, data.messageId, body), body, { allowPrivate: opts.allowPrivate, ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) }));
+      ({ status, body: answer } = await postEvent(data.url, signAttempt(opts.secret, data.messageId, body), body, {
+        allowPrivate: opts.allowPrivate,
+        ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
+      }));
     } catch (err) {
       if (err instanceof AddressRefusedError) {
         opts.metrics?.attempt('refused');

@@ -33,7 +33,10 @@ describe('mapping errors to HTTP', () => {
     const classes: unknown[] = Object.values(domain).filter((v) => typeof v === 'function' && v.prototype instanceof domain.DomainError);
     const mapped: unknown[] = CASES.map(([err]) => err.constructor);
     assert.equal(classes.length, 11);
-    assert.deepEqual(classes.filter((c) => !mapped.includes(c)), []);
+    assert.deepEqual(
+      classes.filter((c) => !mapped.includes(c)),
+      [],
+    );
   });
 
   it('puts when a quota allows the next submission in the body too', () => {
@@ -47,7 +50,7 @@ describe('mapping errors to HTTP', () => {
     assert.equal(http.message, 'internal error');
   });
 
-  it('reads the body parser\'s errors', () => {
+  it("reads the body parser's errors", () => {
     assert.equal(toHttpError({ type: 'entity.too.large', limit: 100 }).status, 413);
     assert.equal(toHttpError({ type: 'entity.parse.failed' }).code, 'bad_request');
   });

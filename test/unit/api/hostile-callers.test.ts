@@ -40,10 +40,22 @@ describe('the API against hostile callers: judgements (issue 22)', () => {
   it('answers /readyz with states and codes, never an error text', () => {
     const table: [Parameters<typeof publicCheck>[0], ReturnType<typeof publicCheck>][] = [
       [{ ok: true }, { ok: true }],
-      [{ ok: true, state: 'verified' }, { ok: true, state: 'verified' }],
-      [{ ok: false, code: 'EROFS', error: "EROFS: read-only file system, open '/data/tmp/x.json.tmp'" }, { ok: false, code: 'EROFS' }],
-      [{ ok: false, error: 'worker-7 since then: ENOSPC' }, { ok: false, code: 'failed' }],
-      [{ ok: false, code: "ENOENT '/data'", error: 'x' }, { ok: false, code: 'failed' }],
+      [
+        { ok: true, state: 'verified' },
+        { ok: true, state: 'verified' },
+      ],
+      [
+        { ok: false, code: 'EROFS', error: "EROFS: read-only file system, open '/data/tmp/x.json.tmp'" },
+        { ok: false, code: 'EROFS' },
+      ],
+      [
+        { ok: false, error: 'worker-7 since then: ENOSPC' },
+        { ok: false, code: 'failed' },
+      ],
+      [
+        { ok: false, code: "ENOENT '/data'", error: 'x' },
+        { ok: false, code: 'failed' },
+      ],
     ];
     for (const [check, expected] of table) assert.deepEqual(publicCheck(check), expected, JSON.stringify(check));
   });

@@ -11,7 +11,9 @@ async function headersOf(middleware: RequestHandler, overTls: boolean): Promise<
   app.set('etag', false);
   app.use(middleware);
   app.get('/', (_req, res) => void res.end());
-  const res = await supertest(app).get('/').set('X-Forwarded-Proto', overTls ? 'https' : 'http');
+  const res = await supertest(app)
+    .get('/')
+    .set('X-Forwarded-Proto', overTls ? 'https' : 'http');
   const { date: _date, connection: _connection, 'keep-alive': _keepAlive, 'content-length': _length, ...rest } = res.headers as Record<string, string>;
   return rest;
 }

@@ -13,7 +13,7 @@ const run = (over: Partial<RunView>): RunView => ({
 });
 const at = (iso: string) => () => Date.parse(iso);
 
-describe('modelrun: the watched run\'s status line', () => {
+describe("modelrun: the watched run's status line", () => {
   it('says a queued run waits for a worker, and for how long', () => {
     const p = phaseOf(run({ status: 'queued' }), at('2026-11-30T12:00:04.000Z'));
     assert.equal(p.key, 'queued');
@@ -40,15 +40,18 @@ describe('modelrun: the watched run\'s status line', () => {
     assert.equal(phaseOf(run({ phase: 'pulling' })).render(), 'pulling team/model:1');
   });
 
-  it('counts a running run\'s time from its start, one key per phase', () => {
+  it("counts a running run's time from its start, one key per phase", () => {
     const p = phaseOf(run({ phase: 'running', startedAt: '2026-11-30T12:00:01.000Z' }), at('2026-11-30T12:01:13.000Z'));
     assert.equal(p.render(), 'running 1 m 12 s');
-    assert.deepEqual(['starting', 'running', 'collecting'].map((phase) => phaseOf(run({ phase: phase as RunView['phase'] })).key), ['starting', 'running', 'collecting']);
+    assert.deepEqual(
+      ['starting', 'running', 'collecting'].map((phase) => phaseOf(run({ phase: phase as RunView['phase'] })).key),
+      ['starting', 'running', 'collecting'],
+    );
   });
 });
 
 describe('modelrun: limit flags', () => {
-  it('reads the flags into the API\'s request fields, over --limits', () => {
+  it("reads the flags into the API's request fields, over --limits", () => {
     assert.equal(limitsFromFlags({}), undefined);
     assert.deepEqual(limitsFromFlags({ timeout: '120', cpus: '0.5', limits: '{"memoryMb": 512, "timeoutSeconds": 60}' }), { timeoutSeconds: 120, memoryMb: 512, cpus: 0.5 });
   });

@@ -53,7 +53,10 @@ describe('BENCHMARKS_FILE', () => {
   });
 
   it('reads the same from JSON', () => {
-    const json = file('b.json', JSON.stringify({ benchmarks: [{ name: 'x', evaluator: { image: 'e:1' }, reference: { hostPath: '/srv/ref' }, metrics: [{ name: 'loss', direction: 'lower' }], primaryMetric: 'loss' }] }));
+    const json = file(
+      'b.json',
+      JSON.stringify({ benchmarks: [{ name: 'x', evaluator: { image: 'e:1' }, reference: { hostPath: '/srv/ref' }, metrics: [{ name: 'loss', direction: 'lower' }], primaryMetric: 'loss' }] }),
+    );
     assert.deepEqual(loadApiConfig({ BENCHMARKS_FILE: json }).benchmarks.get('x')?.reference, { hostPath: '/srv/ref' });
   });
 
@@ -73,16 +76,30 @@ describe('BENCHMARKS_FILE', () => {
   });
 
   it('refuses a reference that is neither a volume nor an absolute host folder, and unknown fields', () => {
-    const found = problems(file('r.yaml', GOOD.replace('reference: { volume: modelrun-digits-reference }', 'reference: { hostPath: relative/dir }').replace('    primaryMetric', '    secret: 1\n    primaryMetric')));
-    assert.ok(found.some((p) => /\(digits\)\.reference\.hostPath: must be an absolute path/.test(p)), JSON.stringify(found));
-    assert.ok(found.some((p) => /\(digits\): .*secret/.test(p)), JSON.stringify(found));
+    const found = problems(
+      file('r.yaml', GOOD.replace('reference: { volume: modelrun-digits-reference }', 'reference: { hostPath: relative/dir }').replace('    primaryMetric', '    secret: 1\n    primaryMetric')),
+    );
+    assert.ok(
+      found.some((p) => /\(digits\)\.reference\.hostPath: must be an absolute path/.test(p)),
+      JSON.stringify(found),
+    );
+    assert.ok(
+      found.some((p) => /\(digits\): .*secret/.test(p)),
+      JSON.stringify(found),
+    );
   });
 
   it('refuses a benchmark defined twice, limits over the ceilings, a missing file and bad YAML', () => {
     const twice = problems(file('t.yaml', `${GOOD}${GOOD.replace('benchmarks:\n', '')}`));
-    assert.ok(twice.some((p) => /benchmarks\[1\] \(digits\)\.name: digits is defined twice/.test(p)), JSON.stringify(twice));
+    assert.ok(
+      twice.some((p) => /benchmarks\[1\] \(digits\)\.name: digits is defined twice/.test(p)),
+      JSON.stringify(twice),
+    );
     const tooLong = problems(file('l.yaml', GOOD.replace('timeoutSeconds: 300', 'timeoutSeconds: 99999')));
-    assert.ok(tooLong.some((p) => /\(digits\)\.model\.limits\.timeoutSeconds: 99999 is over the ceiling/.test(p)), JSON.stringify(tooLong));
+    assert.ok(
+      tooLong.some((p) => /\(digits\)\.model\.limits\.timeoutSeconds: 99999 is over the ceiling/.test(p)),
+      JSON.stringify(tooLong),
+    );
     assert.match(problems(join(dir, 'missing.yaml'))[0]!, /cannot be read: ENOENT/);
     assert.match(problems(file('y.yaml', 'benchmarks: [ {'))[0]!, /is not valid YAML/);
   });

@@ -82,7 +82,10 @@ describe('loadApiConfig', () => {
   ];
   for (const [variable, value, expected] of badValues) {
     it(`refuses ${variable}=${value}, naming the variable and the value`, () => {
-      const problem = problemFor(configError(() => loadApiConfig({ [variable]: value })), variable);
+      const problem = problemFor(
+        configError(() => loadApiConfig({ [variable]: value })),
+        variable,
+      );
       assert.match(problem, expected);
       assert.ok(problem.includes(JSON.stringify(value)), problem);
     });
@@ -98,7 +101,10 @@ describe('loadApiConfig', () => {
   });
 
   it('refuses a hexadecimal PORT rather than reading 0x50 as 80', () => {
-    problemFor(configError(() => loadApiConfig({ PORT: '0x50' })), 'PORT');
+    problemFor(
+      configError(() => loadApiConfig({ PORT: '0x50' })),
+      'PORT',
+    );
   });
 
   it('reads a blank numeric variable as unset (its default), not as 0', () => {
@@ -116,12 +122,21 @@ describe('loadApiConfig', () => {
   });
 
   it('refuses a default over the built-in ceiling', () => {
-    problemFor(configError(() => loadApiConfig({ RUN_TIMEOUT_SECONDS: '7200' })), 'RUN_TIMEOUT_SECONDS');
-    problemFor(configError(() => loadApiConfig({ RUN_CPUS: '8' })), 'RUN_CPUS');
+    problemFor(
+      configError(() => loadApiConfig({ RUN_TIMEOUT_SECONDS: '7200' })),
+      'RUN_TIMEOUT_SECONDS',
+    );
+    problemFor(
+      configError(() => loadApiConfig({ RUN_CPUS: '8' })),
+      'RUN_CPUS',
+    );
   });
 
   it('refuses HOST=0.0.0.0 without API_TOKENS and explains why and what to do', () => {
-    const problem = problemFor(configError(() => loadApiConfig({ HOST: '0.0.0.0' })), 'API_TOKENS');
+    const problem = problemFor(
+      configError(() => loadApiConfig({ HOST: '0.0.0.0' })),
+      'API_TOKENS',
+    );
     assert.match(problem, /HOST=0\.0\.0\.0/);
     assert.match(problem, /loopback/);
     assert.match(problem, /Set API_TOKENS/);
@@ -182,14 +197,26 @@ describe('loadWorkerConfig', () => {
   });
 
   it('refuses WORKER_CONCURRENCY=0, naming the variable', () => {
-    assert.match(problemFor(configError(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' })), 'WORKER_CONCURRENCY'), /positive/);
+    assert.match(
+      problemFor(
+        configError(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' })),
+        'WORKER_CONCURRENCY',
+      ),
+      /positive/,
+    );
   });
 
   it('refuses a fractional WORKER_CONCURRENCY', () => {
-    assert.match(problemFor(configError(() => loadWorkerConfig({ WORKER_CONCURRENCY: '1.5' })), 'WORKER_CONCURRENCY'), /whole number/);
+    assert.match(
+      problemFor(
+        configError(() => loadWorkerConfig({ WORKER_CONCURRENCY: '1.5' })),
+        'WORKER_CONCURRENCY',
+      ),
+      /whole number/,
+    );
   });
 
-  it('reads WORKER_GPUS as device ids, and makes them the worker\'s GPU ceiling (empty: a CPU-only worker)', () => {
+  it("reads WORKER_GPUS as device ids, and makes them the worker's GPU ceiling (empty: a CPU-only worker)", () => {
     const gpu = loadWorkerConfig({ WORKER_GPUS: '0, 1,GPU-3f0c9a2e', RUN_GPUS_MAX: '8' });
     assert.deepEqual(gpu.gpus, ['0', '1', 'GPU-3f0c9a2e']);
     assert.equal(gpu.limits.ceilings.gpus, 3);
@@ -199,12 +226,27 @@ describe('loadWorkerConfig', () => {
   });
 
   it('refuses WORKER_GPUS that names a device twice or is not device ids', () => {
-    assert.match(problemFor(configError(() => loadWorkerConfig({ WORKER_GPUS: '0,1,0' })), 'WORKER_GPUS'), /names a device twice/);
-    assert.match(problemFor(configError(() => loadWorkerConfig({ WORKER_GPUS: '0;1' })), 'WORKER_GPUS'), /device ids like 0,1/);
+    assert.match(
+      problemFor(
+        configError(() => loadWorkerConfig({ WORKER_GPUS: '0,1,0' })),
+        'WORKER_GPUS',
+      ),
+      /names a device twice/,
+    );
+    assert.match(
+      problemFor(
+        configError(() => loadWorkerConfig({ WORKER_GPUS: '0;1' })),
+        'WORKER_GPUS',
+      ),
+      /device ids like 0,1/,
+    );
   });
 
   it('refuses a DOCKER_HOST that is not a Docker endpoint URL', () => {
-    problemFor(configError(() => loadWorkerConfig({ DOCKER_HOST: '/var/run/docker.sock' })), 'DOCKER_HOST');
+    problemFor(
+      configError(() => loadWorkerConfig({ DOCKER_HOST: '/var/run/docker.sock' })),
+      'DOCKER_HOST',
+    );
   });
 
   it('reads DOCKER_HOST when it is a Docker endpoint', () => {
@@ -212,7 +254,10 @@ describe('loadWorkerConfig', () => {
   });
 
   it('refuses a default over its ceiling', () => {
-    problemFor(configError(() => loadWorkerConfig({ RUN_MEMORY_MB: '9000' })), 'RUN_MEMORY_MB');
+    problemFor(
+      configError(() => loadWorkerConfig({ RUN_MEMORY_MB: '9000' })),
+      'RUN_MEMORY_MB',
+    );
   });
 
   it('does not require API tokens whatever HOST says', () => {

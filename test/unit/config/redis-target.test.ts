@@ -22,7 +22,7 @@ describe('REDIS_URL', () => {
     });
   });
 
-  it('reads an ACL user, a database and the sentinels\' own password', () => {
+  it("reads an ACL user, a database and the sentinels' own password", () => {
     const t = parseRedisTarget('redis+sentinel://modelrun:pw@h:5000/mymaster/3?sentinelPassword=sp');
     assert.equal(t.kind, 'sentinel');
     assert.ok(t.kind === 'sentinel');

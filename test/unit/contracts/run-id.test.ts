@@ -59,16 +59,7 @@ describe('isRunId', () => {
 
   it('refuses upper-case hex, missing dashes, wrong lengths and path tricks', () => {
     const id = runIdAt(T0);
-    for (const bad of [
-      id.toUpperCase(),
-      id.replace(/-/g, ''),
-      id.slice(1),
-      `${id}0`,
-      `${id}\n`,
-      `../${id.slice(3)}`,
-      '',
-      'not-a-run-id',
-    ]) {
+    for (const bad of [id.toUpperCase(), id.replace(/-/g, ''), id.slice(1), `${id}0`, `${id}\n`, `../${id.slice(3)}`, '', 'not-a-run-id']) {
       assert.equal(isRunId(bad), false, JSON.stringify(bad));
     }
   });

@@ -7,7 +7,16 @@ const ev = (engine: string, id: string, action: string): ContainerEvent => ({ en
 // The watch's verdict for "at no moment two containers of one run", from the engines' events.
 describe('maxAtOnce (container-watch)', () => {
   it('counts a container replaced after its removal as one at a time, across engines', () => {
-    const events = [ev('a', '1', 'create'), ev('a', '1', 'start'), ev('a', '1', 'die'), ev('a', '1', 'destroy'), ev('b', '2', 'create'), ev('b', '2', 'start'), ev('b', '2', 'die'), ev('b', '2', 'destroy')];
+    const events = [
+      ev('a', '1', 'create'),
+      ev('a', '1', 'start'),
+      ev('a', '1', 'die'),
+      ev('a', '1', 'destroy'),
+      ev('b', '2', 'create'),
+      ev('b', '2', 'start'),
+      ev('b', '2', 'die'),
+      ev('b', '2', 'destroy'),
+    ];
     assert.equal(maxAtOnce(events), 1);
     assert.equal(maxAtOnce(events, 'running'), 1);
   });

@@ -84,9 +84,18 @@ describe('benchmark leaderboards', () => {
     index.upsert(run('b', { accuracy: 0.9, error_rate: 0.1, latency_ms: 3 }));
     index.upsert(run('c', { accuracy: 0.95, error_rate: 0.05, latency_ms: 9 }));
     const page = index.boards.list('digits', { sort: 'accuracy', order: 'best', limit: 2, offset: 1 })!;
-    assert.deepEqual(page.entries.map((e) => [e.name, e.best.id]), [['a', first.id], ['b', page.entries[1]!.best.id]]);
+    assert.deepEqual(
+      page.entries.map((e) => [e.name, e.best.id]),
+      [
+        ['a', first.id],
+        ['b', page.entries[1]!.best.id],
+      ],
+    );
     assert.equal(page.total, 3);
-    assert.deepEqual(index.boards.list('digits', { sort: 'latency_ms', order: 'best', limit: 10, offset: 0 })!.entries.map((e) => e.name), ['b', 'a', 'c']);
+    assert.deepEqual(
+      index.boards.list('digits', { sort: 'latency_ms', order: 'best', limit: 10, offset: 0 })!.entries.map((e) => e.name),
+      ['b', 'a', 'c'],
+    );
   });
 
   it('follows a board as runs finish: a better run moves its model up', () => {

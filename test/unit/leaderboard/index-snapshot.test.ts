@@ -21,7 +21,10 @@ function record(name: string, t: number, extra: Partial<RunRecord> = {}): RunRec
 /** Everything a client can read from the index, to compare two indexes. */
 function view(index: RunIndex): unknown {
   const lists = MODEL_SORTS.flatMap((sort) => (['asc', 'desc'] as const).map((order) => index.listModels({ sort, order, limit: 1000, offset: 0 })));
-  const models = index.modelNames().sort().map((n) => index.getModel(n));
+  const models = index
+    .modelNames()
+    .sort()
+    .map((n) => index.getModel(n));
   return { lists, models, board: index.boards.list('digits', { sort: 'accuracy', order: 'best', limit: 1000, offset: 0 }) };
 }
 
@@ -162,12 +165,16 @@ describe('index snapshot', function () {
 
   const damage: [string, (path: string) => void, RegExp][] = [
     ['truncated', (p) => truncateSync(p, Math.floor(readFileSync(p).length / 2)), /truncated|corrupt/],
-    ['corrupt (a byte changed)', (p) => {
-      const b = readFileSync(p);
-      const at = b.indexOf('"alpha"');
-      b[at + 1] = 'A'.charCodeAt(0);
-      writeFileSync(p, b);
-    }, /checksum/],
+    [
+      'corrupt (a byte changed)',
+      (p) => {
+        const b = readFileSync(p);
+        const at = b.indexOf('"alpha"');
+        b[at + 1] = 'A'.charCodeAt(0);
+        writeFileSync(p, b);
+      },
+      /checksum/,
+    ],
     ['of another version', (p) => writeFileSync(p, readFileSync(p, 'utf8').replace('"version":1', '"version":2')), /version 2/],
     ['not a snapshot', (p) => writeFileSync(p, 'hello\n'), /truncated|not an index snapshot/],
   ];
@@ -219,10 +226,12 @@ describe('index snapshot', function () {
     await Promise.all(writers.map((w) => w.sync.verified));
     for (let round = 0; round < 5; round++) {
       await store.writeRecord(record('alpha', 300 + round));
-      await Promise.all(writers.map(async (w) => {
-        await w.sync.rescan();
-        assert.equal(await w.sync.saveSnapshot(), true);
-      }));
+      await Promise.all(
+        writers.map(async (w) => {
+          await w.sync.rescan();
+          assert.equal(await w.sync.saveSnapshot(), true);
+        }),
+      );
     }
     const { index, source, log } = await start();
     assert.equal(source, 'snapshot');
@@ -231,7 +240,7 @@ describe('index snapshot', function () {
     assert.deepEqual((await readdir(join(dir, 'index', 'tmp'))).length, 0, 'no temp file left behind');
   });
 
-  it('checks timestamps by the run contract\'s own pattern', () => {
+  it("checks timestamps by the run contract's own pattern", () => {
     // The snapshot tests timestamps with a regex (a schema call each is seconds at 1M runs).
     const contract = (RunSummary.shape.createdAt as unknown as { _zod: { pattern: RegExp } })._zod.pattern;
     assert.equal(String(TIMESTAMP_PATTERN), String(contract));

@@ -32,7 +32,14 @@ describe('RunIndex sorted views kept up to date one change at a time', () => {
       if (roll < 0.5 || known.length === 0) {
         const name = `m${Math.floor(random() * 40)}`;
         const status = STATUSES[Math.floor(random() * STATUSES.length)]!;
-        const r: RunSummary = { id: runIdAt(Date.UTC(2025, 0, 1) + step * 1000), name, image: `img/${name}:1`, status, createdAt: new Date().toISOString(), ...(random() < 0.8 && { score: Math.round(random() * 100) / 100 }) };
+        const r: RunSummary = {
+          id: runIdAt(Date.UTC(2025, 0, 1) + step * 1000),
+          name,
+          image: `img/${name}:1`,
+          status,
+          createdAt: new Date().toISOString(),
+          ...(random() < 0.8 && { score: Math.round(random() * 100) / 100 }),
+        };
         if (live.upsert(r)) runs.set(r.id, r);
       } else if (roll < 0.85) {
         const r = known[Math.floor(random() * known.length)]!;
@@ -65,9 +72,20 @@ describe('RunIndex.getModel with a page', () => {
     const index = new RunIndex();
     for (let t = 0; t < 25; t++) index.upsert({ id: runIdAt(Date.UTC(2025, 0, 1) + t * 1000), name: 'm', image: 'img/m:1', status: 'failed', createdAt: new Date().toISOString() });
     const all = index.getModel('m')!.runs.map((r) => r.id);
-    for (const [offset, limit] of [[0, 10], [5, 10], [20, 10], [25, 3], [40, 5], [0, 100]] as const) {
+    for (const [offset, limit] of [
+      [0, 10],
+      [5, 10],
+      [20, 10],
+      [25, 3],
+      [40, 5],
+      [0, 100],
+    ] as const) {
       const page = index.getModel('m', { offset, limit })!;
-      assert.deepEqual(page.runs.map((r) => r.id), all.slice(offset, offset + limit), `offset ${offset} limit ${limit}`);
+      assert.deepEqual(
+        page.runs.map((r) => r.id),
+        all.slice(offset, offset + limit),
+        `offset ${offset} limit ${limit}`,
+      );
       assert.equal(page.runCount, 25);
     }
   });

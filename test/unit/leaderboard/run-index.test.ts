@@ -165,18 +165,30 @@ describe('RunIndex', () => {
       const upserted = new RunIndex();
       for (const r of [...runs.a, ...runs.b]) upserted.upsert({ ...r });
       const added = new RunIndex();
-      added.addModel('a', runs.a.map((r) => ({ ...r })));
-      added.addModel('b', runs.b.map((r) => ({ ...r })));
+      added.addModel(
+        'a',
+        runs.a.map((r) => ({ ...r })),
+      );
+      added.addModel(
+        'b',
+        runs.b.map((r) => ({ ...r })),
+      );
       assert.deepEqual(views(added), views(upserted));
       // Out of order, and a model the index holds already: one at a time, same result.
       const fallback = new RunIndex();
-      fallback.addModel('a', [runs.a[2]!, runs.a[0]!].map((r) => ({ ...r })));
+      fallback.addModel(
+        'a',
+        [runs.a[2]!, runs.a[0]!].map((r) => ({ ...r })),
+      );
       fallback.addModel('a', [{ ...runs.a[1]! }]);
-      fallback.addModel('b', runs.b.map((r) => ({ ...r })));
+      fallback.addModel(
+        'b',
+        runs.b.map((r) => ({ ...r })),
+      );
       assert.deepEqual(views(fallback), views(upserted));
     });
 
-    it('removes a finished run: its model\'s best and the orders follow, and an emptied model goes', () => {
+    it("removes a finished run: its model's best and the orders follow, and an emptied model goes", () => {
       const index = new RunIndex();
       index.addModel('a', [run('a', 1, 'succeeded', 0.3), run('a', 3, 'succeeded', 0.9)]);
       index.addModel('b', [run('b', 2, 'succeeded', 0.5)]);
@@ -312,7 +324,10 @@ describe('RunIndex', () => {
         index.upsert(run('f-new', 30, 'queued'));
         const after = index.listModels(all);
         assert.equal(after.total, 6);
-        assert.ok(after.models.some((m) => m.name === 'f-new'), `f-new missing from the ${sort} listing`);
+        assert.ok(
+          after.models.some((m) => m.name === 'f-new'),
+          `f-new missing from the ${sort} listing`,
+        );
       });
 
       it(`drops a removed model from a listing by ${sort} made while it was there`, () => {

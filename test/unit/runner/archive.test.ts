@@ -200,28 +200,31 @@ describe('readOutputArchive', () => {
   });
 
   it('refuses an output folder with more than maxEntries entries', async () => {
-    const out = await read(
-      outputFolder([
-        { name: 'output/score.json', content: '{"score": 1}' },
-        ...Array.from({ length: 4 }, (_, i): Entry => ({ name: `output/f${i}`, content: 'x' })),
-      ]),
-      { ...CAPS, maxEntries: 3 },
-    );
+    const out = await read(outputFolder([{ name: 'output/score.json', content: '{"score": 1}' }, ...Array.from({ length: 4 }, (_, i): Entry => ({ name: `output/f${i}`, content: 'x' }))]), {
+      ...CAPS,
+      maxEntries: 3,
+    });
     assert.match(problemOf(out), /more than 3 entries/);
   });
 
   // The engine writes the archive: one that breaks off or is not a tar is never the model's doing.
   it('rejects a truncated archive as broken (not a problem of the output), without hanging', async () => {
     const whole = await tarOf(outputFolder([{ name: 'output/score.json', content: Buffer.alloc(10_000, 0x20) }]));
-    await assert.rejects(withoutEscapes(() => readOutputArchive(streamOf(whole.subarray(0, 3000)), CAPS)), /archive (broke off|ended before)/);
+    await assert.rejects(
+      withoutEscapes(() => readOutputArchive(streamOf(whole.subarray(0, 3000)), CAPS)),
+      /archive (broke off|ended before)/,
+    );
   });
 
   it('rejects an archive cut off inside a file that is not the score as broken', async () => {
     const whole = await tarOf(outputFolder([{ name: 'output/weights.bin', content: Buffer.alloc(10_000) }]));
-    await assert.rejects(withoutEscapes(() => readOutputArchive(streamOf(whole.subarray(0, 3000)), CAPS)), /archive (broke off|ended before)/);
+    await assert.rejects(
+      withoutEscapes(() => readOutputArchive(streamOf(whole.subarray(0, 3000)), CAPS)),
+      /archive (broke off|ended before)/,
+    );
   });
 
-  it('rejects an archive that ends at an entry\'s edge, before its end-of-archive blocks, instead of reading a folder without the score', async () => {
+  it("rejects an archive that ends at an entry's edge, before its end-of-archive blocks, instead of reading a folder without the score", async () => {
     const whole = await tarOf(outputFolder([{ name: 'output/score.json', content: '{"score": 1}' }]));
     // The folder's own header only: what an engine going down mid-response once gave.
     await assert.rejects(readOutputArchive(streamOf(whole.subarray(0, 512)), CAPS), /ended before its end-of-archive blocks/);
@@ -231,7 +234,10 @@ describe('readOutputArchive', () => {
   });
 
   it('rejects a stream that is not a tar archive as broken, without hanging', async () => {
-    await assert.rejects(withoutEscapes(() => readOutputArchive(streamOf(Buffer.alloc(4096, 'not a tar archive! ')), CAPS)), /archive (broke off|ended before)/);
+    await assert.rejects(
+      withoutEscapes(() => readOutputArchive(streamOf(Buffer.alloc(4096, 'not a tar archive! ')), CAPS)),
+      /archive (broke off|ended before)/,
+    );
   });
 
   it('rejects a stream that itself fails, with its error', async () => {

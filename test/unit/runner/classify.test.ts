@@ -12,8 +12,7 @@ function output(overrides: Partial<OutputContents> = {}): OutputContents {
   return { entries: 1, sample: ['score.json'], totalBytes: 40, dir: { uid: 0, gid: 0, mode: 0o755 }, ...overrides };
 }
 
-const scored = (text = '{"score": 0.93, "metrics": {"accuracy": 0.93}}'): OutputContents =>
-  output({ score: { file: 'score.json', bytes: Buffer.from(text) } });
+const scored = (text = '{"score": 0.93, "metrics": {"accuracy": 0.93}}'): OutputContents => output({ score: { file: 'score.json', bytes: Buffer.from(text) } });
 const empty = (dir = { uid: 0, gid: 0, mode: 0o755 }): OutputContents => output({ entries: 0, sample: [], totalBytes: 0, dir });
 
 function failure(outcome: Outcome): Extract<Outcome, { status: 'failed' | 'cancelled' }> {

@@ -9,7 +9,7 @@ describe('telling a container the engine stopped from one that exited by itself 
     assert.equal(stoppedByEngine(life, ['2026-11-30T12:00:05.000Z']), true);
   });
 
-  it('allows a few seconds between the container\'s end and the broken wait', () => {
+  it("allows a few seconds between the container's end and the broken wait", () => {
     assert.equal(stoppedByEngine(life, ['2026-11-30T12:00:14.000Z']), true);
     assert.equal(stoppedByEngine(life, ['2026-11-30T12:00:16.000Z']), false);
   });

@@ -29,8 +29,16 @@ describe('an output past its cap', () => {
   // What the output volume (a tmpfs of the cap plus one page) could hold, and how it is told.
   const cases: [string, Entry[], RegExp | undefined][] = [
     ['4 one-byte files: 16 KiB of pages, within the cap', files(4), undefined],
-    ['5 one-byte files: 20 KiB of pages, past the cap though 5 bytes', files(5), /files take more than its limit of 16 KiB \(RUN_OUTPUT_MAX_MB\); writing past it fails with "no space left on device", each file counted in whole 4 KiB pages/],
-    ['one file of the cap and one page (a write that filled the volume)', files(1, 16 * 1024 + 4096), /holds more than its limit of 16 KiB \(RUN_OUTPUT_MAX_MB\); writing past it fails with "no space left on device"/],
+    [
+      '5 one-byte files: 20 KiB of pages, past the cap though 5 bytes',
+      files(5),
+      /files take more than its limit of 16 KiB \(RUN_OUTPUT_MAX_MB\); writing past it fails with "no space left on device", each file counted in whole 4 KiB pages/,
+    ],
+    [
+      'one file of the cap and one page (a write that filled the volume)',
+      files(1, 16 * 1024 + 4096),
+      /holds more than its limit of 16 KiB \(RUN_OUTPUT_MAX_MB\); writing past it fails with "no space left on device"/,
+    ],
     ['an entry past the entry cap', [...Array.from({ length: 101 }, (_, i) => ({ name: `output/e${i}`, content: '' }))], /more than 100 entries/],
   ];
   for (const [what, entries, message] of cases) {

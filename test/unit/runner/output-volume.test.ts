@@ -7,18 +7,25 @@ const MiB = 1024 * 1024;
 
 const output = (overrides: Partial<OutputOf> = {}): OutputOf => ({ container: `dep-run-${RUN_ID}`, deployment: 'dep', runId: RUN_ID, caps: { totalBytes: 16 * MiB }, ...overrides });
 
-describe('a run\'s output volume', () => {
+describe("a run's output volume", () => {
   describe('outputTmpfsOptions', () => {
     const cases: [string, Parameters<typeof outputTmpfsOptions>[0], string][] = [
       ['the default cap: one page and one entry past it', { totalBytes: 16 * MiB }, `size=${16 * MiB + 4096},nr_inodes=10002,mode=0755,nosuid,nodev`],
       ['a cap that is not whole pages, rounded up', { totalBytes: 1000 }, 'size=8192,nr_inodes=10002,mode=0755,nosuid,nodev'],
       ['an entry cap of its own', { totalBytes: MiB, maxEntries: 5 }, `size=${MiB + 4096},nr_inodes=7,mode=0755,nosuid,nodev`],
-      ['root remapped (userns-remap): the folder is that root\'s', { totalBytes: MiB, rootIds: { uid: 100000, gid: 100001 } }, `size=${MiB + 4096},nr_inodes=10002,mode=0755,uid=100000,gid=100001,nosuid,nodev`],
+      [
+        "root remapped (userns-remap): the folder is that root's",
+        { totalBytes: MiB, rootIds: { uid: 100000, gid: 100001 } },
+        `size=${MiB + 4096},nr_inodes=10002,mode=0755,uid=100000,gid=100001,nosuid,nodev`,
+      ],
     ];
     for (const [what, caps, expected] of cases) it(what, () => assert.equal(outputTmpfsOptions(caps), expected));
 
     it('rounds the cap up to whole pages', () => {
-      assert.deepEqual([1, 4096, 4097, MiB].map((totalBytes) => capPages({ totalBytes })), [4096, 4096, 8192, MiB]);
+      assert.deepEqual(
+        [1, 4096, 4097, MiB].map((totalBytes) => capPages({ totalBytes })),
+        [4096, 4096, 8192, MiB],
+      );
     });
   });
 
@@ -40,16 +47,28 @@ describe('a run\'s output volume', () => {
   });
 
   describe('keeperSpec', () => {
-    const labels = { [LABELS.managed]: 'true', [LABELS.deployment]: 'dep', [LABELS.runId]: RUN_ID, [LABELS.timeoutSeconds]: '60', [LABELS.ownerHost]: 'h', [LABELS.ownerFence]: '4', [LABELS.gpuDevices]: '0', [LABELS.model]: 'm' };
+    const labels = {
+      [LABELS.managed]: 'true',
+      [LABELS.deployment]: 'dep',
+      [LABELS.runId]: RUN_ID,
+      [LABELS.timeoutSeconds]: '60',
+      [LABELS.ownerHost]: 'h',
+      [LABELS.ownerFence]: '4',
+      [LABELS.gpuDevices]: '0',
+      [LABELS.model]: 'm',
+    };
     const spec = keeperSpec(output(), 'modelrun-output-keeper:abc', labels);
     const host = spec.HostConfig!;
 
     it('mounts the output volume read-only and nothing else', () => {
-      assert.deepEqual(host.Mounts?.map((m) => [m.Source, m.ReadOnly, m.VolumeOptions?.NoCopy]), [[`dep-run-${RUN_ID}-out`, true, true]]);
+      assert.deepEqual(
+        host.Mounts?.map((m) => [m.Source, m.ReadOnly, m.VolumeOptions?.NoCopy]),
+        [[`dep-run-${RUN_ID}-out`, true, true]],
+      );
       assert.deepEqual(host.Binds ?? [], []);
     });
 
-    it('runs the keeper alone, with no network, no capabilities, one process and nobody\'s user', () => {
+    it("runs the keeper alone, with no network, no capabilities, one process and nobody's user", () => {
       assert.equal(spec.name, `dep-run-${RUN_ID}-keep`);
       assert.deepEqual(spec.Entrypoint, [KEEPER_PATH]);
       assert.equal(spec.User, '65534:65534');
@@ -112,7 +131,11 @@ describe('a run\'s output volume', () => {
   describe('remappedRoot', () => {
     const cases: [string, Parameters<typeof remappedRoot>[0], ReturnType<typeof remappedRoot>][] = [
       ['no user namespaces', { SecurityOptions: ['name=seccomp,profile=default'], DockerRootDir: '/var/lib/docker' }, undefined],
-      ['userns-remap names the data root after root\'s ids', { SecurityOptions: ['name=seccomp,profile=default', 'name=userns'], DockerRootDir: '/var/lib/docker/100000.100000' }, { uid: 100000, gid: 100000 }],
+      [
+        "userns-remap names the data root after root's ids",
+        { SecurityOptions: ['name=seccomp,profile=default', 'name=userns'], DockerRootDir: '/var/lib/docker/100000.100000' },
+        { uid: 100000, gid: 100000 },
+      ],
       ['userns without ids in the data root', { SecurityOptions: ['name=userns'], DockerRootDir: '/srv/docker' }, undefined],
       ['ids in a data root without userns', { SecurityOptions: [], DockerRootDir: '/srv/1.2' }, undefined],
     ];

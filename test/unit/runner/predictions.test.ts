@@ -40,7 +40,13 @@ const CAPS = { totalBytes: 1024, timeoutMs: 2_000 };
 
 describe("a benchmark model's output, turned into the evaluator's predictions", () => {
   it('passes regular files and folders, re-owned by root and readable by all', async () => {
-    const read = await readPredictions(await tarStream([{ name: 'output/sub/', type: 'directory', mode: 0o700, uid: 1000 }, { name: 'output/sub/p.csv', content: '1,3\n', mode: 0o4777, uid: 1000 }]), CAPS);
+    const read = await readPredictions(
+      await tarStream([
+        { name: 'output/sub/', type: 'directory', mode: 0o700, uid: 1000 },
+        { name: 'output/sub/p.csv', content: '1,3\n', mode: 0o4777, uid: 1000 },
+      ]),
+      CAPS,
+    );
     assert.ok(read.problem === undefined, read.problem);
     assert.deepEqual(await entriesOf(read.tar), [
       { name: 'sub', type: 'directory', mode: 0o755, uid: 0, body: '' },

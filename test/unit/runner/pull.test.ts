@@ -5,8 +5,7 @@ import { InfrastructureError, ModelFault, PullTracker, classifyPullFailure, thro
 describe('pulling an image', () => {
   describe('classifyPullFailure (the engine 20.10 messages, as seen against docker-registry 2.8)', () => {
     const image = 'reg.example:5000/team/m:1';
-    const classify = (status: number | undefined, message: string, withCredentials = true) =>
-      classifyPullFailure(image, { status, message, withCredentials, registry: 'reg.example:5000' });
+    const classify = (status: number | undefined, message: string, withCredentials = true) => classifyPullFailure(image, { status, message, withCredentials, registry: 'reg.example:5000' });
     const reasonOf = (e: Error): string => (e instanceof ModelFault ? e.reason : e instanceof InfrastructureError ? 'infrastructure' : 'other');
 
     it('calls a missing tag or repository image_not_found', () => {

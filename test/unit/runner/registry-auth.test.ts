@@ -7,7 +7,7 @@ import { RegistryAuthFile, RegistryCredentials, registryOf } from '@modelrun/run
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 describe('registry credentials (REGISTRY_AUTH_FILE)', () => {
-  describe('registryOf, by Docker\'s rules', () => {
+  describe("registryOf, by Docker's rules", () => {
     const cases: [string, string][] = [
       ['model', 'docker.io'],
       ['team/model:1.0', 'docker.io'],
@@ -56,11 +56,14 @@ describe('registry credentials (REGISTRY_AUTH_FILE)', () => {
       [{ auths: { 'r.example': { username: 'u', password: 7 } } }, /auths\.r\.example\.password/],
     ];
     for (const [file, message] of bad) {
-      assert.throws(() => RegistryCredentials.parse(typeof file === 'string' ? file : JSON.stringify(file)), (err: Error) => {
-        assert.match(err.message, message);
-        assert.ok(!err.message.includes('no-colon-secret') && !err.message.includes(b64('no-colon-secret')), err.message);
-        return true;
-      });
+      assert.throws(
+        () => RegistryCredentials.parse(typeof file === 'string' ? file : JSON.stringify(file)),
+        (err: Error) => {
+          assert.match(err.message, message);
+          assert.ok(!err.message.includes('no-colon-secret') && !err.message.includes(b64('no-colon-secret')), err.message);
+          return true;
+        },
+      );
     }
   });
 
@@ -84,9 +87,15 @@ describe('registry credentials (REGISTRY_AUTH_FILE)', () => {
     });
 
     it('must be readable and valid at start', async () => {
-      await assert.rejects(RegistryAuthFile.open(join(dir, 'missing.json'), () => undefined), /REGISTRY_AUTH_FILE .*missing\.json cannot be read: ENOENT/);
+      await assert.rejects(
+        RegistryAuthFile.open(join(dir, 'missing.json'), () => undefined),
+        /REGISTRY_AUTH_FILE .*missing\.json cannot be read: ENOENT/,
+      );
       writeFileSync(join(dir, 'bad.json'), '[]');
-      await assert.rejects(RegistryAuthFile.open(join(dir, 'bad.json'), () => undefined), /REGISTRY_AUTH_FILE .*bad\.json: /);
+      await assert.rejects(
+        RegistryAuthFile.open(join(dir, 'bad.json'), () => undefined),
+        /REGISTRY_AUTH_FILE .*bad\.json: /,
+      );
     });
   });
 });

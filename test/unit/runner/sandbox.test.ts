@@ -43,7 +43,10 @@ describe('containerSpec', () => {
     assert.deepEqual(host.CapDrop, ['ALL']);
     assert.equal(host.CapAdd, undefined);
     const securityOpt: string[] = host.SecurityOpt ?? [];
-    assert.ok(securityOpt.some((o) => /^no-new-privileges(:true)?$/.test(o)), JSON.stringify(securityOpt));
+    assert.ok(
+      securityOpt.some((o) => /^no-new-privileges(:true)?$/.test(o)),
+      JSON.stringify(securityOpt),
+    );
     assert.equal(host.Privileged, false);
   });
 
@@ -90,7 +93,11 @@ describe('containerSpec', () => {
       { totalBytes: 1024 * 1024 },
     );
     const outputs = (evaluator.HostConfig?.Mounts ?? []).filter((m) => m.Target === OUTPUT_DIR);
-    assert.deepEqual(outputs.map((m) => m.Source), [`modelrun-test-eval-${RUN_ID}-out`], "the evaluator's own, never the model's");
+    assert.deepEqual(
+      outputs.map((m) => m.Source),
+      [`modelrun-test-eval-${RUN_ID}-out`],
+      "the evaluator's own, never the model's",
+    );
     assert.match(outputs[0]?.VolumeOptions?.DriverConfig?.Options?.o ?? '', new RegExp(`^size=${1024 * 1024 + 4096},`));
   });
 
@@ -153,9 +160,7 @@ describe('containerSpec', () => {
   });
 
   it('follows the limits and policy it is given', () => {
-    const other = containerSpec(
-      input({ limits: { timeoutSeconds: 5, memoryMb: 64, cpus: 0.25, gpus: 0 }, policy: { pidsLimit: 16, tmpMb: 8, logMaxBytes: 10 } }),
-    ).HostConfig!;
+    const other = containerSpec(input({ limits: { timeoutSeconds: 5, memoryMb: 64, cpus: 0.25, gpus: 0 }, policy: { pidsLimit: 16, tmpMb: 8, logMaxBytes: 10 } })).HostConfig!;
     assert.equal(other.Memory, 64 * 1024 * 1024);
     assert.equal(other.MemorySwap, 64 * 1024 * 1024);
     assert.equal(other.NanoCpus, 250_000_000);

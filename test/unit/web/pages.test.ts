@@ -13,7 +13,10 @@ const run = (over: Partial<RunView>): RunView => ({
   createdAt: '2026-11-30T12:00:00.000Z',
   ...over,
 });
-const states = (r: RunView) => timelineOf(r).map((s) => `${s.label}:${s.state}`).join(' ');
+const states = (r: RunView) =>
+  timelineOf(r)
+    .map((s) => `${s.label}:${s.state}`)
+    .join(' ');
 
 describe('the web app: a run as a timeline', () => {
   it('puts a queued run at the first step', () => {

@@ -18,7 +18,7 @@ const failed = (attempt: number) => ({ attempt, at: '2026-11-30T12:00:05.000Z', 
 const NOW = Date.parse('2026-11-30T12:00:06.000Z');
 
 describe('the web app: numbers, retries and the submit form, as people read them', () => {
-  it('rounds a model\'s numbers for reading: whole ones whole, others to four decimals, tiny ones as exponents', () => {
+  it("rounds a model's numbers for reading: whole ones whole, others to four decimals, tiny ones as exponents", () => {
     const table: [number | undefined, string][] = [
       [0.9911111111111112, '0.9911'],
       [1347, '1,347'],
@@ -32,7 +32,7 @@ describe('the web app: numbers, retries and the submit form, as people read them
     for (const [v, shown] of table) assert.equal(formatNumber(v), shown, String(v));
   });
 
-  it('fits the chart\'s axis to the values, not to 0-1.5', () => {
+  it("fits the chart's axis to the values, not to 0-1.5", () => {
     const table: [min: number, max: number, lo: number, hi: number][] = [
       [0.9711, 0.9911, 0.9681, 0.9941],
       [0.99, 0.99, 0.9702, 1],
@@ -59,12 +59,19 @@ describe('the web app: numbers, retries and the submit form, as people read them
   });
 
   it('lists every problem of the form at once, in its own words, by field', () => {
-    const errors = checkForm({ image: '', name: 'Not A Name', benchmark: '', limits: { timeoutSeconds: '1.5', memoryMb: '99999', cpus: '', gpus: '1' } }, { timeoutSeconds: 3600, memoryMb: 8192, cpus: 4, gpus: 0 });
+    const errors = checkForm(
+      { image: '', name: 'Not A Name', benchmark: '', limits: { timeoutSeconds: '1.5', memoryMb: '99999', cpus: '', gpus: '1' } },
+      { timeoutSeconds: 3600, memoryMb: 8192, cpus: 4, gpus: 0 },
+    );
     assert.deepEqual(Object.keys(errors).sort(), ['image', 'limits.gpus', 'limits.memoryMb', 'limits.timeoutSeconds', 'name']);
     assert.equal(errors['limits.memoryMb'], 'Memory can be at most 8192 MiB here.');
     assert.equal(errors['limits.timeoutSeconds'], 'Time limit must be a whole number of s.');
     assert.equal(errors['limits.gpus'], 'This deployment has no GPUs.');
-    assert.deepEqual(checkForm({ image: 'a:1', name: 'ok', benchmark: 'digits', limits: { memoryMb: '99999' } }, { timeoutSeconds: 1, memoryMb: 16, cpus: 1, gpus: 0 }), {}, "a benchmark run's limits are the benchmark's");
+    assert.deepEqual(
+      checkForm({ image: 'a:1', name: 'ok', benchmark: 'digits', limits: { memoryMb: '99999' } }, { timeoutSeconds: 1, memoryMb: 16, cpus: 1, gpus: 0 }),
+      {},
+      "a benchmark run's limits are the benchmark's",
+    );
     const api = fieldErrorsOf([
       { path: 'limits.memoryMb', message: '99999 is over the ceiling of 8192 MiB' },
       { path: 'name', message: 'must be 1-63 of a-z 0-9 . _ -' },

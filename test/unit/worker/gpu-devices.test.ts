@@ -25,7 +25,7 @@ describe('GpuDevices (WORKER_GPUS)', () => {
     assert.deepEqual(again.kind === 'reserved' && again.reservation.devices, ['0']);
   });
 
-  it("leaves a run with its own container the devices that container holds (adoption, restarts)", async () => {
+  it('leaves a run with its own container the devices that container holds (adoption, restarts)', async () => {
     const gpus = new GpuDevices(['0', '1'], engineWith([{ runId: 'adopted', deployment: 'd', devices: ['0', '1'] }]));
     assert.deepEqual(await gpus.reserve('adopted', 2), { kind: 'own-container', devices: ['0', '1'] });
     assert.deepEqual(await gpus.reserve('newcomer', 1), { kind: 'busy', free: 0, never: false });

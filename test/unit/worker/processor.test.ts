@@ -136,7 +136,7 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     assert.deepEqual(runner.removed, [`c-${data.id}`]);
   });
 
-  it('holds a job to this worker\'s ceilings, and records what it applied', async () => {
+  it("holds a job to this worker's ceilings, and records what it applied", async () => {
     const data = run({ limits: { timeoutSeconds: 600, memoryMb: 4096, cpus: 8, gpus: 0 } });
     await processRun(job(data));
     assert.deepEqual(runner.specs[0]?.limits, { timeoutSeconds: 120, memoryMb: 512, cpus: 2, gpus: 0 });
@@ -148,7 +148,13 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
   // A timeout, OOM kill or cancel explains the exit itself: nothing to read then.
   const FAILED_EXITS: { what: string; script: Script; reads: boolean; reason: string; error: RegExp }[] = [
     { what: 'a non-zero exit with a usable output', script: { exit: { exitCode: 3 } }, reads: true, reason: 'exit_code', error: /exited with code 3/ },
-    { what: 'a non-zero exit whose output read breaks', script: { exit: { exitCode: 3 }, scoreJson: new Error('copy of /output broke off') }, reads: true, reason: 'exit_code', error: /exited with code 3/ },
+    {
+      what: 'a non-zero exit whose output read breaks',
+      script: { exit: { exitCode: 3 }, scoreJson: new Error('copy of /output broke off') },
+      reads: true,
+      reason: 'exit_code',
+      error: /exited with code 3/,
+    },
     {
       what: 'a non-zero exit after a write past the output cap',
       script: { exit: { exitCode: 1 }, output: { overCap: true, problem: 'the output folder holds more than its limit of 16 MiB' } },
@@ -222,7 +228,10 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     const data = run();
     await assert.rejects(processRun(job(data, 1, 3)), InfrastructureError);
     assert.equal(await store.readRecord('digits', data.id), undefined);
-    assert.deepEqual(world.attemptErrors.get(data.id)?.map((e) => [e.attempt, e.message]), [[1, 'docker: connect ECONNREFUSED']]);
+    assert.deepEqual(
+      world.attemptErrors.get(data.id)?.map((e) => [e.attempt, e.message]),
+      [[1, 'docker: connect ECONNREFUSED']],
+    );
     await processRun.drain();
     assert.deepEqual(runner.removed, [], 'the container is kept for the retry to adopt');
   });
@@ -245,13 +254,16 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     runner.digest = 'registry.example/team/model@sha256:bbbb';
     runner.script = {};
     await processRun(job(data, 2, 3));
-    assert.deepEqual(runner.specs.map((s) => s.image), [data.image, 'registry.example/team/model@sha256:aaaa']);
+    assert.deepEqual(
+      runner.specs.map((s) => s.image),
+      [data.image, 'registry.example/team/model@sha256:aaaa'],
+    );
     const rec = (await store.readRecord('digits', data.id)) as RunRecord;
     assert.equal(rec.image, data.image, 'the image as submitted');
     assert.equal(rec.imageDigest, 'registry.example/team/model@sha256:aaaa');
   });
 
-  it('gives up after the last attempt: failed, infrastructure, with every attempt\'s error', async () => {
+  it("gives up after the last attempt: failed, infrastructure, with every attempt's error", async () => {
     runner.script = { exit: new InfrastructureError('docker: connect ECONNREFUSED') };
     const data = run();
     for (const attempt of [1, 2]) await assert.rejects(processRun(job(data, attempt, 3)), InfrastructureError);
@@ -260,9 +272,15 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
     assert.equal(rec.reason, 'infrastructure');
     assert.match(rec.error!, /after 3 attempts: docker: connect ECONNREFUSED/);
     assert.equal(rec.attempts, 3);
-    assert.deepEqual(rec.attemptErrors?.map((e) => e.attempt), [1, 2, 3]);
+    assert.deepEqual(
+      rec.attemptErrors?.map((e) => e.attempt),
+      [1, 2, 3],
+    );
     // Which host ran each try, and the last.
-    assert.deepEqual(rec.attemptErrors?.map((e) => e.host), ['host-a', 'host-a', 'host-a']);
+    assert.deepEqual(
+      rec.attemptErrors?.map((e) => e.host),
+      ['host-a', 'host-a', 'host-a'],
+    );
     assert.equal(rec.host, 'host-a');
     await processRun.drain();
     assert.deepEqual(runner.removed, [`c-${data.id}`], 'removed once the run is recorded');

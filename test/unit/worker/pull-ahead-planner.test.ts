@@ -12,18 +12,33 @@ describe('pull-ahead planner', () => {
     const plan = planPullAhead(runs('a', 'a', 'b', 'c', 'd'), anyRun, empty, limits);
     assert.deepEqual(plan.window, ['a', 'b', 'c']);
     assert.deepEqual(plan.pull, [{ image: 'a', maxBytes: 500 * MB }]);
-    assert.deepEqual(planPullAhead(runs('a', 'b', 'c'), anyRun, empty, { ...limits, parallel: 2 }).pull.map((p) => p.image), ['a', 'b']);
+    assert.deepEqual(
+      planPullAhead(runs('a', 'b', 'c'), anyRun, empty, { ...limits, parallel: 2 }).pull.map((p) => p.image),
+      ['a', 'b'],
+    );
   });
 
   it('looks no further than PULL_AHEAD_IMAGES distinct images', () => {
-    const state = { ...empty, pulledAhead: new Map([['a', 10 * MB], ['b', 10 * MB]]) };
+    const state = {
+      ...empty,
+      pulledAhead: new Map([
+        ['a', 10 * MB],
+        ['b', 10 * MB],
+      ]),
+    };
     assert.deepEqual(planPullAhead(runs('a', 'a', 'b', 'c'), anyRun, state, { ...limits, images: 2 }).pull, []);
-    assert.deepEqual(planPullAhead(runs('a', 'a', 'b', 'c'), anyRun, state, limits).pull.map((p) => p.image), ['c']);
+    assert.deepEqual(
+      planPullAhead(runs('a', 'a', 'b', 'c'), anyRun, state, limits).pull.map((p) => p.image),
+      ['c'],
+    );
   });
 
   it('never starts a pull of an image already being pulled, by a run or ahead, nor more than `parallel` ahead', () => {
     const byRun = { ...empty, inFlight: [{ image: 'a', ahead: false, bytesKnown: 50 * MB }] };
-    assert.deepEqual(planPullAhead(runs('a', 'b'), anyRun, byRun, limits).pull.map((p) => p.image), ['b']);
+    assert.deepEqual(
+      planPullAhead(runs('a', 'b'), anyRun, byRun, limits).pull.map((p) => p.image),
+      ['b'],
+    );
     const ahead = { ...empty, inFlight: [{ image: 'a', ahead: true, bytesKnown: 50 * MB }] };
     assert.deepEqual(planPullAhead(runs('a', 'b'), anyRun, ahead, limits).pull, []);
   });
@@ -33,7 +48,10 @@ describe('pull-ahead planner', () => {
     const waiting: WaitingRun[] = [{ image: 'g', gpus: 1 }, ...runs('x', 'y')];
     const plan = planPullAhead(waiting, cpuOnly, { ...empty, resting: new Set(['x']) }, limits);
     assert.deepEqual(plan.window, ['x', 'y']);
-    assert.deepEqual(plan.pull.map((p) => p.image), ['y']);
+    assert.deepEqual(
+      plan.pull.map((p) => p.image),
+      ['y'],
+    );
   });
 
   it('keeps the bytes pulled ahead for waiting runs under the cap, and passes the room left to the pull', () => {
@@ -54,6 +72,9 @@ describe('pull-ahead planner', () => {
 
   it('passes over an image known to be too large for the room left, for a smaller one behind it', () => {
     const state = { ...empty, sizes: new Map([['big', 800 * MB]]) };
-    assert.deepEqual(planPullAhead(runs('big', 'small'), anyRun, state, limits).pull.map((p) => p.image), ['small']);
+    assert.deepEqual(
+      planPullAhead(runs('big', 'small'), anyRun, state, limits).pull.map((p) => p.image),
+      ['small'],
+    );
   });
 });

@@ -1,5 +1,19 @@
 import { z } from 'zod';
-import { AuditQuery, BenchmarkLeaderboardQuery, BenchmarkName, IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, PersonId, RunGetQuery, RunId, RunLogsQuery, TokenInfo, TokenListQuery } from '@modelrun/contracts';
+import {
+  AuditQuery,
+  BenchmarkLeaderboardQuery,
+  BenchmarkName,
+  IdempotencyKey,
+  ModelListQuery,
+  ModelName,
+  ModelRunsQuery,
+  PersonId,
+  RunGetQuery,
+  RunId,
+  RunLogsQuery,
+  TokenInfo,
+  TokenListQuery,
+} from '@modelrun/contracts';
 import { type ComponentName, parameterSchema, schemaRef } from './components';
 import { operationId } from './operation-ids';
 
@@ -55,18 +69,33 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
     get: { summary: 'The leaderboard: every model with its latest run and best score', query: ModelListQuery, responses: { '200': ['A page of models', 'ModelPage'], '400': ['Bad query', 'Error'] } },
   },
   '/v1/models/{name}': {
-    get: { summary: 'One model and its runs, newest first', path: { name: ModelName }, query: ModelRunsQuery, responses: { '200': ['The model', 'ModelDetail'], '400': ['Bad query', 'Error'], '404': ['No such model', 'Error'] } },
+    get: {
+      summary: 'One model and its runs, newest first',
+      path: { name: ModelName },
+      query: ModelRunsQuery,
+      responses: { '200': ['The model', 'ModelDetail'], '400': ['Bad query', 'Error'], '404': ['No such model', 'Error'] },
+    },
   },
   '/v1/runs/{id}': {
-    get: { summary: 'One run; with wait=N, answered when the run ends or after N seconds', path: runId, query: RunGetQuery, responses: { '200': ['The run', 'Run'], '400': ['Bad query', 'Error'], '404': ['No such run', 'Error'] } },
+    get: {
+      summary: 'One run; with wait=N, answered when the run ends or after N seconds',
+      path: runId,
+      query: RunGetQuery,
+      responses: { '200': ['The run', 'Run'], '400': ['Bad query', 'Error'], '404': ['No such run', 'Error'] },
+    },
     delete: {
       summary: 'Cancel a queued or running run',
       path: runId,
-      responses: { '202': ['Cancelled', 'Run'], '403': ['Not your run to cancel (a viewer, or a teammate without the role), or a session write without its X-CSRF-Token', 'Error'], '404': ['No such run, or not yours to see', 'Error'], '409': ['The run has already ended', 'Error'] },
+      responses: {
+        '202': ['Cancelled', 'Run'],
+        '403': ['Not your run to cancel (a viewer, or a teammate without the role), or a session write without its X-CSRF-Token', 'Error'],
+        '404': ['No such run, or not yours to see', 'Error'],
+        '409': ['The run has already ended', 'Error'],
+      },
     },
   },
   '/v1/benchmarks': {
-    get: { summary: 'The benchmarks: each one\'s metrics (name, direction), primary metric and quotas', responses: { '200': ['Every benchmark', 'BenchmarkList'] } },
+    get: { summary: "The benchmarks: each one's metrics (name, direction), primary metric and quotas", responses: { '200': ['Every benchmark', 'BenchmarkList'] } },
   },
   '/v1/benchmarks/{name}': {
     get: { summary: 'One benchmark', path: { name: BenchmarkName }, responses: { '200': ['The benchmark', 'Benchmark'], '404': ['No such benchmark', 'Error'] } },
@@ -92,38 +121,81 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
     },
   },
   '/v1/session': {
-    get: { summary: 'Whether this browser is signed in (and its CSRF token)', open: true, responses: { '200': ['The session', 'Session'], '429': ['Too many requests, or too many refused sign-ins from this address; see Retry-After', 'Error'] } },
+    get: {
+      summary: 'Whether this browser is signed in (and its CSRF token)',
+      open: true,
+      responses: { '200': ['The session', 'Session'], '429': ['Too many requests, or too many refused sign-ins from this address; see Retry-After', 'Error'] },
+    },
     post: {
       summary: 'Sign in: trade an API token for a session cookie',
       open: true,
       body: 'SessionRequest',
-      responses: { '200': ['Signed in; the cookie is set', 'Session'], '400': ['Bad input', 'Error'], '401': ['Not a valid token', 'Error'], '429': ['Too many attempts', 'Error'], '503': ['Redis unreachable', 'Error'] },
+      responses: {
+        '200': ['Signed in; the cookie is set', 'Session'],
+        '400': ['Bad input', 'Error'],
+        '401': ['Not a valid token', 'Error'],
+        '429': ['Too many attempts', 'Error'],
+        '503': ['Redis unreachable', 'Error'],
+      },
     },
-    delete: { summary: 'Sign out: end the session and clear the cookie', open: true, responses: { '200': ['Signed out', 'Session'], '403': ['Without its X-CSRF-Token', 'Error'], '503': ['Redis unreachable', 'Error'] } },
+    delete: {
+      summary: 'Sign out: end the session and clear the cookie',
+      open: true,
+      responses: { '200': ['Signed out', 'Session'], '403': ['Without its X-CSRF-Token', 'Error'], '503': ['Redis unreachable', 'Error'] },
+    },
   },
   '/v1/whoami': { get: { summary: 'Who the API takes the caller for: user, role, team, scopes', responses: { '200': ['The caller', 'WhoAmI'] } } },
   '/v1/users': {
     get: { summary: 'Every user (admins)', responses: { '200': ['The users', 'UserList'], ...DENIED } },
-    post: { summary: 'Make a user (admins; audited)', body: 'CreateUser', responses: { '201': ['Made', 'User'], '400': ['Bad input, or no such team', 'Error'], ...DENIED, '409': ['The id is taken', 'Error'] } },
+    post: {
+      summary: 'Make a user (admins; audited)',
+      body: 'CreateUser',
+      responses: { '201': ['Made', 'User'], '400': ['Bad input, or no such team', 'Error'], ...DENIED, '409': ['The id is taken', 'Error'] },
+    },
   },
   '/v1/users/{id}': {
     get: { summary: 'One user (admins)', path: personId, responses: { '200': ['The user', 'User'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such user', 'Error'] } },
-    patch: { summary: "Change a user's role, team or name (admins; audited)", path: personId, body: 'UpdateUser', responses: { '200': ['Changed', 'User'], '400': ['Bad input', 'Error'], ...DENIED, '404': ['No such user', 'Error'] } },
-    delete: { summary: 'Remove a user and revoke their tokens (admins; audited)', path: personId, responses: { '200': ['Removed: the user as they were', 'User'], '400': ['Bad id, or yourself', 'Error'], ...DENIED, '404': ['No such user', 'Error'] } },
+    patch: {
+      summary: "Change a user's role, team or name (admins; audited)",
+      path: personId,
+      body: 'UpdateUser',
+      responses: { '200': ['Changed', 'User'], '400': ['Bad input', 'Error'], ...DENIED, '404': ['No such user', 'Error'] },
+    },
+    delete: {
+      summary: 'Remove a user and revoke their tokens (admins; audited)',
+      path: personId,
+      responses: { '200': ['Removed: the user as they were', 'User'], '400': ['Bad id, or yourself', 'Error'], ...DENIED, '404': ['No such user', 'Error'] },
+    },
   },
   '/v1/teams': {
     get: { summary: 'Every team (admins)', responses: { '200': ['The teams', 'TeamList'], ...DENIED } },
     post: { summary: 'Make a team (admins; audited)', body: 'CreateTeam', responses: { '201': ['Made', 'Team'], '400': ['Bad input', 'Error'], ...DENIED, '409': ['The id is taken', 'Error'] } },
   },
   '/v1/teams/{id}': {
-    delete: { summary: 'Remove an empty team (admins; audited)', path: personId, responses: { '200': ['Removed', 'Team'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such team', 'Error'], '409': ['The team still has members', 'Error'] } },
+    delete: {
+      summary: 'Remove an empty team (admins; audited)',
+      path: personId,
+      responses: { '200': ['Removed', 'Team'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such team', 'Error'], '409': ['The team still has members', 'Error'] },
+    },
   },
   '/v1/tokens': {
-    get: { summary: "The caller's personal access tokens (an admin's: everyone's, or one user's)", query: TokenListQuery, responses: { '200': ['The tokens, never their secrets', 'TokenList'], '400': ['Bad query', 'Error'], ...DENIED, '404': ['No such user (or not yours to see)', 'Error'] } },
-    post: { summary: 'Make a personal access token, shown this once (audited)', body: 'CreateToken', responses: { '201': ['Made: the token is in the body, this once', 'CreatedToken'], '400': ['Bad input', 'Error'], ...DENIED, '404': ['No such user (or not yours to see)', 'Error'] } },
+    get: {
+      summary: "The caller's personal access tokens (an admin's: everyone's, or one user's)",
+      query: TokenListQuery,
+      responses: { '200': ['The tokens, never their secrets', 'TokenList'], '400': ['Bad query', 'Error'], ...DENIED, '404': ['No such user (or not yours to see)', 'Error'] },
+    },
+    post: {
+      summary: 'Make a personal access token, shown this once (audited)',
+      body: 'CreateToken',
+      responses: { '201': ['Made: the token is in the body, this once', 'CreatedToken'], '400': ['Bad input', 'Error'], ...DENIED, '404': ['No such user (or not yours to see)', 'Error'] },
+    },
   },
   '/v1/tokens/{id}': {
-    delete: { summary: "Revoke a token; its browser sessions end at once (the owner's or an admin's; audited)", path: { id: TokenInfo.shape.id }, responses: { '200': ['Revoked', 'Token'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such token (or not yours)', 'Error'] } },
+    delete: {
+      summary: "Revoke a token; its browser sessions end at once (the owner's or an admin's; audited)",
+      path: { id: TokenInfo.shape.id },
+      responses: { '200': ['Revoked', 'Token'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such token (or not yours)', 'Error'] },
+    },
   },
   '/v1/audit': {
     get: { summary: 'The audit log, newest first (admins)', query: AuditQuery, responses: { '200': ['A page of entries', 'AuditPage'], '400': ['Bad query', 'Error'], ...DENIED } },

@@ -38,7 +38,11 @@ export function healthRouter(readiness: () => Promise<ReadyReport>, log?: Logger
   });
   router.get('/readyz', async (_req, res) => {
     const report = await readiness();
-    const failing = Object.fromEntries(Object.entries(report.checks).filter(([, c]) => !c.ok).map(([name, c]) => [name, { code: c.code, error: c.error }]));
+    const failing = Object.fromEntries(
+      Object.entries(report.checks)
+        .filter(([, c]) => !c.ok)
+        .map(([name, c]) => [name, { code: c.code, error: c.error }]),
+    );
     const summary = JSON.stringify(failing);
     if (summary !== lastLogged) {
       if (report.ready) log?.info('ready', { checks: failing });

@@ -41,7 +41,10 @@ export class Forbidden extends DomainError {
 export class ImageNotAllowed extends DomainError {
   override readonly name = 'ImageNotAllowed';
 
-  constructor(readonly image: string, allowed: readonly string[]) {
+  constructor(
+    readonly image: string,
+    allowed: readonly string[],
+  ) {
     super(`image ${image} is not allowed here; allowed: ${allowed.join(', ')}`);
   }
 }
@@ -58,7 +61,10 @@ export class RunNotFound extends DomainError {
 export class RunAlreadyEnded extends DomainError {
   override readonly name = 'RunAlreadyEnded';
 
-  constructor(readonly runId: string, readonly status: RunStatus) {
+  constructor(
+    readonly runId: string,
+    readonly status: RunStatus,
+  ) {
     super(`run ${runId} has already ended (${status}); only queued or running runs can be cancelled`);
   }
 }

@@ -108,13 +108,7 @@ export class IdentityStore {
       createdAt: now.toISOString(),
       ...(opts.expiresAt && { expiresAt: opts.expiresAt }),
     };
-    await viaRedis(() =>
-      this.redis
-        .multi()
-        .hset(this.key('tokens'), info.id, JSON.stringify(info))
-        .hset(this.key('token-digests'), digest(secret), info.id)
-        .exec(),
-    );
+    await viaRedis(() => this.redis.multi().hset(this.key('tokens'), info.id, JSON.stringify(info)).hset(this.key('token-digests'), digest(secret), info.id).exec());
     return { ...info, token: secret };
   }
 

@@ -162,7 +162,12 @@ export class IndexFeed {
   private async seedLive(): Promise<void> {
     for (let start = 0; ; start += PAGE) {
       const pages = (await Promise.all(this.deps.queues.all.map((q) => q.getJobs([...LIVE_STATES], start, start + PAGE - 1, true)))) as Job<RunJobData>[][];
-      await Promise.all(pages.flat().filter(Boolean).map((job) => this.refreshFromJob(job)));
+      await Promise.all(
+        pages
+          .flat()
+          .filter(Boolean)
+          .map((job) => this.refreshFromJob(job)),
+      );
       if (pages.every((jobs) => jobs.length < PAGE)) break;
     }
   }

@@ -1,18 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import stableStringify from 'safe-stable-stringify';
-import {
-  type ImageAllowList,
-  type LimitPolicy,
-  RUN_JOB,
-  type RunJobData,
-  type RunView,
-  type SubmitRunRequest,
-  type Submitter,
-  isFinal,
-  newRunId,
-  viewOfRecord,
-} from '@modelrun/contracts';
+import { type ImageAllowList, type LimitPolicy, RUN_JOB, type RunJobData, type RunView, type SubmitRunRequest, type Submitter, isFinal, newRunId, viewOfRecord } from '@modelrun/contracts';
 import type { Benchmarks } from '@modelrun/config';
 import { NotReplicatedError, type RetryPolicy, type RunQueues, runJobOptions } from '@modelrun/queue';
 import type { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
@@ -92,7 +81,16 @@ export class RunsService {
         return { run: prior, replayed: true };
       }
     }
-    const run: RunView = { id: data.id, name: data.name, image: data.image, ...(data.benchmark && { benchmark: data.benchmark }), ...(submitter && { submittedBy: submitter }), status: 'queued', limits: data.limits, createdAt: data.createdAt };
+    const run: RunView = {
+      id: data.id,
+      name: data.name,
+      image: data.image,
+      ...(data.benchmark && { benchmark: data.benchmark }),
+      ...(submitter && { submittedBy: submitter }),
+      status: 'queued',
+      limits: data.limits,
+      createdAt: data.createdAt,
+    };
     const submitted = deps.submitting?.(data.id);
     try {
       try {
@@ -147,13 +145,17 @@ export class RunsService {
       if (view) return view;
       if (state === 'failed') {
         // Failed without a record (its worker was lost); the worker's handler records it shortly.
-        return { ...viewOfJob(job, { status: 'queued', attemptErrors: [] }), status: 'failed', reason: 'infrastructure', error: job.failedReason ?? 'the run was lost', ...(job.finishedOn && { finishedAt: new Date(job.finishedOn).toISOString() }) };
+        return {
+          ...viewOfJob(job, { status: 'queued', attemptErrors: [] }),
+          status: 'failed',
+          reason: 'infrastructure',
+          error: job.failedReason ?? 'the run was lost',
+          ...(job.finishedOn && { finishedAt: new Date(job.finishedOn).toISOString() }),
+        };
       }
       return undefined;
     }
-    const [attemptErrors, cancelRequestedAt] = await viaRedis(() =>
-      Promise.all([deps.control.attemptErrors(id), deps.control.cancelRequestedAt(id)]),
-    );
+    const [attemptErrors, cancelRequestedAt] = await viaRedis(() => Promise.all([deps.control.attemptErrors(id), deps.control.cancelRequestedAt(id)]));
     const view = viewOfJob(job, { status, attemptErrors, ...(cancelRequestedAt && { cancelRequestedAt }) });
     deps.index.upsert(summarize(view));
     return view;

@@ -97,7 +97,11 @@ export class ApiClient {
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new CliError(`${this.base.origin} answered in a shape this CLI does not know (${issue?.path.join('.') || 'body'}: ${issue?.message}): is the CLI older than the API?`, EXIT.unavailable, 'bad_response');
+      throw new CliError(
+        `${this.base.origin} answered in a shape this CLI does not know (${issue?.path.join('.') || 'body'}: ${issue?.message}): is the CLI older than the API?`,
+        EXIT.unavailable,
+        'bad_response',
+      );
     }
     return parsed.data;
   }

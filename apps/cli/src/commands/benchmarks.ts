@@ -8,32 +8,30 @@ import { formatTable } from '../output/table';
 import { page } from './models';
 
 export function benchmarksCommand(deps: CliDeps): Command {
-  return new Command('benchmarks')
-    .description('the benchmarks: their metrics (and which way is better), primary metric and quotas')
-    .action(
-      action(deps, async (ctx) => {
-        const res = await ctx.api.get('/v1/benchmarks', BenchmarkList);
-        if (ctx.json) {
-          printJson(ctx, res);
-          return EXIT.ok;
-        }
-        if (res.benchmarks.length === 0) {
-          ctx.term.out.write('no benchmarks on this deployment (BENCHMARKS_FILE)\n');
-          return EXIT.ok;
-        }
-        for (const b of res.benchmarks) {
-          const quotas = [b.quotas.perDay && `${b.quotas.perDay} a day`, b.quotas.concurrent && `${b.quotas.concurrent} at once`].filter(Boolean).join(', ') || 'none';
-          ctx.term.out.write(`${ctx.style.bold(b.name)}${b.description ? `: ${b.description}` : ''}\n  quotas: ${quotas}\n`);
-          ctx.term.out.write(
-            formatTable(
-              ['  METRIC', 'BETTER', 'DESCRIPTION'],
-              b.metrics.map((m) => [`  ${m.name}${m.name === b.primaryMetric ? ' (primary)' : ''}`, m.direction, m.description ?? '']),
-            ),
-          );
-        }
+  return new Command('benchmarks').description('the benchmarks: their metrics (and which way is better), primary metric and quotas').action(
+    action(deps, async (ctx) => {
+      const res = await ctx.api.get('/v1/benchmarks', BenchmarkList);
+      if (ctx.json) {
+        printJson(ctx, res);
         return EXIT.ok;
-      }),
-    );
+      }
+      if (res.benchmarks.length === 0) {
+        ctx.term.out.write('no benchmarks on this deployment (BENCHMARKS_FILE)\n');
+        return EXIT.ok;
+      }
+      for (const b of res.benchmarks) {
+        const quotas = [b.quotas.perDay && `${b.quotas.perDay} a day`, b.quotas.concurrent && `${b.quotas.concurrent} at once`].filter(Boolean).join(', ') || 'none';
+        ctx.term.out.write(`${ctx.style.bold(b.name)}${b.description ? `: ${b.description}` : ''}\n  quotas: ${quotas}\n`);
+        ctx.term.out.write(
+          formatTable(
+            ['  METRIC', 'BETTER', 'DESCRIPTION'],
+            b.metrics.map((m) => [`  ${m.name}${m.name === b.primaryMetric ? ' (primary)' : ''}`, m.direction, m.description ?? '']),
+          ),
+        );
+      }
+      return EXIT.ok;
+    }),
+  );
 }
 
 export function leaderboardCommand(deps: CliDeps): Command {
@@ -56,7 +54,9 @@ export function leaderboardCommand(deps: CliDeps): Command {
           return EXIT.ok;
         }
         if (res.entries.length === 0) {
-          ctx.term.out.write(res.total === 0 ? `no scored runs on ${benchmark} yet: modelrun submit IMAGE --name NAME --benchmark ${benchmark}\n` : `no models at offset ${res.offset} (${res.total} in all)\n`);
+          ctx.term.out.write(
+            res.total === 0 ? `no scored runs on ${benchmark} yet: modelrun submit IMAGE --name NAME --benchmark ${benchmark}\n` : `no models at offset ${res.offset} (${res.total} in all)\n`,
+          );
           return EXIT.ok;
         }
         const metrics = res.benchmark.metrics.map((m) => m.name);

@@ -46,11 +46,19 @@ export function whoamiCommand(deps: CliDeps): Command {
 /** `modelrun users ...` (admins) and `modelrun teams ...`. */
 export function usersCommand(deps: CliDeps): Command {
   const users = new Command('users').description('users and their roles (admins)');
-  users.command('list', { isDefault: true }).description('every user').action(
-    action(deps, async (ctx) =>
-      show(ctx, await ctx.api.get('/v1/users', UserList), (l) => formatTable(['USER', 'ROLE', 'TEAM', 'SOURCE', 'NAME'], l.users.map((u) => [u.id, u.role, u.team ?? '', u.source, u.displayName ?? '']))),
-    ),
-  );
+  users
+    .command('list', { isDefault: true })
+    .description('every user')
+    .action(
+      action(deps, async (ctx) =>
+        show(ctx, await ctx.api.get('/v1/users', UserList), (l) =>
+          formatTable(
+            ['USER', 'ROLE', 'TEAM', 'SOURCE', 'NAME'],
+            l.users.map((u) => [u.id, u.role, u.team ?? '', u.source, u.displayName ?? '']),
+          ),
+        ),
+      ),
+    );
   users
     .command('add')
     .description('make a user')
@@ -87,16 +95,30 @@ export function usersCommand(deps: CliDeps): Command {
 }
 
 export function teamsCommand(deps: CliDeps): Command {
-  const teams = new Command('teams').description('teams: members see and cancel each other\'s runs (admins)');
-  teams.command('list', { isDefault: true }).description('every team').action(
-    action(deps, async (ctx) => show(ctx, await ctx.api.get('/v1/teams', TeamList), (l) => formatTable(['TEAM', 'CREATED', 'DESCRIPTION'], l.teams.map((t) => [t.id, ago(t.createdAt), t.description ?? ''])))),
-  );
+  const teams = new Command('teams').description("teams: members see and cancel each other's runs (admins)");
+  teams
+    .command('list', { isDefault: true })
+    .description('every team')
+    .action(
+      action(deps, async (ctx) =>
+        show(ctx, await ctx.api.get('/v1/teams', TeamList), (l) =>
+          formatTable(
+            ['TEAM', 'CREATED', 'DESCRIPTION'],
+            l.teams.map((t) => [t.id, ago(t.createdAt), t.description ?? '']),
+          ),
+        ),
+      ),
+    );
   teams
     .command('add')
     .description('make a team')
     .argument('<id>', 'the team id')
     .option('--description <text>', 'what the team is')
-    .action(action(deps, async (ctx, id: string, o: { description?: string }) => show(ctx, await ctx.api.post('/v1/teams', { id: person(id, 'team'), ...(o.description && { description: o.description }) }, Team), (t) => `made team ${t.id}\n`)));
+    .action(
+      action(deps, async (ctx, id: string, o: { description?: string }) =>
+        show(ctx, await ctx.api.post('/v1/teams', { id: person(id, 'team'), ...(o.description && { description: o.description }) }, Team), (t) => `made team ${t.id}\n`),
+      ),
+    );
   teams
     .command('remove')
     .description('remove an empty team')
@@ -105,18 +127,28 @@ export function teamsCommand(deps: CliDeps): Command {
   return teams;
 }
 
-const tokenRow = (t: TokenInfo): string[] => [t.id, t.user, t.name, t.scopes?.join(',') ?? 'all', t.revokedAt ? 'revoked' : t.expiresAt && Date.parse(t.expiresAt) < Date.now() ? 'expired' : 'active', t.lastUsedAt ? ago(t.lastUsedAt) : 'never', t.expiresAt ?? ''];
+const tokenRow = (t: TokenInfo): string[] => [
+  t.id,
+  t.user,
+  t.name,
+  t.scopes?.join(',') ?? 'all',
+  t.revokedAt ? 'revoked' : t.expiresAt && Date.parse(t.expiresAt) < Date.now() ? 'expired' : 'active',
+  t.lastUsedAt ? ago(t.lastUsedAt) : 'never',
+  t.expiresAt ?? '',
+];
 
 /** `modelrun tokens ...`: personal access tokens (yours; an admin's, anyone's). */
 export function tokensCommand(deps: CliDeps): Command {
-  const tokens = new Command('tokens').description('personal access tokens: yours (an admin: anyone\'s)');
+  const tokens = new Command('tokens').description("personal access tokens: yours (an admin: anyone's)");
   tokens
     .command('list', { isDefault: true })
-    .description('your tokens (an admin: everyone\'s, or --user\'s)')
+    .description("your tokens (an admin: everyone's, or --user's)")
     .option('--user <id>', "another user's tokens (admins)")
     .action(
       action(deps, async (ctx, o: { user?: string }) =>
-        show(ctx, await ctx.api.get(`/v1/tokens${o.user ? `?user=${person(o.user)}` : ''}`, TokenList), (l) => formatTable(['ID', 'USER', 'NAME', 'SCOPES', 'STATE', 'LAST USED', 'EXPIRES'], l.tokens.map(tokenRow))),
+        show(ctx, await ctx.api.get(`/v1/tokens${o.user ? `?user=${person(o.user)}` : ''}`, TokenList), (l) =>
+          formatTable(['ID', 'USER', 'NAME', 'SCOPES', 'STATE', 'LAST USED', 'EXPIRES'], l.tokens.map(tokenRow)),
+        ),
       ),
     );
   tokens
@@ -145,7 +177,7 @@ export function tokensCommand(deps: CliDeps): Command {
 /** `modelrun audit`: who changed users, teams and tokens, or cancelled someone's run (admins). */
 export function auditCommand(deps: CliDeps): Command {
   return new Command('audit')
-    .description("the audit log, newest first: users, teams and tokens changed, runs cancelled by someone else (admins)")
+    .description('the audit log, newest first: users, teams and tokens changed, runs cancelled by someone else (admins)')
     .option('--limit <n>', 'entries (1-1000, default 100)')
     .option('--before <id>', 'entries before this one (paging back)')
     .action(
@@ -155,7 +187,16 @@ export function auditCommand(deps: CliDeps): Command {
         return show(ctx, page, (p) =>
           formatTable(
             ['WHEN', 'WHO', 'WHAT', 'TARGET', 'FROM', 'DETAILS'],
-            p.entries.map((e) => [e.at, e.actor, e.action, e.target, e.address ?? '', Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')]),
+            p.entries.map((e) => [
+              e.at,
+              e.actor,
+              e.action,
+              e.target,
+              e.address ?? '',
+              Object.entries(e.details ?? {})
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' '),
+            ]),
           ),
         );
       }),

@@ -19,7 +19,7 @@ export function runCommand(deps: CliDeps): Command {
     .description('show one run: status, phase, reason and error, score and metrics')
     .argument('<id>', 'the run id')
     .option('-w, --wait', 'watch it until it ends (exit 1 if it did not succeed)')
-    .option('-l, --logs', "with --wait, stream its output too")
+    .option('-l, --logs', 'with --wait, stream its output too')
     .action(
       action(deps, async (ctx, id: string, opts: { wait?: boolean; logs?: boolean }) => {
         const first = await ctx.api.get(`/v1/runs/${runId(id)}`, RunView);

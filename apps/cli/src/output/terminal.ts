@@ -16,6 +16,9 @@ export function processTerminal(): Terminal {
 /** Colours only for a person at a terminal, and never when NO_COLOR is set (no-color.org). */
 export function styles(term: Terminal): Record<'bold' | 'dim' | 'red' | 'green' | 'yellow', (s: string) => string> {
   const on = term.interactive && !process.env.NO_COLOR;
-  const wrap = (open: number, close: number) => (s: string): string => (on ? `\x1b[${open}m${s}\x1b[${close}m` : s);
+  const wrap =
+    (open: number, close: number) =>
+    (s: string): string =>
+      on ? `\x1b[${open}m${s}\x1b[${close}m` : s;
   return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39) };
 }

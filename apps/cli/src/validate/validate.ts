@@ -3,10 +3,7 @@ import { type ContainerHandle, type ExitInfo, type ModelRunner, ModelFault, type
 
 /** What was found about the score file, told apart more finely than the verdict needs. */
 export type ScoreCheck =
-  | { state: 'not_read'; why: string }
-  | { state: 'missing' }
-  | { state: 'invalid'; problem: string }
-  | { state: 'valid'; file: string; score: number; metrics?: Record<string, number> };
+  { state: 'not_read'; why: string } | { state: 'missing' } | { state: 'invalid'; problem: string } | { state: 'valid'; file: string; score: number; metrics?: Record<string, number> };
 
 export interface Validation {
   image: string;
@@ -51,7 +48,11 @@ export async function validateImage(runner: ModelRunner, input: ValidateInput): 
   }
   try {
     if (input.cancel?.aborted) {
-      return { ...base, outcome: { status: 'cancelled', reason: 'cancelled', error: 'interrupted before the model started', exitCode: null }, score: { state: 'not_read', why: 'the container never ran' } };
+      return {
+        ...base,
+        outcome: { status: 'cancelled', reason: 'cancelled', error: 'interrupted before the model started', exitCode: null },
+        score: { state: 'not_read', why: 'the container never ran' },
+      };
     }
     const startedMs = Date.now();
     handle = await runner.start(handle);

@@ -69,17 +69,29 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
           <table class="board">
             <thead>
               <tr>
-                <th scope="col" class="num rank">#</th>
+                <th scope="col" class="num rank">
+                  #
+                </th>
                 <th scope="col">Model</th>
                 {data.benchmark.metrics.map((m) => (
-                  <th scope="col" class="num" key={m.name} title={m.description} aria-sort={m.name === data.sort ? (m.direction === 'higher') === (order === 'best') ? 'descending' : 'ascending' : undefined}>
+                  <th
+                    scope="col"
+                    class="num"
+                    key={m.name}
+                    title={m.description}
+                    aria-sort={m.name === data.sort ? ((m.direction === 'higher') === (order === 'best') ? 'descending' : 'ascending') : undefined}
+                  >
                     <button type="button" class="sort" onClick={() => go({ sort: m.name, order: m.name === data.sort && order === 'best' ? 'worst' : 'best' })}>
                       {m.name}
-                      <span class="arrow" aria-hidden="true">{m.name === data.sort ? ((m.direction === 'higher') === (order === 'best') ? '▼' : '▲') : ''}</span>
+                      <span class="arrow" aria-hidden="true">
+                        {m.name === data.sort ? ((m.direction === 'higher') === (order === 'best') ? '▼' : '▲') : ''}
+                      </span>
                     </button>
                   </th>
                 ))}
-                <th scope="col" class="hide-narrow">Best run</th>
+                <th scope="col" class="hide-narrow">
+                  Best run
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -87,7 +99,9 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
                 <tr key={e.name} data-model={e.name}>
                   <td class="num rank">{e.rank}</td>
                   <td class="name">
-                    <Link href={`/models/${encodeURIComponent(e.name)}`} class="model-link">{e.name}</Link>
+                    <Link href={`/models/${encodeURIComponent(e.name)}`} class="model-link">
+                      {e.name}
+                    </Link>
                   </td>
                   {data.benchmark.metrics.map((m) => (
                     <td class="num score" key={m.name}>
@@ -95,7 +109,9 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
                     </td>
                   ))}
                   <td class="hide-narrow">
-                    <Link href={`/runs/${e.bestRun.id}`} class="run-link">{timeAgo(e.bestRun.createdAt)}</Link>
+                    <Link href={`/runs/${e.bestRun.id}`} class="run-link">
+                      {timeAgo(e.bestRun.createdAt)}
+                    </Link>
                   </td>
                 </tr>
               ))}
@@ -105,11 +121,15 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
       )}
       {data && data.total > PAGE_SIZE && (
         <nav class="pager" aria-label="Pages">
-          <button type="button" disabled={page <= 1} onClick={() => go({ page: page - 1 })}>← Previous</button>
+          <button type="button" disabled={page <= 1} onClick={() => go({ page: page - 1 })}>
+            ← Previous
+          </button>
           <span>
             {offset + 1}–{Math.min(offset + PAGE_SIZE, data.total)} of {data.total}
           </span>
-          <button type="button" disabled={page >= pages} onClick={() => go({ page: page + 1 })}>Next →</button>
+          <button type="button" disabled={page >= pages} onClick={() => go({ page: page + 1 })}>
+            Next →
+          </button>
         </nav>
       )}
     </section>

@@ -52,19 +52,25 @@ export function Leaderboard(props: { loc: Location }) {
         </p>
       )}
       {data && data.total > 0 && (
-        <p class="muted board-note">Best score: the best score a model wrote itself. A benchmark's runs are scored by its evaluator and ranked on <Link href="/benchmarks">its own board</Link>.</p>
+        <p class="muted board-note">
+          Best score: the best score a model wrote itself. A benchmark's runs are scored by its evaluator and ranked on <Link href="/benchmarks">its own board</Link>.
+        </p>
       )}
       {data && data.total > 0 && (
         <div class="table-wrap">
           <table class="board">
             <thead>
               <tr>
-                <th scope="col" class="num rank">#</th>
+                <th scope="col" class="num rank">
+                  #
+                </th>
                 {COLUMNS.map((c) => (
                   <th scope="col" class={c.class} aria-sort={c.sort === sort ? (order === 'asc' ? 'ascending' : 'descending') : undefined}>
                     <button type="button" class="sort" onClick={() => go({ sort: c.sort, order: c.sort === sort ? (order === 'asc' ? 'desc' : 'asc') : naturalOrder(c.sort) })}>
                       {c.label}
-                      <span class="arrow" aria-hidden="true">{c.sort === sort ? (order === 'asc' ? '▲' : '▼') : ''}</span>
+                      <span class="arrow" aria-hidden="true">
+                        {c.sort === sort ? (order === 'asc' ? '▲' : '▼') : ''}
+                      </span>
                     </button>
                   </th>
                 ))}
@@ -75,7 +81,9 @@ export function Leaderboard(props: { loc: Location }) {
                 <tr key={m.name} data-model={m.name}>
                   <td class="num rank">{offset + i + 1}</td>
                   <td class="name">
-                    <Link href={`/models/${encodeURIComponent(m.name)}`} class="model-link">{m.name}</Link>
+                    <Link href={`/models/${encodeURIComponent(m.name)}`} class="model-link">
+                      {m.name}
+                    </Link>
                   </td>
                   <td class="num score">
                     {m.bestScore === undefined && m.latestRun.benchmark ? (
@@ -91,8 +99,14 @@ export function Leaderboard(props: { loc: Location }) {
                     <Link href={`/runs/${m.latestRun.id}`} class="run-link">
                       <StatusBadge status={m.latestRun.status} phase={m.latestRun.phase} />
                     </Link>{' '}
-                    {m.latestRun.benchmark && <span class="tag" title={`A run of benchmark ${m.latestRun.benchmark}`}>{m.latestRun.benchmark}</span>}{' '}
-                    <span class="muted hide-narrow" title={m.latestRun.createdAt}>{timeAgo(m.latestRun.createdAt)}</span>
+                    {m.latestRun.benchmark && (
+                      <span class="tag" title={`A run of benchmark ${m.latestRun.benchmark}`}>
+                        {m.latestRun.benchmark}
+                      </span>
+                    )}{' '}
+                    <span class="muted hide-narrow" title={m.latestRun.createdAt}>
+                      {timeAgo(m.latestRun.createdAt)}
+                    </span>
                   </td>
                   <td class="num hide-narrow">{m.runCount}</td>
                 </tr>
@@ -103,11 +117,15 @@ export function Leaderboard(props: { loc: Location }) {
       )}
       {data && data.total > size && (
         <nav class="pager" aria-label="Pages">
-          <button type="button" disabled={page <= 1} onClick={() => go({ sort, order, page: page - 1 })}>← Previous</button>
+          <button type="button" disabled={page <= 1} onClick={() => go({ sort, order, page: page - 1 })}>
+            ← Previous
+          </button>
           <span>
             {offset + 1}–{Math.min(offset + size, data.total)} of {data.total}
           </span>
-          <button type="button" disabled={page >= pages} onClick={() => go({ sort, order, page: page + 1 })}>Next →</button>
+          <button type="button" disabled={page >= pages} onClick={() => go({ sort, order, page: page + 1 })}>
+            Next →
+          </button>
         </nav>
       )}
     </section>

@@ -81,7 +81,11 @@ export function ModelPage(props: { name: string }) {
               </section>
             ),
           )}
-          {m.runCount > m.runs.length && <p class="muted">The newest {m.runs.length} of {m.runCount} runs.</p>}
+          {m.runCount > m.runs.length && (
+            <p class="muted">
+              The newest {m.runs.length} of {m.runCount} runs.
+            </p>
+          )}
         </>
       )}
     </section>

@@ -17,7 +17,12 @@ const POLL_MS = 1_000;
 
 /** One run: where it is, what it may use, how it ended and why, its output; cancel while live. */
 export function RunPage(props: { id: string }) {
-  const run = usePoll((signal) => api<RunView>('GET', `/v1/runs/${props.id}`, undefined, signal), [props.id], POLL_MS, (r) => r !== undefined && !isFinal(r.status));
+  const run = usePoll(
+    (signal) => api<RunView>('GET', `/v1/runs/${props.id}`, undefined, signal),
+    [props.id],
+    POLL_MS,
+    (r) => r !== undefined && !isFinal(r.status),
+  );
   const [cancelError, setCancelError] = useState<Error>();
   const [cancelling, setCancelling] = useState(false);
   const r = run.data;
@@ -56,7 +61,11 @@ export function RunPage(props: { id: string }) {
                 <span class="muted"> · scored by its evaluator</span>
               </span>
             )}
-            {r.status === 'succeeded' && <span class="big score" data-score={r.score}>{formatScore(r.score)}</span>}
+            {r.status === 'succeeded' && (
+              <span class="big score" data-score={r.score}>
+                {formatScore(r.score)}
+              </span>
+            )}
             {live && r.may?.cancel !== false && (
               <button type="button" class="danger" onClick={cancel} disabled={cancelling}>
                 {cancelling ? 'Cancelling…' : 'Cancel run'}
@@ -122,7 +131,9 @@ export function RunPage(props: { id: string }) {
                   <thead>
                     <tr>
                       <th scope="col">Metric</th>
-                      <th scope="col" class="num">Value</th>
+                      <th scope="col" class="num">
+                        Value
+                      </th>
                     </tr>
                   </thead>
                   <tbody>

@@ -34,7 +34,9 @@ export function SignInPage(props: { onSignedIn: (s: SessionView) => void }) {
           API token
           <input name="token" type="password" required autocomplete="current-password" autoFocus />
         </label>
-        <p class="muted">One of the deployment's <code>API_TOKENS</code>. The browser keeps a session cookie, not the token.</p>
+        <p class="muted">
+          One of the deployment's <code>API_TOKENS</code>. The browser keeps a session cookie, not the token.
+        </p>
         <ErrorNote error={error} />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

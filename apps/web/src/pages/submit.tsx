@@ -72,8 +72,8 @@ export function SubmitPage() {
       <h1>Submit a run</h1>
       {chosen ? (
         <p class="muted intro">
-          A run of benchmark <strong>{chosen.name}</strong>: the image runs in a sandbox with no network, with the benchmark's data and limits, and writes its predictions to{' '}
-          <code>$OUTPUT_DIR</code>; the benchmark's evaluator scores them ({chosen.primaryMetric} and its other metrics).
+          A run of benchmark <strong>{chosen.name}</strong>: the image runs in a sandbox with no network, with the benchmark's data and limits, and writes its predictions to <code>$OUTPUT_DIR</code>;
+          the benchmark's evaluator scores them ({chosen.primaryMetric} and its other metrics).
         </p>
       ) : (
         <p class="muted intro">
@@ -84,13 +84,17 @@ export function SubmitPage() {
         <label>
           Image
           <input name="image" autocomplete="off" spellcheck={false} aria-required="true" {...invalid('image')} />
-          <span class="hint">A reference with its tag or digest, for example <code>registry.example/team/model:1.0</code></span>
+          <span class="hint">
+            A reference with its tag or digest, for example <code>registry.example/team/model:1.0</code>
+          </span>
           <FieldError id="err-image" message={errors.image} />
         </label>
         <label>
           Model name
           <input name="name" autocomplete="off" spellcheck={false} aria-required="true" {...invalid('name')} />
-          <span class="hint">1-63 of a-z 0-9 . _ -, for example <code>digits-svm</code></span>
+          <span class="hint">
+            1-63 of a-z 0-9 . _ -, for example <code>digits-svm</code>
+          </span>
           <FieldError id="err-name" message={errors.name} />
         </label>
         {list.data && list.data.benchmarks.length > 0 && (
@@ -99,7 +103,9 @@ export function SubmitPage() {
             <select name="benchmark" value={benchmark} onChange={(e) => setBenchmark((e.currentTarget as HTMLSelectElement).value)} {...invalid('benchmark')}>
               <option value="">None: the model scores itself</option>
               {list.data.benchmarks.map((b) => (
-                <option key={b.name} value={b.name}>{b.name}</option>
+                <option key={b.name} value={b.name}>
+                  {b.name}
+                </option>
               ))}
             </select>
             <FieldError id="err-benchmark" message={errors.benchmark} />
@@ -130,9 +136,7 @@ export function SubmitPage() {
                 />
                 {policy && !chosen && (
                   <span class="hint" data-limit={l.key}>
-                    {policy.ceilings[l.key] === 0
-                      ? 'None on this deployment.'
-                      : `Default ${policy.defaults[l.key]}${unitOf(l.unit)}, at most ${policy.ceilings[l.key]}${unitOf(l.unit)}.`}
+                    {policy.ceilings[l.key] === 0 ? 'None on this deployment.' : `Default ${policy.defaults[l.key]}${unitOf(l.unit)}, at most ${policy.ceilings[l.key]}${unitOf(l.unit)}.`}
                   </span>
                 )}
                 <FieldError id={`err-limits.${l.key}`} message={errors[`limits.${l.key}`]} />

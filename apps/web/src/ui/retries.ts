@@ -26,7 +26,9 @@ export function triesOf(run: RunView, now = Date.now()): Tries {
   if (isFinal(run.status)) {
     // The record keeps the failed tries; a run that failed on its last try lists that one too.
     const lastFailedToo = run.status !== 'succeeded' && failed.length >= (run.attempts ?? 0);
-    const summary = lastFailedToo ? `${run.attempts === 1 ? 'Its try' : `All ${plural(failed.length, 'try', 'tries')}`} failed` : `${plural(failed.length, 'try', 'tries')} failed before try ${run.attempts ?? failed.length + 1}`;
+    const summary = lastFailedToo
+      ? `${run.attempts === 1 ? 'Its try' : `All ${plural(failed.length, 'try', 'tries')}`} failed`
+      : `${plural(failed.length, 'try', 'tries')} failed before try ${run.attempts ?? failed.length + 1}`;
     return { summary, count };
   }
   const summary = `${plural(failed.length, 'failed try', 'failed tries')}`;

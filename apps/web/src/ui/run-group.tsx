@@ -33,9 +33,13 @@ export function RunGroup(props: { runs: readonly RunSummary[]; benchmark?: strin
           <label for={pickId}>Chart</label>
           <select id={pickId} value={metric} onChange={(e) => setMetric((e.currentTarget as HTMLSelectElement).value)}>
             <option value={SCORE}>{props.scoreLabel}</option>
-            {names.filter((n) => n !== SCORE).map((n) => (
-              <option key={n} value={n}>{n}</option>
-            ))}
+            {names
+              .filter((n) => n !== SCORE)
+              .map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
           </select>
         </div>
       )}
@@ -46,17 +50,27 @@ export function RunGroup(props: { runs: readonly RunSummary[]; benchmark?: strin
             <tr>
               <th scope="col">Run</th>
               <th scope="col">Status</th>
-              <th scope="col" class="num">{props.scoreLabel}</th>
-              <th scope="col" class="hide-narrow">Reason</th>
-              <th scope="col" class="hide-narrow">Submitted</th>
-              <th scope="col" class="num hide-narrow">Duration</th>
+              <th scope="col" class="num">
+                {props.scoreLabel}
+              </th>
+              <th scope="col" class="hide-narrow">
+                Reason
+              </th>
+              <th scope="col" class="hide-narrow">
+                Submitted
+              </th>
+              <th scope="col" class="num hide-narrow">
+                Duration
+              </th>
             </tr>
           </thead>
           <tbody>
             {props.runs.map((r) => (
               <tr key={r.id} data-run={r.id}>
                 <td>
-                  <Link href={`/runs/${r.id}`} class="mono">{shortId(r.id)}</Link>
+                  <Link href={`/runs/${r.id}`} class="mono">
+                    {shortId(r.id)}
+                  </Link>
                 </td>
                 <td>
                   <StatusBadge status={r.status} phase={r.phase} />
@@ -65,7 +79,9 @@ export function RunGroup(props: { runs: readonly RunSummary[]; benchmark?: strin
                   <Num value={r.score} score />
                 </td>
                 <td class="hide-narrow wrap">{r.reason ? REASON_WORDS[r.reason] : ''}</td>
-                <td class="hide-narrow muted" title={r.createdAt}>{timeAgo(r.createdAt)}</td>
+                <td class="hide-narrow muted" title={r.createdAt}>
+                  {timeAgo(r.createdAt)}
+                </td>
                 <td class="num hide-narrow">{formatDuration(r.durationMs)}</td>
               </tr>
             ))}

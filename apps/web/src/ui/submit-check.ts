@@ -64,7 +64,8 @@ export function checkForm(input: FormInput, ceilings: AppliedLimits | undefined)
     if (!Number.isFinite(v)) errors[path] = `${l.label} must be a number.`;
     else if (l.whole && !Number.isInteger(v)) errors[path] = `${l.label} must be a whole number${l.unit ? ` of ${l.unit}` : ''}.`;
     else if (v < l.min) errors[path] = `${l.label} must be at least ${withUnit(l.min, l.unit)}.`;
-    else if (ceilings && v > ceilings[l.key]) errors[path] = ceilings[l.key] === 0 && l.key === 'gpus' ? 'This deployment has no GPUs.' : `${l.label} can be at most ${withUnit(ceilings[l.key], l.unit)} here.`;
+    else if (ceilings && v > ceilings[l.key])
+      errors[path] = ceilings[l.key] === 0 && l.key === 'gpus' ? 'This deployment has no GPUs.' : `${l.label} can be at most ${withUnit(ceilings[l.key], l.unit)} here.`;
   }
   return errors;
 }

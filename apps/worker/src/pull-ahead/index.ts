@@ -15,9 +15,15 @@ export { planPullAhead } from './planner';
  * host (always kept, for pruning) and, unless PULL_AHEAD=off, the pull-ahead. Nothing for a
  * runner that pulls no images.
  */
-export function startImagePulls(
-  deps: { config: WorkerConfig; runner: ModelRunner; redis: Redis; queues: RunQueues; hostId: string; registry: Registry; log: Logger },
-): { pulled: PulledImages; pullAhead: PullAhead | undefined } | undefined {
+export function startImagePulls(deps: {
+  config: WorkerConfig;
+  runner: ModelRunner;
+  redis: Redis;
+  queues: RunQueues;
+  hostId: string;
+  registry: Registry;
+  log: Logger;
+}): { pulled: PulledImages; pullAhead: PullAhead | undefined } | undefined {
   const { config, runner, log } = deps;
   const images = runner.images;
   if (!images) return undefined;
@@ -30,8 +36,7 @@ export function startImagePulls(
     queues: config.gpus.length > 0 ? [deps.queues.cpu, deps.queues.gpu] : [deps.queues.cpu],
     images,
     limits: config.pullAhead,
-    canTake: (run) =>
-      run.gpus <= config.gpus.length && (run.benchmark === undefined || config.benchmarks.has(run.benchmark)) && config.allowedImages.allows(run.image),
+    canTake: (run) => run.gpus <= config.gpus.length && (run.benchmark === undefined || config.benchmarks.has(run.benchmark)) && config.allowedImages.allows(run.image),
     log,
     outcome,
   });

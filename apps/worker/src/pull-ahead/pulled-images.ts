@@ -46,12 +46,7 @@ export class PulledImages implements ImagePullObserver {
     const now = Date.now();
     this.usedAt.set(p.image, now);
     const entry = { id: p.id, bytes: p.bytes, ahead: p.ahead, pulledAt: new Date(now).toISOString() };
-    this.redis
-      .multi()
-      .hset(this.pulledKey, p.image, JSON.stringify(entry))
-      .hset(this.usedKey, p.image, new Date(now).toISOString())
-      .exec()
-      .catch(this.onError);
+    this.redis.multi().hset(this.pulledKey, p.image, JSON.stringify(entry)).hset(this.usedKey, p.image, new Date(now).toISOString()).exec().catch(this.onError);
   }
 
   used(image: string): void {

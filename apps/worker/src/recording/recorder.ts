@@ -60,7 +60,7 @@ export class Recorder {
       return { record: await this.write(record, logBytes, log, beforePlacing), pending: false };
     } catch (err) {
       if (!isVolumeError(err)) throw err;
-      log.warn('the volume did not take the run\'s record; it is kept in Redis and written when the volume can take it', errorFields(err));
+      log.warn("the volume did not take the run's record; it is kept in Redis and written when the volume can take it", errorFields(err));
       // With its error in the same write: noted after, the run was shown waiting without the reason for a moment.
       await this.opts.pending.keep({ record, since: new Date().toISOString(), error: errorMessage(err), ...(logBytes && { log: logBytes }) });
       this.opts.volume.failed(err);

@@ -20,15 +20,8 @@ export async function recordAbandonedRun(job: Job<RunJobData>, err: Error, recor
     const run = job.data;
     // Recorded, or its outcome pending in Redis (a failure the volume could not take yet).
     if (await recorder.known(run.name, run.id)) return undefined;
-    await runner.removeRun(run.id).catch((e: Error) => log.warn('could not remove an abandoned run\'s container; the reconciler will', { runId: run.id, error: e.message }));
-    const rec = buildRecord(
-      run,
-      run.limits,
-      failure('infrastructure', `the run was lost by the platform: ${err.message}`),
-      { finishedAt: new Date().toISOString() },
-      job.attemptsMade,
-      [],
-    );
+    await runner.removeRun(run.id).catch((e: Error) => log.warn("could not remove an abandoned run's container; the reconciler will", { runId: run.id, error: e.message }));
+    const rec = buildRecord(run, run.limits, failure('infrastructure', `the run was lost by the platform: ${err.message}`), { finishedAt: new Date().toISOString() }, job.attemptsMade, []);
     const recorded = await recorder.record(rec, undefined, log.child({ runId: run.id }));
     if (recorded.record !== rec) return undefined;
     log.warn('recorded a run its worker abandoned', { runId: run.id, error: err.message, pending: recorded.pending });

@@ -25,7 +25,16 @@ export async function evaluate(deps: ProcessorDeps, ctx: AdmittedRun, { handle, 
   ctx.progress('evaluating', { ...(startedAt && { startedAt }) });
   // An evaluator that asks for GPUs gets some of the run's own devices: the model has stopped, and no other run may have them.
   const gpuDevices = limits.gpus > 0 ? (ctx.gpuDevices ?? []).slice(0, limits.gpus) : undefined;
-  const spec = { runId: ctx.run.id, name: ctx.run.name, benchmark: benchmark.name, image: benchmark.evaluator.image, limits, reference: benchmark.reference, owner: ctx.claim.owner, ...(gpuDevices && { gpuDevices }) };
+  const spec = {
+    runId: ctx.run.id,
+    name: ctx.run.name,
+    benchmark: benchmark.name,
+    image: benchmark.evaluator.image,
+    limits,
+    reference: benchmark.reference,
+    owner: ctx.claim.owner,
+    ...(gpuDevices && { gpuDevices }),
+  };
   const prepared = await deps.runner.prepareEvaluation(spec, handle);
   ctx.log.info(prepared.adopted ? "adopted the run's evaluator container" : 'evaluator container created', { containerId: prepared.id, state: prepared.state });
   const evaluator = await deps.runner.start(prepared);

@@ -18,9 +18,7 @@ export async function claimRun(deps: ProcessorDeps, ctx: RunContext, token: stri
     case 'taken':
       log.warn('took over a run whose host was lost', { from: claim.from, fence: claim.owner.fence });
       deps.observer?.tookOver?.();
-      await deps.control
-        .recordAttemptError(run.id, { attempt: ctx.attempt, at: new Date().toISOString(), message: takeoverMessage(claim.from, deps.hostId), host: claim.from })
-        .catch(() => undefined);
+      await deps.control.recordAttemptError(run.id, { attempt: ctx.attempt, at: new Date().toISOString(), message: takeoverMessage(claim.from, deps.hostId), host: claim.from }).catch(() => undefined);
       return claim.owner;
     case 'elsewhere': {
       const delay = handBackDelayMs(claim.leaseMs);

@@ -11,15 +11,7 @@ export interface RecordTimes {
 }
 
 /** The lasting record of a run from how it ended. */
-export function buildRecord(
-  run: RunJobData,
-  limits: AppliedLimits,
-  outcome: Outcome,
-  times: RecordTimes,
-  attempts: number,
-  attemptErrors: AttemptError[],
-  logBytes?: number,
-): RunRecord {
+export function buildRecord(run: RunJobData, limits: AppliedLimits, outcome: Outcome, times: RecordTimes, attempts: number, attemptErrors: AttemptError[], logBytes?: number): RunRecord {
   const durationMs = times.startedAt ? Math.max(0, Date.parse(times.finishedAt) - Date.parse(times.startedAt)) : undefined;
   return {
     version: 1,
@@ -29,9 +21,7 @@ export function buildRecord(
     ...(run.benchmark && { benchmark: run.benchmark }),
     ...(run.submittedBy && { submittedBy: run.submittedBy }),
     status: outcome.status,
-    ...(outcome.status === 'succeeded'
-      ? { score: outcome.score, ...(outcome.metrics && { metrics: outcome.metrics }) }
-      : { reason: outcome.reason, error: outcome.error }),
+    ...(outcome.status === 'succeeded' ? { score: outcome.score, ...(outcome.metrics && { metrics: outcome.metrics }) } : { reason: outcome.reason, error: outcome.error }),
     exitCode: outcome.exitCode,
     limits,
     createdAt: run.createdAt,
@@ -86,6 +76,6 @@ export async function releaseQuota(deps: Pick<ProcessorDeps, 'quotas'>, ctx: Pic
   const { run } = ctx;
   if (!deps.quotas || !run.benchmark || !run.caller) return;
   await deps.quotas.release(run.benchmark, run.caller, run.id, record.status === 'succeeded').catch((err: Error) => {
-    ctx.log.warn('could not give back the run\'s quota', { error: err.message });
+    ctx.log.warn("could not give back the run's quota", { error: err.message });
   });
 }
