@@ -50,7 +50,7 @@ export const STATUS_WORDS: Record<RunStatus, string> = {
   cancelled: 'Cancelled',
 };
 
-/** The failure reasons in words, for the model's author (the README's table, shortened). */
+/** The failure reasons in words, for the model's author (docs/api.md's table of failure reasons, shortened). */
 export const REASON_WORDS: Record<FailureReason, string> = {
   exit_code: 'The model exited with an error',
   oom: 'It ran out of memory',
