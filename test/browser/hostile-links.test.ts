@@ -48,6 +48,8 @@ describe('the web app against hostile links, in a real browser (issue 22)', func
   });
 
   it('shows a crafted run address as no run, and calls no API path with it', async () => {
+    // Off the app first, so the previous page's polls (the leaderboard's GET /v1/models) are not counted.
+    await page.goto('about:blank');
     api.length = 0;
     await page.goto(`${url}/runs/..%2Fsession`);
     await page.getByRole('alert').filter({ hasText: 'is not a run id' }).waitFor();

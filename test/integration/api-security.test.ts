@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { connect } from 'node:net';
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Queue } from 'bullmq';
@@ -359,6 +359,8 @@ describe('hostile callers (issue 22)', function () {
         assert.deepEqual(res.body.checks.redis, { ok: true });
         await waitFor('the details in the log', async () => (logged.some((l) => l.includes(worker) && l.includes('not ready')) ? true : undefined), 5_000);
       } finally {
+        // While it was away the API may have made DATA_DIR again (its index snapshot's folder): only that goes.
+        rmSync(stack.dataDir, { recursive: true, force: true });
         renameSync(`${stack.dataDir}.away`, stack.dataDir);
         await pending.reportVolumeFault(worker, undefined);
         redis.disconnect();

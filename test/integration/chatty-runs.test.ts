@@ -40,7 +40,11 @@ describe('a model that prints as fast as it can', function () {
     await stack?.stop();
   });
 
-  it("leaves the worker's memory flat while tens of MB of output stream through it", async () => {
+  it("leaves the worker's memory flat while tens of MB of output stream through it", async function () {
+    // Once more if it fails: how much output the engine's log follow delivers varies (one CI run
+    // under the whole suite's load got 5 MB in 30 s, too little to prove anything, so it failed
+    // rather than pass). A worker that really grows fails both tries.
+    this.retries(1);
     worker = spawnApp('worker', { ...stack.env, WORKER_CONCURRENCY: '1' });
     await worker.waitForLog('worker started');
     // Straight onto the queue: this is about the worker alone.

@@ -5,7 +5,7 @@ import { RUN_QUEUE, newRunId } from '@modelrun/contracts';
 import { createDockerRunner } from '@modelrun/runner';
 import { type Stack, startStack } from '../helpers/stack';
 import { LONG_MODEL, buildLongModel, release } from '../helpers/two-hosts';
-import { containersOf, docker } from '../helpers/docker';
+import { containersOf, docker, keepersOf } from '../helpers/docker';
 import { waitFor } from '../helpers/wait';
 import { fixture } from '../fixtures/images';
 
@@ -49,7 +49,8 @@ describe('the reconciler', function () {
   it('removes a container whose run has already been recorded', async () => {
     const run = await stack.submit(fixture('score-json'), 'recorded');
     await stack.waitForRun(run.id);
-    await waitFor("the run's own cleanup", async () => ((await containersOf(stack.prefix)).length === 0 ? true : undefined));
+    // The run's own clean-up removes its container, then its output keeper: both gone before one is put back.
+    await waitFor("the run's own cleanup", async () => ((await containersOf(stack.prefix)).length === 0 && (await keepersOf(stack.prefix)).length === 0 ? true : undefined));
     // As if the worker died after recording but before removing: put a container back.
     const runner = runnerFor(stack.prefix);
     await runner.prepare({ runId: run.id, name: 'recorded', image: fixture('score-json'), limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 } });

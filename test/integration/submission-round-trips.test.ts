@@ -31,7 +31,7 @@ describe('what a submission costs in Redis', function () {
     await redis?.stop();
   });
 
-  it('is one command per POST, the enqueue: the API never reads back a job it just added', async () => {
+  it('is the enqueue and the failed-authentication check per POST: the API never reads back a job it just added', async () => {
     // Warm up: BullMQ loads its scripts on the first add (SCRIPT LOAD / EVAL, once).
     assert.equal((await stack.http.post('/v1/models').send({ image: 'team/model:1', name: 'warm-up' })).status, 202);
     await conn.config('RESETSTAT');
@@ -47,13 +47,19 @@ describe('what a submission costs in Redis', function () {
     // Redis are counted too, but they are no round trips. The API's event listener blocks in
     // XREAD; this connection's own INFO and CONFIG are not the API's.
     assert.equal(calls.get('evalsha'), n, JSON.stringify(Object.fromEntries(calls)));
-    const outside = [...calls.keys()].filter((c) => !['evalsha', 'xread', 'info', 'config|resetstat'].includes(c) && !INSIDE_ADD.has(c));
+    // Before authentication, every request reads its address's failed authentications (one
+    // MULTI of GET and PTTL: auth-failures.ts, shared by API replicas), and nothing else.
+    for (const c of AUTH_FAILURE_CHECK) assert.equal(calls.get(c), n, `${c}: ${JSON.stringify(Object.fromEntries(calls))}`);
+    const outside = [...calls.keys()].filter((c) => !['evalsha', 'xread', 'info', 'config|resetstat', ...AUTH_FAILURE_CHECK].includes(c) && !INSIDE_ADD.has(c));
     assert.deepEqual(outside, [], `commands other than the add: ${JSON.stringify(Object.fromEntries(calls))}`);
     // All of them listed at once, from the API's own index.
     const listed = await stack.http.get('/v1/models?limit=100');
     assert.equal(listed.body.total, 7);
   });
 });
+
+/** The failed-authentication check's one round trip: MULTI, GET, PTTL, EXEC. */
+const AUTH_FAILURE_CHECK = ['multi', 'get', 'pttl', 'exec'];
 
 /** What BullMQ's addStandardJob script calls inside Redis (seen in INFO commandstats). */
 const INSIDE_ADD = new Set(['exists', 'hmset', 'hmget', 'hget', 'incr', 'zadd', 'lpush', 'xadd']);
