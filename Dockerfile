@@ -39,6 +39,8 @@ COPY --from=manifests /app ./
 # msgpackr-extract are optional and have pure-JS fallbacks; the root package.json says so too).
 RUN build-npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.base.json ./
+# npm run build copies the Redis scripts (.lua) beside the compiled code with it.
+COPY scripts/copy-lua.mjs ./scripts/
 COPY packages ./packages
 COPY apps ./apps
 RUN npm run build \

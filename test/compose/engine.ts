@@ -1,5 +1,5 @@
 import { LABELS } from '@modelrun/contracts';
-import { docker } from '../helpers/docker';
+import { docker, isKeeper } from '../helpers/docker';
 
 export interface ServiceContainer {
   id: string;
@@ -37,8 +37,10 @@ export async function watchRunContainers(deployment: string): Promise<{ counts: 
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines.filter(Boolean)) {
-      const runId = (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes?.[LABELS.runId];
-      if (runId) counts.set(runId, (counts.get(runId) ?? 0) + 1);
+      const attributes = (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes;
+      const runId = attributes?.[LABELS.runId];
+      // A run's output keeper carries its labels too (packages/runner/src/output-keeper.ts): not a model's container.
+      if (runId && !isKeeper(attributes)) counts.set(runId, (counts.get(runId) ?? 0) + 1);
     }
   });
   stream.on('error', () => undefined);
