@@ -21,7 +21,9 @@ find_compose() {
 
 # A value from ./.env (KEY=value lines), or nothing.
 env_file_value() {
-  [[ -f .env ]] && sed -n "s/^[[:space:]]*$1=\\(.*\\)\$/\\1/p" .env | tail -n1 | sed 's/^["'\'']//; s/["'\'']$//'
+  # Nothing, and success, without a .env (a fresh checkout): callers run under set -e.
+  [[ -f .env ]] || return 0
+  sed -n "s/^[[:space:]]*$1=\\(.*\\)\$/\\1/p" .env | tail -n1 | sed 's/^["'\'']//; s/["'\'']$//'
 }
 
 # The compose project: it names the containers and the volumes (the run records, Redis's data).
