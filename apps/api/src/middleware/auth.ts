@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { parse as parseCookies } from 'cookie';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { HttpError } from '../errors';
 import { type Role, type User } from '@modelrun/contracts';
@@ -64,15 +65,13 @@ function fingerprint(d: Buffer): string {
   return `token:${d.subarray(0, 8).toString('hex')}`;
 }
 
-/** The session id from the Cookie header, if any. */
+/**
+ * The session id from the Cookie header, if any. Parsed by `cookie`, the library Express's
+ * `res.cookie` serialises with, so quoting and percent-encoding read back as they were written.
+ */
 export function sessionIdOf(req: Request): string | undefined {
   const header = req.get('cookie');
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  return header ? parseCookies(header)[SESSION_COOKIE] || undefined : undefined;
 }
 
 /** What a credential (a bearer token, or the `principal` a session keeps) stands for. */
