@@ -1,9 +1,25 @@
 import { z } from 'zod';
-import { DEFAULT_QUEUE_PREFIX, ImageAllowList, type LimitPolicy, resolveLimits } from '@modelrun/contracts';
+import { DEFAULT_QUEUE_PREFIX, type HostLabels, ImageAllowList, LABEL_KEY, LABEL_VALUE, type LimitPolicy, resolveLimits } from '@modelrun/contracts';
 import { type Benchmarks, readBenchmarksFile } from './benchmarks';
 import { bool, deviceIds, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy, webhookSecret, webhookUrls } from './env';
 import { type RedisTarget, redactRedisUrl } from './redis-target';
 import { tokenStrengthProblem } from './token-strength';
+
+/** WORKER_LABELS: `key=value` pairs, comma-separated, each key once (e.g. `reference=digits,zone=a`). */
+const workerLabels = list.transform((pairs, ctx): HostLabels => {
+  const labels: HostLabels = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const key = at < 0 ? pair : pair.slice(0, at).trim();
+    const value = at < 0 ? '' : pair.slice(at + 1).trim();
+    if (at < 0 || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(pair)} must be key=value: the key a letter then letters, digits . _ - / (up to 63), the value 1-63 of letters, digits . _ -` });
+    } else if (key in labels) {
+      ctx.addIssue({ code: 'custom', message: `names the label ${key} twice` });
+    } else labels[key] = value;
+  }
+  return labels;
+});
 
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
 const EnvSchema = z.object({
@@ -33,7 +49,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: trustProxy.default(false),
   WORKER_CONCURRENCY: integer({ min: 1, max: 64 }).default(2),
   WORKER_GPUS: deviceIds.default([]),
-  WORKER_METRICS_PORT: port.default(9464),
+  // Unset: 9464, or the next free port when another worker process of the host has it (scaling.md).
+  WORKER_METRICS_PORT: port.optional(),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_SHUTDOWN_GRACE_SECONDS: nonNegativeInt.default(30),
   WORKER_LOCK_MS: positiveInt.default(30_000),
@@ -46,6 +63,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -')
     .optional(),
+  WORKER_LABELS: workerLabels.default({}),
   WORKER_LEASE_SECONDS: integer({ min: 3, max: 3600 }).default(30),
   WORKER_RECORD_RETRY_MAX_MS: integer({ min: 100, max: 50_000 }).default(15_000),
   RUN_ATTEMPTS: integer({ min: 1, max: 50 }).default(5),
@@ -83,6 +101,9 @@ const EnvSchema = z.object({
 });
 
 type Env = z.infer<typeof EnvSchema>;
+
+/** The port a worker's metrics take when WORKER_METRICS_PORT is not set. */
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
 
 /** Names of every variable modelrun reads. */
 export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
@@ -156,7 +177,11 @@ export interface WebhookConfig {
 export interface WorkerConfig extends CommonConfig {
   concurrency: number;
   metricsPort: number;
+  /** True when WORKER_METRICS_PORT was set: a taken port then stops the worker instead of moving it to a free one. */
+  metricsPortFixed: boolean;
   metricsHost: string;
+  /** What this host offers runs (WORKER_LABELS): runs that require labels go only to hosts that have them. */
+  labels: HostLabels;
   shutdownGraceSeconds: number;
   lockMs: number;
   stalledIntervalMs: number;
@@ -313,7 +338,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     limits: { ...shared.limits, ceilings: { ...shared.limits.ceilings, gpus: e.WORKER_GPUS.length } },
     concurrency: e.WORKER_CONCURRENCY,
     gpus: e.WORKER_GPUS,
-    metricsPort: e.WORKER_METRICS_PORT,
+    metricsPort: e.WORKER_METRICS_PORT ?? DEFAULT_WORKER_METRICS_PORT,
+    metricsPortFixed: e.WORKER_METRICS_PORT !== undefined,
+    labels: e.WORKER_LABELS,
     metricsHost: e.WORKER_METRICS_HOST,
     shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     lockMs: e.WORKER_LOCK_MS,

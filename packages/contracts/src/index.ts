@@ -12,3 +12,5 @@ export * from './run-id';
 export * from './score';
 export * from './statuses';
 export * from './untrusted-text';
+export * from './fleet';
+export * from './requirements';

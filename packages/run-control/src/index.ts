@@ -2,3 +2,4 @@ export * from './run-control';
 export * from './ownership';
 export * from './quotas';
 export * from './pending-outcomes';
+export * from './fleet-registry';
