@@ -13,4 +13,3 @@ export * from './score';
 export * from './statuses';
 export * from './untrusted-text';
 export * from './fleet';
-export * from './requirements';
