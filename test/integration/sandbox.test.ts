@@ -302,4 +302,25 @@ describe("a run's output keeper, lost and found on adoption", function () {
     await runner.remove(ran);
     assert.deepEqual([(await containersOf(deployment)).length, (await keepersOf(deployment)).length, (await volumesOf(deployment)).length], [0, 0, 0], 'nothing left behind');
   });
+
+  it("says the output was dropped, not empty, when it is read after its keeper went: the model's writes left with the tmpfs", async () => {
+    const run = spec('ten-seconds');
+    const started = await runner.start(await runner.prepare(run, undefined, { firstDelivery: true }));
+    // Lost while the model runs and not joined again: the model's exit unmounts the volume.
+    await loseKeeper(run.runId);
+    await runner.wait(started, limits);
+    const output = await runner.collect(started);
+    assert.deepEqual([output.entries, output.score, output.dropped], [0, undefined, true]);
+    await runner.remove(started);
+  });
+
+  it('reads a model that wrote nothing as empty, not dropped, while its keeper holds the output', async () => {
+    await buildFixture('writes-nothing', { script: 'true' });
+    const run = spec('writes-nothing');
+    const started = await runner.start(await runner.prepare(run, undefined, { firstDelivery: true }));
+    await runner.wait(started, limits);
+    const output = await runner.collect(started);
+    assert.deepEqual([output.entries, output.dropped], [0, undefined]);
+    await runner.remove(started);
+  });
 });

@@ -41,6 +41,11 @@ export interface OutputContents {
    * past it failed, which explains a failure that followed, so it is told before an exit code.
    */
   overCap?: boolean;
+  /**
+   * The output read empty while its keeper was not running: the engine had unmounted the tmpfs and
+   * what the model wrote was gone. Never the model's doing (the worker runs it again).
+   */
+  dropped?: boolean;
 }
 
 const SCORE_FILES: readonly ScoreFileName[] = ['score.json', 'score'];

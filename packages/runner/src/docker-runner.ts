@@ -267,12 +267,20 @@ export class DockerRunner implements ModelRunner {
       if (statusOf(err) === NOT_FOUND) return { entries: 0, sample: [], totalBytes: 0, problem: `${OUTPUT_DIR} is missing from the container` };
       throw infrastructure('copy the output folder', err);
     }
+    let output: OutputContents;
     try {
-      return await readOutputArchive(stream, { ...this.opts.output, ...(opts.note && { note: { name: opts.note, maxBytes: 1024 } }) });
+      output = await readOutputArchive(stream, { ...this.opts.output, ...(opts.note && { note: { name: opts.note, maxBytes: 1024 } }) });
     } catch (err) {
       // The archive broke off (the engine went down mid-copy): retried, never the model's fault.
       throw infrastructure('read the output folder', err);
     }
+    // An empty output is asked about once more: read while no keeper held its volume, it is an
+    // empty tmpfs the engine mounted for the copy, not what the model left (faults.ts decideEnd).
+    if (output.entries === 0) {
+      const name = (await this.inspect(handle.id))?.Name.replace(/^\//, '');
+      if (name && !(await outputHeld(this.docker, outputOwnerOf(name)))) output.dropped = true;
+    }
+    return output;
   }
 
   async logs(handle: ContainerHandle): Promise<CollectedLogs> {

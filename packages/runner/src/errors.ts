@@ -53,8 +53,13 @@ export class EngineLostError extends InfrastructureError {
  * starts, so the sized tmpfs the model wrote to is no longer the one the engine reads back.
  */
 export class OutputDroppedError extends InfrastructureError {
-  constructor() {
-    super("docker: the engine restarted while the model ran and dropped the run's output (its tmpfs volume is unmounted when the engine starts); the run starts again");
+  /** `keeperGone`: the output's keeper had stopped when the output was read, not an engine restart seen under the run. */
+  constructor(keeperGone = false) {
+    super(
+      keeperGone
+        ? "docker: the run's output volume was no longer held when it was read (its keeper container had stopped, so the engine unmounted the tmpfs); the run starts again"
+        : "docker: the engine restarted while the model ran and dropped the run's output (its tmpfs volume is unmounted when the engine starts); the run starts again",
+    );
     this.name = 'OutputDroppedError';
   }
 }

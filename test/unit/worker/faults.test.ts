@@ -45,12 +45,14 @@ describe("what a stopped container's outcome stands for (decideEnd)", () => {
   }
 
   const held = (entries: number) => ({ heldThroughEngineLoss: true, entries });
-  const dropped: [string, ExitInfo, Outcome, { heldThroughEngineLoss: boolean; entries?: number }, 'keep' | 'rerun'][] = [
+  const dropped: [string, ExitInfo, Outcome, { heldThroughEngineLoss: boolean; entries?: number; dropped?: boolean }, 'keep' | 'rerun'][] = [
     ["reruns a run whose container lived through a lost engine and left its output empty: the engine's restart dropped it", exit(false, 0), noScore, held(0), 'rerun'],
     ['keeps a run that lived through a lost engine with its output there (a blip, not a restart)', exit(false, 0), noScore, held(2), 'keep'],
     ['keeps a score read after a lost engine', exit(false, 0), succeeded, held(1), 'keep'],
     ['keeps an empty output when no engine was lost: the model wrote nothing', exit(false, 0), noScore, { heldThroughEngineLoss: false, entries: 0 }, 'keep'],
     ['keeps a timeout, whatever the output', { ...exit(false, 137), timedOut: true }, failed, held(0), 'keep'],
+    ['reruns a run whose output read empty while its keeper had stopped: the tmpfs went with it', exit(false, 0), noScore, { heldThroughEngineLoss: false, entries: 0, dropped: true }, 'rerun'],
+    ['keeps a score read while the keeper had stopped (what was read is what the model wrote)', exit(false, 0), succeeded, { heldThroughEngineLoss: false, entries: 1, dropped: true }, 'keep'],
   ];
   for (const [what, e, outcome, output, expected] of dropped) {
     it(what, () => assert.equal(decideEnd(e, outcome, output).kind, expected));
