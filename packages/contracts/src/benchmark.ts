@@ -3,6 +3,7 @@ import { ImageReference } from './image-ref';
 import { AppliedLimits, RequestedLimits } from './limits';
 import { MODEL_NAME_PATTERN } from './model-name';
 import { MetricName } from './score';
+import { BenchmarkRuntimes, RequiredLabels } from './requirements';
 
 /** Benchmark names share the model names' alphabet: they appear in paths and Redis keys. */
 export const BenchmarkName = z
@@ -56,6 +57,10 @@ export const BenchmarkDefinition = z
     /** Limits of the model step; every run of the benchmark gets the same ones. */
     model: z.strictObject({ limits: RequestedLimits.optional() }).optional(),
     quotas: BenchmarkQuotas.optional(),
+    /** Labels a host must have to take the benchmark's runs (`{reference: digits}`: the hosts holding its reference data). */
+    requires: RequiredLabels.optional(),
+    /** The engine runtime of its model and of its evaluator (`{model: runsc, evaluator: runc}`); only hosts whose engine has them take its runs. */
+    runtime: BenchmarkRuntimes.optional(),
   })
   .superRefine((b, ctx) => {
     const names = b.metrics.map((m) => m.name);

@@ -13,3 +13,4 @@ export * from './score';
 export * from './statuses';
 export * from './untrusted-text';
 export * from './fleet';
+export * from './requirements';

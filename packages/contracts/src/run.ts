@@ -6,6 +6,7 @@ import { BenchmarkName } from './benchmark';
 import { RunId } from './run-id';
 import { Submitter } from './identity';
 import { FAILURE_REASONS, FINAL_STATUSES, RUN_PHASES, RUN_STATUSES } from './statuses';
+import { RequiredLabels, Requirement } from './requirements';
 
 /** The body of `POST /v1/models`. Unknown fields are refused, not ignored. */
 export const SubmitRunRequest = z.strictObject({
@@ -14,6 +15,8 @@ export const SubmitRunRequest = z.strictObject({
   limits: RequestedLimits.optional(),
   /** Score the run with this benchmark's evaluator instead of trusting the model's score.json. */
   benchmark: BenchmarkName.optional(),
+  /** Labels the run's host must have (`{"gpu": "a100"}`); only keys the operator allows (RUN_ALLOWED_LABELS). */
+  requires: RequiredLabels.optional(),
 });
 export type SubmitRunRequest = z.infer<typeof SubmitRunRequest>;
 
@@ -32,6 +35,8 @@ export const RunJobData = z.strictObject({
   caller: z.string().max(128).optional(),
   /** Who submitted it (user and team): who may see and cancel it. Absent on jobs from before users. */
   submittedBy: Submitter.optional(),
+  /** What its host must have, `key=value` sorted (labels and runtimes): it is queued where only such hosts look. */
+  requires: z.array(Requirement).max(32).optional(),
 });
 export type RunJobData = z.infer<typeof RunJobData>;
 
@@ -108,6 +113,8 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluator
   turnaroundMs: z.number().int().nonnegative().describe('From submission to result: createdAt to finishedAt, the wait in the queue, the pull and the recording included').optional(),
   maxAttempts: z.number().int().positive().describe('How many tries a live run may have (RUN_ATTEMPTS): `attempts` of `maxAttempts`').optional(),
   nextAttemptAt: Timestamp.describe('A queued run whose last try failed: about when the next try starts (after the backoff)').optional(),
+  requires: z.array(Requirement).describe('What a host must have to take the run (`key=value`: its labels, `runtime=<name>` for each runtime it needs)').optional(),
+  waitingFor: z.string().describe('A queued run no live host can take: the host it waits for, and the hosts there are').optional(),
 });
 export type RunView = z.infer<typeof RunView>;
 

@@ -4,3 +4,4 @@ export * from './queues';
 export * from './redis';
 export * from './ready';
 export * from './replication';
+export * from './routing';
