@@ -128,8 +128,39 @@ interface PublicFault {
   since: string;
 }
 
+/** How many ports past the default a worker tries before it lets the system pick one. */
+const METRICS_PORT_TRIES = 100;
+
+/**
+ * Listens on `port`, or, unless the port was `fixed` by the operator, on the next free port
+ * after it when another worker process of the host has it (up to METRICS_PORT_TRIES, then any
+ * free port): several worker processes per host start with the defaults, each scrapeable at the
+ * address it logs and publishes in the fleet view. A fixed port that is taken fails loudly.
+ */
+async function listenOn(server: http.Server, port: number, host: string, fixed: boolean): Promise<void> {
+  const tries = fixed || port === 0 ? [port] : [...Array.from({ length: METRICS_PORT_TRIES }, (_, i) => port + i).filter((p) => p <= 65535), 0];
+  for (const [i, p] of tries.entries()) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(p, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return;
+    } catch (err) {
+      const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!taken || i === tries.length - 1) {
+        if (taken && fixed) throw new Error(`WORKER_METRICS_PORT ${port} on ${host} is taken by another process: set another port, or unset it to take the next free one`, { cause: err });
+        throw err;
+      }
+    }
+  }
+}
+
 /** Serves /metrics and /healthz for the worker (it has no other HTTP surface). */
-export async function serveWorkerMetrics(registry: Registry, port: number, host: string, health: () => WorkerHealth): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveWorkerMetrics(registry: Registry, port: number, host: string, health: () => WorkerHealth, fixed = true): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET') {
       res.writeHead(405).end();
@@ -145,10 +176,7 @@ export async function serveWorkerMetrics(registry: Registry, port: number, host:
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  await listenOn(server, port, host, fixed);
   const addr = server.address() as AddressInfo;
   return {
     url: `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 
-/** What keeps a worker from taking runs: its volume refusing records, its engine unreachable. */
-export type Refusal = 'volume' | 'engine';
+/** What keeps a worker from taking runs: its volume refusing records, its engine unreachable, an operator's drain of its host. */
+export type Refusal = 'volume' | 'engine' | 'drain';
 
 /**
  * Whether this worker takes new runs. Each reason to refuse is set and cleared on its own; the

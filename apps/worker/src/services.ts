@@ -16,6 +16,7 @@ import { VolumeHealth } from './recording/volume-health';
 import { EngineHealth } from './engine-health';
 import { RunIntake } from './run-intake';
 import { keepHostLease } from './fleet/lease';
+import { FleetPresence } from './fleet/presence';
 import { GpuDevices } from './gpu/devices';
 import { startWebhooks } from './webhooks';
 import { startImagePulls } from './pull-ahead';
@@ -99,6 +100,8 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     intake.refuse('volume', fault && `the volume refuses writes: ${fault.error}`);
     pending.reportVolumeFault(workerId, fault).catch((err: Error) => log.warn('could not report the volume state to Redis', { error: err.message }));
   });
+  // This process in the fleet view, and its host's drain (started once its metrics address is known).
+  const fleet = new FleetPresence({ config, redis, hostId, workerId, intake, engine, volume, lease, gpus, log });
   const recorder = new Recorder({
     store,
     pending,
@@ -112,7 +115,27 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
       if (volume.fault) pending.reportVolumeFault(workerId, volume.fault).catch(() => undefined);
     },
   });
-  return { registryAuth, runner, store, control, hostId, ownership, metrics, intake, engine, lease, quotas, queues, gpus, webhooks, observer, pulls, volume, recorder };
+  return {
+    registryAuth,
+    runner,
+    store,
+    control,
+    hostId,
+    ownership,
+    metrics,
+    intake,
+    engine,
+    lease,
+    quotas,
+    queues,
+    gpus,
+    webhooks,
+    observer: fleet.counting(observer),
+    pulls,
+    volume,
+    recorder,
+    fleet,
+  };
 }
 
 /** The observer, also telling `recorded` of every run this worker records (its webhooks). */

@@ -36,6 +36,8 @@ export function shutdownSteps(s: WorkerServices, r: Running): ShutdownStep[] {
       },
     },
     { name: 'cleanups', run: () => r.drainCleanups() },
+    // Once its runs have ended the process leaves the fleet view rather than lingering a lease.
+    { name: 'fleet', run: () => s.fleet.stop() },
     // Not ended, only no longer renewed: a handed-back container stays this host's run.
     { name: 'lease', run: async () => s.lease.stop() },
     { name: 'webhooks', run: async () => s.webhooks?.close() },

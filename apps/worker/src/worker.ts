@@ -85,7 +85,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       if (engine.fault) return { ok: false, status: 'engine unreachable: taking no runs', engine: engine.fault };
       return { ok: true, status: 'ok' };
     };
-    const metricsServer = await serveWorkerMetrics(s.metrics.registry, config.metricsPort, config.metricsHost, health);
+    const metricsServer = await serveWorkerMetrics(s.metrics.registry, config.metricsPort, config.metricsHost, health, config.metricsPortFixed);
+    await s.fleet.start(metricsServer.url, () => consumers.map((c) => c.name));
     recorder.start();
     const reconciler = startReconciler(() => reconcile({ runner, queue: queues, ownership: s.ownership, hostId, graceSeconds: config.reconcileGraceSeconds }, log), config.reconcileSeconds, log);
     lease.whenLapsed(() => void reconciler.runNow());

@@ -35,6 +35,10 @@ export const RunJobData = z.strictObject({
   caller: z.string().max(128).optional(),
   /** Who submitted it (user and team): who may see and cancel it. Absent on jobs from before users. */
   submittedBy: Submitter.optional(),
+  /** A re-run (POST /v1/runs/{id}/rerun): the run it repeats. It counts against no quota. */
+  rerunOf: RunId.optional(),
+  /** A re-run: the operator or admin who asked for it (submittedBy stays the original submitter). */
+  requestedBy: z.string().max(128).optional(),
   /** What its host must have, `key=value` sorted (labels and runtimes): it is queued where only such hosts look. */
   requires: z.array(Requirement).max(32).optional(),
 });
@@ -74,6 +78,8 @@ export const RunRecord = z.strictObject({
   image: ImageReference,
   benchmark: BenchmarkName.optional(),
   submittedBy: Submitter.describe('Who submitted the run (absent on runs from before users)').optional(),
+  rerunOf: RunId.describe('A re-run: the id of the run it repeats (same name, benchmark, limits and pinned image)').optional(),
+  requestedBy: z.string().max(128).describe('A re-run: the operator or admin who asked for it (submittedBy stays the original submitter)').optional(),
   status: z.enum(FINAL_STATUSES),
   reason: z.enum(FAILURE_REASONS).describe('Why the run did not succeed (absent when it did)').optional(),
   error: z.string().describe("What went wrong, in words for the model's author").optional(),

@@ -12,6 +12,8 @@ export interface HostLease {
    * its containers of those runs must go at once, not at the next reconcile.
    */
   whenLapsed(fn: () => void): void;
+  /** When this worker last renewed the lease (ms since the epoch): the fleet view's lease age. */
+  lastRenewedAt(): number;
 }
 
 /**
@@ -62,5 +64,6 @@ export function keepHostLease(ownership: RunOwnership, host: string, leaseSecond
     whenLapsed: (fn) => {
       onLapse = fn;
     },
+    lastRenewedAt: () => lastRenewed,
   };
 }
