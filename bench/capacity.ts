@@ -19,7 +19,7 @@ import { startStack } from '../test/helpers/stack';
 import type { BenchConfig } from './lib/config';
 import { postJson } from './lib/http-loop';
 import { profiled } from './lib/profile';
-import { commandCounts, perUnit } from './lib/redis-calls';
+import { commandCounts, perUnit, redisCpuMicros } from './lib/redis-calls';
 import { mean, nowMs } from './lib/stats';
 import type { Row } from './lib/table';
 
@@ -115,23 +115,36 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
     const mr: number[] = [];
     let redisPerJob: ReturnType<typeof perUnit> | undefined;
     let redisPerRun: ReturnType<typeof perUnit> | undefined;
+    // Redis CPU in µs per no-op job and per run, each round.
+    const cpuPerJob: number[] = [];
+    const cpuPerRun: number[] = [];
     for (let round = 0; round < cfg.rounds; round++) {
       base.push(
         await bullmqNoop(redisUrl, cfg.runs, cfg.lanes, C, async (work) => {
           const c0 = await commandCounts(redisUrl);
+          const u0 = await redisCpuMicros(redisUrl);
           await work();
+          cpuPerJob.push(((await redisCpuMicros(redisUrl)) - u0) / cfg.runs);
           redisPerJob = perUnit(c0, await commandCounts(redisUrl), cfg.runs);
         }),
       );
       const c1 = await commandCounts(redisUrl);
+      const u1 = await redisCpuMicros(redisUrl);
       mr.push(await profiled(`capacity-modelrun-${round}`, () => modelrun(cfg.runs, `capacity-${round}`)));
+      cpuPerRun.push(((await redisCpuMicros(redisUrl)) - u1) / cfg.runs);
       // Includes the untimed check of the API's answer afterwards (one GET, no Redis).
       redisPerRun = perUnit(c1, await commandCounts(redisUrl), cfg.runs);
       log(`capacity round ${round + 1}/${cfg.rounds}: BullMQ no-op ${base.at(-1)!.toFixed(0)} jobs/s, modelrun ${mr.at(-1)!.toFixed(1)} runs/s`);
       log(
-        `  Redis per no-op job: ${redisPerJob!.scripts} scripts, ${redisPerJob!.commands} commands; per run: ${redisPerRun!.scripts} scripts, ${redisPerRun!.commands} commands ${JSON.stringify(redisPerRun!.top)}`,
+        `  Redis per no-op job: ${redisPerJob!.scripts} scripts, ${redisPerJob!.commands} commands, ${cpuPerJob.at(-1)!.toFixed(0)} µs CPU; per run: ${redisPerRun!.scripts} scripts, ${redisPerRun!.commands} commands, ${cpuPerRun.at(-1)!.toFixed(0)} µs CPU ${JSON.stringify(redisPerRun!.top)}`,
       );
     }
+    const cpuRun = mean(cpuPerRun);
+    const cpuJob = mean(cpuPerJob);
+    const cpuRatio = cpuRun / cpuJob;
+    // What one Redis core carries: runs/s at 100 % of a core, and hosts of one-minute runs at two slots each.
+    const ceiling = 1e6 / cpuRun;
+    const hosts = (ceiling * 60) / 2;
     const ratio = mean(mr) / mean(base);
     const rows: Row[] = [
       {
@@ -146,8 +159,33 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
         pass: ratio >= 0.5,
         note: `POST in ${cfg.lanes} lanes -> final in the API's index; one worker of ${C} slots on the unit tests' FakeRunner; API, worker, client and BullMQ baseline share one Node process; rounds interleaved`,
       },
+      {
+        bench: 'capacity',
+        metric: 'Redis CPU per run, whole life',
+        value: cpuRun,
+        unit: 'µs',
+        baseline: cpuJob,
+        baselineName: 'per BullMQ no-op job',
+        ratio: cpuRatio,
+        target: '<= 2x',
+        pass: cpuRatio <= 2,
+        note: `Redis's own used_cpu_user+sys over the rounds above (submission, pickup, progress, ownership and leases, record, completion, index feed; no webhooks configured); ceiling ${ceiling.toFixed(0)} runs/s at one Redis core, so about ${Math.round(hosts)} hosts of one-minute runs at 2 slots each; per run ${redisPerRun!.commands} commands (${redisPerRun!.scripts} scripts) against ${redisPerJob!.commands} (${redisPerJob!.scripts})`,
+      },
     ];
-    return { rows, raw: { runs: cfg.runs, lanes: cfg.lanes, concurrency: C, bullmq: base, modelrun: mr, redisPerNoopJob: redisPerJob, redisPerRun } };
+    return {
+      rows,
+      raw: {
+        runs: cfg.runs,
+        lanes: cfg.lanes,
+        concurrency: C,
+        bullmq: base,
+        modelrun: mr,
+        redisPerNoopJob: redisPerJob,
+        redisPerRun,
+        redisCpuMicrosPerJob: cpuPerJob,
+        redisCpuMicrosPerRun: cpuPerRun,
+      },
+    };
   } finally {
     await stack.stop();
   }

@@ -36,3 +36,20 @@ export function perUnit(before: CommandCounts, after: CommandCounts, units: numb
     ),
   };
 }
+
+/**
+ * The Redis server's own CPU time so far, user and system, in microseconds (INFO cpu: its
+ * getrusage). What a run costs the one part every host shares: its commands, the Lua they run,
+ * and the network reads and writes around them, which commands alone do not show.
+ */
+export async function redisCpuMicros(redisUrl: string): Promise<number> {
+  const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await r.connect();
+    const text = await r.info('cpu');
+    const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN);
+    return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6);
+  } finally {
+    r.disconnect();
+  }
+}
