@@ -13,6 +13,9 @@ export const RunSummary = RunView.pick({
   name: true,
   image: true,
   benchmark: true,
+  /** Who submitted it and the image it really ran, for the boards (absent on runs from before they were recorded). */
+  submittedBy: true,
+  imageDigest: true,
   status: true,
   phase: true,
   reason: true,

@@ -18,6 +18,8 @@ export function summarize(r: RunRecord | RunView): RunSummary {
     name: r.name,
     image: r.image,
     ...(r.benchmark !== undefined && { benchmark: r.benchmark }),
+    ...(r.submittedBy !== undefined && { submittedBy: r.submittedBy }),
+    ...(r.imageDigest !== undefined && { imageDigest: r.imageDigest }),
     status: r.status,
     ...('phase' in r && r.phase !== undefined && { phase: r.phase }),
     ...(r.reason !== undefined && { reason: r.reason }),

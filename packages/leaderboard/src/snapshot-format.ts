@@ -12,9 +12,10 @@ import { FAILURE_REASONS, FINAL_STATUSES, RUN_ID_PATTERN, RunSummary } from '@mo
  *
  * A run is a tuple: [id, image#, status#, reason#|null, benchmark#|null, exitCode|null|false
  * (false: absent), score|null, createdAt, startedAt|null, finishedAt|null, durationMs|null,
- * metrics|null], the # fields indexes into the trailer's tables (which repeat across runs). The
- * trailer is last because the tables grow while the lines are written; its sha256 covers every
- * byte before it, so a truncated or altered file is refused, never half loaded.
+ * metrics|null, then only where the run has either: [[user, team|null]|null, imageDigest|null]],
+ * the # fields indexes into the trailer's tables (which repeat across runs). The trailer is
+ * last because the tables grow while the lines are written; its sha256 covers every byte
+ * before it, so a truncated or altered file is refused, never half loaded.
  */
 export const SNAPSHOT_FORMAT = 'modelrun-index-snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -72,6 +73,8 @@ export function* encodeSnapshot(models: Iterable<SnapshotModel>, writtenAt = new
       r.finishedAt ?? null,
       r.durationMs ?? null,
       r.metrics ?? null,
+      // Who submitted it and what it ran (issue 18), only where known: older runs keep their 12-tuple.
+      ...(r.submittedBy || r.imageDigest ? [[r.submittedBy ? [r.submittedBy.user, r.submittedBy.team ?? null] : null, r.imageDigest ?? null]] : []),
     ]);
     modelCount++;
     runCount += runs.length;
@@ -137,8 +140,8 @@ function decodeModel(line: unknown, t: Tables): SnapshotModel {
 }
 
 function decodeRun(name: string, tuple: unknown, t: Tables): RunSummary {
-  if (!Array.isArray(tuple) || tuple.length !== 12) throw new SnapshotError(`corrupt: a run of ${name} is not a 12-tuple`);
-  const [id, image, status, reason, benchmark, exitCode, score, createdAt, startedAt, finishedAt, durationMs, metrics] = tuple as unknown[];
+  if (!Array.isArray(tuple) || (tuple.length !== 12 && tuple.length !== 13)) throw new SnapshotError(`corrupt: a run of ${name} is not a 12- or 13-tuple`);
+  const [id, image, status, reason, benchmark, exitCode, score, createdAt, startedAt, finishedAt, durationMs, metrics, provenance] = tuple as unknown[];
   if (typeof id !== 'string' || !RUN_ID_PATTERN.test(id)) throw new SnapshotError(`corrupt: not a run id (${JSON.stringify(id)})`);
   const run: RunSummary = { id, name, image: from(t.images, image), status: from(t.statuses, status), createdAt: time(createdAt) };
   if (benchmark !== null) run.benchmark = from(t.benchmarks, benchmark);
@@ -149,7 +152,25 @@ function decodeRun(name: string, tuple: unknown, t: Tables): RunSummary {
   if (startedAt !== null) run.startedAt = time(startedAt);
   if (finishedAt !== null) run.finishedAt = time(finishedAt);
   if (durationMs !== null) run.durationMs = int(durationMs, 0);
+  if (provenance !== undefined) decodeProvenance(run, provenance);
   return run;
+}
+
+/** The 13th member: `[[user, team|null]|null, imageDigest|null]`, checked by hand to the contract's rules. */
+function decodeProvenance(run: RunSummary, value: unknown): void {
+  if (!Array.isArray(value) || value.length !== 2) throw new SnapshotError('corrupt: provenance is not [submitter, digest]');
+  const [submitter, digest] = value as unknown[];
+  if (submitter !== null) {
+    if (!Array.isArray(submitter) || submitter.length !== 2) throw new SnapshotError('corrupt: submitter is not [user, team]');
+    const [user, team] = submitter as unknown[];
+    run.submittedBy = { user: text(user, 128), ...(team !== null && { team: text(team, 128) }) };
+  }
+  if (digest !== null) run.imageDigest = text(digest, 512);
+}
+
+function text(value: unknown, max: number): string {
+  if (typeof value !== 'string' || value.length > max) throw new SnapshotError(`corrupt: not a string of at most ${max} characters (${JSON.stringify(value)?.slice(0, 80)})`);
+  return value;
 }
 
 function time(value: unknown): string {

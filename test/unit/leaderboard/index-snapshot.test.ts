@@ -95,6 +95,9 @@ describe('index snapshot', function () {
     await write(record('delta', 21, { status: 'failed', reason: 'timeout', exitCode: null, score: undefined, startedAt: undefined }));
     await write(record('eps', 22, { benchmark: 'digits', score: 0.9, metrics: { accuracy: 0.9 } }));
     await write(record('zeta', 23, { benchmark: 'digits', score: 0.8, metrics: { accuracy: 0.8 } }));
+    // Who submitted and what ran (issue 18) travel in the snapshot; runs without them stay 12-tuples.
+    await write(record('eta', 24, { submittedBy: { user: 'ann', team: 'red' }, imageDigest: `reg.example/eta@sha256:${'a'.repeat(64)}` }));
+    await write(record('eta', 25, { submittedBy: { user: 'bob' } }));
   });
   afterEach(async () => {
     // A full load writes its snapshot in the background: removing the folder under that write

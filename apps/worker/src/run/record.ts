@@ -20,6 +20,8 @@ export function buildRecord(run: RunJobData, limits: AppliedLimits, outcome: Out
     image: run.image,
     ...(run.benchmark && { benchmark: run.benchmark }),
     ...(run.submittedBy && { submittedBy: run.submittedBy }),
+    ...(run.rerunOf && { rerunOf: run.rerunOf }),
+    ...(run.requestedBy && { requestedBy: run.requestedBy }),
     status: outcome.status,
     ...(outcome.status === 'succeeded' ? { score: outcome.score, ...(outcome.metrics && { metrics: outcome.metrics }) } : { reason: outcome.reason, error: outcome.error }),
     exitCode: outcome.exitCode,
