@@ -55,6 +55,9 @@ describe('two hosts: a lost host', function () {
     assert.equal(done.attempts, 2, 'the lost host counts as a failed attempt');
     const [lost] = done.attemptErrors ?? [];
     assert.match(lost?.message ?? '', new RegExp(`host ${TwoHosts.hostOf(b1)} was lost \\(its lease lapsed\\); the run was taken over by host ${TwoHosts.hostOf(a1)}`));
+    // Provenance (issue 18): the record names the host that ran the final try, and the lost host on its failed one.
+    assert.equal(done.host, TwoHosts.hostOf(a1), 'the run names host a, which ran its last try');
+    assert.equal(lost?.host, TwoHosts.hostOf(b1), 'the failed try names host b, which was lost');
     const started = watch.eventsFor(run.id).filter((e) => e.action === 'start');
     assert.deepEqual(
       started.map((e) => e.engine),
@@ -153,6 +156,8 @@ describe('two hosts: a lost host', function () {
       'host a recorded the run',
     );
     assert.equal(done.attemptErrors?.length, 1, 'no attempt error from host b, whose container was removed under it');
+    assert.equal(done.host, TwoHosts.hostOf(a1), 'the run names host a, which ran its last try');
+    assert.equal(done.attemptErrors?.[0]?.host, TwoHosts.hostOf(b1), 'the taken-over try names host b');
     await waitFor('host b to have no container left', async () => ((await hosts.b.docker.listContainers({ all: true })).length === 0 ? true : undefined), 20_000);
   });
 
