@@ -14,3 +14,4 @@ export * from './statuses';
 export * from './untrusted-text';
 export * from './fleet';
 export * from './requirements';
+export * from './priority';

@@ -5,3 +5,4 @@ export * from './redis';
 export * from './ready';
 export * from './replication';
 export * from './routing';
+export * from './priority';

@@ -14,6 +14,8 @@ const COMMANDS = {
   reserveQuota: { file: 'reserve-quota.lua', keys: 2 },
   notePendingError: { file: 'note-pending-error.lua', keys: 1 },
   releaseIdempotencyKey: { file: 'release-idempotency-key.lua', keys: 1 },
+  fairShareEnter: { file: 'fair-share-enter.lua', keys: 4 },
+  fairShareLeave: { file: 'fair-share-leave.lua', keys: 1 },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -3,3 +3,4 @@ export * from './ownership';
 export * from './quotas';
 export * from './pending-outcomes';
 export * from './fleet-registry';
+export * from './fair-share';
