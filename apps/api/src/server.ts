@@ -85,6 +85,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       ...(config.redisWaitReplicas > 0 && { confirmWrites: () => confirmReplicated(redis, config.redisWaitReplicas, REPLICA_WAIT_MS) }),
       onSettled: (id, listener) => feed.onSettled(id, listener),
       submitting: (id) => feed.submitting(id),
+      applyEnd: (id) => feed.applyEnd(id),
     });
     const logs = new LogsService({
       store,

@@ -99,7 +99,23 @@ describe('RunsService', () => {
       assert.equal(live?.attempts, 2);
       assert.equal(live?.maxAttempts, 3, 'the retry policy the job was added with');
       assert.equal(live?.attemptErrors?.[0]?.message, 'docker: ECONNREFUSED');
-      assert.equal(world.index.getRun(run.id)?.status, 'running', 'the index follows what was read');
+      assert.equal(world.index.getRun(run.id)?.status, 'queued', 'a read leaves the index to the index feed');
+    });
+
+    it("has the index feed apply a finished run's end before it reports it, and writes nothing itself", async () => {
+      const { run } = await runs.submit(REQ, 'p1');
+      const applied: Array<[string, string | undefined]> = [];
+      // What the feed would see when get asks it: the index as the feed left it.
+      runs = new RunsService(world.deps({ applyEnd: (id) => Promise.resolve(void applied.push([id, world.index.getRun(id)?.status])) }));
+      const record = { ...finishedRecord(), id: run.id, name: run.name };
+      world.records.set(record.id, record);
+      world.setJob(world.jobs.get(run.id)!.data, 'completed');
+      const view = await runs.get(run.id);
+      assert.equal(view?.status, 'succeeded');
+      assert.deepEqual(applied, [[run.id, 'queued']], 'the feed was asked once, before the answer');
+      assert.equal(world.index.getRun(run.id)?.status, 'queued', 'get itself wrote nothing');
+      assert.equal(await runs.get(runIdAt(Date.UTC(2025, 0, 1))), undefined);
+      assert.equal(applied.length, 1, 'an unknown run asks the feed nothing');
     });
 
     it('answers a finished run from its record, without Redis', async () => {

@@ -42,6 +42,8 @@ export class IndexFeed {
   private readonly settled = new EventEmitter();
   /** Runs this process is submitting right now: their submitter indexes them (see submitting). */
   private readonly inFlight = new Set<string>();
+  /** Ends being applied now, so a run's event and a reader waiting on it share one read of its record. */
+  private readonly ending = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: FeedDeps) {
     this.sync = new IndexSync({ layout: deps.store.layout, index: deps.index, log: deps.log, snapshot: deps.snapshot ?? false, threads: LOAD_THREADS });
@@ -148,8 +150,29 @@ export class IndexFeed {
     return true;
   }
 
+  /**
+   * Applies a run's end to the index now, unless the index already shows it ended. RunsService.get
+   * awaits this before it reports a run finished: the run's `completed` or `failed` event reaches
+   * this feed a moment after the job ends (another connection's stream read), so a client that saw
+   * the run finished and then listed the models would otherwise get the list from before the end.
+   * The index is still written here only, by the same read of the record the event makes.
+   */
+  async applyEnd(runId: string): Promise<void> {
+    const known = this.deps.index.getRun(runId);
+    if (known && isFinal(known.status)) return;
+    await this.settle(runId);
+  }
+
   /** A job ended: its record is on the volume (the worker writes it before completing the job). */
-  private async settle(jobId: string): Promise<void> {
+  private settle(jobId: string): Promise<void> {
+    const running = this.ending.get(jobId);
+    if (running) return running;
+    const applied = this.applyEnded(jobId).finally(() => this.ending.delete(jobId));
+    this.ending.set(jobId, applied);
+    return applied;
+  }
+
+  private async applyEnded(jobId: string): Promise<void> {
     const known = this.deps.index.getRun(jobId);
     try {
       if (!(known && (await this.loadRecord(known.name, jobId)))) await this.refreshJob(jobId);

@@ -34,6 +34,11 @@ export interface RunsServiceDeps {
   onSettled?: (runId: string, listener: () => void) => () => void;
   /** Tells the index feed a run is being enqueued here (IndexFeed.submitting); returns the end of that. */
   submitting?: (runId: string) => () => void;
+  /**
+   * Has the index feed apply a run's end (IndexFeed.applyEnd) before `get` reports it finished, so
+   * a list read after that includes it. `get` itself never writes the index.
+   */
+  applyEnd?: (runId: string) => Promise<void>;
 }
 
 export interface Submission {
@@ -127,7 +132,10 @@ export class RunsService {
     }
   }
 
-  /** @returns the run, live from the queue or finished from the volume; undefined if unknown. */
+  /**
+   * @returns the run, live from the queue or finished from the volume; undefined if unknown. Reads
+   * only: the index feed keeps the index, and has applied a run's end before this reports it.
+   */
   async get(id: string): Promise<RunView | undefined> {
     const { deps } = this;
     const known = deps.index.getRun(id);
@@ -157,7 +165,6 @@ export class RunsService {
     }
     const [attemptErrors, cancelRequestedAt] = await viaRedis(() => Promise.all([deps.control.attemptErrors(id), deps.control.cancelRequestedAt(id)]));
     const view = viewOfJob(job, { status, attemptErrors, ...(cancelRequestedAt && { cancelRequestedAt }) });
-    deps.index.upsert(summarize(view));
     return view;
   }
 
@@ -204,14 +211,9 @@ export class RunsService {
   /** A run whose job has ended (or is gone): from its record, or its outcome pending in Redis. */
   private async endedView(name: string | undefined, id: string): Promise<RunView | undefined> {
     const record = name ? await this.deps.store.readRecord(name, id) : undefined;
-    if (record) {
-      this.deps.index.upsert(summarize(record));
-      return viewOfRecord(record);
-    }
-    const pending = await viaRedis(() => this.deps.pending.get(id));
-    if (!pending) return undefined;
-    const view = viewOfPending(pending);
-    this.deps.index.upsert(summarize(view));
+    const pending = record ? undefined : await viaRedis(() => this.deps.pending.get(id));
+    const view = record ? viewOfRecord(record) : pending ? viewOfPending(pending) : undefined;
+    if (view) await this.deps.applyEnd?.(id);
     return view;
   }
 
