@@ -8,6 +8,7 @@ import { connectCheckedRedis, redactUrl } from '@modelrun/queue';
 import type { ModelRunner } from '@modelrun/runner';
 import { type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
+import { stallOptions } from './run/faults';
 import { type WorkerHealth, serveWorkerMetrics } from './metrics';
 import { reconcile, startReconciler } from './reconciler';
 import type { PulledImages } from './pull-ahead';
@@ -137,7 +138,7 @@ function consume(
     concurrency,
     lockDuration: config.lockMs,
     stalledInterval: config.stalledIntervalMs,
-    maxStalledCount: config.maxStalledCount,
+    ...stallOptions(config),
   });
   w.on('error', (err) => log.warn('worker error', errorFields(err)));
   w.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {

@@ -1,5 +1,10 @@
 import type { JobsOptions } from 'bullmq';
 
+/**
+ * RUN_ATTEMPTS and RUN_BACKOFF_MS as a job carries them. What a try is, and what uses one up (a
+ * platform fault does; a stall, and the takeover after a lost host, do not), is the worker's
+ * retry policy: apps/worker/src/run/faults.ts (RetryBudget); this only puts the numbers on the job.
+ */
 export interface RetryPolicy {
   /** Tries in all, the first included. */
   attempts: number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { OwnedElsewhereError } from '@modelrun/run-control';
 import { EngineLostError, EngineStoppedError, type ExitInfo, HandedBackError, InfrastructureError, ModelFault, type Outcome } from '@modelrun/runner';
-import { countAttempts, decideEnd, decideFault, gaveUpMessage } from '../../../apps/worker/src/run/faults';
+import { attemptsOf, countAttempts, decideEnd, decideFault, gaveUpMessage, mayHaveKeptErrors, stallOptions } from '../../../apps/worker/src/run/faults';
 
 describe('the retry policy (decideFault)', () => {
   const lostAt = '2026-12-01T12:00:00.000Z';
@@ -77,5 +77,35 @@ describe('how many tries a run took (countAttempts)', () => {
   ];
   for (const [what, attempt, kept, outcome, expected] of table) {
     it(what, () => assert.equal(countAttempts(attempt, kept, outcome), expected));
+  }
+});
+
+describe('the retry budget (RUN_ATTEMPTS, WORKER_MAX_STALLED)', () => {
+  const tries: [string, { attempts?: number }, number][] = [
+    ['gives a run the attempts its job was added with', { attempts: 5 }, 5],
+    ['gives a run added with one attempt no retry', { attempts: 1 }, 1],
+    ['gives a job added without attempts one try, as BullMQ does', {}, 1],
+  ];
+  for (const [what, opts, expected] of tries) {
+    it(what, () => assert.equal(attemptsOf({ opts }), expected));
+  }
+
+  const stalls: [number, number][] = [
+    [0, 0],
+    [3, 3],
+  ];
+  for (const [configured, expected] of stalls) {
+    it(`lets BullMQ put a stalled run back ${configured} times (WORKER_MAX_STALLED=${configured})`, () =>
+      assert.deepEqual(stallOptions({ maxStalledCount: configured }), { maxStalledCount: expected }));
+  }
+
+  const kept: [string, number, number, boolean][] = [
+    ['the first try on the first host has kept no errors', 1, 1, false],
+    ['a retry can find the errors of the tries before it', 2, 1, true],
+    ["a takeover (fence 2) can find the lost host's error on its first try", 1, 2, true],
+    ['a retry after a takeover can too', 3, 2, true],
+  ];
+  for (const [what, attempt, fence, expected] of kept) {
+    it(what, () => assert.equal(mayHaveKeptErrors(attempt, fence), expected));
   }
 });

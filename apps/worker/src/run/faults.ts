@@ -2,11 +2,52 @@ import { OwnedElsewhereError } from '@modelrun/run-control';
 import { EngineLostError, EngineStoppedError, type ExitInfo, HandedBackError, ModelFault, type Outcome, OutputDroppedError } from '@modelrun/runner';
 
 /**
- * The retry policy, in one place: which faults are retried, what an engine's stop of a run's
- * container means, and how many tries a run took. The model's faults are final; the platform's
- * (the engine's verdicts among them: EngineLostError, EngineStoppedError) are retried until the
- * attempts run out. Pure functions of what the steps saw; processor.ts acts on their answers.
+ * The retry policy, in one place: how many tries a run gets and what a stall costs, which faults
+ * are retried, what an engine's stop of a run's container means, and how many tries a run took.
+ * The model's faults are final; the platform's (the engine's verdicts among them: EngineLostError,
+ * EngineStoppedError) are retried until the attempts run out. Pure functions of what the steps
+ * saw; processor.ts acts on their answers. The numbers come from config; what they mean is here.
  */
+
+/** The budget's numbers, as configured. */
+export interface RetryBudget {
+  /**
+   * RUN_ATTEMPTS: the tries a run gets in all, the first included. The API enqueues the run with
+   * it as BullMQ's job `attempts` (runJobOptions), so a run keeps the budget it was submitted
+   * under. A platform fault uses up a try (decideFault `retry`, then `give-up`); a takeover (the
+   * run's host lost its lease, another host runs it anew) follows a stall and uses up none, but
+   * both keep an attempt error, so the tries a record shows count them (countAttempts).
+   */
+  attempts: number;
+  /**
+   * WORKER_MAX_STALLED: the stalls a run survives. A stall is a delivery whose worker died holding
+   * the job (its lock not renewed): BullMQ puts the job back without using up a try, so a stall
+   * costs no attempt; past this many stalls BullMQ fails the job at its next delivery, without
+   * running it, and the run is recorded `infrastructure` by recordAbandonedRun (abandoned.ts).
+   */
+  maxStalledCount: number;
+}
+
+/** The BullMQ Worker options that hold a run to the stall half of its budget. */
+export function stallOptions(budget: Pick<RetryBudget, 'maxStalledCount'>): { maxStalledCount: number } {
+  return { maxStalledCount: budget.maxStalledCount };
+}
+
+/** The tries a delivered run has in all: its job's `attempts`; a job added without one gets one try, as in BullMQ. */
+export function attemptsOf(job: { opts: { attempts?: number } }): number {
+  return job.opts.attempts ?? 1;
+}
+
+/**
+ * Whether earlier deliveries of a run can have kept attempt errors: a retried fault keeps one per
+ * try (attempt past 1), and a takeover keeps one per host lost (fence past 1). The first try on
+ * the run's first host has none, and need not ask Redis.
+ */
+export function mayHaveKeptErrors(attempt: number, fence: number): boolean {
+  return attempt > 1 || fence > 1;
+}
+
+/** What to do about the fault that ended a try (decideFault). */
 export type FaultDecision =
   /** Another host (or a later fence) owns the run now: its container here goes, nothing is recorded. */
   | { kind: 'owned-elsewhere'; error: OwnedElsewhereError }

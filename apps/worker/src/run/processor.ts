@@ -7,7 +7,7 @@ import { collectResult } from './collect';
 import { evaluate } from './evaluate';
 import { type AdmittedRun, type GpuHold, type ProcessorDeps, type RunContext, type RunTimes, clampLimits } from './context';
 import { runContainer, watchCancel } from './execute';
-import { decideFault, errorMessage, gaveUpMessage } from './faults';
+import { attemptsOf, decideFault, errorMessage, gaveUpMessage } from './faults';
 import { claimRun, lostOwnership } from './own';
 import { takeGpus } from './gpus';
 import { prepareContainer } from './prepare';
@@ -174,7 +174,7 @@ async function handleFault(deps: ProcessorDeps, cleanups: Cleanups, ctx: Admitte
   // A fault because this host's reconciler removed a container another host now owns the
   // run of: nothing of it is this delivery's to keep, not even an attempt error.
   const lost = err instanceof OwnedElsewhereError ? undefined : await lostOwnership(deps, ctx);
-  const decision = decideFault(lost ?? err, attempt, job.opts.attempts ?? 1);
+  const decision = decideFault(lost ?? err, attempt, attemptsOf(job));
   switch (decision.kind) {
     case 'owned-elsewhere':
       // Only the container this delivery made or adopted: by name it could be a newer fence's.

@@ -2,7 +2,7 @@ import type { AppliedLimits, AttemptError, FailureReason, RunJobData, RunRecord 
 import type { Outcome } from '@modelrun/runner';
 import type { Recorded } from '../recording/recorder';
 import type { AdmittedRun, ProcessorDeps, RunContext, RunTimes } from './context';
-import { countAttempts } from './faults';
+import { countAttempts, mayHaveKeptErrors } from './faults';
 import { assertOwner } from './own';
 
 export interface RecordTimes {
@@ -48,8 +48,7 @@ export function failure(reason: FailureReason, error: string, exitCode: number |
  */
 export async function recordRun(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
   const { run, attempt, log } = ctx;
-  // Errors are kept per failed attempt and per takeover: a first attempt on its first host has none.
-  const attemptErrors = attempt > 1 || ctx.claim.owner.fence > 1 ? await deps.control.attemptErrors(run.id) : [];
+  const attemptErrors = mayHaveKeptErrors(attempt, ctx.claim.owner.fence) ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
   const imageDigest = await deps.control.pinnedImage(run.id).catch(() => undefined);
   // The host that ran this last try (each failed one names its own in its attempt error), and the image it really ran.
