@@ -4,6 +4,7 @@ import type { WorkerConfig } from '@modelrun/config';
 import { GPU_RUN_QUEUE, RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
 import { Shutdown } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
+import { queueTelemetry } from '@modelrun/telemetry';
 import { connectCheckedRedis, redactUrl } from '@modelrun/queue';
 import type { ModelRunner } from '@modelrun/runner';
 import { type RunResult, createRunProcessor } from './run/processor';
@@ -139,6 +140,8 @@ function consume(
     lockDuration: config.lockMs,
     stalledInterval: config.stalledIntervalMs,
     ...stallOptions(config),
+    // With tracing on, each job runs in a consumer span whose parent is the API's queue.add.
+    ...queueTelemetry(),
   });
   w.on('error', (err) => log.warn('worker error', errorFields(err)));
   w.on('failed', (job: Job<RunJobData> | undefined, err: Error) => {

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '@modelrun/logger';
+import { type Tracing, startTracing } from '@modelrun/telemetry';
 import { onTerminationSignals } from './shutdown';
 
 /** A start-up failure whose message already says what to do: logged as it is, no stack. */
@@ -20,8 +21,11 @@ export interface ProcessSpec<C extends { log: { level: string; format: 'json' | 
  */
 export async function runProcess<C extends { log: { level: string; format: 'json' | 'pretty' } }>(spec: ProcessSpec<C>): Promise<void> {
   let config: C;
+  let tracing: Tracing;
   try {
     config = spec.loadConfig();
+    // The standard OTEL_ variables, as any OpenTelemetry SDK reads them: off unless asked for.
+    tracing = await startTracing(`modelrun-${spec.service}`, process.env);
   } catch (err) {
     if (err instanceof Error && 'problems' in err) {
       process.stderr.write(`modelrun ${spec.service}: ${err.message}\n`);
@@ -30,9 +34,11 @@ export async function runProcess<C extends { log: { level: string; format: 'json
     throw err;
   }
   const log = createLogger({ service: spec.service, level: config.log.level, format: config.log.format });
+  if (tracing.settings.on) log.info('tracing on', { exporters: tracing.settings.exporters, protocol: tracing.settings.protocol, endpoint: tracing.settings.endpoint });
   try {
     const started = await spec.start(config, log);
-    onTerminationSignals(log, (signal) => started.close(signal));
+    // The last spans (the shutdown's own included) are sent before the process exits.
+    onTerminationSignals(log, (signal) => started.close(signal).finally(() => tracing.shutdown()));
   } catch (err) {
     log.error(err instanceof StartupError ? err.message : `${spec.service} failed to start`, { error: (err as Error).message });
     process.exit(1);

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { IdempotencyKey, ModelListQuery, ModelName, ModelRunsQuery, SubmitRunRequest } from '@modelrun/contracts';
 import type { RunIndex } from '@modelrun/leaderboard';
-import { badRequest, notFound } from '../errors';
+import { ATTR, SpanKind, fromHeaders, inSpan } from '@modelrun/telemetry';
+import { HttpError, badRequest, notFound } from '../errors';
+import { decide } from '../authz/policy';
 import { jsonBody } from '../middleware/json-body';
 import type { RunsService } from '../services/runs-service';
 import { parseOr400 } from '../validation';
@@ -14,11 +16,31 @@ export function modelsRouter(runs: RunsService, index: RunIndex, bodyLimitBytes:
 
   router.post('/', ...jsonBody(bodyLimitBytes), async (req, res) => {
     const body = parseOr400(SubmitRunRequest, req.body);
+    // A priority puts the run before other people's: only those who run the fleet may set one.
+    if (body.priority !== undefined && req.identity) {
+      const may = decide(req.identity, 'runs.prioritize');
+      if (may.kind !== 'allow')
+        throw new HttpError(
+          'forbidden',
+          `priority: only operators and admins may set a run's priority; leave it out to queue at the default level (${may.kind === 'deny' ? may.reason : 'not allowed'})`,
+        );
+    }
     const key = req.get('idempotency-key');
     if (key !== undefined && !IdempotencyKey.safeParse(key).success) throw badRequest('Idempotency-Key must be 1-255 printable ASCII characters');
     const who = req.identity;
     const submitter = who && { user: who.user, ...(who.team && { team: who.team }) };
-    const { run, replayed } = await runs.submit(body, req.principal ?? 'anonymous', key, submitter);
+    // A run's trace starts here (or continues the caller's traceparent); queue.add's span, and
+    // through the job the worker's, are its children.
+    const { run, replayed } = await inSpan(
+      'run.submit',
+      { [ATTR.model]: body.name, [ATTR.image]: body.image },
+      async (span) => {
+        const submitted = await runs.submit(body, req.principal ?? 'anonymous', key, submitter);
+        span.setAttributes({ [ATTR.runId]: submitted.run.id, [ATTR.outcome]: submitted.replayed ? 'replayed' : 'queued' });
+        return submitted;
+      },
+      { kind: SpanKind.SERVER, parent: fromHeaders(req.headers) },
+    );
     req.log?.info(replayed ? 'run submission replayed' : 'run submitted', { runId: run.id, model: run.name, image: run.image });
     // Written directly rather than through res.json: Express would hash the body for an ETag,
     // which nothing revalidates on a 202. The run id is a UUID, safe in a header as it is.

@@ -1,6 +1,7 @@
 import type { CollectedLogs, ContainerHandle, ExitInfo } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext } from './context';
 import { pumpLiveLogs } from './live-logs';
+import { ATTR, inSpan } from '@modelrun/telemetry';
 
 export interface Executed {
   handle: ContainerHandle;
@@ -20,7 +21,17 @@ export interface Executed {
  * at its time limit, or when `cancel` aborts. Its output is copied to Redis as it comes, for
  * followers. Phase `running`.
  */
-export async function runContainer(deps: ProcessorDeps, ctx: RunContext, prepared: ContainerHandle, cancel: AbortSignal): Promise<Executed> {
+export function runContainer(deps: ProcessorDeps, ctx: RunContext, prepared: ContainerHandle, cancel: AbortSignal): Promise<Executed> {
+  return inSpan('run.container', { [ATTR.containerId]: prepared.id, [ATTR.adopted]: prepared.adopted === true }, async (span) => {
+    const executed = await startAndWait(deps, ctx, prepared, cancel);
+    const { exit } = executed;
+    const stop = exit.engineStopped ? 'engine_stopped' : exit.cancelled ? 'cancelled' : exit.timedOut ? 'timeout' : exit.oomKilled ? 'oom' : 'exited';
+    span.setAttributes({ [ATTR.outcome]: stop, ...(exit.exitCode !== null && { [ATTR.exitCode]: exit.exitCode }) });
+    return executed;
+  });
+}
+
+async function startAndWait(deps: ProcessorDeps, ctx: RunContext, prepared: ContainerHandle, cancel: AbortSignal): Promise<Executed> {
   const { runner } = deps;
   const startClock = Date.now();
   const handle = await runner.start(prepared);

@@ -14,6 +14,7 @@ import { prepareContainer } from './prepare';
 import { progressWriter } from './progress';
 import { failure, recordRun, releaseQuota } from './record';
 import { OwnedElsewhereError } from '@modelrun/run-control';
+import { ATTR, annotate, inSpan } from '@modelrun/telemetry';
 
 export type { ProcessorDeps, RunObserver } from './context';
 
@@ -42,6 +43,8 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
 
   async function processRun(job: Job<RunJobData>, token?: string): Promise<RunResult> {
     const ctx = deliveryOf(deps, job);
+    // On BullMQ's span of the job (tracing on): which run, where, which try.
+    annotate({ [ATTR.runId]: ctx.run.id, [ATTR.model]: ctx.run.name, [ATTR.image]: ctx.run.image, [ATTR.hostId]: deps.hostId, [ATTR.attempt]: ctx.attempt });
     let gpus: GpuHold | undefined;
     try {
       await handBackIfRefusing(deps, ctx, token);
@@ -154,7 +157,7 @@ async function runAndRecord(deps: ProcessorDeps, cleanups: Cleanups, ctx: Admitt
     }
     const executed = await runContainer(deps, ctx, handle, cancel.signal);
     handle = executed.handle;
-    const { outcome, times, logs } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel.signal) : await collectResult(deps, ctx, executed);
+    const { outcome, times, logs } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel.signal) : await inSpan('run.collect', {}, () => collectResult(deps, ctx, executed));
     const recorded = await recordRun(deps, ctx, outcome, times, logs.bytes);
     // Recorded or pending in Redis, the outcome is kept: the container is no longer needed.
     cleanups.later(ctx.run.id, handle, ctx.log, ctx.run.benchmark !== undefined);
@@ -175,6 +178,7 @@ async function handleFault(deps: ProcessorDeps, cleanups: Cleanups, ctx: Admitte
   // run of: nothing of it is this delivery's to keep, not even an attempt error.
   const lost = err instanceof OwnedElsewhereError ? undefined : await lostOwnership(deps, ctx);
   const decision = decideFault(lost ?? err, attempt, attemptsOf(job));
+  annotate({ [ATTR.outcome]: decision.kind });
   switch (decision.kind) {
     case 'owned-elsewhere':
       // Only the container this delivery made or adopted: by name it could be a newer fence's.
@@ -213,6 +217,7 @@ async function keepAttemptError(deps: ProcessorDeps, ctx: RunContext, err: unkno
 
 /** Succeeded runs complete the job; any other end fails it without a retry. */
 function conclude(record: RunRecord): RunResult {
+  annotate({ [ATTR.outcome]: record.status, ...(record.reason && { [ATTR.reason]: record.reason }) });
   if (record.status === 'succeeded') {
     return { id: record.id, name: record.name, status: record.status, ...(record.score !== undefined && { score: record.score }) };
   }

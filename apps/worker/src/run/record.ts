@@ -4,6 +4,7 @@ import type { Recorded } from '../recording/recorder';
 import type { AdmittedRun, ProcessorDeps, RunContext, RunTimes } from './context';
 import { countAttempts, mayHaveKeptErrors } from './faults';
 import { assertOwner } from './own';
+import { ATTR, inSpan } from '@modelrun/telemetry';
 
 export interface RecordTimes {
   startedAt?: string;
@@ -46,7 +47,21 @@ export function failure(reason: FailureReason, error: string, exitCode: number |
  * Records the run, once (see Recorder): another delivery that recorded it first wins, and its
  * record is returned. A volume that cannot take the record leaves it pending in Redis.
  */
-export async function recordRun(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
+export function recordRun(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
+  return inSpan('run.record', outcomeAttributes(outcome), async (span) => {
+    const recorded = await keepRecord(deps, ctx, outcome, times, logs);
+    // Pending: the volume refused it, and the recorder keeps it in Redis until it takes it.
+    span.setAttribute('modelrun.record.pending', recorded.pending);
+    return recorded;
+  });
+}
+
+/** A run's outcome as span attributes. */
+export function outcomeAttributes(outcome: Outcome): Record<string, string> {
+  return { [ATTR.outcome]: outcome.status, ...(outcome.status !== 'succeeded' && { [ATTR.reason]: outcome.reason }) };
+}
+
+async function keepRecord(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
   const { run, attempt, log } = ctx;
   const attemptErrors = mayHaveKeptErrors(attempt, ctx.claim.owner.fence) ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
