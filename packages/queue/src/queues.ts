@@ -2,7 +2,6 @@ import { type Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { GPU_RUN_QUEUE, RUN_QUEUE, type RunJobData, runQueueName } from '@modelrun/contracts';
 import { queueTelemetry } from '@modelrun/telemetry';
-import { queueTelemetry } from '@modelrun/telemetry';
 import { parseQueueName, routedQueueName } from './routing';
 
 export type RunQueue = Queue<RunJobData>;
