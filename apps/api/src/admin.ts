@@ -21,7 +21,7 @@ type Engine = (path: string, options: object, callback: (err: Error | null, html
 export function createAdminRouter(queues: RunQueues, webhooks: WebhookQueue, inUse: { gpus: boolean } = { gpus: true }): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(ADMIN_PATH);
-  createBullBoard({
+  const bullBoard = createBullBoard({
     queues: [
       new BullMQAdapter(queues.cpu, { readOnlyMode: true, description: 'modelrun runs: every worker takes them' }),
       ...(inUse.gpus ? [new BullMQAdapter(queues.gpu, { readOnlyMode: true, description: 'modelrun runs that ask for GPUs: only workers with WORKER_GPUS take them' })] : []),
@@ -31,6 +31,10 @@ export function createAdminRouter(queues: RunQueues, webhooks: WebhookQueue, inU
     serverAdapter,
     options: { uiConfig: { boardTitle: 'modelrun' } },
   });
+  // Routed queues (runs that require host labels) appear as the API first meets each.
+  queues.onRouted((q) =>
+    bullBoard.addQueue(new BullMQAdapter(q, { readOnlyMode: true, description: `modelrun runs that require ${q.name.slice(q.name.indexOf('@') + 1)}: only hosts that have all of it take them` })),
+  );
   // Its page falls back to the system fonts without the remote stylesheet.
   const board = serverAdapter.getRouter() as Express;
   const render = (board as unknown as { engines: Record<string, Engine> }).engines['.ejs']!;

@@ -7,9 +7,9 @@ import type { Redis } from 'ioredis';
 import type { ApiConfig } from '@modelrun/config';
 import { GPU_RUN_QUEUE } from '@modelrun/contracts';
 import { Shutdown } from '@modelrun/lifecycle';
-import type { Logger } from '@modelrun/logger';
+import { type Logger, errorFields } from '@modelrun/logger';
 import { RunQueues, confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, redactUrl } from '@modelrun/queue';
-import { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
+import { FleetRegistry, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
 import { createWebhookQueue } from '@modelrun/webhooks';
@@ -18,9 +18,11 @@ import type { ReadyReport } from './routes/health';
 import { IndexFeed } from './services/index-feed';
 import { LogsService } from './services/logs-service';
 import { RunsService } from './services/runs-service';
+import { fleetHosts } from './services/run-requirements';
 import { BenchmarksService } from './services/benchmarks-service';
 import { createApiMetrics } from './metrics';
 import { createAdminRouter } from './admin';
+import { followRoutedQueues } from './routed-queues';
 import { webRoot } from './routes/web';
 import { SessionStore } from './services/sessions';
 import { RedisFailureCounter } from './middleware/failure-counter';
@@ -69,7 +71,19 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const feed = new IndexFeed({ index, store, queues, events, pending, log, snapshot: config.indexSnapshot });
     const loaded = await feed.load();
     log.info('index loaded', { ...loaded, models: index.modelCount });
+    // Routed queues made before this start are read first, so their live runs are seeded too.
+    await queues.discover().catch((err: unknown) => log.warn('cannot read the routed queues', errorFields(err)));
     await feed.follow(config.indexRescanSeconds);
+    const routes = followRoutedQueues(
+      queues,
+      (q) => {
+        // QueueEvents blocks: each routed queue's events take a connection of their own.
+        const conn = createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-routed-events', onError: onError('events') });
+        opened.push(conn);
+        feed.listenTo(createRunEvents(conn, config.queuePrefix, onError('routed queue events'), q.name));
+      },
+      log,
+    );
 
     const runs = new RunsService({
       queues,
@@ -85,6 +99,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       ...(config.redisWaitReplicas > 0 && { confirmWrites: () => confirmReplicated(redis, config.redisWaitReplicas, REPLICA_WAIT_MS) }),
       onSettled: (id, listener) => feed.onSettled(id, listener),
       submitting: (id) => feed.submitting(id),
+      allowedLabels: config.allowedLabels,
+      hosts: fleetHosts(new FleetRegistry(redis, config.queuePrefix)),
       applyEnd: (id) => feed.applyEnd(id),
     });
     const logs = new LogsService({
@@ -155,7 +171,13 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
                   setTimeout(() => server.closeAllConnections(), 5_000).unref();
                 }),
             },
-            { name: 'feed', run: () => feed.stop() },
+            {
+              name: 'feed',
+              run: () => {
+                routes.stop();
+                return feed.stop();
+              },
+            },
             { name: 'events', run: async () => Promise.all(events.map((e) => e.close())) },
             { name: 'queue', run: () => queues.close() },
             { name: 'webhook queue', run: () => webhookQueue.close() },

@@ -22,6 +22,12 @@ export class RunIntake {
     }
   }
 
+  /** Takes in a consumer started later (a routed queue found while running): paused at once while refusing. */
+  adopt(consumer: Worker): void {
+    this.consumers.push(consumer);
+    if (this.reasons.size > 0) void consumer.pause(true);
+  }
+
   /** Why the worker takes no runs now, or undefined while it takes them. */
   refusing(): string | undefined {
     return this.reasons.size > 0 ? [...this.reasons.values()].join('; ') : undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_QUEUE_PREFIX, type HostLabels, ImageAllowList, LABEL_KEY, LABEL_VALUE, type LimitPolicy, resolveLimits } from '@modelrun/contracts';
+import { DEFAULT_QUEUE_PREFIX, type HostLabels, ImageAllowList, LABEL_KEY, LABEL_VALUE, type LimitPolicy, RUNTIME_LABEL, resolveLimits } from '@modelrun/contracts';
 import { type Benchmarks, readBenchmarksFile } from './benchmarks';
 import { bool, deviceIds, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy, webhookSecret, webhookUrls } from './env';
 import { type RedisTarget, redactRedisUrl } from './redis-target';
@@ -21,6 +21,12 @@ const workerLabels = list.transform((pairs, ctx): HostLabels => {
   return labels;
 });
 
+/** RUN_ALLOWED_LABELS: label keys a submission may require of its host (`gpu,zone`); `runtime` is a benchmark's to require. */
+const allowedLabels = list.refine(
+  (keys) => keys.every((k) => LABEL_KEY.test(k) && k !== RUNTIME_LABEL),
+  'must be label keys (a letter, then letters, digits . _ - /), comma-separated; runtime is not one a submission may require',
+);
+
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
 const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -36,6 +42,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   API_TOKENS: list.default([]),
   ALLOWED_IMAGES: list.default([]),
+  RUN_ALLOWED_LABELS: allowedLabels.default([]),
   BENCHMARKS_FILE: z.string().optional(),
   BODY_LIMIT_BYTES: positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(600),
@@ -158,6 +165,8 @@ export interface ApiConfig extends CommonConfig {
   trustProxy: boolean | number | string[];
   /** Replicas that must confirm a submission or cancel before its 202 (Redis WAIT; 0: off). */
   redisWaitReplicas: number;
+  /** Label keys a submission may require of its host (RUN_ALLOWED_LABELS); empty: none. */
+  allowedLabels: string[];
 }
 
 /** Where `run.finished` events go, and how they are delivered (from the worker). */
@@ -322,6 +331,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
     trustProxy: e.TRUST_PROXY,
     redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
+    allowedLabels: e.RUN_ALLOWED_LABELS,
   };
 }
 

@@ -87,6 +87,14 @@ export class DockerRunner implements ModelRunner {
     }
   }
 
+  async runtimes(): Promise<string[]> {
+    try {
+      return Object.keys(((await this.docker.info()) as { Runtimes?: Record<string, unknown> }).Runtimes ?? {}).sort();
+    } catch (err) {
+      throw infrastructure('read the engine info', err);
+    }
+  }
+
   async engineId(): Promise<string> {
     let info: { ID: string; Name: string; DockerRootDir: string };
     try {
@@ -125,7 +133,8 @@ export class DockerRunner implements ModelRunner {
       image,
       limits: spec.limits,
       ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }),
-      policy: this.opts.policy,
+      // A benchmark's model may run under a runtime of its own; RUN_RUNTIME is the default.
+      policy: spec.runtime ? { ...this.opts.policy, runtime: spec.runtime } : this.opts.policy,
       ...(spec.benchmark && { benchmark: spec.benchmark }),
       ...(spec.owner && { owner: spec.owner }),
       output: size,

@@ -22,6 +22,8 @@ export interface EvaluationSpec {
   owner?: { host: string; fence: number };
   /** GPU device ids, from the run's own (an evaluator that asks for GPUs). */
   gpuDevices?: string[];
+  /** The evaluator's engine runtime (its benchmark's `runtime.evaluator`); RUN_RUNTIME (or the engine's default) when unset. */
+  runtime?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export function evaluatorContainerSpec(deployment: string, spec: EvaluationSpec,
     name: spec.name,
     image,
     limits: spec.limits,
-    policy,
+    policy: spec.runtime ? { ...policy, runtime: spec.runtime } : policy,
     output,
     ...(spec.owner && { owner: spec.owner }),
     ...(spec.gpuDevices && { gpuDevices: spec.gpuDevices }),

@@ -19,6 +19,8 @@ export type RunSpec = Pick<RunJobData, 'name' | 'image' | 'limits'> & {
   benchmark?: string;
   /** The GPU device ids the run's container gets (one per GPU it asks for), handed out by the worker. */
   gpuDevices?: string[];
+  /** The engine runtime of the model's container (its benchmark's); RUN_RUNTIME (or the engine's default) when unset. */
+  runtime?: string;
 };
 
 export type ContainerState = 'created' | 'running' | 'exited';
@@ -87,6 +89,8 @@ export interface ModelRunner {
    * worker says so at start instead of failing every run at its create (absent in runners without one).
    */
   checkRuntime?(): Promise<void>;
+  /** The runtimes the engine has (docker info), which the host offers runs as `runtime=<name>` labels (absent in runners without an engine). */
+  runtimes?(): Promise<string[]>;
   /**
    * Finds the run's container and adopts it, or pulls the image if needed and creates one.
    * Throws ModelFault(`image_not_found` | `registry_auth` | `bad_output`), InfrastructureError.

@@ -58,7 +58,7 @@ export class FakeRunWorld {
 
   /** Both queues of runs as one in-memory queue (which of the two a run is in does not matter here). */
   queues(queue: RunQueue = this.queue()): RunQueues {
-    const fake = { for: () => queue, getJob: (id: string) => queue.getJob(id), all: [queue] };
+    const fake = { for: () => queue, routeFor: () => Promise.resolve(queue), getJob: (id: string) => queue.getJob(id), all: [queue] };
     return fake as unknown as RunQueues;
   }
 

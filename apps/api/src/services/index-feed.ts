@@ -86,6 +86,12 @@ export class IndexFeed {
     }
   }
 
+  /** Follows one more queue's events too (a routed queue found after the start). */
+  listenTo(events: QueueEvents): void {
+    this.deps.events.push(events);
+    this.listen(events);
+  }
+
   private listen(events: QueueEvents): void {
     // An event says enough about a run the index already holds to update it in place; only a
     // run it has not seen (submitted through another API replica, say) costs a read of its job.

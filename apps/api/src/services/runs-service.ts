@@ -3,12 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import stableStringify from 'safe-stable-stringify';
 import { type ImageAllowList, type LimitPolicy, RUN_JOB, type RunJobData, type RunView, type SubmitRunRequest, type Submitter, isFinal, newRunId, viewOfRecord } from '@modelrun/contracts';
 import type { Benchmarks } from '@modelrun/config';
-import { NotReplicatedError, type RetryPolicy, type RunQueues, runJobOptions } from '@modelrun/queue';
+import { type HostFacts, NotReplicatedError, type RetryPolicy, type RunQueues, runJobOptions, waitingFor } from '@modelrun/queue';
 import type { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
 import { IdempotencyConflict, ImageNotAllowed, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
 import { admitLimits, reserveQuota } from './benchmark-admission';
+import { admitRequirements } from './run-requirements';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
 
 export interface RunsServiceDeps {
@@ -39,6 +40,10 @@ export interface RunsServiceDeps {
    * a list read after that includes it. `get` itself never writes the index.
    */
   applyEnd?: (runId: string) => Promise<void>;
+  /** Label keys a submission may require of its host (RUN_ALLOWED_LABELS); none when unset. */
+  allowedLabels?: readonly string[];
+  /** The fleet's hosts (the fleet registry), to say why a queued run no host can take waits. */
+  hosts?: () => Promise<HostFacts[]>;
 }
 
 export interface Submission {
@@ -66,6 +71,7 @@ export class RunsService {
     const { limits, benchmark } = admitLimits(req, deps.benchmarks ?? new Map(), deps.limits);
     const now = new Date();
     const caller = quotaHolder(benchmark?.quotas?.per, submitter, principal);
+    const requires = admitRequirements(req, benchmark, deps.allowedLabels ?? []);
     const data: RunJobData = {
       id: newRunId(),
       name: req.name,
@@ -74,12 +80,13 @@ export class RunsService {
       createdAt: now.toISOString(),
       ...(benchmark && { benchmark: benchmark.name, caller }),
       ...(submitter && { submittedBy: submitter }),
+      ...(requires.length > 0 && { requires }),
     };
 
     let keyHash: string | undefined;
     if (idempotencyKey !== undefined) {
       keyHash = sha256(`${principal}\n${idempotencyKey}`);
-      const requestHash = sha256(canonicalJson({ image: req.image, name: req.name, limits: req.limits ?? {}, benchmark: req.benchmark }));
+      const requestHash = sha256(canonicalJson({ image: req.image, name: req.name, limits: req.limits ?? {}, benchmark: req.benchmark, requires: req.requires }));
       const prior = await this.claim(keyHash, data.id, requestHash);
       if (prior) {
         await this.confirmed('queued');
@@ -95,12 +102,13 @@ export class RunsService {
       status: 'queued',
       limits: data.limits,
       createdAt: data.createdAt,
+      ...(data.requires && { requires: data.requires }),
     };
     const submitted = deps.submitting?.(data.id);
     try {
       try {
         if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime());
-        await viaRedis(() => deps.queues.for(data).add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
+        await viaRedis(async () => (await deps.queues.routeFor(data)).add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
       } catch (err) {
         if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
         if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, caller, data.id, false).catch(() => undefined);
@@ -164,7 +172,8 @@ export class RunsService {
       return undefined;
     }
     const [attemptErrors, cancelRequestedAt] = await viaRedis(() => Promise.all([deps.control.attemptErrors(id), deps.control.cancelRequestedAt(id)]));
-    const view = viewOfJob(job, { status, attemptErrors, ...(cancelRequestedAt && { cancelRequestedAt }) });
+    const waiting = status === 'queued' ? await this.waitingFor(job.data.requires) : undefined;
+    const view = viewOfJob(job, { status, attemptErrors, ...(cancelRequestedAt && { cancelRequestedAt }), ...(waiting && { waitingFor: waiting }) });
     return view;
   }
 
@@ -189,6 +198,12 @@ export class RunsService {
       clearTimeout(timer);
       off();
     }
+  }
+
+  /** Why a queued run with these requirements waits, when no live host can take it (computed on read, from the fleet registry). */
+  private async waitingFor(requires: readonly string[] | undefined): Promise<string | undefined> {
+    if (!requires?.length || !this.deps.hosts) return undefined;
+    return waitingFor(requires, await viaRedis(() => this.deps.hosts!()));
   }
 
   /** A 202 promises the write survives a failover: with REDIS_WAIT_REPLICAS, only once replicas have it. */

@@ -25,6 +25,8 @@ export interface LiveFacts {
   status: 'queued' | 'running';
   attemptErrors: AttemptError[];
   cancelRequestedAt?: string;
+  /** A queued run no live host can take: the host it waits for (routing.ts waitingFor). */
+  waitingFor?: string;
 }
 
 /** The view of a run still in the queue, from its job. */
@@ -50,6 +52,8 @@ export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts, now = Date.now
     if (progress.data.phase === 'pulling' && progress.data.pull) view.pull = progress.data.pull;
   }
   if (job.opts.attempts) view.maxAttempts = job.opts.attempts;
+  if (data.requires?.length) view.requires = data.requires;
+  if (facts.status === 'queued' && facts.waitingFor) view.waitingFor = facts.waitingFor;
   if (facts.attemptErrors.length) view.attemptErrors = facts.attemptErrors;
   const last = facts.attemptErrors.at(-1);
   // Waiting out the backoff after a failed try: BullMQ keeps that backoff as the job's delay

@@ -1,6 +1,5 @@
 import type { PullProgress } from '@modelrun/contracts';
 import { type ContainerHandle, throttled } from '@modelrun/runner';
-import { ATTR, endSpan, failed, startSpan } from '@modelrun/telemetry';
 import type { AdmittedRun, ProcessorDeps } from './context';
 import { benchmarkOf } from './evaluate';
 
@@ -13,7 +12,8 @@ const PULL_PROGRESS_MS = 500;
 export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): Promise<ContainerHandle> {
   const { job, run, limits, log } = ctx;
   // A benchmark run this worker cannot score is not worth running its model for.
-  if (run.benchmark !== undefined) benchmarkOf(deps, run.benchmark);
+  // Its model runs under the benchmark's runtime, from this worker's own definition, never the job's.
+  const runtime = run.benchmark !== undefined ? benchmarkOf(deps, run.benchmark).runtime?.model : undefined;
   ctx.progress('pulling');
   // A later try (a retry, a redelivery, a takeover) runs the image the first pull resolved to,
   // never the tag again: the tag may have been pushed again since.
@@ -24,36 +24,27 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
   const firstDelivery = job.attemptsStarted <= 1 && job.stalledCounter === 0;
   // Pull progress goes to Redis at most twice a second, however fast the engine reports it.
   const pulled = throttled((pull: PullProgress) => ctx.progress('pulling', { pull }), PULL_PROGRESS_MS);
-  // Traced: the container's create, and within it the image's look-up (a pull when the host
-  // lacks it), which ends when the runner has the image.
-  const create = startSpan('run.container.create', { [ATTR.image]: image });
-  const lookUp = startSpan('run.pull', { [ATTR.image]: image }, create);
   let handle: ContainerHandle;
   try {
     handle = await deps.runner.prepare(
-      { runId: run.id, name: run.name, image, limits, owner: ctx.claim.owner, ...(run.benchmark && { benchmark: run.benchmark }), ...(ctx.gpuDevices && { gpuDevices: ctx.gpuDevices }) },
+      {
+        runId: run.id,
+        name: run.name,
+        image,
+        limits,
+        owner: ctx.claim.owner,
+        ...(run.benchmark && { benchmark: run.benchmark }),
+        ...(ctx.gpuDevices && { gpuDevices: ctx.gpuDevices }),
+        ...(runtime && { runtime }),
+      },
       () => {
         pulled.flush();
-        endSpan(lookUp);
         ctx.progress('starting');
       },
-      {
-        firstDelivery,
-        onPullProgress: (progress) => {
-          // Progress comes only from a pull: the host did not have the image.
-          lookUp.setAttribute(ATTR.pulled, true);
-          pulled.call(progress);
-        },
-      },
+      { firstDelivery, onPullProgress: pulled.call },
     );
-    create.setAttributes({ [ATTR.containerId]: handle.id, [ATTR.adopted]: handle.adopted === true });
-  } catch (err) {
-    failed(create, err);
-    throw err;
   } finally {
     pulled.cancel();
-    endSpan(lookUp);
-    endSpan(create);
   }
   if (handle.adopted) {
     log.info("adopted the run's existing container", { containerId: handle.id, state: handle.state });
