@@ -5,7 +5,7 @@ import { GPU_RUN_QUEUE, RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
 import { Shutdown } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { queueTelemetry } from '@modelrun/telemetry';
-import { connectCheckedRedis, redactUrl } from '@modelrun/queue';
+import { connectCheckedRedis, hostOffer, redactUrl } from '@modelrun/queue';
 import type { ModelRunner } from '@modelrun/runner';
 import { type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
@@ -15,6 +15,7 @@ import { reconcile, startReconciler } from './reconciler';
 import type { PulledImages } from './pull-ahead';
 import { type WorkerOverrides, type WorkerServices, buildServices } from './services';
 import { shutdownSteps } from './shutdown-steps';
+import { startRoutedQueues } from './routed-queues';
 
 export type { WorkerOverrides } from './services';
 
@@ -81,6 +82,21 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const consumers = [worker, ...(gpuWorker ? [gpuWorker] : [])];
     s.intake.consumers.push(...consumers);
     const shutdown = new Shutdown(log);
+    // Runs that require labels or runtimes come from queues of their own: those this host has all of.
+    const runtimes = (await runner.runtimes?.()) ?? [];
+    const routes = startRoutedQueues({
+      queues,
+      offer: hostOffer(config.labels, runtimes),
+      gpuSlots: gpus?.ids.length ?? 0,
+      cpuSlots: config.concurrency,
+      consume: (name, concurrency) => consume(config, s, name, concurrency, processor, redis, log),
+      adopt: (consumer) => {
+        consumers.push(consumer);
+        s.intake.adopt(consumer);
+      },
+      closing: () => shutdown.started,
+      log,
+    });
     const health = (): WorkerHealth => {
       if (shutdown.started) return { ok: false, status: 'shutting down' };
       if (volume.fault) return { ok: false, status: 'volume unwritable: taking no runs', volume: volume.fault };
@@ -97,6 +113,9 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       concurrency: config.concurrency,
       ...(gpus && { gpus: gpus.ids }),
       host: hostId,
+      labels: config.labels,
+      // What runs that require a runtime (a benchmark's) may find here: `runtime=<name>` labels.
+      runtimes,
       leaseSeconds: config.leaseSeconds,
       redis: redactUrl(config.redis),
       dataDir: store.layout.root,
@@ -115,7 +134,10 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       hostId,
       pulledImages: pulls?.pulled,
       reconcileNow: () => reconciler.runNow(),
-      close: (reason = 'close') => shutdown.run(steps, graceMs + 15_000, reason),
+      close: (reason = 'close') => {
+        routes.stop();
+        return shutdown.run(steps, graceMs + 15_000, reason);
+      },
     };
   } catch (err) {
     opened.forEach((r) => r.disconnect());
