@@ -52,6 +52,13 @@ const SAMPLES: Record<Exclude<Route, `${string} /v1/session` | 'GET /healthz' | 
   'POST /v1/tokens': { url: '/v1/tokens', body: {} },
   'DELETE /v1/tokens/{id}': { url: '/v1/tokens/nothing' },
   'GET /v1/audit': { url: '/v1/audit' },
+  'GET /v1/hosts': { url: '/v1/hosts' },
+  'GET /v1/hosts/{id}': { url: '/v1/hosts/no-such-host' },
+  'POST /v1/hosts/{id}/drain': { url: '/v1/hosts/no-such-host/drain' },
+  'POST /v1/hosts/{id}/resume': { url: '/v1/hosts/no-such-host/resume' },
+  'GET /v1/queues': { url: '/v1/queues' },
+  'POST /v1/queues/{name}/pause': { url: '/v1/queues/no-such-queue/pause' },
+  'POST /v1/queues/{name}/resume': { url: '/v1/queues/no-such-queue/resume' },
 };
 
 const ROLES: Role[] = ['admin', 'operator', 'member', 'viewer'];
@@ -84,6 +91,13 @@ const MATRIX: Record<keyof typeof SAMPLES, [typeof A | typeof D, typeof A | type
   'POST /v1/tokens': [A, A, A, A],
   'DELETE /v1/tokens/{id}': [A, A, A, A],
   'GET /v1/audit': [A, D, D, D],
+  'GET /v1/hosts': [A, A, D, D],
+  'GET /v1/hosts/{id}': [A, A, D, D],
+  'POST /v1/hosts/{id}/drain': [A, A, D, D],
+  'POST /v1/hosts/{id}/resume': [A, A, D, D],
+  'GET /v1/queues': [A, A, D, D],
+  'POST /v1/queues/{name}/pause': [A, A, D, D],
+  'POST /v1/queues/{name}/resume': [A, A, D, D],
 };
 
 describe('authorization: roles, ownership, tokens', function () {

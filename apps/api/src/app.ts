@@ -24,6 +24,9 @@ import { BenchmarksService } from './services/benchmarks-service';
 import type { SessionStore } from './services/sessions';
 import type { AuditLog } from './services/audit-log';
 import type { IdentityStore } from './services/identities';
+import type { FleetService } from './services/fleet';
+import { hostsRouter } from './routes/hosts';
+import { queuesRouter } from './routes/queues';
 
 export interface AppDeps {
   log: Logger;
@@ -57,6 +60,8 @@ export interface AppDeps {
   webRoot?: string;
   /** Express's `trust proxy` (default false): set behind a TLS proxy, so cookies are Secure. */
   trustProxy?: boolean | number | string[];
+  /** The fleet view, drain and queue pause (/v1/hosts, /v1/queues). */
+  fleet?: FleetService;
 }
 
 /** The Express app, without listening: main.ts listens, tests hand it to supertest. */
@@ -87,6 +92,10 @@ export function createApp(deps: AppDeps): Express {
   mountPeople(app, deps.identities, deps.audit, deps.bodyLimitBytes);
   app.use('/v1/openapi.json', openApiRouter());
   app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index)));
+  if (deps.fleet) {
+    app.use('/v1/hosts', hostsRouter(deps.fleet, deps.audit));
+    app.use('/v1/queues', queuesRouter(deps.fleet, deps.audit));
+  }
 
   // Open: liveness, readiness and metrics carry no run data and must answer orchestrators.
   app.use(healthRouter(deps.readiness, deps.log));

@@ -1,6 +1,8 @@
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RunQueues } from '@modelrun/queue';
 import type { RunIndex } from '@modelrun/leaderboard';
+import type { QueueFigures } from '@modelrun/contracts';
+import { queueFigures } from './services/queue-figures';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
@@ -34,6 +36,27 @@ export function createApiMetrics(queues: RunQueues, index: RunIndex, pingRedis: 
       }
     },
   });
+  // Per queue, for an autoscaler (docs/operations/scaling.md): read once per scrape for all three gauges.
+  let figures: Promise<QueueFigures[]> | undefined;
+  const perQueue = (name: string, help: string, pick: (f: QueueFigures) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['queue'] as const,
+      registers: [registry],
+      async collect() {
+        figures ??= Promise.all(queues.all.map((q) => queueFigures(q))).finally(() => setImmediate(() => (figures = undefined)));
+        try {
+          for (const f of await figures) this.set({ queue: f.name }, pick(f));
+        } catch {
+          // Redis is down: keep the last values; modelrun_redis_up says why they are stale.
+        }
+      },
+    });
+  };
+  perQueue('modelrun_queue_waiting', 'Runs ready to start in each queue (waiting or prioritized)', (f) => f.waiting);
+  perQueue('modelrun_queue_running', 'Runs running from each queue', (f) => f.running);
+  perQueue('modelrun_queue_oldest_waiting_seconds', "Age of each queue's oldest waiting run (0 when none waits)", (f) => f.oldestWaitingSeconds);
   new Gauge({
     name: 'modelrun_redis_up',
     help: '1 if the API reached Redis at the last scrape',

@@ -27,6 +27,7 @@ import { webRoot } from './routes/web';
 import { SessionStore } from './services/sessions';
 import { RedisFailureCounter } from './middleware/failure-counter';
 import { AuditLog } from './services/audit-log';
+import { FleetService } from './services/fleet';
 import { IdentityStore } from './services/identities';
 import { bootstrapUsers } from './middleware/auth';
 
@@ -142,6 +143,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       sessions: new SessionStore(redis, config.queuePrefix, config.sessionTtlSeconds),
       webRoot: webRoot(),
       trustProxy: config.trustProxy,
+      fleet: new FleetService(redis, config.queuePrefix, queues),
     });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

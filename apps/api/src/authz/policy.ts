@@ -27,6 +27,8 @@ export const ACTIONS = [
   'tokens.read',
   'tokens.manage',
   'audit.read',
+  'fleet.read',
+  'fleet.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -77,6 +79,9 @@ const RULES: Record<Action, Rule> = {
   'tokens.read': { scope: 'read', roles: { admin: 'all', operator: 'own', member: 'own', viewer: 'own' } },
   'tokens.manage': { scope: 'admin', roles: { admin: 'all', operator: 'own', member: 'own', viewer: 'own' } },
   'audit.read': { scope: 'read', roles: { admin: 'all' } },
+  // The fleet view, a host's drain and a queue's pause: the operators' work.
+  'fleet.read': { scope: 'read', roles: { admin: 'all', operator: 'all' } },
+  'fleet.manage': { scope: 'admin', roles: { admin: 'all', operator: 'all' } },
 };
 
 const ROLE_LIST = (roles: Rule['roles']): string => Object.keys(roles).join(' or ');

@@ -30,6 +30,10 @@ import {
   User,
   UserList,
   WhoAmI,
+  HostList,
+  HostView,
+  QueueFigures,
+  QueueList,
 } from '@modelrun/contracts';
 
 type JsonSchema = Record<string, unknown>;
@@ -71,6 +75,10 @@ const RESPONSES = {
   WhoAmI,
   AuditEntry,
   AuditPage,
+  Host: HostView,
+  HostList,
+  Queue: QueueFigures,
+  QueueList,
 } as const;
 const SHARED = { ModelName } as const;
 

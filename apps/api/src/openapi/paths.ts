@@ -13,6 +13,7 @@ import {
   RunLogsQuery,
   TokenInfo,
   TokenListQuery,
+  HostId,
 } from '@modelrun/contracts';
 import { type ComponentName, parameterSchema, schemaRef } from './components';
 import { operationId } from './operation-ids';
@@ -199,6 +200,47 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
   },
   '/v1/audit': {
     get: { summary: 'The audit log, newest first (admins)', query: AuditQuery, responses: { '200': ['A page of entries', 'AuditPage'], '400': ['Bad query', 'Error'], ...DENIED } },
+  },
+  '/v1/hosts': {
+    get: { summary: 'The fleet: every host seen in the last day, live or lost, with its processes and runs (operators, admins)', responses: { '200': ['The hosts', 'HostList'], ...DENIED } },
+  },
+  '/v1/hosts/{id}': {
+    get: {
+      summary: 'One host (operators, admins)',
+      path: { id: HostId },
+      responses: { '200': ['The host', 'Host'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such host in the last day', 'Error'] },
+    },
+  },
+  '/v1/hosts/{id}/drain': {
+    post: {
+      summary: 'Drain a host: its workers take nothing new and finish what they run; kept across restarts until resumed (operators, admins; audited)',
+      path: { id: HostId },
+      responses: { '200': ['The host, draining or drained', 'Host'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such host in the last day', 'Error'] },
+    },
+  },
+  '/v1/hosts/{id}/resume': {
+    post: {
+      summary: 'Resume a drained host (operators, admins; audited)',
+      path: { id: HostId },
+      responses: { '200': ['The host, active', 'Host'], '400': ['Bad id', 'Error'], ...DENIED, '404': ['No such host in the last day', 'Error'] },
+    },
+  },
+  '/v1/queues': {
+    get: { summary: "Each queue's waiting and running runs, the oldest wait, and whether it is paused (operators, admins)", responses: { '200': ['The queues', 'QueueList'], ...DENIED } },
+  },
+  '/v1/queues/{name}/pause': {
+    post: {
+      summary: 'Pause a queue for every worker of every host: running runs finish, none starts (operators, admins; audited)',
+      path: { name: z.string() },
+      responses: { '200': ['The queue', 'Queue'], '400': ['Bad name', 'Error'], ...DENIED, '404': ['No such queue', 'Error'] },
+    },
+  },
+  '/v1/queues/{name}/resume': {
+    post: {
+      summary: 'Resume a paused queue (operators, admins; audited)',
+      path: { name: z.string() },
+      responses: { '200': ['The queue', 'Queue'], '400': ['Bad name', 'Error'], ...DENIED, '404': ['No such queue', 'Error'] },
+    },
   },
   '/v1/openapi.json': { get: { summary: 'This document', responses: { '200': ['OpenAPI 3.1', { type: 'application/json' }] } } },
   '/healthz': { get: { summary: 'The process is alive', open: true, responses: { '200': ['Alive', { type: 'application/json' }] } } },
