@@ -1,5 +1,5 @@
 export * from './run-index';
 export * from './scan';
 export * from './benchmark-boards';
-export * from './index-sync';
+export * from './volume-sync';
 export { SnapshotError, TIMESTAMP_PATTERN } from './snapshot-format';

@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODEL_SORTS, type RunRecord, RunSummary } from '@modelrun/contracts';
-import { IndexSync, RunIndex, TIMESTAMP_PATTERN } from '@modelrun/leaderboard';
+import { VolumeSync, RunIndex, TIMESTAMP_PATTERN } from '@modelrun/leaderboard';
 import { DIGITS } from '../../fixtures/benchmark-definition';
 import { succeededRecord } from '../../fixtures/records';
 import { RecordStore, writeFileReplace } from '@modelrun/store';
@@ -47,12 +47,12 @@ describe('index snapshot', function () {
   let dir: string;
   let store: RecordStore;
   let written: Map<string, RunRecord>;
-  let syncs: IndexSync[];
+  let syncs: VolumeSync[];
 
-  async function start(snapshot = true): Promise<{ index: RunIndex; sync: IndexSync; log: Log; source: string }> {
+  async function start(snapshot = true): Promise<{ index: RunIndex; sync: VolumeSync; log: Log; source: string }> {
     const index = new RunIndex([BOARD]);
     const log = new Log();
-    const sync = new IndexSync({ layout: store.layout, index, log, snapshot });
+    const sync = new VolumeSync({ layout: store.layout, index, log, snapshot });
     syncs.push(sync);
     const loaded = await sync.load();
     return { index, sync, log, source: loaded.source };
@@ -184,7 +184,7 @@ describe('index snapshot', function () {
   for (const [what, harm, why] of damage) {
     it(`falls back to a full scan, with a warning, from a snapshot ${what}`, async () => {
       await snapshotted();
-      const path = new IndexSync({ layout: store.layout, index: new RunIndex(), log: new Log(), snapshot: true }).snapshotPath;
+      const path = new VolumeSync({ layout: store.layout, index: new RunIndex(), log: new Log(), snapshot: true }).snapshotPath;
       harm(path);
       await store.writeRecord(record('late', 200));
       const { index, sync, source, log } = await start();

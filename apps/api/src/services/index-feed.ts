@@ -3,7 +3,7 @@ import type { Job, QueueEvents } from 'bullmq';
 import { type RunJobData, RunProgress, isFinal } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunQueues } from '@modelrun/queue';
-import { IndexSync, type LoadResult, type RunIndex, type RunSummary, summarize } from '@modelrun/leaderboard';
+import { VolumeSync, type LoadResult, type RunIndex, type RunSummary, summarize } from '@modelrun/leaderboard';
 import type { PendingOutcomes } from '@modelrun/run-control';
 import type { RecordStore } from '@modelrun/store';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
@@ -29,15 +29,17 @@ export interface FeedDeps {
 }
 
 /**
- * Keeps the API's index current without ever rescanning on a request: a full scan of the volume
- * at start, then one record or job at a time as queue events arrive, plus an occasional rescan
- * that picks up anything an event missed (the API was disconnected, say). The rescan lists only
- * model folders that changed since the last one (see RecordScanner).
+ * The index feed: the only writer of the API's index (RunIndex). It keeps the index current
+ * without ever rescanning on a request: the volume sync's load at start, then one record or job
+ * at a time as queue events arrive, plus an occasional rescan that picks up anything an event
+ * missed (the API was disconnected, say). The rescan lists only model folders that changed since
+ * the last one (see RecordScanner).
  */
 export class IndexFeed {
   private timer: NodeJS.Timeout | undefined;
   private rescanning: Promise<void> | undefined;
-  readonly sync: IndexSync;
+  /** The index's side that faces the volume: the start-up load, the rescans, the snapshot. */
+  readonly sync: VolumeSync;
   /** Emits a run's id once its job has ended and the index has read its record. */
   private readonly settled = new EventEmitter();
   /** Runs this process is submitting right now: their submitter indexes them (see submitting). */
@@ -46,7 +48,7 @@ export class IndexFeed {
   private readonly ending = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: FeedDeps) {
-    this.sync = new IndexSync({ layout: deps.store.layout, index: deps.index, log: deps.log, snapshot: deps.snapshot ?? false, threads: LOAD_THREADS });
+    this.sync = new VolumeSync({ layout: deps.store.layout, index: deps.index, log: deps.log, snapshot: deps.snapshot ?? false, threads: LOAD_THREADS });
     // One listener per client waiting on a run (GET /v1/runs/{id}?wait=): many are expected.
     this.settled.setMaxListeners(0);
   }
@@ -69,7 +71,7 @@ export class IndexFeed {
   }
 
   /**
-   * Fills the index (IndexSync.load): from the snapshot, then checked against the volume in the
+   * Fills the index (VolumeSync.load): from the snapshot, then checked against the volume in the
    * background (`sync.verified`), or from every record (read in threads: nothing is served yet).
    */
   load(): Promise<LoadResult> {

@@ -11,7 +11,7 @@ export interface SyncLog {
   warn(message: string, meta?: Record<string, unknown>): void;
 }
 
-export interface IndexSyncOptions {
+export interface VolumeSyncOptions {
   layout: VolumeLayout;
   index: RunIndex;
   log: SyncLog;
@@ -43,7 +43,7 @@ const WRITE_CHUNK = 1 << 20;
  * the snapshot. Scans and snapshot writes take turns, so a snapshot never records a folder as
  * listed while its records are still being read.
  */
-export class IndexSync {
+export class VolumeSync {
   state: IndexState = 'empty';
   /** Settles when the index has been checked against the volume (at once after a full scan). */
   verified: Promise<void> = Promise.resolve();
@@ -53,7 +53,7 @@ export class IndexSync {
   private savedAt = 0;
   private warnedWrite = false;
 
-  constructor(private readonly opts: IndexSyncOptions) {
+  constructor(private readonly opts: VolumeSyncOptions) {
     this.scanner = new RecordScanner(opts.layout);
   }
 
@@ -99,7 +99,7 @@ export class IndexSync {
     return this.inTurn(async () => {
       const version = this.opts.index.version;
       if (!this.opts.snapshot || version === this.savedVersion || Date.now() - this.savedAt < minIntervalMs) return false;
-      const models = (function* (sync: IndexSync): Generator<SnapshotModel> {
+      const models = (function* (sync: VolumeSync): Generator<SnapshotModel> {
         for (const m of sync.opts.index.finishedRuns()) {
           const folder = sync.scanner.folder(m.name);
           yield { ...m, ...(folder && { folder }) };
