@@ -29,8 +29,10 @@ export interface FeedDeps {
 }
 
 /**
- * The index feed: the only writer of the API's index (RunIndex). It keeps the index current
- * without ever rescanning on a request: the volume sync's load at start, then one record or job
+ * The index feed: it writes into the API's index (RunIndex) all that the API learns from the
+ * queue and the volume (RunsService adds only what this API itself just did: a run it queued, a
+ * cancel it recorded; reading a run writes nothing). It keeps the index current without ever
+ * rescanning on a request: the volume sync's load at start, then one record or job
  * at a time as queue events arrive, plus an occasional rescan that picks up anything an event
  * missed (the API was disconnected, say). The rescan lists only model folders that changed since
  * the last one (see RecordScanner).
