@@ -34,8 +34,13 @@ function source(name: CommandName): string {
 type Callable = Record<string, ((...args: (string | number)[]) => Promise<unknown>) | undefined>;
 
 /** Runs one of the scripts: `keys` as KEYS (as many as the script takes), `args` as ARGV. */
-export function runCommand(redis: Redis, name: CommandName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export async function runCommand(redis: Redis, name: CommandName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
   const callable = redis as unknown as Callable;
-  if (typeof callable[name] !== 'function') redis.defineCommand(name, { numberOfKeys: COMMANDS[name].keys, lua: source(name) });
+  if (typeof callable[name] !== 'function') {
+    redis.defineCommand(name, { numberOfKeys: COMMANDS[name].keys, lua: source(name) });
+    // With auto-pipelining, a pipeline ioredis opened earlier in this tick was made without the
+    // new command ("pipeline[functionName] is not a function"): the first call waits for it to go.
+    if (redis.options.enableAutoPipelining) await new Promise((resolve) => setImmediate(resolve));
+  }
   return callable[name]!(...keys, ...args);
 }
