@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { HostView, QueueFigures, RunView } from '@modelrun/contracts';
+import { MODELRUN, runCommand } from '../helpers/cli';
 import { docker } from '../helpers/docker';
 import { type AppProcess, spawnApp } from '../helpers/processes';
 import { type Stack, startStack } from '../helpers/stack';
@@ -33,6 +34,13 @@ function hostWhere(stack: Stack, id: string, what: string, check: (h: HostView) 
     timeoutMs,
     200,
   );
+}
+
+/** `modelrun ARGS` against the stack's API, from source. */
+async function cli(stack: Stack, ...args: string[]): Promise<string> {
+  const r = await runCommand(process.execPath, [...MODELRUN, ...args], { MODELRUN_URL: stack.api.url });
+  assert.equal(r.status, 0, `modelrun ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
 
 const startedOn = (p: AppProcess): string => String(p.lines.find((l) => l.message === 'worker started')?.host);
@@ -101,8 +109,8 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
     it('queue figures: waiting, running and the oldest wait, on /v1/queues and the API /metrics', async () => {
       // Paused, so the runs wait however many workers there are.
       assert.equal((await stack.http.post('/v1/queues/runs/pause').set(stack.auth)).body.paused, true);
-      const first = await stack.submit(fixture('score-json'), 'waits-1');
-      await stack.submit(fixture('score-json'), 'waits-2');
+      const first = await stack.submit(fixture('short-sleep'), 'waits-1');
+      await stack.submit(fixture('short-sleep'), 'waits-2');
       const figures = await waitFor('two waiting runs, the oldest some time old', async () => {
         const res = await stack.http.get('/v1/queues').set(stack.auth);
         const runs = (res.body as { queues: QueueFigures[] }).queues.find((q) => q.name === 'runs');
@@ -132,7 +140,7 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
     before(async () => {
       await Promise.all([buildFixtures(), buildLongModel()]);
       stack = await startStack({ workers: 0, env: FLEET_ENV });
-      two = await TwoHosts.start(stack, [fixture(LONG_MODEL), fixture('score-json')]);
+      two = await TwoHosts.start(stack, [fixture(LONG_MODEL), fixture('short-sleep')]);
     });
     after(async () => {
       await two?.stop();
@@ -187,13 +195,12 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       const b = TwoHosts.hostOf(b1);
 
       const drainAt = Date.now();
-      const drained = await stack.http.post(`/v1/hosts/${a}/drain`).set(stack.auth);
-      assert.equal(drained.status, 200, JSON.stringify(drained.body));
-      assert.equal((drained.body as HostView).drain, 'draining');
+      // Drained from the CLI, as an operator would.
+      assert.match(await cli(stack, 'hosts', 'drain', a), new RegExp(`host ${a} is draining \\(2 runs still running\\)`));
       assert.equal((await hostWhere(stack, a, 'to stop taking runs', (h) => h.processes.every((p) => !p.takingRuns), 15_000)).drain, 'draining');
 
       // New runs while a drains: all on b.
-      const quick = await Promise.all([0, 1, 2].map((i) => stack.submit(fixture('score-json'), `drain-new-${i}`)));
+      const quick = await Promise.all([0, 1, 2].map((i) => stack.submit(fixture('short-sleep'), `drain-new-${i}`)));
       const quickDone = await Promise.all(quick.map((r) => stack.waitForRun(r.id, undefined, 90_000)));
       for (const r of quickDone) {
         assert.equal(r.status, 'succeeded', JSON.stringify(r));
@@ -210,6 +217,10 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       }
       await hostWhere(stack, a, 'to be drained', (h) => h.drain === 'drained', 15_000);
       const drainMs = Date.now() - drainAt;
+      const shown = await cli(stack, 'hosts', 'show', a);
+      assert.match(shown, /drain:\s+drained \(asked .* ago by local\)/);
+      assert.match(shown, /no runs running/);
+      assert.match(await cli(stack, 'hosts'), new RegExp(`${a}\\s+live, drained`));
       process.stderr.write(`      drain figures: drained ${drainMs} ms after the drain; ${longDone.length} runs finished on ${a}, ${quickDone.length} started on ${b} meanwhile\n`);
 
       // The drain is stored: a restarted worker of the host starts drained and takes nothing.
@@ -218,7 +229,7 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       b1.kill('SIGTERM');
       await b1.exited;
       const a2 = await two.worker('a');
-      const waiting = await stack.submit(fixture('score-json'), 'drain-after-restart');
+      const waiting = await stack.submit(fixture('short-sleep'), 'drain-after-restart');
       const since = Date.now();
       const restarted = await hostWhere(
         stack,
@@ -232,8 +243,7 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       const still = await stack.http.get(`/v1/runs/${waiting.id}`).set(stack.auth);
       assert.equal((still.body as RunView).status, 'queued', 'a drained host took no run across a restart');
 
-      const resumed = await stack.http.post(`/v1/hosts/${a}/resume`).set(stack.auth);
-      assert.equal(resumed.status, 200);
+      assert.match(await cli(stack, 'hosts', 'resume', a), /is active: taking runs/);
       const done = await stack.waitForRun(waiting.id, undefined, 60_000);
       assert.equal(done.status, 'succeeded');
       assert.equal(done.host, a);

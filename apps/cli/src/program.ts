@@ -6,6 +6,7 @@ import { modelCommand, modelsCommand } from './commands/models';
 import { auditCommand, teamsCommand, tokensCommand, usersCommand, whoamiCommand } from './commands/people';
 import { submitCommand } from './commands/submit';
 import { validateCommand } from './commands/validate';
+import { hostsCommand } from './commands/hosts';
 import { CliError, EXIT } from './errors';
 
 const EPILOG = `
@@ -39,6 +40,7 @@ export function buildProgram(deps: CliDeps): Command {
     teamsCommand,
     tokensCommand,
     auditCommand,
+    hostsCommand,
   ]) {
     program.addCommand(
       make(deps)
