@@ -9,7 +9,7 @@ import { GPU_RUN_QUEUE } from '@modelrun/contracts';
 import { Shutdown } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { RunQueues, confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, redactUrl } from '@modelrun/queue';
-import { FleetRegistry, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
+import { FairShare, FleetRegistry, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
 import { createWebhookQueue } from '@modelrun/webhooks';
@@ -97,6 +97,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       allowedImages: config.allowedImages,
       benchmarks: config.benchmarks,
       quotas: new QuotaLedger(redis, config.queuePrefix),
+      fairShare: new FairShare(redis, config.queuePrefix),
       ...(config.redisWaitReplicas > 0 && { confirmWrites: () => confirmReplicated(redis, config.redisWaitReplicas, REPLICA_WAIT_MS) }),
       onSettled: (id, listener) => feed.onSettled(id, listener),
       submitting: (id) => feed.submitting(id),

@@ -6,7 +6,7 @@ import type { RunRecord } from '@modelrun/contracts';
 import { StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
 import { RunQueues } from '@modelrun/queue';
-import { PendingOutcomes, QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
+import { FairShare, PendingOutcomes, QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
 import { type ModelRunner, RegistryAuthFile, createDockerRunner } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import type { RunObserver } from './run/processor';
@@ -84,6 +84,8 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
   );
   await lease.renewNow();
   const quotas = new QuotaLedger(redis, config.queuePrefix);
+  // Who waits how much in the queue: a run that a worker takes stops counting in its submitter's share.
+  const fairShare = new FairShare(redis, config.queuePrefix);
   const queues = new RunQueues(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
   const gpus = config.gpus.length > 0 ? new GpuDevices(config.gpus, runner) : undefined;
   if (gpus) gpuMetrics(metrics.registry, () => gpus.counts());
@@ -127,6 +129,7 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     engine,
     lease,
     quotas,
+    fairShare,
     queues,
     gpus,
     webhooks,

@@ -70,6 +70,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     });
     const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {
       observer.activeChanged?.(1);
+      // The run no longer waits: it stops counting in its submitter's fair share (never delays the run).
+      if (job.id) s.fairShare.left(job.id).catch((err: Error) => log.warn('could not note a run leaving the queue', { runId: job.id, error: err.message }));
       try {
         return await processRun(job, token);
       } finally {

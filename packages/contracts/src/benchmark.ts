@@ -4,6 +4,7 @@ import { AppliedLimits, RequestedLimits } from './limits';
 import { MODEL_NAME_PATTERN } from './model-name';
 import { MetricName } from './score';
 import { BenchmarkRuntimes, RequiredLabels } from './requirements';
+import { RunPriority } from './priority';
 
 /** Benchmark names share the model names' alphabet: they appear in paths and Redis keys. */
 export const BenchmarkName = z
@@ -61,6 +62,8 @@ export const BenchmarkDefinition = z
     requires: RequiredLabels.optional(),
     /** The engine runtime of its model and of its evaluator (`{model: runsc, evaluator: runc}`); only hosts whose engine has them take its runs. */
     runtime: BenchmarkRuntimes.optional(),
+    /** The level of its runs, 1 first to 9 last (default 5); a run's own `priority` (operators only) goes before it. */
+    priority: RunPriority.optional(),
   })
   .superRefine((b, ctx) => {
     const names = b.metrics.map((m) => m.name);

@@ -7,6 +7,7 @@ import { RunId } from './run-id';
 import { Submitter } from './identity';
 import { FAILURE_REASONS, FINAL_STATUSES, RUN_PHASES, RUN_STATUSES } from './statuses';
 import { RequiredLabels, Requirement } from './requirements';
+import { RunPriority } from './priority';
 
 /** The body of `POST /v1/models`. Unknown fields are refused, not ignored. */
 export const SubmitRunRequest = z.strictObject({
@@ -17,6 +18,8 @@ export const SubmitRunRequest = z.strictObject({
   benchmark: BenchmarkName.optional(),
   /** Labels the run's host must have (`{"gpu": "a100"}`); only keys the operator allows (RUN_ALLOWED_LABELS). */
   requires: RequiredLabels.optional(),
+  /** Operators and admins: the run's level, 1 first to 9 last (default: its benchmark's, else 5); a member's request with it is refused. */
+  priority: RunPriority.optional(),
 });
 export type SubmitRunRequest = z.infer<typeof SubmitRunRequest>;
 

@@ -25,6 +25,10 @@ const ROLE_TABLE: Record<Action, Record<Role, Expect>> = {
   'tokens.read': { admin: 'allow', operator: 'allow', member: 'allow', viewer: 'allow' },
   'tokens.manage': { admin: 'allow', operator: 'allow', member: 'allow', viewer: 'allow' },
   'audit.read': { admin: 'allow', operator: 'deny', member: 'deny', viewer: 'deny' },
+  'runs.prioritize': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
+  'runs.rerun': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
+  'fleet.read': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
+  'fleet.manage': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'fleet.read': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'fleet.manage': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
 };

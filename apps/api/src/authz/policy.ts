@@ -27,6 +27,7 @@ export const ACTIONS = [
   'tokens.read',
   'tokens.manage',
   'audit.read',
+  'runs.prioritize',
   'fleet.read',
   'fleet.manage',
 ] as const;
@@ -79,6 +80,8 @@ const RULES: Record<Action, Rule> = {
   'tokens.read': { scope: 'read', roles: { admin: 'all', operator: 'own', member: 'own', viewer: 'own' } },
   'tokens.manage': { scope: 'admin', roles: { admin: 'all', operator: 'own', member: 'own', viewer: 'own' } },
   'audit.read': { scope: 'read', roles: { admin: 'all' } },
+  // A run's own priority puts it before other people's runs (issue 23): the operators' call.
+  'runs.prioritize': { scope: 'submit', roles: { admin: 'all', operator: 'all' } },
   // The fleet view, a host's drain and a queue's pause: the operators' work.
   'fleet.read': { scope: 'read', roles: { admin: 'all', operator: 'all' } },
   'fleet.manage': { scope: 'admin', roles: { admin: 'all', operator: 'all' } },

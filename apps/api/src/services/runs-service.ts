@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import stableStringify from 'safe-stable-stringify';
-import { type ImageAllowList, type LimitPolicy, RUN_JOB, type RunJobData, type RunView, type SubmitRunRequest, type Submitter, isFinal, newRunId, viewOfRecord } from '@modelrun/contracts';
+import { type ImageAllowList, type LimitPolicy, type RunJobData, type RunView, type SubmitRunRequest, type Submitter, isFinal, newRunId, viewOfRecord } from '@modelrun/contracts';
 import type { Benchmarks } from '@modelrun/config';
-import { type HostFacts, NotReplicatedError, type RetryPolicy, type RunQueues, runJobOptions, waitingFor } from '@modelrun/queue';
-import type { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
+import { type HostFacts, NotReplicatedError, type RetryPolicy, type RunQueues, waitingFor } from '@modelrun/queue';
+import type { FairShare, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
 import { IdempotencyConflict, ImageNotAllowed, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
 import { admitLimits, reserveQuota } from './benchmark-admission';
+import { enqueueRun } from './enqueue-run';
 import { admitRequirements } from './run-requirements';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
 
@@ -26,6 +27,8 @@ export interface RunsServiceDeps {
   benchmarks?: Benchmarks;
   /** Benchmark quotas, shared by every API replica through Redis. */
   quotas?: QuotaLedger;
+  /** Each submitter's waiting runs, so that runs share the queue fairly (./enqueue-run.ts); without it they wait in order. */
+  fairShare?: FairShare;
   /**
    * Resolves once Redis replicas hold every write made so far (REDIS_WAIT_REPLICAS), or throws
    * NotReplicatedError; absent, a write the primary acknowledged is taken as stored.
@@ -86,7 +89,7 @@ export class RunsService {
     let keyHash: string | undefined;
     if (idempotencyKey !== undefined) {
       keyHash = sha256(`${principal}\n${idempotencyKey}`);
-      const requestHash = sha256(canonicalJson({ image: req.image, name: req.name, limits: req.limits ?? {}, benchmark: req.benchmark, requires: req.requires }));
+      const requestHash = sha256(canonicalJson({ image: req.image, name: req.name, limits: req.limits ?? {}, benchmark: req.benchmark, requires: req.requires, priority: req.priority }));
       const prior = await this.claim(keyHash, data.id, requestHash);
       if (prior) {
         await this.confirmed('queued');
@@ -108,7 +111,7 @@ export class RunsService {
     try {
       try {
         if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime());
-        await viaRedis(async () => (await deps.queues.routeFor(data)).add(RUN_JOB, data, runJobOptions(data.id, deps.retry)));
+        await viaRedis(async () => enqueueRun(await deps.queues.routeFor(data), data, { retry: deps.retry, fairShare: deps.fairShare, share: caller, level: req.priority ?? benchmark?.priority }));
       } catch (err) {
         if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
         if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, caller, data.id, false).catch(() => undefined);
