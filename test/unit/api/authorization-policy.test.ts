@@ -29,8 +29,6 @@ const ROLE_TABLE: Record<Action, Record<Role, Expect>> = {
   'runs.rerun': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'fleet.read': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'fleet.manage': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
-  'fleet.read': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
-  'fleet.manage': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
 };
 
 describe('the authorization policy', () => {
