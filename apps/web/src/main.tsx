@@ -9,6 +9,7 @@ import { RunPage } from './pages/run';
 import { SignInPage } from './pages/signin';
 import { SubmitPage } from './pages/submit';
 import { AuditLogPage, TokensPage, UsersPage } from './pages/people';
+import { FleetPage } from './pages/fleet';
 import { ErrorNote } from './ui/notes';
 import { RUN_ID, afterSignIn, match } from './ui/match';
 import { Link, type Location, navigate, useLocation } from './ui/router';
@@ -24,6 +25,7 @@ function Page(props: { loc: Location }) {
   if (path === '/tokens') return <TokensPage />;
   if (path === '/admin/users') return <UsersPage />;
   if (path === '/admin/audit') return <AuditLogPage />;
+  if (path === '/admin/fleet') return <FleetPage />;
   if (path === '/benchmarks') return <BenchmarksPage />;
   const benchmark = match('/benchmarks/:name', path);
   if (benchmark) return <BenchmarkBoardPage name={benchmark.name!} loc={props.loc} />;
@@ -64,6 +66,11 @@ function Header(props: { session: SessionView | undefined; path: string; onSignO
                 Audit
               </Link>
             </>
+          )}
+          {props.session?.role !== 'member' && props.session?.role !== 'viewer' && (
+            <Link href="/admin/fleet" aria-current={props.path === '/admin/fleet' ? 'page' : undefined}>
+              Fleet
+            </Link>
           )}
           {props.session?.role !== 'member' && props.session?.role !== 'viewer' && <a href="/admin/queues">Queues</a>}
           <a href="/docs">API</a>
