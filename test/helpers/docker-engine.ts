@@ -29,6 +29,11 @@ export interface TestEngineOptions {
    * `userns-remap`. Engines without it read no file (never the main engine's /etc/docker one).
    */
   daemonConfig?: Record<string, unknown>;
+  /**
+   * The data root on a tmpfs of this many MiB (mounted before the first boot, gone at destroy),
+   * so a test can fill the engine's disk: images, containers and the engine's own files share it.
+   */
+  dataRootMb?: number;
 }
 
 const DOCKERD = '/usr/sbin/dockerd';
@@ -67,6 +72,10 @@ export class TestEngine {
     if (opts.gpuStandIn) {
       writeFileSync(`${engine.root}/bin/nvidia-container-runtime-hook`, '#!/bin/sh\ncat >/dev/null\nexit 0\n');
       chmodSync(`${engine.root}/bin/nvidia-container-runtime-hook`, 0o755);
+    }
+    if (opts.dataRootMb) {
+      mkdirSync(`${engine.root}/data`, { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${opts.dataRootMb}m,mode=0711`, 'modelrun-test-data-root', `${engine.root}/data`]);
     }
     try {
       await engine.boot();

@@ -7,7 +7,7 @@ import { StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
 import { RunQueues } from '@modelrun/queue';
 import { FairShare, PendingOutcomes, QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
-import { type ModelRunner, RegistryAuthFile, createDockerRunner } from '@modelrun/runner';
+import { EngineImages, type ModelRunner, RegistryAuthFile, createDocker, createDockerRunner } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import type { RunObserver } from './run/processor';
 import { createWorkerMetrics, gpuMetrics } from './metrics';
@@ -20,6 +20,7 @@ import { FleetPresence } from './fleet/presence';
 import { GpuDevices } from './gpu/devices';
 import { startWebhooks } from './webhooks';
 import { startImagePulls } from './pull-ahead';
+import { startImagePruner } from './disk/image-pruner';
 
 export interface WorkerOverrides {
   runner?: ModelRunner;
@@ -94,6 +95,23 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const pending = new PendingOutcomes(redis, config.queuePrefix);
   const pulls = startImagePulls({ config, runner, redis, queues, hostId, registry: metrics.registry, log });
+  // Keeps the engine's disk under its high mark by removing modelrun's images unused the longest (WORKER_DISK_*).
+  const pruning = config.imagePruning;
+  const images = runner.images;
+  const pruner =
+    pruning && pulls && images
+      ? startImagePruner({
+          engine: new EngineImages(createDocker(config.dockerHost)),
+          pulled: pulls.pulled,
+          queues: () => queues.all,
+          inFlight: () => images.inFlight().map((p) => p.image),
+          marks: { highPercent: pruning.highPercent, lowPercent: pruning.lowPercent },
+          pinned: pruning.keepImages,
+          intervalMs: pruning.checkSeconds * 1000,
+          registry: metrics.registry,
+          log,
+        })
+      : undefined;
   // While the volume refuses records the worker takes no new runs; say so everywhere.
   const volume = new VolumeHealth((fault) => {
     metrics.volume.writable(!fault);
@@ -135,6 +153,7 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     webhooks,
     observer: fleet.counting(observer),
     pulls,
+    pruner,
     volume,
     recorder,
     fleet,

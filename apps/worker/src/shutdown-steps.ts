@@ -25,6 +25,7 @@ export function shutdownSteps(s: WorkerServices, r: Running): ShutdownStep[] {
     { name: 'reconciler', run: async () => r.reconciler.stop() },
     { name: 'engine probe', run: async () => s.engine.stop() },
     { name: 'pull-ahead', run: async () => s.pulls?.pullAhead?.stop() },
+    { name: 'image pruner', run: async () => s.pruner?.stop() },
     {
       name: 'runs',
       run: async () => {

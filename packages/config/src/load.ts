@@ -27,6 +27,14 @@ const allowedLabels = list.refine(
   'must be label keys (a letter, then letters, digits . _ - /), comma-separated; runtime is not one a submission may require',
 );
 
+/** A share of a disk, in percent: more than 0, at most 100 (fractions allowed). */
+const percent = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'must be a number')
+  .transform(Number)
+  .pipe(z.number().gt(0, 'must be over 0').max(100, 'must be at most 100'));
+
 /** Every variable modelrun reads, with its default. `.env.example` lists the same set. */
 const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -73,6 +81,11 @@ const EnvSchema = z.object({
   WORKER_LABELS: workerLabels.default({}),
   WORKER_LEASE_SECONDS: integer({ min: 3, max: 3600 }).default(30),
   WORKER_RECORD_RETRY_MAX_MS: integer({ min: 100, max: 50_000 }).default(15_000),
+  // Image pruning (docs/operations/disk.md): off until WORKER_DISK_HIGH_PERCENT is set.
+  WORKER_DISK_HIGH_PERCENT: percent.optional(),
+  WORKER_DISK_LOW_PERCENT: percent.optional(),
+  WORKER_DISK_CHECK_SECONDS: integer({ min: 1, max: 3600 }).default(60),
+  WORKER_KEEP_IMAGES: list.default([]),
   RUN_ATTEMPTS: integer({ min: 1, max: 50 }).default(5),
   RUN_BACKOFF_MS: positiveInt.default(2_000),
   RUN_TIMEOUT_SECONDS: positiveInt.default(600),
@@ -204,6 +217,8 @@ export interface WorkerConfig extends CommonConfig {
   leaseSeconds: number;
   /** Longest wait between tries to write records the volume refused (default 15 s; under a minute, so Redis always has a fresh fault report). */
   recordRetryMaxMs: number;
+  /** Image pruning (WORKER_DISK_*, WORKER_KEEP_IMAGES); absent when off. */
+  imagePruning?: ImagePruningConfig;
   sandbox: {
     pidsLimit: number;
     tmpMb: number;
@@ -361,6 +376,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     hostId: e.WORKER_HOST_ID,
     leaseSeconds: e.WORKER_LEASE_SECONDS,
     recordRetryMaxMs: e.WORKER_RECORD_RETRY_MAX_MS,
+    ...imagePruning(e),
     sandbox: {
       pidsLimit: e.RUN_PIDS_LIMIT,
       tmpMb: e.RUN_TMP_MB,
@@ -380,4 +396,26 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     registryAuthFile: e.REGISTRY_AUTH_FILE,
     pullAhead: e.PULL_AHEAD ? { images: e.PULL_AHEAD_IMAGES, bytes: e.PULL_AHEAD_MB * 1024 * 1024 } : undefined,
   };
+}
+
+export interface ImagePruningConfig {
+  /** Prune once the engine's data root is fuller than this (percent). */
+  highPercent: number;
+  /** Down to this (percent; default 10 points under the high mark). */
+  lowPercent: number;
+  checkSeconds: number;
+  /** Image references never pruned. */
+  keepImages: string[];
+}
+
+/** WORKER_DISK_*: pruning is on once the high mark is set. */
+function imagePruning(e: Env): { imagePruning?: ImagePruningConfig } {
+  const high = e.WORKER_DISK_HIGH_PERCENT;
+  if (high === undefined) {
+    if (e.WORKER_DISK_LOW_PERCENT !== undefined) throw new ConfigError(['WORKER_DISK_LOW_PERCENT: set WORKER_DISK_HIGH_PERCENT too (pruning starts above the high mark)']);
+    return {};
+  }
+  const low = e.WORKER_DISK_LOW_PERCENT ?? Math.max(0, high - 10);
+  if (low >= high) throw new ConfigError([`WORKER_DISK_LOW_PERCENT: ${low} must be under WORKER_DISK_HIGH_PERCENT (${high})`]);
+  return { imagePruning: { highPercent: high, lowPercent: low, checkSeconds: e.WORKER_DISK_CHECK_SECONDS, keepImages: e.WORKER_KEEP_IMAGES } };
 }

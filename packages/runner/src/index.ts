@@ -19,3 +19,4 @@ export * from './image-pulls';
 export * from './output-volume';
 export { KEEPER_PATH, keeperElf, remappedRoot } from './output-keeper';
 export { engineUnreachable } from './docker-errors';
+export * from './engine-images';

@@ -66,6 +66,29 @@ export class PulledImages implements ImagePullObserver {
     const at = (e: PulledImageEntry): string => e.lastUsedAt ?? e.pulledAt;
     return entries.sort((a, b) => at(a).localeCompare(at(b)));
   }
+
+  /**
+   * Every image modelrun pulled or a run used on this host (images built on the host count once
+   * a run used them), each with when a run last used it, else when it was pulled (ms).
+   */
+  async lastUsed(): Promise<Map<string, number>> {
+    const [pulled, used] = await Promise.all([this.redis.hgetall(this.pulledKey), this.redis.hgetall(this.usedKey)]);
+    const at = new Map<string, number>();
+    for (const [image, json] of Object.entries(pulled)) at.set(image, Date.parse((JSON.parse(json) as { pulledAt: string }).pulledAt));
+    for (const [image, when] of Object.entries(used)) at.set(image, Date.parse(when));
+    return at;
+  }
+
+  /** The images are gone from the host (pruned): they leave the list. */
+  async forget(images: readonly string[]): Promise<void> {
+    if (images.length === 0) return;
+    for (const image of images) this.usedAt.delete(image);
+    await this.redis
+      .multi()
+      .hdel(this.pulledKey, ...images)
+      .hdel(this.usedKey, ...images)
+      .exec();
+  }
 }
 
 /** modelrun_worker_pulled_images{}/_bytes at scrape time, and pull-ahead outcomes as they happen. */
