@@ -5,6 +5,8 @@ import type { Collected } from './collect';
 import type { Executed } from './execute';
 import { isVolumeError } from '../recording/volume-health';
 import { EVALUATOR_REJECTS_EXIT_CODE, REJECTION_NOTE, judgeEvaluation } from './evaluation-outcome';
+import { ATTR, inSpan } from '@modelrun/telemetry';
+import { outcomeAttributes } from './record';
 
 /**
  * A benchmark run's second step, after its model stopped: the model's score.json means nothing
@@ -13,7 +15,15 @@ import { EVALUATOR_REJECTS_EXIT_CODE, REJECTION_NOTE, judgeEvaluation } from './
  * `collecting` → `evaluating`. A redelivery adopts the evaluator's container as it adopts the
  * model's. The run's log stays the model's own output; the evaluator's goes to the operator.
  */
-export async function evaluate(deps: ProcessorDeps, ctx: AdmittedRun, { handle, exit, followed }: Executed, cancel: AbortSignal): Promise<Collected> {
+export function evaluate(deps: ProcessorDeps, ctx: AdmittedRun, executed: Executed, cancel: AbortSignal): Promise<Collected> {
+  return inSpan('run.evaluate', { [ATTR.benchmark]: ctx.run.benchmark ?? '' }, async (span) => {
+    const collected = await evaluateOutput(deps, ctx, executed, cancel);
+    span.setAttributes(outcomeAttributes(collected.outcome));
+    return collected;
+  });
+}
+
+async function evaluateOutput(deps: ProcessorDeps, ctx: AdmittedRun, { handle, exit, followed }: Executed, cancel: AbortSignal): Promise<Collected> {
   ctx.progress('collecting', { ...(handle.startedAt && { startedAt: handle.startedAt }) });
   const logs = (await followed) ?? (await deps.runner.logs(handle));
   const startedAt = exit.startedAt ?? handle.startedAt;

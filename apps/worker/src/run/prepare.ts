@@ -1,5 +1,6 @@
 import type { PullProgress } from '@modelrun/contracts';
 import { type ContainerHandle, throttled } from '@modelrun/runner';
+import { ATTR, endSpan, failed, startSpan } from '@modelrun/telemetry';
 import type { AdmittedRun, ProcessorDeps } from './context';
 import { benchmarkOf } from './evaluate';
 
@@ -24,6 +25,10 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
   const firstDelivery = job.attemptsStarted <= 1 && job.stalledCounter === 0;
   // Pull progress goes to Redis at most twice a second, however fast the engine reports it.
   const pulled = throttled((pull: PullProgress) => ctx.progress('pulling', { pull }), PULL_PROGRESS_MS);
+  // Traced: the container's create, and within it the image's look-up (a pull when the host
+  // lacks it), which ends when the runner has the image.
+  const create = startSpan('run.container.create', { [ATTR.image]: image });
+  const lookUp = startSpan('run.pull', { [ATTR.image]: image }, create);
   let handle: ContainerHandle;
   try {
     handle = await deps.runner.prepare(
@@ -39,12 +44,26 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
       },
       () => {
         pulled.flush();
+        endSpan(lookUp);
         ctx.progress('starting');
       },
-      { firstDelivery, onPullProgress: pulled.call },
+      {
+        firstDelivery,
+        onPullProgress: (progress) => {
+          // Progress comes only from a pull: the host did not have the image.
+          lookUp.setAttribute(ATTR.pulled, true);
+          pulled.call(progress);
+        },
+      },
     );
+    create.setAttributes({ [ATTR.containerId]: handle.id, [ATTR.adopted]: handle.adopted === true });
+  } catch (err) {
+    failed(create, err);
+    throw err;
   } finally {
     pulled.cancel();
+    endSpan(lookUp);
+    endSpan(create);
   }
   if (handle.adopted) {
     log.info("adopted the run's existing container", { containerId: handle.id, state: handle.state });
