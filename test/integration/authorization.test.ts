@@ -28,7 +28,7 @@ type Sample = { url: string; body?: object };
  * allowed caller gets 200, 201, 204, 400 or 404 (a thing that does not exist), a refused one 403.
  * A route added to the API without a sample here fails the first test.
  */
-const SAMPLES: Record<Exclude<Route, `${string} /v1/session` | 'GET /healthz' | 'GET /readyz' | 'GET /metrics'>, Sample> = {
+const SAMPLES: Record<Exclude<Route, `${string} /v1/session` | 'GET /healthz' | 'GET /readyz' | 'GET /metrics' | 'GET /v1/session/providers' | `GET /auth/oidc/${string}`>, Sample> = {
   'POST /v1/models': { url: '/v1/models', body: {} },
   'GET /v1/models': { url: '/v1/models' },
   'GET /v1/models/{name}': { url: '/v1/models/nobody' },

@@ -46,6 +46,9 @@ export const ROUTE_ACTIONS = {
   'GET /healthz': 'open',
   'GET /readyz': 'open',
   'GET /metrics': 'open',
+  'GET /v1/session/providers': 'open',
+  'GET /auth/oidc/login': 'open',
+  'GET /auth/oidc/callback': 'open',
 } as const satisfies Record<string, Action | 'open'>;
 
 /** Bull Board's own routes (a mounted app): all of them are this one action. */

@@ -41,6 +41,7 @@ const IDS: Record<string, string> = {
   'get /healthz': 'getHealth',
   'get /readyz': 'getReadiness',
   'get /metrics': 'getMetrics',
+  'get /v1/session/providers': 'listSignInProviders',
 };
 
 /** The operation's id: named above, else its method and path in camel case (`get /v1/runs/{id}/logs` → `getRunsIdLogs`). */

@@ -246,6 +246,9 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
   '/healthz': { get: { summary: 'The process is alive', open: true, responses: { '200': ['Alive', { type: 'application/json' }] } } },
   '/readyz': { get: { summary: 'Redis and the volume are reachable', open: true, responses: { '200': ['Ready', { type: 'application/json' }], '503': ['Not ready', { type: 'application/json' }] } } },
   '/metrics': { get: { summary: 'Prometheus metrics', open: true, responses: { '200': ['Exposition format', { type: 'text/plain' }] } } },
+  '/v1/session/providers': {
+    get: { summary: 'The ways to sign in besides a token: single sign-on, when configured', open: true, responses: { '200': ['The providers (none without OIDC_ISSUER)', 'SessionProviders'] } },
+  },
 };
 
 function parameters(op: Operation): Json[] {
