@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliDeps } from './cli-deps';
 import { benchmarksCommand, leaderboardCommand } from './commands/benchmarks';
-import { cancelCommand, logsCommand, runCommand } from './commands/runs';
+import { cancelCommand, logsCommand, rerunCommand, runCommand } from './commands/runs';
 import { modelCommand, modelsCommand } from './commands/models';
 import { auditCommand, teamsCommand, tokensCommand, usersCommand, whoamiCommand } from './commands/people';
 import { submitCommand } from './commands/submit';
@@ -34,6 +34,7 @@ export function buildProgram(deps: CliDeps): Command {
     runCommand,
     logsCommand,
     cancelCommand,
+    rerunCommand,
     validateCommand,
     whoamiCommand,
     usersCommand,

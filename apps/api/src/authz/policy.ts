@@ -19,6 +19,7 @@ export const ACTIONS = [
   'runs.read',
   'runs.cancel',
   'runs.logs',
+  'runs.rerun',
   'queues.view',
   'users.read',
   'users.manage',
@@ -71,6 +72,8 @@ const RULES: Record<Action, Rule> = {
   'runs.read': { scope: 'read', roles: { admin: 'all', operator: 'all', member: 'own-or-team', viewer: 'own-or-team' } },
   'runs.cancel': { scope: 'submit', roles: { admin: 'all', operator: 'all', member: 'own-or-team' }, visibleThrough: 'runs.read' },
   'runs.logs': { scope: 'read', roles: { admin: 'all', operator: 'all', member: 'own', viewer: 'own' }, visibleThrough: 'runs.read' },
+  // A re-run spends the fleet outside anyone's quota: operators and admins only (issue 18, 19).
+  'runs.rerun': { scope: 'submit', roles: { admin: 'all', operator: 'all' } },
   'queues.view': { scope: 'read', roles: { admin: 'all', operator: 'all' } },
   'users.read': { scope: 'read', roles: { admin: 'all' } },
   'users.manage': { scope: 'admin', roles: { admin: 'all' } },

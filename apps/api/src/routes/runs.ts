@@ -8,6 +8,7 @@ import { callerKey } from '../middleware/caller';
 import type { AuditLog } from '../services/audit-log';
 import type { RunsService } from '../services/runs-service';
 import type { LogsService } from '../services/logs-service';
+import { rerunRun } from '../services/rerun';
 import { parseOr400 } from '../validation';
 
 /** A run's owner for the policy: its submitter and their team; nobody for runs from before users. */
@@ -17,7 +18,7 @@ export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLo
   const router = Router();
 
   /** The run, if the caller may do `action` to it; a run they may not see is a 404 like a missing one. */
-  const runFor = async (req: Request, action: 'runs.read' | 'runs.cancel' | 'runs.logs'): Promise<RunView> => {
+  const runFor = async (req: Request, action: 'runs.read' | 'runs.cancel' | 'runs.logs' | 'runs.rerun'): Promise<RunView> => {
     const id = String(req.params.id);
     const run = await runs.get(id);
     const missing = `no run with id ${id}`;
@@ -36,7 +37,7 @@ export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLo
     const run = wait && !isFinal(seen.status) ? await runs.waitForEnd(req.params.id!, wait * 1000) : seen;
     if (!run) throw notFound(`no run with id ${req.params.id}`);
     const may = (action: Action) => decide(req.identity!, action, ownerOf(run)).kind === 'allow';
-    res.json({ ...run, may: { cancel: may('runs.cancel'), readLogs: may('runs.logs') } });
+    res.json({ ...run, may: { cancel: may('runs.cancel'), readLogs: may('runs.logs'), rerun: may('runs.rerun') } });
   });
 
   router.delete('/:id', async (req, res) => {
@@ -47,6 +48,24 @@ export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLo
     // Someone's run cancelled by another (a teammate, an operator) is audited.
     if (audit && owner.user !== who.user) {
       await audit.record({ actor: who.user, action: 'run.cancelled', target: `run:${run.id}`, ...(req.ip && { address: req.ip }), details: { submitter: owner.user ?? '(unknown)', model: run.name } });
+    }
+    res.status(202).json(run);
+  });
+
+  router.post('/:id/rerun', async (req, res) => {
+    const original = await runFor(req, 'runs.rerun');
+    const who = req.identity!;
+    const run = await rerunRun(runs, original, who.user, req.principal ?? 'anonymous');
+    req.log?.info('run re-run', { runId: run.id, rerunOf: original.id });
+    // Someone else's run re-run (always, for now: only operators and admins may) is audited.
+    if (audit && original.submittedBy?.user !== who.user) {
+      await audit.record({
+        actor: who.user,
+        action: 'run.rerun',
+        target: `run:${original.id}`,
+        ...(req.ip && { address: req.ip }),
+        details: { submitter: original.submittedBy?.user ?? '(unknown)', model: original.name, rerun: run.id },
+      });
     }
     res.status(202).json(run);
   });

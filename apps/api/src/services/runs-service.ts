@@ -9,6 +9,7 @@ import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
 import { IdempotencyConflict, ImageNotAllowed, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
 import { admitLimits, reserveQuota } from './benchmark-admission';
+import type { Rerun } from './rerun';
 import { enqueueRun } from './enqueue-run';
 import { admitRequirements } from './run-requirements';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
@@ -65,8 +66,9 @@ export class RunsService {
   /**
    * @param principal what idempotency keys are kept per (the caller's key, see Request.principal)
    * @param submitter who submits: kept with the run, and whose (or whose team's) quota it counts against
+   * @param rerun a re-run of an earlier run (./rerun.ts): its limits, counted against no quota
    */
-  async submit(req: SubmitRunRequest, principal: string, idempotencyKey?: string, submitter?: Submitter): Promise<Submission> {
+  async submit(req: SubmitRunRequest, principal: string, idempotencyKey?: string, submitter?: Submitter, rerun?: Rerun): Promise<Submission> {
     const { deps } = this;
     if (!deps.allowedImages.allows(req.image)) {
       throw new ImageNotAllowed(req.image, deps.allowedImages.sources);
@@ -79,10 +81,12 @@ export class RunsService {
       id: newRunId(),
       name: req.name,
       image: req.image,
-      limits,
+      limits: rerun?.limits ?? limits,
       createdAt: now.toISOString(),
-      ...(benchmark && { benchmark: benchmark.name, caller }),
+      // A re-run has no caller: the worker gives back no quota it never took.
+      ...(benchmark && { benchmark: benchmark.name, ...(!rerun && { caller }) }),
       ...(submitter && { submittedBy: submitter }),
+      ...(rerun && { rerunOf: rerun.of, requestedBy: rerun.requestedBy }),
       ...(requires.length > 0 && { requires }),
     };
 
@@ -102,6 +106,7 @@ export class RunsService {
       image: data.image,
       ...(data.benchmark && { benchmark: data.benchmark }),
       ...(submitter && { submittedBy: submitter }),
+      ...(rerun && { rerunOf: rerun.of, requestedBy: rerun.requestedBy }),
       status: 'queued',
       limits: data.limits,
       createdAt: data.createdAt,
@@ -110,11 +115,11 @@ export class RunsService {
     const submitted = deps.submitting?.(data.id);
     try {
       try {
-        if (benchmark && deps.quotas) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime());
+        if (benchmark && deps.quotas && !rerun) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime());
         await viaRedis(async () => enqueueRun(await deps.queues.routeFor(data), data, { retry: deps.retry, fairShare: deps.fairShare, share: caller, level: req.priority ?? benchmark?.priority }));
       } catch (err) {
         if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
-        if (benchmark && deps.quotas) await deps.quotas.release(benchmark.name, caller, data.id, false).catch(() => undefined);
+        if (benchmark && deps.quotas && !rerun) await deps.quotas.release(benchmark.name, caller, data.id, false).catch(() => undefined);
         throw err;
       }
       // The run is queued now (its key, if any, stays claimed: a retry with it finds this run).

@@ -51,6 +51,20 @@ export function cancelCommand(deps: CliDeps): Command {
     );
 }
 
+export function rerunCommand(deps: CliDeps): Command {
+  return new Command('rerun')
+    .description('run a finished run again (operators and admins): same name, benchmark and limits, its pinned image digest, owned by its submitter, outside their quota')
+    .argument('<id>', 'the id of the run to repeat')
+    .action(
+      action(deps, async (ctx, id: string) => {
+        const run = await ctx.api.post(`/v1/runs/${runId(id)}/rerun`, {}, RunView);
+        if (ctx.json) printJson(ctx, run);
+        else ctx.term.out.write(`queued run ${run.id} (${run.name}), a re-run of ${id}, image ${run.image}; follow it with: modelrun run ${run.id} --wait\n`);
+        return EXIT.ok;
+      }),
+    );
+}
+
 export function logsCommand(deps: CliDeps): Command {
   return new Command('logs')
     .description("print a run's output (the last part the API keeps); -f follows a live run until it ends")
