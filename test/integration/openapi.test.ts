@@ -6,8 +6,8 @@ import { fixture } from '../fixtures/images';
 
 const TOKEN = 'tok-openapi-Rw5Tn9Kc2Xb7Lm4Qz8Pv';
 
-/** Express routes that are not the API: Bull Board's own, and the web app's pages and files. */
-const NOT_API = /^(GET|POST|PUT|DELETE|PATCH) (\/admin\/queues|\/docs$|\/assets|\/(signin|submit|models\/\{name\}|runs\/\{id\}|benchmarks|benchmarks\/\{name\}|tokens|admin\/users|admin\/audit)?$)/;
+/** Express routes that are not the API: Bull Board's own, the web app's pages and files, and single sign-on's browser redirects. */
+const NOT_API = /^(GET|POST|PUT|DELETE|PATCH) (\/admin\/queues|\/docs$|\/assets|\/auth\/oidc\/|\/(signin|submit|models\/\{name\}|runs\/\{id\}|benchmarks|benchmarks\/\{name\}|tokens|admin\/users|admin\/audit)?$)/;
 
 describe('the OpenAPI document', function () {
   // Two real runs (one scored, one cancelled) on the real engine: well under a minute.

@@ -24,6 +24,7 @@ import { BenchmarksService } from './services/benchmarks-service';
 import type { SessionStore } from './services/sessions';
 import type { AuditLog } from './services/audit-log';
 import type { IdentityStore } from './services/identities';
+import { SSO_BASE, type SsoDeps, providersRouter, ssoRouter } from './sso/routes';
 import type { FleetService } from './services/fleet';
 import { hostsRouter } from './routes/hosts';
 import { queuesRouter } from './routes/queues';
@@ -62,6 +63,8 @@ export interface AppDeps {
   trustProxy?: boolean | number | string[];
   /** The fleet view, drain and queue pause (/v1/hosts, /v1/queues). */
   fleet?: FleetService;
+  /** Single sign-on through an OpenID Connect provider (OIDC_ISSUER); without it /auth/oidc/* answer 404. */
+  sso?: SsoDeps;
 }
 
 /** The Express app, without listening: main.ts listens, tests hand it to supertest. */
@@ -83,6 +86,9 @@ export function createApp(deps: AppDeps): Express {
   const failures = { limit: 20, windowMs: 15 * 60_000, ...deps.authFailures };
   const failureCounting = { ...failures, counter: failures.counter ?? new MemoryFailureCounter(failures.windowMs) };
   const guard = authFailureGuard(failureCounting);
+  // Single sign-on and the list of ways to sign in are open too (the provider vouches for the person), rate limited per address.
+  app.use('/v1/session/providers', ...limit, providersRouter(deps.sso));
+  app.use(SSO_BASE, ...limit, ssoRouter(deps.sso));
   // Sign-in is open (it is how a browser gets in), rate limited per address.
   if (deps.sessions) app.use('/v1/session', ...authFailureGuard(failureCounting, { signIn: true }), ...limit, sessionRouter(authenticator, deps.sessions, deps.bodyLimitBytes));
   // Every /v1 route is judged by its action before its handler (../authz/routes.ts).

@@ -30,6 +30,7 @@ import { AuditLog } from './services/audit-log';
 import { FleetService } from './services/fleet';
 import { IdentityStore } from './services/identities';
 import { bootstrapUsers } from './middleware/auth';
+import { ssoFromConfig } from './sso/wiring';
 
 export interface StartedApi {
   app: Express;
@@ -145,6 +146,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       webRoot: webRoot(),
       trustProxy: config.trustProxy,
       fleet: new FleetService(redis, config.queuePrefix, queues),
+      sso: ssoFromConfig(config, redis),
     });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

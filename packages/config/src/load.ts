@@ -4,6 +4,7 @@ import { type Benchmarks, readBenchmarksFile } from './benchmarks';
 import { bool, deviceIds, dockerHost, integer, list, logFormat, logLevel, nonNegativeInt, port, positiveInt, positiveNumber, redisTarget, trustProxy, webhookSecret, webhookUrls } from './env';
 import { type RedisTarget, redactRedisUrl } from './redis-target';
 import { tokenStrengthProblem } from './token-strength';
+import { OIDC_ENV, type OidcConfig, oidcConfig } from './oidc';
 
 /** WORKER_LABELS: `key=value` pairs, comma-separated, each key once (e.g. `reference=digits,zone=a`). */
 const workerLabels = list.transform((pairs, ctx): HostLabels => {
@@ -118,6 +119,7 @@ const EnvSchema = z.object({
   PULL_AHEAD_MB: positiveInt.default(8_192),
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: logFormat.optional(),
+  ...OIDC_ENV,
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -180,6 +182,8 @@ export interface ApiConfig extends CommonConfig {
   redisWaitReplicas: number;
   /** Label keys a submission may require of its host (RUN_ALLOWED_LABELS); empty: none. */
   allowedLabels: string[];
+  /** Browser sign-in through an OpenID Connect provider (OIDC_*); undefined: token sign-in only. */
+  oidc: OidcConfig | undefined;
 }
 
 /** Where `run.finished` events go, and how they are delivered (from the worker). */
@@ -247,7 +251,7 @@ function parseEnv(env: NodeJS.ProcessEnv): Env {
 }
 
 /** Variables whose values are never echoed back, not even in an error. */
-const SECRET_VARIABLES = new Set(['API_TOKENS', 'WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set(['API_TOKENS', 'WEBHOOK_SECRET', 'OIDC_CLIENT_SECRET']);
 
 function show(name: string, raw: string | undefined): string {
   if (raw !== undefined && SECRET_VARIABLES.has(name)) return `a value of ${raw.length} characters, not shown`;
@@ -330,6 +334,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     const weak = tokenStrengthProblem(t);
     if (weak) problems.push(`API_TOKENS: token #${i + 1} ${weak}`);
   });
+  const oidc = oidcConfig(e, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     ...common(e),
@@ -347,6 +352,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     trustProxy: e.TRUST_PROXY,
     redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
     allowedLabels: e.RUN_ALLOWED_LABELS,
+    oidc,
   };
 }
 

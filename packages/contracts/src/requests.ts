@@ -33,3 +33,18 @@ export type SessionView = z.infer<typeof SessionView>;
 
 /** `Idempotency-Key` on `POST /v1/models`: 1-255 printable ASCII characters. */
 export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
+
+/** `GET /v1/session/providers`: the ways to sign in besides a token (single sign-on, when configured). */
+export const SessionProviders = z.strictObject({
+  providers: z.array(
+    z.strictObject({
+      /** `oidc`: an OpenID Connect provider (OIDC_ISSUER). */
+      id: z.literal('oidc'),
+      /** What the sign-in page's button names (OIDC_PROVIDER_NAME). */
+      name: z.string(),
+      /** Where the browser goes to sign in (add `?next=/path` to come back there). */
+      signInUrl: z.string(),
+    }),
+  ),
+});
+export type SessionProviders = z.infer<typeof SessionProviders>;

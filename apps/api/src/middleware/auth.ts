@@ -6,6 +6,7 @@ import { type Role, type User } from '@modelrun/contracts';
 import { ALL_SCOPES, type Principal } from '../authz/policy';
 import { type IdentityStore, bootstrapUserId } from '../services/identities';
 import type { Session, SessionStore } from '../services/sessions';
+import { SSO_REF_PREFIX, ssoCredential } from '../sso/session-ref';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -113,6 +114,8 @@ export class Authenticator {
   /** A session's credential, if it is still good (its token still configured, or not revoked nor expired). */
   async ofRef(ref: string): Promise<Credential | undefined> {
     if (ref.startsWith('token:')) return this.checkToken.stillValid(ref) ? { ref, principalKey: ref, identity: bootstrapIdentity(ref, 'session') } : undefined;
+    // A session opened by single sign-on keeps its user (../sso/session-ref.ts).
+    if (ref.startsWith(SSO_REF_PREFIX)) return this.identities ? ssoCredential(this.identities, ref) : undefined;
     if (!ref.startsWith('pat:') || !this.identities) return undefined;
     const found = await this.identities.resolveTokenId(ref.slice(4));
     return found ? { ref, principalKey: `user:${found.principal.user}`, identity: { ...found.principal, via: 'session', tokenId: found.token.id } } : undefined;
