@@ -6,6 +6,7 @@ import { loadWorkerConfig } from '@modelrun/config';
 import { startWorker } from '@modelrun/worker';
 import { isKeeper } from '../helpers/docker';
 import { TestEngine, type TestEngineOptions } from '../helpers/docker-engine';
+import { GVISOR_ENGINE, KERNEL_PROBE } from '../helpers/gvisor';
 import { type Stack, startStack } from '../helpers/stack';
 import { testLogger } from '../helpers/logger';
 import { waitFor } from '../helpers/wait';
@@ -26,14 +27,6 @@ const TOKEN = randomBytes(32).toString('hex');
 
 const LIMITS = { RUN_PIDS_LIMIT: '64', RUN_TMP_MB: '32', RUN_OUTPUT_MAX_MB: '1', RUN_MEMORY_MB: '128', RUN_CPUS: '0.5', RUN_TIMEOUT_SECONDS: '20' };
 
-/** How gVisor is registered here: without --network=none runsc refuses to start a container in the root network namespace. */
-const RUNSC = { path: '/usr/bin/runsc', runtimeArgs: ['--network=none'] };
-
-/** Reports which kernel answers the model's system calls: gVisor's Sentry logs "gVisor" in its dmesg. */
-const KERNEL_PROBE = {
-  script: `dmesg 2>/dev/null | grep -q gVisor && g=1 || g=0; echo "{\\"score\\": 1, \\"metrics\\": {\\"gvisor_kernel\\": $g, \\"uid\\": $(id -u)}}" > "$OUTPUT_DIR/score.json"`,
-};
-
 interface Isolation {
   name: string;
   engine: Omit<TestEngineOptions, 'name'>;
@@ -47,7 +40,7 @@ interface Isolation {
 const ISOLATIONS: Isolation[] = [
   {
     name: 'gVisor (RUN_RUNTIME=runsc)',
-    engine: { daemonConfig: { runtimes: { runsc: RUNSC } } },
+    engine: GVISOR_ENGINE,
     // gVisor's ptrace platform (no KVM here) makes every system call several host ones: the
     // memory hog and the 10,050-file model take minutes at 0.5 CPU on a loaded machine, not seconds.
     workerEnv: { RUN_RUNTIME: 'runsc', RUN_TIMEOUT_SECONDS: '150' },

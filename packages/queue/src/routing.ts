@@ -80,13 +80,15 @@ export function waitingFor(requires: readonly string[], hosts: readonly HostFact
   if (able.some((h) => h.takingRuns)) return undefined;
   const live = hosts.filter((h) => h.state === 'live');
   const why = able.length > 0 ? `every live host that has it is drained: ${able.map((h) => h.id).join(', ')}` : 'no live host has it';
-  const list = live.length > 0 ? `hosts: ${live.map(describeHost).join(', ')}` : 'no live hosts';
+  // A host's runtimes only matter (and are only listed) when the run needs one.
+  const withRuntimes = requires.some((r) => r.startsWith(`${RUNTIME_LABEL}=`));
+  const list = live.length > 0 ? `hosts: ${live.map((h) => describeHost(h, withRuntimes)).join(', ')}` : 'no live hosts';
   return `a host with ${requires.join(', ')} (${why}; ${list})`;
 }
 
-/** `a (zone=a, runtime=runc)`, or `b` for a host with no labels of its own. */
-function describeHost(h: HostFacts): string {
+/** `a (zone=a)`, `a (zone=a, runtime=runc)` with its runtimes, or `b` for a host with nothing to list. */
+function describeHost(h: HostFacts, withRuntimes: boolean): string {
   const labels = Object.entries(h.labels).map(([k, v]) => `${k}=${v}`);
-  const all = [...labels, ...h.runtimes.map((r) => `${RUNTIME_LABEL}=${r}`)];
+  const all = [...labels, ...(withRuntimes ? h.runtimes.map((r) => `${RUNTIME_LABEL}=${r}`) : [])];
   return all.length > 0 ? `${h.id} (${all.join(', ')})` : h.id;
 }

@@ -20,6 +20,13 @@ describe("modelrun: the watched run's status line", () => {
     assert.equal(p.render(), 'queued, waiting for a worker (4.0 s)');
   });
 
+  it('says what a queued run no live host can take waits for', () => {
+    const waitingFor = 'a host with reference=digits (no live host has it; hosts: a (zone=a))';
+    const p = phaseOf(run({ status: 'queued', waitingFor }), at('2026-11-30T12:00:04.000Z'));
+    assert.equal(p.render(), `queued, waiting for ${waitingFor} (4.0 s)`);
+    assert.notEqual(p.key, 'queued', 'a new line when it starts waiting for a host');
+  });
+
   it('shows a retry as one: which try failed, why, and when the next starts', () => {
     const failed = [{ attempt: 1, at: '2026-11-30T12:00:05.000Z', message: 'the image could not be pulled: connection refused' }];
     const waiting = run({ status: 'queued', attempts: 1, maxAttempts: 5, attemptErrors: failed, nextAttemptAt: '2026-11-30T12:00:09.000Z' });

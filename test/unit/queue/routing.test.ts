@@ -61,9 +61,11 @@ describe('routing: why a queued run waits', () => {
   it('names the requirement and every live host with its labels when none has it', () => {
     assert.equal(
       waitingFor(['reference=digits'], [host('a', { zone: 'a' }), host('b', {}, []), host('c', { reference: 'digits' }, ['runc'], { state: 'lost' })]),
-      'a host with reference=digits (no live host has it; hosts: a (zone=a, runtime=runc), b)',
+      'a host with reference=digits (no live host has it; hosts: a (zone=a), b)',
     );
     assert.equal(waitingFor(['runtime=runsc'], []), 'a host with runtime=runsc (no live host has it; no live hosts)');
+    // Runtimes are listed when the run needs one.
+    assert.equal(waitingFor(['runtime=runsc'], [host('a', { zone: 'a' }, ['runc'])]), 'a host with runtime=runsc (no live host has it; hosts: a (zone=a, runtime=runc))');
   });
 
   it('says so when the only hosts that have it are drained', () => {

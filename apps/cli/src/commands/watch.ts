@@ -78,6 +78,8 @@ export function phaseOf(run: RunView, now: () => number = Date.now): ProgressSta
     const next = run.nextAttemptAt ? `starts in ${seconds(Math.max(0, Date.parse(run.nextAttemptAt) - now()))}` : 'waits for a worker';
     return { key: `retry-${last.attempt}`, render: () => `try ${last.attempt}${of} failed (${last.message}); try ${last.attempt + 1} ${next}` };
   }
+  // No live host can take it (routing): say which host it waits for, not just "a worker".
+  if (run.status === 'queued' && run.waitingFor) return { key: `waiting-for-${run.waitingFor}`, render: () => `queued, waiting for ${run.waitingFor} (${since(run.createdAt)})` };
   if (run.status === 'queued') return { key: 'queued', render: () => `queued, waiting for a worker (${since(run.createdAt)})` };
   const state = runningPhase(run, since);
   // A later try names itself, so its phases do not read as the first try's.

@@ -74,6 +74,12 @@ export function RunPage(props: { id: string }) {
           </div>
           <ErrorNote error={cancelError} />
           <Timeline run={r} />
+          {r.status === 'queued' && r.waitingFor && (
+            <div class="retry waiting-for" role="status">
+              <strong>Waiting for a host that can take it</strong>
+              <p>No live host can run it now: it waits for {r.waitingFor}. It starts when such a host's worker does.</p>
+            </div>
+          )}
           {tries?.banner && (
             <div class="retry" role="status">
               <strong>{tries.banner.title}</strong>
