@@ -35,7 +35,7 @@ async function startReceiver(): Promise<{ url: string; spans: ExportedSpan[]; re
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
+      requests.push(`${req.method} ${req.url} ${req.headers['content-type']} ${Buffer.concat(chunks).length}`);
       if (req.method === 'POST' && req.url === '/v1/traces' && req.headers['content-type'] === 'application/json') {
         spans.push(...parseExport(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
       }
@@ -227,6 +227,16 @@ describe('tracing: one trace per run, across the API and worker processes', func
     assert.equal(callers[0]!.traceId, callerTrace);
     assert.equal(one(callers, 'run.submit', 'API').parentSpanId, callerSpan);
     assert.equal(one(callers, 'run.record', 'worker').service, 'modelrun-worker');
+  });
+
+  it('is on with only an endpoint set, and sends OTLP protobuf by default', async () => {
+    const api = spawnApp('api', { ...stack.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+    procs.push(api);
+    const url = String((await api.waitForLog('api listening')).url);
+    await submit(url, 'traced-protobuf');
+    await stopGracefully(api);
+    assert.ok(receiver.requests.length > 0, 'the API sent its spans');
+    for (const r of receiver.requests) assert.match(r, /^POST \/v1\/traces application\/x-protobuf [1-9]\d*$/);
   });
 
   it('sends nothing and gives BullMQ no telemetry when tracing is off, even with an endpoint set', async () => {
