@@ -20,7 +20,7 @@ async function takenInOrder(queue: Queue<RunJobData>): Promise<Job<RunJobData>[]
 }
 
 describe('fair share: one submitter’s sweep does not starve another’s runs', function () {
-  // A second engine boots (1-5 s) and gets the image; then 25 or so quick runs on four slots.
+  // A second engine boots (1-5 s) and gets the image; then 25 or so quick runs on six slots.
   this.timeout(150_000);
   let stack: Stack;
   let hosts: TwoHosts;
@@ -30,7 +30,7 @@ describe('fair share: one submitter’s sweep does not starve another’s runs',
 
   before(async () => {
     await buildFixtures();
-    stack = await startStack({ workers: 0, env: { API_TOKENS: `${SWEEPER},${NEWCOMER}`, WORKER_CONCURRENCY: '2' } });
+    stack = await startStack({ workers: 0, env: { API_TOKENS: `${SWEEPER},${NEWCOMER}`, WORKER_CONCURRENCY: '3' } });
     hosts = await TwoHosts.start(stack, [FAST_MODEL]);
     redis = conn();
     queue = new Queue<RunJobData>(RUN_QUEUE, { connection: redis, prefix: stack.prefix });
@@ -49,8 +49,8 @@ describe('fair share: one submitter’s sweep does not starve another’s runs',
   };
 
   it('starts all five runs of a second submitter before the twentieth of a first submitter’s 60, on two hosts', async () => {
-    await hosts.worker('a');
-    await hosts.worker('b');
+    // Both at once: each worker process takes seconds to start on a loaded machine.
+    await Promise.all([hosts.worker('a'), hosts.worker('b')]);
     // The sweep: 60 runs, ten at a time, as a script would send them; the workers take some at once.
     const sweep: RunView[] = [];
     for (let i = 0; i < 60; i += 10) sweep.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => submit(SWEEPER, `sweep-${i + j}`)))));
@@ -79,11 +79,8 @@ describe('fair share: one submitter’s sweep does not starve another’s runs',
     );
     assert.ok(sweepBeforeLastSingle < 19, `the newcomer's last run was taken after ${sweepBeforeLastSingle} of the sweep's runs (order: ${order.join(' ')})`);
     // Both hosts took the newcomer's runs or the sweep's: the order holds across the fleet.
-    const hostsSeen = new Set<string>();
-    for (const id of order.slice(0, lastSingle + 1)) {
-      const run = await stack.waitForRun(id, undefined, 60_000);
-      if (run.host) hostsSeen.add(run.host);
-    }
+    const ran = await Promise.all(order.slice(0, lastSingle + 1).map((id) => stack.waitForRun(id, undefined, 60_000)));
+    const hostsSeen = new Set(ran.flatMap((run) => (run.host ? [run.host] : [])));
     assert.equal(hostsSeen.size, 2, `runs taken on ${[...hostsSeen].join(', ')}`);
   });
 });
