@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { RUN_QUEUE, type RunView } from '@modelrun/contracts';
+import { buildBenchmarkFixtures, createReferenceVolume, removeVolume, writeBenchmarksFile } from '../fixtures/benchmark';
 import { buildFixtures, fixture } from '../fixtures/images';
 import { type AppProcess, spawnApp } from '../helpers/processes';
 import { testRedis } from '../helpers/redis-server';
@@ -88,9 +89,15 @@ describe('tracing: one trace per run, across the API and worker processes', func
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const procs: AppProcess[] = [];
 
-  before(() => buildFixtures());
+  const reference = `modelrun-test-ref-tracing-${process.pid}`;
+  before(async () => {
+    await buildFixtures();
+    await buildBenchmarkFixtures();
+    await createReferenceVolume(reference);
+  });
+  after(() => removeVolume(reference));
   beforeEach(async () => {
-    stack = await startStack({ workers: 0, api: false });
+    stack = await startStack({ workers: 0, api: false, env: { BENCHMARKS_FILE: writeBenchmarksFile(reference, [{ name: 'toy', evaluator: 'bm-eval' }]) } });
     receiver = await startReceiver();
   });
   afterEach(async () => {
@@ -113,8 +120,8 @@ describe('tracing: one trace per run, across the API and worker processes', func
     return { api, worker, url: String(listening.url) };
   };
 
-  const submit = async (url: string, name: string, headers: Record<string, string> = {}): Promise<RunView> => {
-    const res = await fetch(`${url}/v1/models`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ image: fixture('score-json'), name }) });
+  const submit = async (url: string, name: string, headers: Record<string, string> = {}, body: Record<string, string> = { image: fixture('score-json') }): Promise<RunView> => {
+    const res = await fetch(`${url}/v1/models`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ ...body, name }) });
     assert.equal(res.status, 202, await res.clone().text());
     return (await res.json()) as RunView;
   };
@@ -150,7 +157,7 @@ describe('tracing: one trace per run, across the API and worker processes', func
     }
   };
 
-  it("exports the submit, the enqueue and the worker's job, container and record spans under one trace id, parented across the processes", async () => {
+  it("exports the submit, the enqueue and the worker's job, container, evaluator and record spans under one trace id, parented across the processes", async () => {
     const { api, worker, url } = await startProcesses({
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -162,10 +169,16 @@ describe('tracing: one trace per run, across the API and worker processes', func
     // A caller that traces its own work: the run's trace continues the caller's.
     const callerTrace = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');
-    const [run, continued] = await Promise.all([submit(url, 'traced'), submit(url, 'traced-by-caller', { traceparent: `00-${callerTrace}-${callerSpan}-01` })]);
-    const [done, doneContinued] = await Promise.all([finished(url, run.id), finished(url, continued.id)]);
-    assert.equal(done.status, 'succeeded', JSON.stringify(done));
-    assert.equal(doneContinued.status, 'succeeded', JSON.stringify(doneContinued));
+    const [run, continued, scored] = await Promise.all([
+      submit(url, 'traced'),
+      submit(url, 'traced-by-caller', { traceparent: `00-${callerTrace}-${callerSpan}-01` }),
+      // A benchmark run: its score comes from the evaluator.
+      submit(url, 'traced-benchmark', {}, { image: fixture('bm-honest'), benchmark: 'toy' }),
+    ]);
+    for (const r of [run, continued, scored]) {
+      const done = await finished(url, r.id);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    }
     // The job carries the producer span's context: that is what crosses from one process to the other.
     assert.match(String(((await jobTelemetry(run.id)) as { metadata?: string } | undefined)?.metadata), new RegExp(`"traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-01"`));
     await stopGracefully(api, worker);
@@ -227,6 +240,15 @@ describe('tracing: one trace per run, across the API and worker processes', func
     assert.equal(callers[0]!.traceId, callerTrace);
     assert.equal(one(callers, 'run.submit', 'API').parentSpanId, callerSpan);
     assert.equal(one(callers, 'run.record', 'worker').service, 'modelrun-worker');
+
+    // The benchmark run: the evaluator's step in place of the collect, a step of the job.
+    const benchmarkTrace = spansOf(scored.id);
+    const benchmarkJob = one(benchmarkTrace, `process ${RUN_QUEUE}`, 'worker, BullMQ');
+    const evaluation = one(benchmarkTrace, 'run.evaluate', 'worker');
+    assert.equal(evaluation.parentSpanId, benchmarkJob.spanId);
+    assert.equal(evaluation.attributes['modelrun.benchmark'], 'toy');
+    assert.equal(evaluation.attributes['modelrun.outcome'], 'succeeded');
+    assert.equal(benchmarkTrace.filter((s) => s.name === 'run.collect').length, 0);
   });
 
   it('is on with only an endpoint set, and sends OTLP protobuf by default', async () => {
