@@ -7,7 +7,8 @@ import { fixture } from '../fixtures/images';
 const TOKEN = 'tok-openapi-Rw5Tn9Kc2Xb7Lm4Qz8Pv';
 
 /** Express routes that are not the API: Bull Board's own, the web app's pages and files, and single sign-on's browser redirects. */
-const NOT_API = /^(GET|POST|PUT|DELETE|PATCH) (\/admin\/queues|\/docs$|\/assets|\/auth\/oidc\/|\/(signin|submit|models\/\{name\}|runs\/\{id\}|benchmarks|benchmarks\/\{name\}|tokens|admin\/users|admin\/audit)?$)/;
+const NOT_API =
+  /^(GET|POST|PUT|DELETE|PATCH) (\/admin\/queues|\/docs$|\/assets|\/auth\/oidc\/|\/(signin|submit|models\/\{name\}|runs\/\{id\}|benchmarks|benchmarks\/\{name\}|tokens|admin\/users|admin\/audit)?$)/;
 
 describe('the OpenAPI document', function () {
   // Two real runs (one scored, one cancelled) on the real engine: well under a minute.
@@ -87,6 +88,8 @@ describe('the OpenAPI document', function () {
     assert.equal((await call('get', '/v1/session', (t) => t.set('Cookie', cookie))).body.signedIn, true);
     assert.equal((await call('delete', '/v1/session', (t) => t.set('Cookie', cookie))).status, 403);
     assert.equal((await call('delete', '/v1/session', (t) => t.set('Cookie', cookie).set('X-CSRF-Token', signedIn.body.csrfToken))).body.signedIn, false);
+    // No OIDC_ISSUER here: no single sign-on to offer (sso.test.ts has one).
+    assert.deepEqual((await call('get', '/v1/session/providers')).body, { providers: [] });
 
     assert.equal((await call('get', '/v1/openapi.json', auth)).status, 200);
     assert.equal((await call('get', '/healthz')).status, 200);
