@@ -104,8 +104,11 @@ describe('image pruning: the engine disk kept under its high mark', function () 
     await waitFor('an image to be pruned', async () => ((await metric(w, 'modelrun_worker_images_pruned_total')) >= 1 ? true : undefined), 30_000, 100);
     assert.deepEqual(await present(), [IMAGES.second, IMAGES.needed, IMAGES.pinned]);
     assert.ok(percentUsed(dataRoot) <= low, `after pruning: ${percentUsed(dataRoot).toFixed(1)} %, low mark ${low.toFixed(1)} %`);
-    // The record forgets what is gone.
+    // The record forgets what is gone, and the host's totals (its record in the fleet view) count it.
     assert.equal(await redis.hexists(`${stack.prefix}:images:used:${HOST}`, ref(IMAGES.lru)), 0);
+    const totals = await redis.hgetall(`${stack.prefix}:images:pruned:${HOST}`);
+    assert.equal(totals.count, '1');
+    assert.ok(Number(totals.bytes) >= 12 * MB, JSON.stringify(totals));
 
     // Under the low mark the next checks remove nothing more.
     const checks = await metric(w, 'modelrun_worker_disk_checks_total');

@@ -121,7 +121,8 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     pending.reportVolumeFault(workerId, fault).catch((err: Error) => log.warn('could not report the volume state to Redis', { error: err.message }));
   });
   // This process in the fleet view, and its host's drain (started once its metrics address is known).
-  const fleet = new FleetPresence({ config, redis, hostId, workerId, intake, engine, volume, lease, gpus, log });
+  const pulled = pulls?.pulled;
+  const fleet = new FleetPresence({ config, redis, hostId, workerId, intake, engine, volume, lease, gpus, log, ...(pulled && { pruned: () => pulled.prunedTotals() }) });
   const recorder = new Recorder({
     store,
     pending,

@@ -59,6 +59,9 @@ export const EngineFacts = z.object({
   defaultRuntime: z.string().optional(),
   imagesCached: z.number().int().describe('Images the engine holds'),
   diskUsedBytes: z.number().describe("Bytes the engine's images, containers, volumes and build cache take (docker system df)"),
+  imagesPruned: z.number().int().describe("Images the host's workers removed to keep its disk under WORKER_DISK_HIGH_PERCENT (docs/operations/disk.md)").optional(),
+  prunedBytes: z.number().describe('Bytes of those images, as the engine counted their own layers').optional(),
+  lastPrunedAt: Timestamp.describe('When the last of them was removed').optional(),
   checkedAt: Timestamp.describe('When the engine was last asked'),
 });
 export type EngineFacts = z.infer<typeof EngineFacts>;

@@ -22,8 +22,6 @@ export interface ImagePrunerDeps {
   intervalMs: number;
   registry: Registry;
   log: Logger;
-  /** Told of each image removed (the host's record in the fleet view). */
-  onPruned?: (image: string, bytes: number) => void;
 }
 
 export interface PruneReport {
@@ -101,7 +99,7 @@ export function startImagePruner(deps: ImagePrunerDeps): ImagePruner {
         m.prunedBytes.inc(image.uniqueBytes);
         report.pruned.push({ image: name, bytes: image.uniqueBytes });
         await deps.pulled.forget(trackedRefsOf(image, tracked));
-        deps.onPruned?.(name, image.uniqueBytes);
+        await deps.pulled.notePruned(image.uniqueBytes).catch((err: Error) => log.warn('could not count a pruned image in Redis', { error: err.message }));
       }
       usage = await diskUsage(dataRoot);
       log.info(outcome === 'removed' ? 'pruned an image' : 'did not prune an image', {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '@modelrun/config';
+import type { EngineFacts } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
 import { FleetRegistry } from '@modelrun/run-control';
 import type { RunObserver } from '../run/processor';
@@ -22,6 +23,8 @@ export interface PresenceParts {
   lease: HostLease;
   gpus: GpuDevices | undefined;
   log: Logger;
+  /** What the image pruner removed from this host (docs/operations/disk.md), added to the engine's figures. */
+  pruned?: () => Promise<Pick<EngineFacts, 'imagesPruned' | 'prunedBytes' | 'lastPrunedAt'> | undefined>;
 }
 
 /**
@@ -70,7 +73,7 @@ export class FleetPresence {
         leaseRenewedAt: () => lease.lastRenewedAt(),
         ...(gpus && { gpus: async () => ({ total: gpus.ids.length, ...(await gpus.counts().then((c) => ({ free: c.free, inUse: c.held }))) }) }),
       },
-      engineFacts: engineFactsReader(config.dockerHost),
+      engineFacts: withPruned(engineFactsReader(config.dockerHost), this.p.pruned),
       onDrain: (drained) => {
         if (drained) log.warn('this host is drained: taking no new runs, finishing those running', { host: hostId });
         else log.info('this host is resumed: taking runs', { host: hostId });
@@ -86,4 +89,13 @@ export class FleetPresence {
   async stop(): Promise<void> {
     await this.heartbeat?.stop();
   }
+}
+
+/** The engine's figures with what was pruned from the host, when anything was. */
+function withPruned(read: () => Promise<EngineFacts>, pruned: PresenceParts['pruned']): () => Promise<EngineFacts> {
+  if (!pruned) return read;
+  return async () => {
+    const [facts, totals] = await Promise.all([read(), pruned().catch(() => undefined)]);
+    return { ...facts, ...totals };
+  };
 }

@@ -79,6 +79,22 @@ export class PulledImages implements ImagePullObserver {
     return at;
   }
 
+  private get prunedKey(): string {
+    return `${this.prefix}:images:pruned:${this.host}`;
+  }
+
+  /** An image of `bytes` was pruned from the host: counted in the host's totals (the fleet view). */
+  async notePruned(bytes: number, at = new Date()): Promise<void> {
+    await this.redis.multi().hincrby(this.prunedKey, 'count', 1).hincrby(this.prunedKey, 'bytes', Math.round(bytes)).hset(this.prunedKey, 'lastAt', at.toISOString()).exec();
+  }
+
+  /** What the host's workers have pruned, for the host's record in the fleet view; undefined before the first. */
+  async prunedTotals(): Promise<{ imagesPruned: number; prunedBytes: number; lastPrunedAt?: string } | undefined> {
+    const h = await this.redis.hgetall(this.prunedKey);
+    if (!h.count) return undefined;
+    return { imagesPruned: Number(h.count), prunedBytes: Number(h.bytes ?? 0), ...(h.lastAt && { lastPrunedAt: h.lastAt }) };
+  }
+
   /** The images are gone from the host (pruned): they leave the list. */
   async forget(images: readonly string[]): Promise<void> {
     if (images.length === 0) return;
