@@ -197,7 +197,9 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       const drainAt = Date.now();
       // Drained from the CLI, as an operator would.
       assert.match(await cli(stack, 'hosts', 'drain', a), new RegExp(`host ${a} is draining \\(2 runs still running\\)`));
+      const storedAt = Date.now();
       assert.equal((await hostWhere(stack, a, 'to stop taking runs', (h) => h.processes.every((p) => !p.takingRuns), 15_000)).drain, 'draining');
+      const noticedMs = Date.now() - storedAt;
 
       // New runs while a drains: all on b.
       const quick = await Promise.all([0, 1, 2].map((i) => stack.submit(fixture('short-sleep'), `drain-new-${i}`)));
@@ -210,18 +212,23 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       assert.equal((await host(stack, a)).runs.length, 2);
 
       for (const r of long) await release(two.a, stack.prefix, r.id);
+      const releasedAt = Date.now();
       const longDone = await Promise.all(long.map((r) => stack.waitForRun(r.id, undefined, 60_000)));
+      const recordedAt = Date.now();
       for (const r of longDone) {
         assert.equal(r.status, 'succeeded', JSON.stringify(r));
         assert.equal(r.host, a, 'the drained host finished its runs');
       }
       await hostWhere(stack, a, 'to be drained', (h) => h.drain === 'drained', 15_000);
+      const drainedAt = Date.now();
       const drainMs = Date.now() - drainAt;
       const shown = await cli(stack, 'hosts', 'show', a);
       assert.match(shown, /drain:\s+drained \(asked .* ago by local\)/);
       assert.match(shown, /no runs running/);
       assert.match(await cli(stack, 'hosts'), new RegExp(`${a}\\s+live, drained`));
-      process.stderr.write(`      drain figures: drained ${drainMs} ms after the drain; ${longDone.length} runs finished on ${a}, ${quickDone.length} started on ${b} meanwhile\n`);
+      process.stderr.write(
+        `      drain figures: the host's worker showed it stopped taking runs ${noticedMs} ms after the drain was stored; drained ${drainMs} ms after the CLI was started, ${drainedAt - releasedAt} ms after its last runs were let finish, ${drainedAt - recordedAt} ms after both were recorded; ${longDone.length} runs finished on ${a}, ${quickDone.length} started on ${b} meanwhile\n`,
+      );
 
       // The drain is stored: a restarted worker of the host starts drained and takes nothing.
       a1.kill('SIGTERM');
