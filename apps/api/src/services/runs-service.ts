@@ -116,7 +116,9 @@ export class RunsService {
     try {
       try {
         if (benchmark && deps.quotas && !rerun) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime());
-        await viaRedis(async () => enqueueRun(await deps.queues.routeFor(data), data, { retry: deps.retry, fairShare: deps.fairShare, share: caller, level: req.priority ?? benchmark?.priority }));
+        await viaRedis(async () =>
+          enqueueRun(await deps.queues.routeFor(data), data, { retry: deps.retry, fairShare: deps.fairShare, share: caller, level: req.priority ?? benchmark?.priority, rerun: rerun !== undefined }),
+        );
       } catch (err) {
         if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
         if (benchmark && deps.quotas && !rerun) await deps.quotas.release(benchmark.name, caller, data.id, false).catch(() => undefined);
