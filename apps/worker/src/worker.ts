@@ -5,7 +5,7 @@ import { GPU_RUN_QUEUE, RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
 import { Shutdown } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { queueTelemetry } from '@modelrun/telemetry';
-import { connectCheckedRedis, hostOffer, redactUrl } from '@modelrun/queue';
+import { connectCheckedRedis, hostOffer, parseQueueName, redactUrl } from '@modelrun/queue';
 import type { ModelRunner } from '@modelrun/runner';
 import { type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
@@ -70,11 +70,15 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     });
     const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {
       observer.activeChanged?.(1);
+      // CPU runs of every queue this worker takes share its WORKER_CONCURRENCY slots (run-intake.ts).
+      const cpu = parseQueueName(job.queueName)?.base === RUN_QUEUE;
+      if (cpu) s.intake.cpuRun(job.queueName, 1);
       // The run no longer waits: it stops counting in its submitter's fair share (never delays the run).
       if (job.id) s.fairShare.left(job.id).catch((err: Error) => log.warn('could not note a run leaving the queue', { runId: job.id, error: err.message }));
       try {
         return await processRun(job, token);
       } finally {
+        if (cpu) s.intake.cpuRun(job.queueName, -1);
         observer.activeChanged?.(-1);
       }
     };
@@ -83,6 +87,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const gpuWorker = gpus ? consume(config, s, GPU_RUN_QUEUE, gpus.ids.length, processor, redis, log) : undefined;
     const consumers = [worker, ...(gpuWorker ? [gpuWorker] : [])];
     s.intake.consumers.push(...consumers);
+    s.intake.shareCpuSlots(config.concurrency, worker);
     const shutdown = new Shutdown(log);
     // Runs that require labels or runtimes come from queues of their own: those this host has all of.
     const runtimes = (await runner.runtimes?.()) ?? [];
@@ -94,7 +99,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       consume: (name, concurrency) => consume(config, s, name, concurrency, processor, redis, log),
       adopt: (consumer) => {
         consumers.push(consumer);
-        s.intake.adopt(consumer);
+        s.intake.adopt(consumer, parseQueueName(consumer.name)?.base === RUN_QUEUE ? 'cpu' : undefined);
       },
       closing: () => shutdown.started,
       log,
