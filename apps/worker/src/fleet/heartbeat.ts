@@ -83,7 +83,8 @@ export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
   const factsEveryMs = o.factsEveryMs ?? ENGINE_FACTS_EVERY_MS;
   const facts = refreshedEvery(factsEveryMs, o.engineFacts, (err) => o.log.warn('could not read the engine figures for the fleet view', errorFields(err)));
   const gpus = o.state.gpus && refreshedEvery(GPU_COUNTS_EVERY_MS, o.state.gpus, () => undefined);
-  let drained: boolean | undefined;
+  // A worker starts taking runs: only a drain (and then its end) changes that.
+  let drained = false;
   let failing = false;
   let stopped = false;
 
