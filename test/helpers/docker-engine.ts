@@ -30,8 +30,9 @@ export interface TestEngineOptions {
    */
   daemonConfig?: Record<string, unknown>;
   /**
-   * The data root on a tmpfs of this many MiB (mounted before the first boot, gone at destroy),
-   * so a test can fill the engine's disk: images, containers and the engine's own files share it.
+   * The data root on a tmpfs of this many MiB, mounted before the first boot, so a test can fill
+   * the engine's disk: images, containers and the engine's own files share it. Like a power cut,
+   * kill() loses it (it unmounts what the engine left mounted): not for tests that boot again.
    */
   dataRootMb?: number;
 }
