@@ -149,7 +149,8 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
 
     it("shows each host's figures as its engine says them; a host whose lease lapsed shows lost, with when", async () => {
       const a1 = await two.worker('a');
-      const b1 = await two.worker('b', { WORKER_LABELS: 'zone=b,reference=digits' });
+      // Host b hands out two GPU devices (ids only: no GPU run starts here, so no NVIDIA runtime is needed).
+      const b1 = await two.worker('b', { WORKER_LABELS: 'zone=b,reference=digits', WORKER_GPUS: '0,1' });
       const [a, b] = [TwoHosts.hostOf(a1), TwoHosts.hostOf(b1)];
       assert.notEqual(a, b);
       const viewB = await hostWhere(stack, b, 'to have its engine figures', (h) => h.engine !== undefined);
@@ -159,7 +160,8 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       assert.equal(viewB.engine!.imagesCached, (await two.b.docker.listImages({ all: true })).length, 'the images engine b holds');
       assert.ok(viewB.engine!.diskUsedBytes > 0);
       assert.deepEqual(viewB.labels, { zone: 'b', reference: 'digits' });
-      assert.equal(viewB.gpus, undefined, 'a CPU-only host');
+      assert.deepEqual(viewB.gpus, { total: 2, free: 2, inUse: 0 });
+      assert.deepEqual(viewB.processes[0]!.queues.sort(), ['runs', 'runs-gpu']);
       assert.equal(viewB.engineUp, true);
       assert.equal(viewB.volumeWritable, true);
       assert.equal(viewB.processes.length, 1);
@@ -167,6 +169,7 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       const viewA = await hostWhere(stack, a, 'to have its engine figures', (h) => h.engine !== undefined);
       assert.equal(viewA.engine!.engineVersion, ((await two.a.info()) as { ServerVersion: string }).ServerVersion);
       assert.ok(viewA.engine!.imagesCached > 0);
+      assert.equal(viewA.gpus, undefined, 'a CPU-only host');
 
       // Host b's only worker dies: its process drops out and its lease lapses (3 s).
       const killedAt = Date.now();
