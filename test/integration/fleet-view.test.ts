@@ -258,6 +258,11 @@ describe('fleet view: hosts, their processes, drain and resume', function () {
       assert.equal(done.status, 'succeeded');
       assert.equal(done.host, a);
       assert.equal((await host(stack, a)).drain, 'active');
+      const audit = await stack.http.get('/v1/audit').set(stack.auth);
+      assert.deepEqual(
+        (audit.body as { entries: { action: string; target: string; actor: string }[] }).entries.filter((e) => e.action.startsWith('host.')).map((e) => `${e.action} ${e.target} by ${e.actor}`),
+        [`host.resume host:${a} by local`, `host.drain host:${a} by local`],
+      );
     });
   });
 });
