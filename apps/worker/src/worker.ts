@@ -96,7 +96,11 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       offer: hostOffer(config.labels, runtimes),
       gpuSlots: gpus?.ids.length ?? 0,
       cpuSlots: config.concurrency,
-      consume: (name, concurrency) => consume(config, s, name, concurrency, processor, redis, log),
+      consume: (name, concurrency) => {
+        // Its waiting runs' images are pulled ahead too, as the base queues' are.
+        pulls?.queues.push(queues.named(name));
+        return consume(config, s, name, concurrency, processor, redis, log);
+      },
       adopt: (consumer) => {
         consumers.push(consumer);
         s.intake.adopt(consumer, parseQueueName(consumer.name)?.base === RUN_QUEUE ? 'cpu' : undefined);

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { WorkerConfig } from '@modelrun/config';
 import type { Logger } from '@modelrun/logger';
-import type { RunQueues } from '@modelrun/queue';
+import type { RunQueue, RunQueues } from '@modelrun/queue';
 import type { ModelRunner } from '@modelrun/runner';
 import { type PullAhead, startPullAhead } from './loop';
 import { PulledImages, pullMetrics } from './pulled-images';
@@ -23,22 +23,24 @@ export function startImagePulls(deps: {
   hostId: string;
   registry: Registry;
   log: Logger;
-}): { pulled: PulledImages; pullAhead: PullAhead | undefined } | undefined {
+}): { pulled: PulledImages; pullAhead: PullAhead | undefined; queues: RunQueue[] } | undefined {
   const { config, runner, log } = deps;
   const images = runner.images;
   if (!images) return undefined;
   const pulled = new PulledImages(deps.redis, config.queuePrefix, deps.hostId, (err) => log.warn('could not note a pulled image in Redis', { error: err.message }));
   images.observe(pulled);
   const outcome = pullMetrics(deps.registry, pulled);
-  if (!config.pullAhead) return { pulled, pullAhead: undefined };
+  // A CPU-only worker never takes a GPU run: it looks at the CPU queue only. The routed queues
+  // the worker takes are added as it finds them (routed-queues.ts): the loop reads this list each tick.
+  const queues = config.gpus.length > 0 ? [deps.queues.cpu, deps.queues.gpu] : [deps.queues.cpu];
+  if (!config.pullAhead) return { pulled, pullAhead: undefined, queues };
   const pullAhead = startPullAhead({
-    // A CPU-only worker never takes a GPU run: it looks at the CPU queue only.
-    queues: config.gpus.length > 0 ? [deps.queues.cpu, deps.queues.gpu] : [deps.queues.cpu],
+    queues,
     images,
     limits: config.pullAhead,
     canTake: (run) => run.gpus <= config.gpus.length && (run.benchmark === undefined || config.benchmarks.has(run.benchmark)) && config.allowedImages.allows(run.image),
     log,
     outcome,
   });
-  return { pulled, pullAhead };
+  return { pulled, pullAhead, queues };
 }
