@@ -3,7 +3,7 @@ import { ImageReference } from './image-ref';
 import { AppliedLimits, RequestedLimits } from './limits';
 import { MODEL_NAME_PATTERN } from './model-name';
 import { MetricName } from './score';
-import { BenchmarkRuntimes, RequiredLabels } from './requirements';
+import { BenchmarkRuntimes, RUNTIME_LABEL, RequiredLabels } from './requirements';
 import { RunPriority } from './priority';
 
 /** Benchmark names share the model names' alphabet: they appear in paths and Redis keys. */
@@ -70,6 +70,10 @@ export const BenchmarkDefinition = z
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `${n} is listed twice` });
     });
+    // A runtime is the engine's label, required through `runtime`, so that the worker also runs the step under it.
+    if (b.requires && RUNTIME_LABEL in b.requires) {
+      ctx.addIssue({ code: 'custom', path: ['requires', RUNTIME_LABEL], message: 'name runtimes in runtime: {model, evaluator}, not as a required label' });
+    }
     if (!names.includes(b.primaryMetric)) {
       ctx.addIssue({ code: 'custom', path: ['primaryMetric'], message: `${b.primaryMetric} is not one of the metrics (${names.join(', ')})` });
     }

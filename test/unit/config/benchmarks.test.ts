@@ -52,6 +52,17 @@ describe('BENCHMARKS_FILE', () => {
     assert.deepEqual(loadWorkerConfig({ BENCHMARKS_FILE: path }).benchmarks.get('digits'), digits);
   });
 
+  it('reads the labels and runtimes a benchmark requires of its hosts, and refuses a runtime named as a label', () => {
+    const path = file('r.yaml', `${GOOD}    requires: { reference: digits }\n    runtime: { model: runsc, evaluator: runc }\n`);
+    const digits = loadWorkerConfig({ BENCHMARKS_FILE: path }).benchmarks.get('digits');
+    assert.deepEqual(digits?.requires, { reference: 'digits' });
+    assert.deepEqual(digits?.runtime, { model: 'runsc', evaluator: 'runc' });
+    const bad = file('bad.yaml', `${GOOD}    requires: { runtime: runsc }\n    runtime: { model: 'run sc' }\n`);
+    const found = problems(bad).join('\n');
+    assert.match(found, /benchmarks\[0\] \(digits\)\.requires\.runtime: name runtimes in runtime/);
+    assert.match(found, /benchmarks\[0\] \(digits\)\.runtime\.model: must be a runtime name/);
+  });
+
   it('reads the same from JSON', () => {
     const json = file(
       'b.json',
