@@ -29,7 +29,7 @@ describe('the web app, in a real browser', function () {
   before(async () => {
     buildWebApp();
     shots = screenshotDir();
-    stack = await startStack({ env: { API_TOKENS: TOKEN, WORKER_CONCURRENCY: '2' } });
+    stack = await startStack({ env: { API_TOKENS: TOKEN, WORKER_CONCURRENCY: '2', RUN_ALLOWED_LABELS: 'reference' } });
     url = stack.api.url;
     await Promise.all(ALPHA_SCORES.map((s) => buildFixture(`web-score-${s}`, { script: `echo "epoch 1 loss 0.3"; echo '{"score": ${s}, "metrics": {"accuracy": ${s}}}' > "$OUTPUT_DIR/score.json"` })));
     // One after another, so the chart's runs come in this order.
@@ -149,6 +149,18 @@ describe('the web app, in a real browser', function () {
     assert.equal(await page.locator('.chart-box').getAttribute('data-points'), String(ALPHA_SCORES.length));
     assert.equal(await page.locator('table.runs tbody tr').count(), ALPHA_SCORES.length);
     await shot('model');
+  });
+
+  it('says what a queued run no live host can take waits for', async () => {
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const res = await stack.http
+      .post('/v1/models')
+      .set(auth)
+      .send({ image: fixture('score-json'), name: 'unplaced', requires: { reference: 'nowhere' } });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    await page.goto(`${url}/runs/${res.body.id}`);
+    await page.locator('.waiting-for', { hasText: `a host with reference=nowhere (no live host has it; hosts: ${stack.workers[0]!.hostId})` }).waitFor();
+    await stack.http.delete(`/v1/runs/${res.body.id}`).set(auth).expect(202);
   });
 
   it('says in words why a run failed', async () => {
