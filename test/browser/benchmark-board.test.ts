@@ -53,6 +53,8 @@ describe("the web app's benchmark pages, in a real browser", function () {
       ['honest', '0.7500', '0.2500'],
       ['peeker', '0.2500', '0.7500'],
     ]);
+    // Who submitted each best run (issue 18): the open deployment's one caller.
+    assert.deepEqual(await page.locator('table.board tbody tr .submitter').allTextContents(), ['local', 'local']);
     await page.getByRole('button', { name: 'error_rate' }).click();
     await page.waitForURL(/sort=error_rate&order=best/);
     // Locator waits, not waitForFunction with a string: a string predicate is eval'd in the page,

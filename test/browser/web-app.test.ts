@@ -65,6 +65,8 @@ describe('the web app, in a real browser', function () {
     assert.equal(refused.length, count, refused.join('\n'));
     for (const e of refused) assert.match(e, /Failed to load resource: the server responded with a status of 401/);
   };
+  /** The user the API takes TOKEN for (an API_TOKENS entry's), as the boards show it. */
+  const tokenUser = async () => (await stack.http.get('/v1/whoami').set({ Authorization: `Bearer ${TOKEN}` })).body.user as string;
   /** The page down to the end of its content (no empty window below a short table). */
   const shot = async (name: string) => {
     const height = Math.max(420, ((await page.evaluate('document.body.scrollHeight')) as number) + 24);
@@ -93,6 +95,8 @@ describe('the web app, in a real browser', function () {
     await page.locator('tr[data-model="beta"]').waitFor();
     assertInOrder(await modelsShown(), ['gamma', 'alpha', 'beta']);
     assert.equal(await page.locator('tr[data-model="alpha"] .score').textContent(), '0.9100');
+    // Who submitted the best run (issue 18): the API_TOKENS entry's user.
+    assert.equal(await page.locator('tr[data-model="alpha"] .submitter').textContent(), await tokenUser());
   });
 
   it('sorts from the keyboard, and updates live when a run finishes', async () => {
@@ -148,6 +152,7 @@ describe('the web app, in a real browser', function () {
     await page.locator('.chart-box canvas').waitFor();
     assert.equal(await page.locator('.chart-box').getAttribute('data-points'), String(ALPHA_SCORES.length));
     assert.equal(await page.locator('table.runs tbody tr').count(), ALPHA_SCORES.length);
+    assert.deepEqual(new Set(await page.locator('table.runs tbody tr .submitter').allTextContents()), new Set([await tokenUser()]), 'each run names its submitter');
     await shot('model');
   });
 
@@ -161,6 +166,37 @@ describe('the web app, in a real browser', function () {
     await page.goto(`${url}/runs/${res.body.id}`);
     await page.locator('.waiting-for', { hasText: `a host with reference=nowhere (no live host has it; hosts: ${stack.workers[0]!.hostId})` }).waitFor();
     await stack.http.delete(`/v1/runs/${res.body.id}`).set(auth).expect(202);
+  });
+
+  it("offers Re-run to an admin, not to a member on their own run; the re-run's page names the run it repeats", async () => {
+    const admin = { Authorization: `Bearer ${TOKEN}` };
+    assert.equal((await stack.http.post('/v1/users').set(admin).send({ id: 'mia', role: 'member' })).status, 201);
+    const made = await stack.http.post('/v1/tokens').set(admin).send({ user: 'mia', name: 'web' });
+    const mine = await stack.http
+      .post('/v1/models')
+      .set({ Authorization: `Bearer ${made.body.token as string}` })
+      .send({ image: fixture('score-json'), name: 'mias' });
+    await stack.waitForRun(mine.body.id as string);
+    const member = await browser.newPage({ viewport: { width: 1200, height: 820 } });
+    const memberErrors = watchConsole(member);
+    try {
+      await member.goto(`${url}/signin`);
+      await member.getByLabel('API token').fill(made.body.token as string);
+      await member.keyboard.press('Enter');
+      await member.waitForURL(`${url}/`);
+      await member.goto(`${url}/runs/${mine.body.id as string}`);
+      await member.locator('dd.submitter', { hasText: 'mia' }).waitFor();
+      assert.equal(await member.getByRole('button', { name: 'Re-run' }).count(), 0, 'no Re-run for a member');
+      assert.deepEqual(memberErrors, []);
+    } finally {
+      await member.context().close();
+    }
+    await page.goto(`${url}/runs/${mine.body.id as string}`);
+    await page.getByRole('button', { name: 'Re-run' }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(mine.body.id as string));
+    await page.locator('dd', { hasText: `${mine.body.id as string}` }).waitFor();
+    assert.match((await page.locator('dl.kv').first().textContent()) ?? '', /Re-run of.*asked by/s);
+    assert.equal(await page.locator('dd.submitter').textContent(), 'mia', "the re-run is the member's run");
   });
 
   it('says in words why a run failed', async () => {

@@ -2,6 +2,7 @@ import type { BenchmarkLeaderboard, BenchmarkList } from '@modelrun/contracts';
 import { api } from '../api';
 import { timeAgo } from '../ui/format';
 import { Num } from '../ui/num';
+import { Provenance } from '../ui/provenance';
 import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
@@ -89,6 +90,9 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
                     </button>
                   </th>
                 ))}
+                <th scope="col" class="hide-narrow" title="Who submitted the best run, and the image digest it ran">
+                  By
+                </th>
                 <th scope="col" class="hide-narrow">
                   Best run
                 </th>
@@ -108,6 +112,9 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
                       <Num value={e.metrics[m.name]} score />
                     </td>
                   ))}
+                  <td class="hide-narrow">
+                    <Provenance {...e.bestRun} />
+                  </td>
                   <td class="hide-narrow">
                     <Link href={`/runs/${e.bestRun.id}`} class="run-link">
                       {timeAgo(e.bestRun.createdAt)}

@@ -2,6 +2,7 @@ import type { ModelPage, ModelSort } from '@modelrun/contracts';
 import { api } from '../api';
 import { timeAgo } from '../ui/format';
 import { Num } from '../ui/num';
+import { Provenance } from '../ui/provenance';
 import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
@@ -74,6 +75,9 @@ export function Leaderboard(props: { loc: Location }) {
                     </button>
                   </th>
                 ))}
+                <th scope="col" class="hide-narrow" title="Who submitted the best run (else the latest), and the image digest it ran">
+                  By
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -109,6 +113,9 @@ export function Leaderboard(props: { loc: Location }) {
                     </span>
                   </td>
                   <td class="num hide-narrow">{m.runCount}</td>
+                  <td class="hide-narrow">
+                    <Provenance {...(m.bestRun ?? m.latestRun)} />
+                  </td>
                 </tr>
               ))}
             </tbody>

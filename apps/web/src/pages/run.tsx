@@ -7,7 +7,8 @@ import { Num } from '../ui/num';
 import { triesOf } from '../ui/retries';
 import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
-import { Link } from '../ui/router';
+import { shortDigest, submitterText } from '../ui/provenance';
+import { Link, navigate } from '../ui/router';
 import { RunOutput } from '../ui/run-output';
 import { StatusBadge } from '../ui/status';
 import { Timeline } from '../ui/timeline';
@@ -25,6 +26,8 @@ export function RunPage(props: { id: string }) {
   );
   const [cancelError, setCancelError] = useState<Error>();
   const [cancelling, setCancelling] = useState(false);
+  const [rerunError, setRerunError] = useState<Error>();
+  const [rerunning, setRerunning] = useState(false);
   const r = run.data;
   const live = r !== undefined && !isFinal(r.status);
   const tries = r && triesOf(r);
@@ -39,6 +42,20 @@ export function RunPage(props: { id: string }) {
       setCancelError(err as Error);
     } finally {
       setCancelling(false);
+    }
+  };
+
+  // Operators and admins: a new run of the same image digest and limits, then its page.
+  const rerun = async () => {
+    setRerunning(true);
+    setRerunError(undefined);
+    try {
+      const next = await api<RunView>('POST', `/v1/runs/${props.id}/rerun`);
+      navigate(`/runs/${next.id}`);
+    } catch (err) {
+      setRerunError(err as Error);
+    } finally {
+      setRerunning(false);
     }
   };
 
@@ -71,8 +88,14 @@ export function RunPage(props: { id: string }) {
                 {cancelling ? 'Cancelling…' : 'Cancel run'}
               </button>
             )}
+            {!live && r.may?.rerun && (
+              <button type="button" class="rerun" onClick={rerun} disabled={rerunning} title="Run it again: the same image digest and limits, as its submitter's run, outside their quota">
+                {rerunning ? 'Re-running…' : 'Re-run'}
+              </button>
+            )}
           </div>
           <ErrorNote error={cancelError} />
+          <ErrorNote error={rerunError} />
           <Timeline run={r} />
           {r.status === 'queued' && r.waitingFor && (
             <div class="retry waiting-for" role="status">
@@ -100,12 +123,21 @@ export function RunPage(props: { id: string }) {
                 <>
                   <dt>Ran</dt>
                   <dd class="mono" title={r.imageDigest}>
-                    {r.imageDigest.replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@sha256:$1…')}
+                    {shortDigest(r.imageDigest)}
                   </dd>
                 </>
               )}
               <dt>Submitted by</dt>
-              <dd>{r.submittedBy ? `${r.submittedBy.user}${r.submittedBy.team ? ` (team ${r.submittedBy.team})` : ''}` : '—'}</dd>
+              <dd class="submitter">{submitterText(r.submittedBy) ?? '—'}</dd>
+              {r.rerunOf && (
+                <>
+                  <dt>Re-run of</dt>
+                  <dd class="mono">
+                    <Link href={`/runs/${r.rerunOf}`}>{r.rerunOf}</Link>
+                    {r.requestedBy && <span class="muted"> · asked by {r.requestedBy}</span>}
+                  </dd>
+                </>
+              )}
               <dt>Submitted</dt>
               <dd>{formatTime(r.createdAt)}</dd>
               <dt>Started</dt>

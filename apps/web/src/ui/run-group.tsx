@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { RunSummary } from '@modelrun/contracts';
 import { REASON_WORDS, formatDuration, shortId, timeAgo } from './format';
 import { Num } from './num';
+import { Provenance } from './provenance';
 import { Link } from './router';
 import { type ChartPoint, ScoreChart } from './score-chart';
 import { StatusBadge } from './status';
@@ -59,6 +60,9 @@ export function RunGroup(props: { runs: readonly RunSummary[]; benchmark?: strin
               <th scope="col" class="hide-narrow">
                 Submitted
               </th>
+              <th scope="col" class="hide-narrow">
+                By
+              </th>
               <th scope="col" class="num hide-narrow">
                 Duration
               </th>
@@ -81,6 +85,9 @@ export function RunGroup(props: { runs: readonly RunSummary[]; benchmark?: strin
                 <td class="hide-narrow wrap">{r.reason ? REASON_WORDS[r.reason] : ''}</td>
                 <td class="hide-narrow muted" title={r.createdAt}>
                   {timeAgo(r.createdAt)}
+                </td>
+                <td class="hide-narrow">
+                  <Provenance {...r} />
                 </td>
                 <td class="num hide-narrow">{formatDuration(r.durationMs)}</td>
               </tr>
