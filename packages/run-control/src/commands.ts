@@ -33,14 +33,28 @@ function source(name: CommandName): string {
 
 type Callable = Record<string, ((...args: (string | number)[]) => Promise<unknown>) | undefined>;
 
+/** Per connection: every script defined, and (with auto-pipelining) the pipeline of the tick that defined them gone. */
+const defined = new WeakMap<Redis, Promise<void>>();
+
+/**
+ * Defines every script on a connection once. With auto-pipelining, a pipeline ioredis opened
+ * earlier in the tick was made without the new commands ("pipeline[functionName] is not a
+ * function"): every caller of that tick, not only the first, waits for it to go.
+ */
+function defineAll(redis: Redis): Promise<void> {
+  let ready = defined.get(redis);
+  if (!ready) {
+    for (const name of Object.keys(COMMANDS) as CommandName[]) {
+      if (typeof (redis as unknown as Callable)[name] !== 'function') redis.defineCommand(name, { numberOfKeys: COMMANDS[name].keys, lua: source(name) });
+    }
+    ready = redis.options.enableAutoPipelining ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve();
+    defined.set(redis, ready);
+  }
+  return ready;
+}
+
 /** Runs one of the scripts: `keys` as KEYS (as many as the script takes), `args` as ARGV. */
 export async function runCommand(redis: Redis, name: CommandName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-  const callable = redis as unknown as Callable;
-  if (typeof callable[name] !== 'function') {
-    redis.defineCommand(name, { numberOfKeys: COMMANDS[name].keys, lua: source(name) });
-    // With auto-pipelining, a pipeline ioredis opened earlier in this tick was made without the
-    // new command ("pipeline[functionName] is not a function"): the first call waits for it to go.
-    if (redis.options.enableAutoPipelining) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return callable[name]!(...keys, ...args);
+  await defineAll(redis);
+  return (redis as unknown as Callable)[name]!(...keys, ...args);
 }
