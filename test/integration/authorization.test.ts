@@ -35,6 +35,7 @@ const SAMPLES: Record<Exclude<Route, `${string} /v1/session` | 'GET /healthz' | 
   'GET /v1/runs/{id}': { url: `/v1/runs/${NO_RUN}` },
   'DELETE /v1/runs/{id}': { url: `/v1/runs/${NO_RUN}` },
   'GET /v1/runs/{id}/logs': { url: `/v1/runs/${NO_RUN}/logs` },
+  'POST /v1/runs/{id}/rerun': { url: `/v1/runs/${NO_RUN}/rerun` },
   'GET /v1/benchmarks': { url: '/v1/benchmarks' },
   'GET /v1/benchmarks/{name}': { url: '/v1/benchmarks/none' },
   'GET /v1/benchmarks/{name}/leaderboard': { url: '/v1/benchmarks/none/leaderboard' },
@@ -74,6 +75,7 @@ const MATRIX: Record<keyof typeof SAMPLES, [typeof A | typeof D, typeof A | type
   'GET /v1/runs/{id}': [A, A, A, A],
   'DELETE /v1/runs/{id}': [A, A, A, D],
   'GET /v1/runs/{id}/logs': [A, A, A, A],
+  'POST /v1/runs/{id}/rerun': [A, A, D, D],
   'GET /v1/benchmarks': [A, A, A, A],
   'GET /v1/benchmarks/{name}': [A, A, A, A],
   'GET /v1/benchmarks/{name}/leaderboard': [A, A, A, A],
@@ -205,9 +207,9 @@ describe('authorization: roles, ownership, tokens', function () {
     const seenByBob = await as('bob')(stack.http.get(url));
     assert.equal(seenByBob.status, 200);
     // The run says what this caller may do to it, so pages leave out the rest.
-    assert.deepEqual(seenByBob.body.may, { cancel: true, readLogs: false });
-    assert.deepEqual((await as('vic')(stack.http.get(url))).body.may, { cancel: false, readLogs: false });
-    assert.deepEqual((await as('alice')(stack.http.get(url))).body.may, { cancel: true, readLogs: true });
+    assert.deepEqual(seenByBob.body.may, { cancel: true, readLogs: false, rerun: false });
+    assert.deepEqual((await as('vic')(stack.http.get(url))).body.may, { cancel: false, readLogs: false, rerun: false });
+    assert.deepEqual((await as('alice')(stack.http.get(url))).body.may, { cancel: true, readLogs: true, rerun: false });
     const bobLogs = await as('bob')(stack.http.get(`${url}/logs`));
     assert.equal(bobLogs.status, 403);
     assert.match(bobLogs.body.error.message, /only for its owner \(alice\)/);

@@ -16,6 +16,7 @@ export const ROUTE_ACTIONS = {
   'GET /v1/runs/{id}': 'runs.read',
   'DELETE /v1/runs/{id}': 'runs.cancel',
   'GET /v1/runs/{id}/logs': 'runs.logs',
+  'POST /v1/runs/{id}/rerun': 'runs.rerun',
   'GET /v1/benchmarks': 'benchmarks.read',
   'GET /v1/benchmarks/{name}': 'benchmarks.read',
   'GET /v1/benchmarks/{name}/leaderboard': 'benchmarks.read',

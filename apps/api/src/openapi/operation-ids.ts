@@ -11,6 +11,7 @@ const IDS: Record<string, string> = {
   'get /v1/runs/{id}': 'getRun',
   'delete /v1/runs/{id}': 'cancelRun',
   'get /v1/runs/{id}/logs': 'getRunLogs',
+  'post /v1/runs/{id}/rerun': 'rerunRun',
   'get /v1/benchmarks': 'listBenchmarks',
   'get /v1/benchmarks/{name}': 'getBenchmark',
   'get /v1/benchmarks/{name}/leaderboard': 'getBenchmarkLeaderboard',

@@ -121,6 +121,20 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
       },
     },
   },
+  '/v1/runs/{id}/rerun': {
+    post: {
+      summary:
+        'Re-run a finished run (operators and admins): a new run with its name, benchmark and limits, running its pinned image digest, owned by its submitter, outside their quota; it names the original (rerunOf) and who asked (requestedBy)',
+      path: runId,
+      responses: {
+        '202': ['Queued: the new run', 'Run'],
+        '403': ['Not an operator or admin', 'Error'],
+        '404': ['No such run', 'Error'],
+        '409': ['The run has not ended yet', 'Error'],
+        '503': ['Redis unreachable', 'Error'],
+      },
+    },
+  },
   '/v1/session': {
     get: {
       summary: 'Whether this browser is signed in (and its CSRF token)',
