@@ -39,6 +39,12 @@ describe('image provenance: the digest pinned across a retry', function () {
     assert.equal(res.status, 200, `the registry has ${repo}:${reference}`);
     return res.headers.get('docker-content-digest')!;
   };
+  /** The digest part (`sha256:…`) of the pinned image a run's record names. */
+  const registryDigestOf = async (runId: string): Promise<string> => {
+    const view = (await stack.http.get(`/v1/runs/${runId}`).set(stack.auth)).body as RunView;
+    assert.ok(view.imageDigest, `run ${runId} has a pinned digest`);
+    return view.imageDigest.slice(view.imageDigest.indexOf('@') + 1);
+  };
   /** Removes every copy of the repository on this host (by tag and by digest), so a run must pull. */
   const forgetLocalCopies = async (): Promise<void> => {
     const d = await docker();
@@ -113,10 +119,26 @@ describe('image provenance: the digest pinned across a retry', function () {
     assert.ok(!local.some((img) => img.RepoTags?.includes(tag)), 'the tag was not pulled again');
   });
 
+  it("re-runs the run with v1's digest, though the tag names v2 now (POST /v1/runs/{id}/rerun)", async () => {
+    const runs = await stack.http.get('/v1/models/pinned-model').set(stack.auth);
+    const original = (runs.body as { runs: RunView[] }).runs.at(-1)!;
+    const v1 = `${registry.host}/${repo}@${await registryDigestOf(original.id)}`;
+    const res = await stack.http.post(`/v1/runs/${original.id}/rerun`).set(stack.auth);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const queued = res.body as RunView;
+    assert.equal(queued.image, v1, 'the re-run is queued with the pinned digest, not the tag');
+    assert.equal(queued.rerunOf, original.id);
+    const done = await stack.waitForRun(queued.id, undefined, 40_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(done.score, 0.11, 'the re-run ran v1 (v2 scores 0.22)');
+    assert.equal(done.imageDigest, v1);
+  });
+
   it('serves the pinned digest on the run view, and the tag it was submitted as', async () => {
     const runs = await stack.http.get('/v1/models/pinned-model').set(stack.auth);
     assert.equal(runs.status, 200);
-    const id = (runs.body as { runs: RunView[] }).runs[0]!.id;
+    // Newest first: the first run submitted is the last (the re-run above is newer).
+    const id = (runs.body as { runs: RunView[] }).runs.at(-1)!.id;
     const view = (await stack.http.get(`/v1/runs/${id}`).set(stack.auth)).body as RunView;
     assert.equal(view.image, `${registry.host}/${repo}:latest`);
     assert.match(view.imageDigest ?? '', new RegExp(`^${registry.host.replace(/\./g, '\\.')}/${repo}@sha256:[0-9a-f]{64}$`));
