@@ -19,7 +19,7 @@ import { type AppProcess, spawnApp } from '../test/helpers/processes';
 import { type LoadResult, load } from './lib/cannon';
 import { startBenchRedis } from './lib/redis';
 import { machineInfo, writeResults } from './lib/results';
-import { median } from './lib/stats';
+import { mean, median } from './lib/stats';
 import { type Row, renderTable } from './lib/table';
 
 function arg(name: string, fallback: number): number {
@@ -163,6 +163,9 @@ async function main(): Promise<void> {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 
+  // Each round measured both sides, in alternating order: the geometric mean of the rounds' on/off
+  // ratios cancels a drift of the machine's speed across the run, which medians of each side do not.
+  const paired = (f: (side: 'off' | 'on', i: number) => number): number => Math.exp(mean(results.on.map((_, i) => Math.log(f('on', i) / f('off', i)))));
   const rps = (side: 'off' | 'on'): number => median(results[side].map((r) => r.rps));
   const p50 = (side: 'off' | 'on'): number => median(results[side].map((r) => r.p50));
   const p99 = (side: 'off' | 'on'): number => median(results[side].map((r) => r.p99));
@@ -176,8 +179,8 @@ async function main(): Promise<void> {
       unit: 'µs',
       baseline: cpu('off'),
       baselineName: 'tracing off',
-      ratio: cpu('on') / cpu('off'),
-      note: 'user + system time of the API process over each round, divided by its submissions; median of the rounds',
+      ratio: paired((side, i) => cpuPerRequest[side][i]!),
+      note: "user + system time of the API process over each round, divided by its submissions; medians of the rounds; the ratio is the geometric mean of the rounds' on/off ratios (sides alternate which goes first)",
     },
     {
       bench: 'tracing',
@@ -186,10 +189,10 @@ async function main(): Promise<void> {
       unit: 'req/s',
       baseline: rps('off'),
       baselineName: 'tracing off',
-      ratio: rps('on') / rps('off'),
+      ratio: paired((side, i) => results[side][i]!.rps),
     },
-    { bench: 'tracing', metric: 'POST /v1/models p50, on vs off', value: p50('on'), unit: 'ms', baseline: p50('off'), baselineName: 'tracing off', ratio: p50('on') / p50('off') },
-    { bench: 'tracing', metric: 'POST /v1/models p99, on vs off', value: p99('on'), unit: 'ms', baseline: p99('off'), baselineName: 'tracing off', ratio: p99('on') / p99('off') },
+    { bench: 'tracing', metric: 'POST /v1/models p50, on vs off', value: p50('on'), unit: 'ms', baseline: p50('off'), baselineName: 'tracing off', ratio: paired((side, i) => results[side][i]!.p50) },
+    { bench: 'tracing', metric: 'POST /v1/models p99, on vs off', value: p99('on'), unit: 'ms', baseline: p99('off'), baselineName: 'tracing off', ratio: paired((side, i) => results[side][i]!.p99) },
     { bench: 'tracing', metric: 'a span while tracing is off, over the bare call', value: spanNs - bareNs, unit: 'ns', note: `inSpan around an async step; the bare call ${bareNs.toFixed(0)} ns` },
     { bench: 'tracing', metric: 'annotate() while tracing is off', value: annotateNs, unit: 'ns' },
   ];
