@@ -54,9 +54,13 @@ describe('the OpenAPI document', function () {
     assert.equal((await call('get', '/v1/models/described', auth)).body.runs.length, 1);
     assert.match((await call('get', `/v1/runs/${id}/logs`, auth)).text, /training on described/);
     assert.equal((await call('delete', `/v1/runs/${id}`, auth)).status, 409);
+    // A re-run of the finished run (an admin here); a live one cannot be, and an unknown one is a 404.
+    assert.equal((await call('post', `/v1/runs/${id}/rerun`, auth)).status, 202);
+    assert.equal((await call('post', '/v1/runs/00000000-0000-7000-8000-000000000000/rerun', auth)).status, 404);
 
     const slow = await call('post', '/v1/models', (t) => auth(t).send({ image: fixture('slow'), name: 'described' }));
     await stack.waitForRun(slow.body.id, ['running']);
+    assert.equal((await call('post', `/v1/runs/${slow.body.id}/rerun`, auth)).status, 409);
     assert.equal((await call('get', `/v1/runs/${slow.body.id}`, auth)).body.status, 'running');
     assert.equal((await call('delete', `/v1/runs/${slow.body.id}`, auth)).body.status, 'cancelled');
 
