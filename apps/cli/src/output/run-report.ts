@@ -12,6 +12,11 @@ export function formatRun(ctx: Context, run: RunView): string {
     ['run', run.id],
     ['model', run.name],
     ['image', run.image],
+    // What it really ran, who submitted it, where its last try ran (issue 18); absent on older runs.
+    ['image digest', run.imageDigest],
+    ['submitted by', run.submittedBy && printable(`${run.submittedBy.user}${run.submittedBy.team ? ` (team ${run.submittedBy.team})` : ''}`)],
+    ['re-run of', run.rerunOf && `${run.rerunOf}${run.requestedBy ? ` (asked by ${printable(run.requestedBy)})` : ''}`],
+    ['host', run.host && printable(run.host)],
     ['status', status],
     ['error', run.error && run.status !== 'succeeded' ? printable(run.error) : undefined],
     ['exit code', run.exitCode === undefined || run.exitCode === null ? undefined : String(run.exitCode)],
@@ -24,7 +29,7 @@ export function formatRun(ctx: Context, run: RunView): string {
     ['submission to result', run.turnaroundMs === undefined ? undefined : seconds(run.turnaroundMs)],
     ['attempts', run.attempts === undefined ? undefined : String(run.attempts)],
   ]);
-  const attempts = (run.attemptErrors ?? []).map((a) => `  attempt ${a.attempt} (${a.at}): ${printable(a.message)}`);
+  const attempts = (run.attemptErrors ?? []).map((a) => `  attempt ${a.attempt} (${a.at}${a.host ? `, on ${printable(a.host)}` : ''}): ${printable(a.message)}`);
   return fields + (attempts.length ? `earlier attempts failed:\n${attempts.join('\n')}\n` : '') + formatMetrics(run);
 }
 
