@@ -116,6 +116,18 @@ describe('the OpenAPI document', function () {
     assert.equal((await call('delete', '/v1/teams/described', auth)).status, 200);
     assert.equal((await call('get', '/v1/audit', auth)).status, 200);
 
+    // The fleet: this stack's host, drained and resumed; a queue paused and resumed.
+    const hosts = (await call('get', '/v1/hosts', auth)).body.hosts as { id: string }[];
+    assert.equal(hosts.length, 1, JSON.stringify(hosts));
+    const host = encodeURIComponent(hosts[0]!.id);
+    assert.equal((await call('get', `/v1/hosts/${host}`, auth)).status, 200);
+    assert.equal((await call('get', '/v1/hosts/no-such-host', auth)).status, 404);
+    assert.equal((await call('post', `/v1/hosts/${host}/drain`, auth)).status, 200);
+    assert.equal((await call('post', `/v1/hosts/${host}/resume`, auth)).status, 200);
+    assert.ok(((await call('get', '/v1/queues', auth)).body.queues as { name: string }[]).some((q) => q.name === 'runs'));
+    assert.equal((await call('post', '/v1/queues/runs/pause', auth)).status, 200);
+    assert.equal((await call('post', '/v1/queues/runs/resume', auth)).status, 200);
+
     // Every operation was called at least once.
     const called = new Set([...checker.seen].map((s) => s.split(' ').slice(0, 2).join(' ')));
     const operations = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
