@@ -57,18 +57,18 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const store = new RecordStore(config.dataDir);
     // The API only reads the volume; a missing folder just means no runs yet.
     await mkdir(store.layout.root, { recursive: true }).catch(() => undefined);
-    const queues = new RunQueues(redis, config.queuePrefix, onError('queue'));
+    const queues = new RunQueues(redis, config.deployment, onError('queue'));
     // Only for the dashboard: the worker queues and delivers webhooks.
-    const webhookQueue = createWebhookQueue(redis, config.queuePrefix, onError('webhook queue'));
-    const events = [createRunEvents(eventsConn, config.queuePrefix, onError('queue events'))];
+    const webhookQueue = createWebhookQueue(redis, config.deployment, onError('webhook queue'));
+    const events = [createRunEvents(eventsConn, config.deployment, onError('queue events'))];
     if (config.limits.ceilings.gpus > 0) {
       // GPU runs have a queue of their own, and QueueEvents blocks: a second connection.
       const gpuEventsConn = createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-gpu-events', onError: onError('events') });
       opened.push(gpuEventsConn);
-      events.push(createRunEvents(gpuEventsConn, config.queuePrefix, onError('gpu queue events'), GPU_RUN_QUEUE));
+      events.push(createRunEvents(gpuEventsConn, config.deployment, onError('gpu queue events'), GPU_RUN_QUEUE));
     }
-    const control = new RunControl(redis, config.queuePrefix);
-    const pending = new PendingOutcomes(redis, config.queuePrefix);
+    const control = new RunControl(redis, config.deployment);
+    const pending = new PendingOutcomes(redis, config.deployment);
     const index = new RunIndex(config.benchmarks.values());
     const feed = new IndexFeed({ index, store, queues, events, pending, log, snapshot: config.indexSnapshot });
     const loaded = await feed.load();
@@ -82,7 +82,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
         // QueueEvents blocks: each routed queue's events take a connection of their own.
         const conn = createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-routed-events', onError: onError('events') });
         opened.push(conn);
-        feed.listenTo(createRunEvents(conn, config.queuePrefix, onError('routed queue events'), q.name));
+        feed.listenTo(createRunEvents(conn, config.deployment, onError('routed queue events'), q.name));
       },
       log,
     );
@@ -97,13 +97,13 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       retry: config,
       allowedImages: config.allowedImages,
       benchmarks: config.benchmarks,
-      quotas: new QuotaLedger(redis, config.queuePrefix),
-      fairShare: new FairShare(redis, config.queuePrefix),
+      quotas: new QuotaLedger(redis, config.deployment),
+      fairShare: new FairShare(redis, config.deployment),
       ...(config.redisWaitReplicas > 0 && { confirmWrites: () => confirmReplicated(redis, config.redisWaitReplicas, REPLICA_WAIT_MS) }),
       onSettled: (id, listener) => feed.onSettled(id, listener),
       submitting: (id) => feed.submitting(id),
       allowedLabels: config.allowedLabels,
-      hosts: fleetHosts(new FleetRegistry(redis, config.queuePrefix)),
+      hosts: fleetHosts(new FleetRegistry(redis, config.deployment)),
       applyEnd: (id) => feed.applyEnd(id),
     });
     const logs = new LogsService({
@@ -134,18 +134,18 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       apiTokens: config.apiTokens,
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimitPerMinute: config.rateLimitPerMinute,
-      authFailures: { ...config.authFailures, counter: new RedisFailureCounter(redis, config.queuePrefix, config.authFailures.windowMs, log) },
+      authFailures: { ...config.authFailures, counter: new RedisFailureCounter(redis, config.deployment, config.authFailures.windowMs, log) },
       rateLimitPrivilegedPerMinute: config.rateLimitPrivilegedPerMinute,
-      rateLimitRedis: { redis, prefix: config.queuePrefix },
-      identities: new IdentityStore(redis, config.queuePrefix, bootstrapUsers(config.apiTokens)),
-      audit: new AuditLog(redis, config.queuePrefix, config.auditRetentionSeconds * 1000),
+      rateLimitRedis: { redis, prefix: config.deployment },
+      identities: new IdentityStore(redis, config.deployment, bootstrapUsers(config.apiTokens)),
+      audit: new AuditLog(redis, config.deployment, config.auditRetentionSeconds * 1000),
       readiness,
       metrics,
       adminRouter: createAdminRouter(queues, webhookQueue, { gpus: config.limits.ceilings.gpus > 0 }),
-      sessions: new SessionStore(redis, config.queuePrefix, config.sessionTtlSeconds),
+      sessions: new SessionStore(redis, config.deployment, config.sessionTtlSeconds),
       webRoot: webRoot(),
       trustProxy: config.trustProxy,
-      fleet: new FleetService(redis, config.queuePrefix, queues),
+      fleet: new FleetService(redis, config.deployment, queues),
       sso: ssoFromConfig(config, redis),
     });
     const server = await new Promise<Server>((resolve, reject) => {

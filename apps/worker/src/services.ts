@@ -45,7 +45,7 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     overrides.runner ??
     createDockerRunner({
       dockerHost: config.dockerHost,
-      deployment: config.queuePrefix,
+      deployment: config.deployment,
       sandbox: config.sandbox,
       ...(registryAuth && { credentials: (image: string) => registryAuth.for(image) }),
     });
@@ -59,13 +59,13 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
   await store.probeWritable().catch((err: Error) => {
     throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);
   });
-  const control = new RunControl(redis, config.queuePrefix);
+  const control = new RunControl(redis, config.deployment);
   const hostId =
     config.hostId ??
     (await runner.engineId().catch((err: Error) => {
       throw new StartupError(`${err.message}: set WORKER_HOST_ID to name this host`);
     }));
-  const ownership = new RunOwnership(redis, config.queuePrefix);
+  const ownership = new RunOwnership(redis, config.deployment);
   const metrics = createWorkerMetrics();
   // Which reasons keep this worker from taking runs (its volume, its engine) right now.
   const intake = new RunIntake();
@@ -84,16 +84,16 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     engine.downForMs() >= leaseMs ? `the Docker engine has been unreachable for ${Math.round(engine.downForMs() / 1000)} s` : undefined,
   );
   await lease.renewNow();
-  const quotas = new QuotaLedger(redis, config.queuePrefix);
+  const quotas = new QuotaLedger(redis, config.deployment);
   // Who waits how much in the queue: a run that a worker takes stops counting in its submitter's share.
-  const fairShare = new FairShare(redis, config.queuePrefix);
-  const queues = new RunQueues(redis, config.queuePrefix, (err) => log.warn('queue error', { error: err.message }));
+  const fairShare = new FairShare(redis, config.deployment);
+  const queues = new RunQueues(redis, config.deployment, (err) => log.warn('queue error', { error: err.message }));
   const gpus = config.gpus.length > 0 ? new GpuDevices(config.gpus, runner) : undefined;
   if (gpus) gpuMetrics(metrics.registry, () => gpus.counts());
-  const webhooks = startWebhooks(config.webhooks, redis, config.queuePrefix, metrics.registry, log);
+  const webhooks = startWebhooks(config.webhooks, redis, config.deployment, metrics.registry, log);
   const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const pending = new PendingOutcomes(redis, config.queuePrefix);
+  const pending = new PendingOutcomes(redis, config.deployment);
   const pulls = startImagePulls({ config, runner, redis, queues, hostId, registry: metrics.registry, log });
   // Keeps the engine's disk under its high mark by removing modelrun's images unused the longest (WORKER_DISK_*).
   const pruning = config.imagePruning;

@@ -130,7 +130,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       leaseSeconds: config.leaseSeconds,
       redis: redactUrl(config.redis),
       dataDir: store.layout.root,
-      prefix: config.queuePrefix,
+      prefix: config.deployment,
       metrics: metricsServer.url,
       // Which registries have credentials, never the credentials.
       ...(registryAuth && { registryAuthFile: registryAuth.path, registriesWithCredentials: registryAuth.registries }),
@@ -168,7 +168,7 @@ function consume(
 ): Worker<RunJobData, RunResult> {
   const w = new Worker<RunJobData, RunResult>(queueName, processor, {
     connection: redis,
-    prefix: config.queuePrefix,
+    prefix: config.deployment,
     concurrency,
     lockDuration: config.lockMs,
     stalledInterval: config.stalledIntervalMs,

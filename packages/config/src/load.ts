@@ -143,8 +143,11 @@ export interface CommonConfig {
   redis: RedisTarget;
   /** Refuse to start on a Redis without AOF and `noeviction` (default true). */
   redisRequirePersistence: boolean;
-  /** Redis key prefix for the queue (default `modelrun`). */
-  queuePrefix: string;
+  /**
+   * The deployment's name (QUEUE_PREFIX, default `modelrun`): the prefix of all its Redis keys and
+   * Docker object names, and its containers' `io.modelrun.deployment` label.
+   */
+  deployment: string;
   dataDir: string;
   limits: LimitPolicy;
   /** Tries per run for infrastructure faults (default 5); model faults are never retried. */
@@ -288,7 +291,7 @@ function common(e: Env): CommonConfig {
     env: e.NODE_ENV,
     redis: e.REDIS_URL,
     redisRequirePersistence: e.REDIS_REQUIRE_PERSISTENCE,
-    queuePrefix: e.QUEUE_PREFIX,
+    deployment: e.QUEUE_PREFIX,
     dataDir: e.DATA_DIR,
     limits,
     attempts: e.RUN_ATTEMPTS,

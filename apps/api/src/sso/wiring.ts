@@ -16,7 +16,7 @@ import { SsoStore } from './sso-store';
  */
 export function ssoFromConfig(config: ApiConfig, redis: Redis): SsoDeps | undefined {
   if (!config.oidc) return undefined;
-  const prefix = config.queuePrefix;
+  const prefix = config.deployment;
   const identities = new IdentityStore(redis, prefix, bootstrapUsers(config.apiTokens));
   const audit = new AuditLog(redis, prefix, config.auditRetentionSeconds * 1000);
   const store = new SsoStore(redis, prefix);

@@ -38,7 +38,7 @@ export class FleetPresence {
   private heartbeat: Heartbeat | undefined;
 
   constructor(private readonly p: PresenceParts) {
-    this.registry = new FleetRegistry(p.redis, p.config.queuePrefix);
+    this.registry = new FleetRegistry(p.redis, p.config.deployment);
   }
 
   /** The observer, also counting the runs this process runs now. */

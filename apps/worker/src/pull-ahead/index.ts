@@ -27,7 +27,7 @@ export function startImagePulls(deps: {
   const { config, runner, log } = deps;
   const images = runner.images;
   if (!images) return undefined;
-  const pulled = new PulledImages(deps.redis, config.queuePrefix, deps.hostId, (err) => log.warn('could not note a pulled image in Redis', { error: err.message }));
+  const pulled = new PulledImages(deps.redis, config.deployment, deps.hostId, (err) => log.warn('could not note a pulled image in Redis', { error: err.message }));
   images.observe(pulled);
   const outcome = pullMetrics(deps.registry, pulled);
   // A CPU-only worker never takes a GPU run: it looks at the CPU queue only. The routed queues
