@@ -17,7 +17,7 @@ export function isFinal(status: RunStatus): status is FinalStatus {
 /**
  * Where a running run is: shown so nobody has to guess whether it is stuck. `evaluating`: a
  * benchmark run's model has finished and the benchmark's evaluator is scoring it. `recording`:
- * the run has ended and its outcome is kept in Redis until the volume takes its record.
+ * the run has ended and its outcome is pending in Redis until the volume takes its record.
  */
 export const RUN_PHASES = ['pulling', 'starting', 'running', 'collecting', 'evaluating', 'recording'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];

@@ -37,7 +37,7 @@ const MIN_AGE_MS = 5_000;
 
 /**
  * Writes finished runs' records to the volume without ever losing one to it. When the volume
- * refuses (full, read-only), the outcome is kept in Redis, the job ends (no slot is held), and a
+ * refuses (full, read-only), the outcome is pending in Redis, the job ends (no slot is held), and a
  * loop in every worker retries with backoff for as long as it takes, dropping it once written.
  * Any worker writes any pending outcome, so one left by a worker that died is written too.
  */
@@ -60,7 +60,7 @@ export class Recorder {
       return { record: await this.write(record, logBytes, log, beforePlacing), pending: false };
     } catch (err) {
       if (!isVolumeError(err)) throw err;
-      log.warn("the volume did not take the run's record; it is kept in Redis and written when the volume can take it", errorFields(err));
+      log.warn("the volume did not take the run's record; its outcome is pending in Redis and written when the volume can take it", errorFields(err));
       // With its error in the same write: noted after, the run was shown waiting without the reason for a moment.
       await this.opts.pending.keep({ record, since: new Date().toISOString(), error: errorMessage(err), ...(logBytes && { log: logBytes }) });
       this.opts.volume.failed(err);
