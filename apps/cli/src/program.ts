@@ -7,6 +7,7 @@ import { auditCommand, teamsCommand, tokensCommand, usersCommand, whoamiCommand 
 import { submitCommand } from './commands/submit';
 import { validateCommand } from './commands/validate';
 import { hostsCommand } from './commands/hosts';
+import { queuesCommand } from './commands/queues';
 import { CliError, EXIT } from './errors';
 
 const EPILOG = `
@@ -42,6 +43,7 @@ export function buildProgram(deps: CliDeps): Command {
     tokensCommand,
     auditCommand,
     hostsCommand,
+    queuesCommand,
   ]) {
     program.addCommand(
       make(deps)
