@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { HostView } from '@modelrun/contracts';
+import type { HostView, QueueList } from '@modelrun/contracts';
 import { buildWebApp, launchChromium, screenshotDir, watchConsole } from '../helpers/browser';
 import { docker } from '../helpers/docker';
 import { type Stack, startStack } from '../helpers/stack';
@@ -70,6 +70,19 @@ describe('the fleet page, in a real browser', function () {
     await b.getByRole('button', { name: 'Drain' }).waitFor();
     assert.equal((await host('cpu-host-b')).drain, 'active');
     assert.equal((await host('cpu-host-a')).drain, 'active', 'the other host was never drained');
+    assert.deepEqual(errors.splice(0), []);
+  });
+
+  it('an admin pauses a queue for the whole fleet and resumes it', async () => {
+    const paused = async (name: string): Promise<boolean | undefined> =>
+      ((await stack.http.get('/v1/queues').set('Authorization', `Bearer ${ADMIN_TOKEN}`)).body as QueueList).queues.find((q) => q.name === name)?.paused;
+    const row = page.locator('tr[data-queue="runs"]');
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await row.locator('[data-paused="true"]').waitFor();
+    assert.equal(await paused('runs'), true);
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await row.locator('[data-paused="false"]').waitFor();
+    assert.equal(await paused('runs'), false);
     assert.deepEqual(errors.splice(0), []);
   });
 

@@ -123,7 +123,8 @@ function HostCard(props: { host: HostView; onDrain: (h: HostView, drain: boolean
   );
 }
 
-function Queues(props: { queues: QueueFigures[] }) {
+/** The queues' figures; Pause stops every worker of every host taking runs from a queue (BullMQ's pause), Resume undoes it. */
+function Queues(props: { queues: QueueFigures[]; onPause: (q: QueueFigures, pause: boolean) => void }) {
   return (
     <div class="table-wrap">
       <table data-queues>
@@ -134,6 +135,7 @@ function Queues(props: { queues: QueueFigures[] }) {
             <th scope="col">Running</th>
             <th scope="col">Oldest wait</th>
             <th scope="col">State</th>
+            <th scope="col" aria-label="Pause or resume" />
           </tr>
         </thead>
         <tbody>
@@ -143,7 +145,18 @@ function Queues(props: { queues: QueueFigures[] }) {
               <td>{q.waiting}</td>
               <td>{q.running}</td>
               <td>{q.waiting > 0 ? formatDuration(q.oldestWaitingSeconds * 1000) : '—'}</td>
-              <td>{q.paused ? 'paused' : 'taking runs'}</td>
+              <td data-paused={String(q.paused)}>{q.paused ? 'paused' : 'taking runs'}</td>
+              <td>
+                {q.paused ? (
+                  <button type="button" class="primary" onClick={() => props.onPause(q, false)}>
+                    Resume
+                  </button>
+                ) : (
+                  <button type="button" class="danger" onClick={() => props.onPause(q, true)}>
+                    Pause
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -166,6 +179,15 @@ export function FleetPage() {
       setError(err as Error);
     }
   };
+  const pause = async (q: QueueFigures, on: boolean) => {
+    setError(undefined);
+    try {
+      await api<QueueFigures>('POST', `/v1/queues/${encodeURIComponent(q.name)}/${on ? 'pause' : 'resume'}`);
+      queues.refresh();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
   const list = hosts.data?.hosts ?? [];
   return (
     <section>
@@ -181,7 +203,8 @@ export function FleetPage() {
         ))}
       </div>
       <h2>Queues</h2>
-      {queues.data && <Queues queues={queues.data.queues} />}
+      <p class="muted intro">Pause a queue to stop the whole fleet taking runs from it: running runs finish, submissions still queue, until it is resumed.</p>
+      {queues.data && <Queues queues={queues.data.queues} onPause={(q, on) => void pause(q, on)} />}
     </section>
   );
 }
