@@ -152,7 +152,8 @@ describe('REDIS_WAIT_REPLICAS', () => {
     const conn = testRedis(stack.redisUrl);
     const queue = new Queue(RUN_QUEUE, { connection: conn, prefix: stack.prefix });
     try {
-      assert.equal((await queue.getJobs(['waiting'])).length, 1, 'one run for the key, queued on the primary');
+      // Every submission has a BullMQ priority now (fair share): a queued run is in `prioritized`.
+      assert.equal((await queue.getJobs(['waiting', 'prioritized'])).length, 1, 'one run for the key, queued on the primary');
     } finally {
       await queue.close();
       conn.disconnect();
