@@ -112,7 +112,7 @@ for (const setup of SETUPS)
       const conn = testRedis(stack.redisUrl);
       const queue = new Queue(RUN_QUEUE, { connection: conn, prefix: stack.prefix });
       try {
-        const jobs = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed']);
+        const jobs = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'prioritized', 'delayed']);
         assert.ok(jobs.length >= accepted.length, `the queue knows ${jobs.length} runs, ${accepted.length} were accepted`);
         for (const job of jobs) assert.ok(watch.idsFor(job.id!).size <= 1, `run ${job.id} had ${watch.idsFor(job.id!).size} containers`);
       } finally {
