@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
+import { RUN_QUEUE } from '@modelrun/contracts';
+import { jobPriority, routedQueueName } from '@modelrun/queue';
 import { buildFixture, fixture } from '../fixtures/images';
 import { buildWebApp, launchChromium, screenshotDir, watchConsole } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
+import { testRedis } from '../helpers/redis-server';
 
 const TOKEN = 'tok-browser-Vq3x9LzT0bKp7WmE2sYh';
 /** A model's scores over its runs, for a chart with a shape. */
@@ -156,16 +160,30 @@ describe('the web app, in a real browser', function () {
     await shot('model');
   });
 
-  it('says what a queued run no live host can take waits for', async () => {
+  it('submits a run that needs a host label, at a priority, from the form; its page says what it waits for', async () => {
     const auth = { Authorization: `Bearer ${TOKEN}` };
-    const res = await stack.http
-      .post('/v1/models')
-      .set(auth)
-      .send({ image: fixture('score-json'), name: 'unplaced', requires: { reference: 'nowhere' } });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    await page.goto(`${url}/runs/${res.body.id}`);
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Image').fill(fixture('score-json'));
+    await page.getByLabel('Model name').fill('unplaced');
+    // The keys RUN_ALLOWED_LABELS allows, and (an admin here) the priority.
+    await page.getByLabel('Host label reference').fill('nowhere');
+    await page.getByLabel('Priority').selectOption('2');
+    await page.getByRole('button', { name: 'Submit run' }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    const id = new URL(page.url()).pathname.split('/').pop()!;
     await page.locator('.waiting-for', { hasText: `a host with reference=nowhere (no live host has it; hosts: ${stack.workers[0]!.hostId})` }).waitFor();
-    await stack.http.delete(`/v1/runs/${res.body.id}`).set(auth).expect(202);
+    const view = (await stack.http.get(`/v1/runs/${id}`).set(auth).expect(200)).body as { requires?: string[] };
+    assert.deepEqual(view.requires, ['reference=nowhere']);
+    // Its job waits in the queue of that label, at level 2 (its submitter's first waiting run there).
+    const conn = testRedis(stack.redisUrl);
+    const queue = new Queue(routedQueueName(RUN_QUEUE, ['reference=nowhere']), { connection: conn, prefix: stack.prefix });
+    try {
+      assert.equal((await queue.getJob(id))?.opts.priority, jobPriority(2, 1));
+    } finally {
+      await queue.close();
+      conn.disconnect();
+    }
+    await stack.http.delete(`/v1/runs/${id}`).set(auth).expect(202);
   });
 
   it("offers Re-run to an admin, not to a member on their own run; the re-run's page names the run it repeats", async () => {

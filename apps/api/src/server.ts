@@ -128,7 +128,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const app = createApp({
       log,
       runs,
-      benchmarks: new BenchmarksService(config.benchmarks, index, config.limits),
+      benchmarks: new BenchmarksService(config.benchmarks, index, config.limits, config.allowedLabels),
       logs,
       index,
       apiTokens: config.apiTokens,

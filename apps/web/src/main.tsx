@@ -15,13 +15,14 @@ import { RUN_ID, afterSignIn, match } from './ui/match';
 import { Link, type Location, navigate, useLocation } from './ui/router';
 import './style.css';
 
-function Page(props: { loc: Location }) {
+function Page(props: { loc: Location; session: SessionView | undefined }) {
   const { path } = props.loc;
   const model = match('/models/:name', path);
   if (model) return <ModelPage name={model.name!} />;
   const run = match('/runs/:id', path);
   if (run) return RUN_ID.test(run.id!) ? <RunPage id={run.id!} /> : <ErrorNote error={new Error(`${JSON.stringify(run.id!.slice(0, 80))} is not a run id`)} />;
-  if (path === '/submit') return <SubmitPage />;
+  // Without tokens (a local API) everyone is an admin; otherwise the session's role.
+  if (path === '/submit') return <SubmitPage mayPrioritize={props.session?.authRequired === false || props.session?.role === 'admin' || props.session?.role === 'operator'} />;
   if (path === '/tokens') return <TokensPage />;
   if (path === '/admin/users') return <UsersPage />;
   if (path === '/admin/audit') return <AuditLogPage />;
@@ -115,7 +116,7 @@ function App() {
       <Header session={session} path={loc.path} onSignOut={() => void out().catch(setError)} />
       <main>
         <ErrorNote error={error} />
-        {session && (mustSignIn ? <SignInPage onSignedIn={setSession} /> : <Page loc={loc} />)}
+        {session && (mustSignIn ? <SignInPage onSignedIn={setSession} /> : <Page loc={loc} session={session} />)}
       </main>
     </>
   );

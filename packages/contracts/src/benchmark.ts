@@ -117,7 +117,11 @@ export const LimitPolicyView = z.strictObject({
 });
 
 /** `GET /v1/benchmarks`, with the deployment's limits: what the submit form shows beside the choice. */
-export const BenchmarkList = z.strictObject({ benchmarks: z.array(BenchmarkView), limits: LimitPolicyView.optional() });
+export const BenchmarkList = z.strictObject({
+  benchmarks: z.array(BenchmarkView),
+  limits: LimitPolicyView.optional(),
+  allowedLabels: z.array(z.string()).describe('Label keys a submission may require of its host (RUN_ALLOWED_LABELS); absent when none').optional(),
+});
 export type BenchmarkList = z.infer<typeof BenchmarkList>;
 
 /** Whether `a` is a better value than `b` for a metric in `direction`. */

@@ -10,7 +10,11 @@ export function benchmarksRouter(benchmarks: BenchmarksService): Router {
   const unknown = (name: string | undefined) => notFound(`no benchmark named ${JSON.stringify(name)}`);
 
   router.get('/', (_req, res) => {
-    res.json({ benchmarks: benchmarks.list(), ...(benchmarks.policy && { limits: benchmarks.policy }) });
+    res.json({
+      benchmarks: benchmarks.list(),
+      ...(benchmarks.policy && { limits: benchmarks.policy }),
+      ...(benchmarks.allowedLabels.length > 0 && { allowedLabels: benchmarks.allowedLabels }),
+    });
   });
 
   router.get('/:name', (req, res) => {

@@ -20,6 +20,8 @@ export class BenchmarksService {
     private readonly index: RunIndex,
     /** The deployment's limits: shown with the list, and each benchmark's resolved against them. */
     readonly policy?: LimitPolicy,
+    /** Label keys a submission may require of its host (RUN_ALLOWED_LABELS): the submit form offers them. */
+    readonly allowedLabels: readonly string[] = [],
   ) {
     this.views = [...benchmarks.values()].map((b) => {
       const resolved = policy && resolveLimits(b.model?.limits, policy);

@@ -17,12 +17,17 @@ function FieldError(props: { id: string; message: string | undefined }) {
   ) : null;
 }
 
+/** The priority levels an operator may give a run (1 first); a run without one queues at the default. */
+const PRIORITY_LEVELS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+const DEFAULT_PRIORITY = 5;
+
 /**
  * Submit a run: image, name, a benchmark or not, limits (each field says its default and
- * ceiling; a benchmark run takes the benchmark's, shown and locked); then its run page. Every
- * problem is shown at once, beside its field: the form's own checks first, then the API's.
+ * ceiling; a benchmark run takes the benchmark's, shown and locked), the host labels it needs
+ * (the keys RUN_ALLOWED_LABELS allows) and, for operators and admins, its priority; then its run
+ * page. Every problem is shown at once, beside its field: the form's own checks first, then the API's.
  */
-export function SubmitPage() {
+export function SubmitPage(props: { mayPrioritize: boolean }) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
@@ -45,11 +50,15 @@ export function SubmitPage() {
     }
     const limits: Partial<AppliedLimits> = {};
     if (!benchmark) for (const l of LIMITS) if (input.limits[l.key]) limits[l.key] = Number(input.limits[l.key]);
+    const requires = Object.fromEntries((list.data?.allowedLabels ?? []).map((key) => [key, text(`requires.${key}`)]).filter(([, value]) => value !== ''));
+    const priority = Number(text('priority'));
     const body: SubmitRunRequest = {
       image: input.image,
       name: input.name,
       ...(Object.keys(limits).length > 0 && { limits }),
       ...(benchmark && { benchmark }),
+      ...(Object.keys(requires).length > 0 && { requires }),
+      ...(props.mayPrioritize && priority > 0 && { priority }),
     };
     setBusy(true);
     try {
@@ -66,6 +75,7 @@ export function SubmitPage() {
 
   const invalid = (path: string) => (errors[path] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `err-${path}` } : {});
   const limitShown = (key: keyof AppliedLimits) => chosen?.modelLimits?.[key];
+  const labels = list.data?.allowedLabels ?? [];
 
   return (
     <section class="narrow">
@@ -145,6 +155,40 @@ export function SubmitPage() {
           </div>
           <FieldError id="err-limits" message={errors.limits} />
         </fieldset>
+        {(labels.length > 0 || props.mayPrioritize) && (
+          <fieldset aria-describedby="placement-note">
+            <legend>Where and when it runs</legend>
+            <p class="hint" id="placement-note">
+              {labels.length > 0 ? 'A label sends the run only to hosts that have it (blank: any host). ' : ''}
+              {props.mayPrioritize ? 'Priority 1 goes first; every run of a level waits behind its submitter’s earlier ones.' : ''}
+            </p>
+            <div class="limits">
+              {labels.map((key) => (
+                <label key={key}>
+                  <span>
+                    Host label <code>{key}</code>
+                  </span>
+                  <input name={`requires.${key}`} autocomplete="off" spellcheck={false} {...invalid('requires')} />
+                </label>
+              ))}
+              {props.mayPrioritize && (
+                <label>
+                  <span>Priority</span>
+                  <select name="priority" {...invalid('priority')}>
+                    <option value="">Default ({DEFAULT_PRIORITY})</option>
+                    {PRIORITY_LEVELS.map((level) => (
+                      <option key={level} value={String(level)}>
+                        {level}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              )}
+            </div>
+            <FieldError id="err-requires" message={errors.requires} />
+            <FieldError id="err-priority" message={errors.priority} />
+          </fieldset>
+        )}
         <ErrorNote error={error} />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Submitting…' : 'Submit run'}
