@@ -1,12 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 
 /**
  * The package's Redis scripts, each a .lua file in commands/ beside this one (the build copies
- * them next to the compiled code), as BullMQ keeps its own. Read once; each connection defines
- * them once (ioredis defineCommand), then runs them by their SHA, sending the script itself only
- * to a Redis that does not have it cached yet.
+ * them next to the compiled code), as BullMQ keeps its own. Read once, and run by their SHA
+ * (runCommand).
  */
 const COMMANDS = {
   claimRun: { file: 'claim-run.lua', keys: 3 },
@@ -31,30 +31,32 @@ function source(name: CommandName): string {
   return lua;
 }
 
-type Callable = Record<string, ((...args: (string | number)[]) => Promise<unknown>) | undefined>;
+/** A script's SHA1: how Redis names it in its script cache (EVALSHA). */
+const shas = new Map<CommandName, string>();
 
-/** Per connection: every script defined, and (with auto-pipelining) the pipeline of the tick that defined them gone. */
-const defined = new WeakMap<Redis, Promise<void>>();
-
-/**
- * Defines every script on a connection once. With auto-pipelining, a pipeline ioredis opened
- * earlier in the tick was made without the new commands ("pipeline[functionName] is not a
- * function"): every caller of that tick, not only the first, waits for it to go.
- */
-function defineAll(redis: Redis): Promise<void> {
-  let ready = defined.get(redis);
-  if (!ready) {
-    for (const name of Object.keys(COMMANDS) as CommandName[]) {
-      if (typeof (redis as unknown as Callable)[name] !== 'function') redis.defineCommand(name, { numberOfKeys: COMMANDS[name].keys, lua: source(name) });
-    }
-    ready = redis.options.enableAutoPipelining ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve();
-    defined.set(redis, ready);
+function shaOf(name: CommandName): string {
+  let sha = shas.get(name);
+  if (sha === undefined) {
+    sha = createHash('sha1').update(source(name)).digest('hex');
+    shas.set(name, sha);
   }
-  return ready;
+  return sha;
 }
 
-/** Runs one of the scripts: `keys` as KEYS (as many as the script takes), `args` as ARGV. */
+/**
+ * Runs one of the scripts: `keys` as KEYS (as many as the script takes), `args` as ARGV. By its
+ * SHA (EVALSHA), sending the script itself (EVAL) only to a Redis whose cache lacks it, as
+ * ioredis's defineCommand does; but through commands every connection and every pipeline has.
+ * A command defined on a connection is missing from an auto-pipeline opened before it
+ * ("pipeline[functionName] is not a function"), and such a pipeline can wait several ticks
+ * behind one in flight: concurrent submissions right after an API started were refused 503.
+ */
 export async function runCommand(redis: Redis, name: CommandName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-  await defineAll(redis);
-  return (redis as unknown as Callable)[name]!(...keys, ...args);
+  const numberOfKeys = COMMANDS[name].keys;
+  try {
+    return await redis.evalsha(shaOf(name), numberOfKeys, ...keys, ...args);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    return redis.eval(source(name), numberOfKeys, ...keys, ...args);
+  }
 }
