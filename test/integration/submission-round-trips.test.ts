@@ -31,7 +31,7 @@ describe('what a submission costs in Redis', function () {
     await redis?.stop();
   });
 
-  it('is the enqueue and the failed-authentication check per POST: the API never reads back a job it just added', async () => {
+  it('is the enqueue alone per POST without a credential: the API never reads back a job it just added', async () => {
     // Warm up: BullMQ loads its scripts on the first add (SCRIPT LOAD / EVAL, once).
     assert.equal((await stack.http.post('/v1/models').send({ image: 'team/model:1', name: 'warm-up' })).status, 202);
     await conn.config('RESETSTAT');
@@ -49,14 +49,40 @@ describe('what a submission costs in Redis', function () {
     // no round trips. The API's event listener blocks in XREAD; this connection's own INFO and
     // CONFIG are not the API's.
     assert.equal(calls.get('evalsha'), 2 * n, JSON.stringify(Object.fromEntries(calls)));
-    // Before authentication, every request reads its address's failed authentications (one
-    // MULTI of GET and PTTL: auth-failures.ts, shared by API replicas), and nothing else.
-    for (const c of AUTH_FAILURE_CHECK) assert.equal(calls.get(c), n, `${c}: ${JSON.stringify(Object.fromEntries(calls))}`);
-    const outside = [...calls.keys()].filter((c) => !['evalsha', 'xread', 'info', 'config|resetstat', ...AUTH_FAILURE_CHECK].includes(c) && !INSIDE_ADD.has(c) && !INSIDE_FAIR_SHARE.has(c));
+    // No credential presented (an API without tokens), so no failed-authentication check: nothing else.
+    for (const c of ['multi', 'pttl', 'exec']) assert.equal(calls.get(c), undefined, `${c}: ${JSON.stringify(Object.fromEntries(calls))}`);
+    const outside = [...calls.keys()].filter((c) => !['evalsha', 'xread', 'info', 'config|resetstat'].includes(c) && !INSIDE_ADD.has(c) && !INSIDE_FAIR_SHARE.has(c));
     assert.deepEqual(outside, [], `commands other than the add: ${JSON.stringify(Object.fromEntries(calls))}`);
     // All of them listed at once, from the API's own index.
     const listed = await stack.http.get('/v1/models?limit=100');
     assert.equal(listed.body.total, 7);
+  });
+
+  it('adds the failed-authentication check, one round trip, to a request that presents a token', async () => {
+    const token = 'round-trips-token-0123456789abcdef';
+    const withTokens = await startStack({ workers: 0, redisUrl: redis.url, env: { API_TOKENS: token } });
+    try {
+      const post = (name: string) =>
+        withTokens.http
+          .post('/v1/models')
+          .set({ Authorization: `Bearer ${token}` })
+          .send({ image: 'team/model:1', name });
+      assert.equal((await post('warm-up')).status, 202);
+      await conn.config('RESETSTAT');
+      const n = 20;
+      const answers = await Promise.all(Array.from({ length: n }, (_, i) => post(`tok-${i % 4}`)));
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        answers.map(() => 202),
+      );
+      const calls = await commandCalls(conn);
+      // Before authentication, a request that presents a credential reads its address's failed
+      // authentications (one MULTI of GET and PTTL: auth-failures.ts, shared by API replicas).
+      for (const c of AUTH_FAILURE_CHECK) assert.equal(calls.get(c), n, `${c}: ${JSON.stringify(Object.fromEntries(calls))}`);
+      assert.equal(calls.get('evalsha'), 2 * n, JSON.stringify(Object.fromEntries(calls)));
+    } finally {
+      await withTokens.stop();
+    }
   });
 });
 
