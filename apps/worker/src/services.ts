@@ -6,7 +6,7 @@ import type { RunRecord } from '@modelrun/contracts';
 import { StartupError } from '@modelrun/lifecycle';
 import type { Logger } from '@modelrun/logger';
 import { RunQueues } from '@modelrun/queue';
-import { FairShare, PendingOutcomes, QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
+import { CancelWatch, FairShare, PendingOutcomes, QuotaLedger, RunControl, RunOwnership } from '@modelrun/run-control';
 import { EngineImages, type ModelRunner, RegistryAuthFile, createDocker, createDockerRunner } from '@modelrun/runner';
 import { RecordStore } from '@modelrun/store';
 import type { RunObserver } from './run/processor';
@@ -60,6 +60,9 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);
   });
   const control = new RunControl(redis, config.deployment);
+  // Cancels reach this worker's runs as they are asked for, on a connection of their own.
+  const cancels = new CancelWatch(redis, config.deployment, { onError: (err) => log.warn('cancel watch: redis error', { error: err.message }) });
+  await cancels.start();
   const hostId =
     config.hostId ??
     (await runner.engineId().catch((err: Error) => {
@@ -141,6 +144,7 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     runner,
     store,
     control,
+    cancels,
     hostId,
     ownership,
     metrics,

@@ -44,6 +44,7 @@ export function shutdownSteps(s: WorkerServices, r: Running): ShutdownStep[] {
     { name: 'webhooks', run: async () => s.webhooks?.close() },
     // Outcomes still pending stay in Redis: any other worker writes them.
     { name: 'recorder', run: () => s.recorder.stop() },
+    { name: 'cancel watch', run: () => s.cancels.stop() },
     { name: 'queue', run: () => s.queues.close() },
     { name: 'metrics', run: () => r.metricsServer.close() },
     { name: 'redis', run: async () => Promise.all(r.connections.map((c) => c.quit().catch(() => c.disconnect()))) },

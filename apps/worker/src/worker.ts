@@ -54,6 +54,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       store,
       recorder,
       control: s.control,
+      cancels: s.cancels,
       ownership: s.ownership,
       hostId,
       log,

@@ -4,3 +4,5 @@ export * from './quotas';
 export * from './pending-outcomes';
 export * from './fleet-registry';
 export * from './fair-share';
+export * from './cancel-watch';
+export * from './cancel-keys';

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AttemptError } from '@modelrun/contracts';
+import { cancelChannel, cancelKey } from './cancel-keys';
 import { runCommand } from './commands';
 
 const DAY = 24 * 3600;
@@ -39,15 +40,20 @@ export class RunControl {
     return `${this.prefix}:ctl:${kind}:${id}`;
   }
 
-  /** Marks a run cancelled. @returns false if it already was. */
+  /**
+   * Marks a run cancelled and announces it to the workers (cancel-watch.ts): the one holding the
+   * run stops it at once. @returns false if it already was.
+   */
   async requestCancel(runId: string, at: Date): Promise<boolean> {
-    const set = await this.redis.set(this.key('cancel', runId), at.toISOString(), 'EX', SIDE_STATE_TTL_SECONDS, 'NX');
+    const set = await this.redis.set(cancelKey(this.prefix, runId), at.toISOString(), 'EX', SIDE_STATE_TTL_SECONDS, 'NX');
+    // Announced even when it was marked already: an earlier announcement may have been missed.
+    await this.redis.publish(cancelChannel(this.prefix), runId);
     return set === 'OK';
   }
 
   /** @returns when the cancel was asked for, or undefined if it was not. */
   async cancelRequestedAt(runId: string): Promise<string | undefined> {
-    return (await this.redis.get(this.key('cancel', runId))) ?? undefined;
+    return (await this.redis.get(cancelKey(this.prefix, runId))) ?? undefined;
   }
 
   /**
@@ -56,8 +62,9 @@ export class RunControl {
    * @returns the pinned reference (another delivery's, if it pinned first).
    */
   async pinImage(runId: string, ref: string): Promise<string> {
-    await this.redis.set(this.key('image', runId), ref, 'EX', SIDE_STATE_TTL_SECONDS, 'NX');
-    return (await this.redis.get(this.key('image', runId))) ?? ref;
+    // One round trip (Redis 7's SET NX GET): the value already there, or none when ours was set.
+    const earlier = await this.redis.set(this.key('image', runId), ref, 'EX', SIDE_STATE_TTL_SECONDS, 'NX', 'GET');
+    return earlier ?? ref;
   }
 
   /** The image reference pinned for a run, if its first pull resolved one. */
@@ -159,7 +166,7 @@ export class RunControl {
   async clear(runId: string): Promise<void> {
     await this.redis
       .multi()
-      .expire(this.key('cancel', runId), LIVE_LOG_LINGER_SECONDS)
+      .expire(cancelKey(this.prefix, runId), LIVE_LOG_LINGER_SECONDS)
       .del(this.key('attempts', runId))
       .del(this.key('engine-lost', runId))
       .expire(this.key('logs', runId), LIVE_LOG_LINGER_SECONDS)

@@ -101,6 +101,8 @@ describe('the run processor, step by step (on a fake ModelRunner)', () => {
       limits: { defaults: LIMITS, ceilings: { timeoutSeconds: 120, memoryMb: 512, cpus: 2, gpus: 0 } },
       handback: handback.signal,
       logMaxBytes: 65536,
+      // Every phase written at once, so the order of phases can be checked.
+      progressSettleMs: 0,
       ...over,
     });
 

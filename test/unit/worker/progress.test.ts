@@ -26,7 +26,7 @@ function slowJob() {
 describe("a run's progress writer", () => {
   it('writes one phase at a time, in order, the newest replacing any still waiting', async () => {
     const { job, written, inFlight, finishOne } = slowJob();
-    const p = progressWriter(job, testLogger('worker'));
+    const p = progressWriter(job, testLogger('worker'), 0);
     p.write('pulling');
     p.write('starting');
     p.write('running', { containerId: 'c1' });
@@ -42,7 +42,7 @@ describe("a run's progress writer", () => {
 
   it('writes at once when nothing is in flight', async () => {
     const { job, written, finishOne } = slowJob();
-    const p = progressWriter(job, testLogger('worker'));
+    const p = progressWriter(job, testLogger('worker'), 0);
     p.write('pulling');
     await finishOne();
     p.write('starting');
@@ -51,7 +51,7 @@ describe("a run's progress writer", () => {
 
   it('drops a waiting phase once the delivery has ended, and ignores later ones', async () => {
     const { job, written, finishOne } = slowJob();
-    const p = progressWriter(job, testLogger('worker'));
+    const p = progressWriter(job, testLogger('worker'), 0);
     p.write('running');
     p.write('collecting');
     p.close();
@@ -72,10 +72,26 @@ describe("a run's progress writer", () => {
         }
       },
     } as unknown as Job<RunJobData>;
-    const p = progressWriter(job, testLogger('worker'));
+    const p = progressWriter(job, testLogger('worker'), 0);
     p.write('pulling');
     p.write('starting');
     for (let i = 0; i < 10; i++) await Promise.resolve();
     assert.deepEqual(written, ['pulling', 'starting']);
+  });
+
+  it('writes only the phase that stands for the settle time: quick phases cost one write, a run shorter than it none', async () => {
+    const { job, written, finishOne } = slowJob();
+    const p = progressWriter(job, testLogger('worker'), 30);
+    p.write('pulling');
+    p.write('starting');
+    p.write('running', { containerId: 'c1' });
+    assert.deepEqual(written, [], 'nothing written before the phase has stood');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(written, ['running']);
+    await finishOne();
+    p.write('collecting');
+    p.close();
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(written, ['running'], 'a phase the delivery ended within is never written');
   });
 });

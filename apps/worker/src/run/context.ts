@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { AppliedLimits, BenchmarkDefinition, ImageAllowList, LimitPolicy, RunJobData, RunPhase, RunProgress, RunRecord } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
-import type { QuotaLedger, RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
+import type { CancelWatch, QuotaLedger, RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
 import type { ModelRunner } from '@modelrun/runner';
 import type { DeviceReservation, GpuDevices } from '../gpu/devices';
 import type { RecordStore } from '@modelrun/store';
@@ -40,7 +40,11 @@ export interface ProcessorDeps {
   handback: AbortSignal;
   /** How much of a run's output is kept (RUN_LOG_MAX_KB). */
   logMaxBytes: number;
-  /** How often a running run checks whether it was cancelled (default 1000 ms). */
+  /** How long a phase stands before it is written (progress.ts); tests that follow every phase pass 0. */
+  progressSettleMs?: number;
+  /** Tells a run its cancel as it is asked for (cancel-watch.ts); without it a run polls the flag. */
+  cancels?: Pick<CancelWatch, 'watch'>;
+  /** How often a run without `cancels` checks whether it was cancelled (default 1000 ms). */
   cancelPollMs?: number;
   observer?: RunObserver;
   /** This worker's benchmarks (its own BENCHMARKS_FILE): a job names one, the evaluator comes from here. */
@@ -81,6 +85,12 @@ export interface AdmittedRun extends RunContext {
   readonly claim: OwnerClaim;
   /** The GPU devices the run's container gets (a run that asks for GPUs). */
   readonly gpuDevices?: string[];
+  /**
+   * The image reference this delivery runs, as pinned (`digest` none for an image without a
+   * registry digest): prepare sets it, and the record names it without asking Redis again.
+   * Unset until prepare, and for a run refused before it.
+   */
+  imagePin?: { digest?: string };
 }
 
 /**

@@ -65,12 +65,13 @@ async function startAndWait(deps: ProcessorDeps, ctx: RunContext, prepared: Cont
 }
 
 /**
- * Aborts when the run is cancelled (the API sets a flag in Redis; the worker polls it, so a
- * cancel reaches a run on any host). Started before the container is prepared, so a cancel
- * during a pull stops the run as soon as it could start.
+ * Aborts when the run is cancelled (the API sets a flag in Redis and announces it, so a cancel
+ * reaches a run on any host: cancel-watch.ts). Started before the container is prepared, so a
+ * cancel during a pull stops the run as soon as it could start.
  */
 export function watchCancel(deps: ProcessorDeps, runId: string): { signal: AbortSignal; stop(): void } {
   const cancel = new AbortController();
+  if (deps.cancels) return { signal: cancel.signal, stop: deps.cancels.watch(runId, () => cancel.abort()) };
   const poll = setInterval(() => {
     deps.control.cancelRequestedAt(runId).then(
       (at) => at && cancel.abort(),

@@ -16,13 +16,14 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
   // Its model runs under the benchmark's runtime, from this worker's own definition, never the job's.
   const runtime = run.benchmark !== undefined ? benchmarkOf(deps, run.benchmark).runtime?.model : undefined;
   ctx.progress('pulling');
+  // A first delivery cannot have a container or a pinned image yet: skip looking for either
+  // (create still adopts on 409).
+  const firstDelivery = job.attemptsStarted <= 1 && job.stalledCounter === 0;
   // A later try (a retry, a redelivery, a takeover) runs the image the first pull resolved to,
   // never the tag again: the tag may have been pushed again since.
-  const pinned = await deps.control.pinnedImage(run.id);
+  const pinned = firstDelivery ? undefined : await deps.control.pinnedImage(run.id);
   const image = pinned ?? run.image;
   log.info('preparing container', { image, ...(pinned && { tag: run.image }) });
-  // A first delivery cannot have a container yet: skip looking (create still adopts on 409).
-  const firstDelivery = job.attemptsStarted <= 1 && job.stalledCounter === 0;
   // Pull progress goes to Redis at most twice a second, however fast the engine reports it.
   const pulled = throttled((pull: PullProgress) => ctx.progress('pulling', { pull }), PULL_PROGRESS_MS);
   // Traced: the container's create, and within it the image's look-up (a pull when the host
@@ -69,7 +70,8 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
     log.info("adopted the run's existing container", { containerId: handle.id, state: handle.state });
     deps.observer?.adopted?.();
   }
-  if (!pinned) await pinImage(deps, ctx);
+  const digest = pinned ?? (await pinImage(deps, ctx));
+  ctx.imagePin = digest ? { digest } : {};
   return handle;
 }
 
@@ -78,9 +80,10 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
  * try and for the record. An image without a registry digest (built on the host) stays as named;
  * a failure to look is not the run's: the next try looks again.
  */
-async function pinImage(deps: ProcessorDeps, ctx: AdmittedRun): Promise<void> {
+async function pinImage(deps: ProcessorDeps, ctx: AdmittedRun): Promise<string | undefined> {
   const digest = await deps.runner.resolveDigest?.(ctx.run.image).catch(() => undefined);
-  if (!digest) return;
+  if (!digest) return undefined;
   const pinned = await deps.control.pinImage(ctx.run.id, digest).catch(() => undefined);
   if (pinned) ctx.log.info('image pinned', { image: ctx.run.image, digest: pinned });
+  return pinned;
 }

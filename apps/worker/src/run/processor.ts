@@ -46,6 +46,8 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
     // On BullMQ's span of the job (tracing on): which run, where, which try.
     annotate({ [ATTR.runId]: ctx.run.id, [ATTR.model]: ctx.run.name, [ATTR.image]: ctx.run.image, [ATTR.hostId]: deps.hostId, [ATTR.attempt]: ctx.attempt });
     let gpus: GpuHold | undefined;
+    // Watched from before the flag is first read below, so no cancel falls between the two.
+    const cancel = watchCancel(deps, ctx.run.id);
     try {
       await handBackIfRefusing(deps, ctx, token);
       const seen = await lookBeforeClaiming(deps, cleanups, ctx);
@@ -55,16 +57,19 @@ export function createRunProcessor(deps: ProcessorDeps): RunProcessor {
       // Before anything else: a run another live host owns goes back to it from here.
       const admitted: AdmittedRun = { ...ctx, claim: { owner: await claimRun(deps, ctx, token) }, ...(gpus && { gpuDevices: gpus.devices }) };
       if (ctx.attempt === 1 && job.attemptsStarted <= 1) deps.observer?.picked?.(ctx.run, Date.now() - Date.parse(ctx.run.createdAt));
-      const refused = await refuseBeforeStart(deps, cleanups, admitted, seen.cancelledAt);
+      // Cancelled since the look: the flag says when.
+      const cancelledAt = seen.cancelledAt ?? (cancel.signal.aborted ? await deps.control.cancelRequestedAt(ctx.run.id) : undefined);
+      const refused = await refuseBeforeStart(deps, cleanups, admitted, cancelledAt);
       if (refused) return conclude(refused);
       // Outside runAndRecord's fault handling: concluding a failed run throws, and that must not count as a fault.
-      return conclude(await runAndRecord(deps, cleanups, admitted, token));
+      return conclude(await runAndRecord(deps, cleanups, admitted, cancel.signal, token));
     } catch (err) {
       if (err instanceof OwnedElsewhereError) throw forget(ctx, err);
       throw err;
     } finally {
       // The container (if one was made) holds its devices by its label from here on.
       gpus?.reservation?.release();
+      cancel.stop();
       ctx.endProgress();
     }
   }
@@ -80,7 +85,7 @@ function deliveryOf(deps: ProcessorDeps, job: Job<RunJobData>): RunContext {
   const attempt = job.attemptsMade + 1;
   const log = deps.log.child({ runId: run.id, model: run.name, attempt });
   // Progress is for watchers; a run does not wait on it.
-  const progress = progressWriter(job, log);
+  const progress = progressWriter(job, log, deps.progressSettleMs);
   return {
     job,
     run,
@@ -108,7 +113,7 @@ async function handBackIfRefusing(deps: ProcessorDeps, ctx: RunContext, token: s
 async function lookBeforeClaiming(deps: ProcessorDeps, cleanups: Cleanups, ctx: RunContext): Promise<{ recorded?: RunRecord; cancelledAt?: string }> {
   const { run, log } = ctx;
   // Read together, one round of waiting: the cancel flag is only acted on after the claim, and
-  // a cancel asked for after this read is caught by watchCancel's poll as before.
+  // a cancel asked for after this read reaches the watch started before it.
   const [existing, cancelledAt] = await Promise.all([deps.recorder.known(run.name, run.id), deps.control.cancelRequestedAt(run.id)]);
   if (!existing) return { ...(cancelledAt && { cancelledAt }) };
   // A pending outcome is a finished run too: the recorder writes it, the model never runs again.
@@ -142,8 +147,7 @@ function forget(ctx: RunContext, err: OwnedElsewhereError): DelayedError {
 }
 
 /** The run's container from prepare to record; a fault on the way is handled by the retry policy. */
-async function runAndRecord(deps: ProcessorDeps, cleanups: Cleanups, ctx: AdmittedRun, token: string | undefined): Promise<RunRecord> {
-  const cancel = watchCancel(deps, ctx.run.id);
+async function runAndRecord(deps: ProcessorDeps, cleanups: Cleanups, ctx: AdmittedRun, cancel: AbortSignal, token: string | undefined): Promise<RunRecord> {
   let handle: ContainerHandle | undefined;
   try {
     handle = await prepareContainer(deps, ctx);
@@ -155,17 +159,15 @@ async function runAndRecord(deps: ProcessorDeps, cleanups: Cleanups, ctx: Admitt
       cleanups.later(ctx.run.id, handle, ctx.log);
       return recordedMeanwhile;
     }
-    const executed = await runContainer(deps, ctx, handle, cancel.signal);
+    const executed = await runContainer(deps, ctx, handle, cancel);
     handle = executed.handle;
-    const { outcome, times, logs } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel.signal) : await inSpan('run.collect', {}, () => collectResult(deps, ctx, executed));
+    const { outcome, times, logs } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel) : await inSpan('run.collect', {}, () => collectResult(deps, ctx, executed));
     const recorded = await recordRun(deps, ctx, outcome, times, logs.bytes);
     // Recorded or pending in Redis, the outcome is kept: the container is no longer needed.
     cleanups.later(ctx.run.id, handle, ctx.log, ctx.run.benchmark !== undefined);
     return recorded.record;
   } catch (err) {
     return await handleFault(deps, cleanups, ctx, err, handle, token);
-  } finally {
-    cancel.stop();
   }
 }
 

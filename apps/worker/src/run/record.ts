@@ -65,7 +65,7 @@ async function keepRecord(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcom
   const { run, attempt, log } = ctx;
   const attemptErrors = mayHaveKeptErrors(attempt, ctx.claim.owner.fence) ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
-  const imageDigest = await deps.control.pinnedImage(run.id).catch(() => undefined);
+  const imageDigest = ctx.imagePin ? ctx.imagePin.digest : await deps.control.pinnedImage(run.id).catch(() => undefined);
   // The host that ran this last try (each failed one names its own in its attempt error), and the image it really ran.
   const rec: RunRecord = {
     ...buildRecord(run, ctx.limits, outcome, finished, countAttempts(attempt, attemptErrors.length, outcome), attemptErrors, logs?.length),
