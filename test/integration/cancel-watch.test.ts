@@ -73,7 +73,7 @@ describe('a worker learns of cancels as they are asked for (cancel-watch.ts)', f
     await conn.set(cancelKey(deployment, 'k1'), new Date().toISOString());
     assert.deepEqual(cancelled, []);
     // The subscriber's connection dropped: it reconnects and checks.
-    const killed = await conn.client('KILL', 'TYPE', 'pubsub');
+    const killed = await conn.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     assert.equal(killed, 1);
     await waitFor('the check after the reconnection', () => (cancelled.length > 0 ? true : undefined), 10_000);
     assert.deepEqual(cancelled, ['k1']);

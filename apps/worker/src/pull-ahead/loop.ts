@@ -41,22 +41,34 @@ export function startPullAhead(deps: PullAheadDeps): PullAhead {
   const resting = new Map<string, number>();
   const limits = { ...deps.limits, parallel: PARALLEL };
   // Enough jobs to find `images` distinct images when runs repeat an image a few times, and no
-  // more: each is a read of its job from Redis, every second, on every worker.
+  // more.
   const lookAt = Math.min(100, limits.images * 4);
+  // What pull-ahead needs of each job it has read: a job's data never changes once added, so
+  // each look reads only the ids in the window (one range read per queue) and the jobs new to
+  // it. Reading every job in the window each second, on every worker, was Redis's steadiest
+  // work while runs waited (issue 20); a job that left the window is forgotten.
+  const known = new Map<string, WaitingRun | undefined>();
   let stopped = false;
   let ticking: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const waitingRuns = async (): Promise<WaitingRun[]> => {
     const runs: WaitingRun[] = [];
+    const seen = new Set<string>();
     for (const queue of deps.queues) {
       // Oldest first: the order BullMQ hands jobs out (waiting before prioritized).
-      const jobs = (await queue.getJobs(['wait', 'prioritized'], 0, lookAt - 1, true)) as (Job<RunJobData> | undefined)[];
-      for (const job of jobs) {
-        const run = waitingRunOf(job?.data);
+      const ids = await queue.getRanges(['wait', 'prioritized'], 0, lookAt - 1, true);
+      const unread = ids.filter((id) => !known.has(`${queue.name}/${id}`));
+      const jobs = await Promise.all(unread.map((id) => queue.getJob(id) as Promise<Job<RunJobData> | undefined>));
+      unread.forEach((id, i) => known.set(`${queue.name}/${id}`, waitingRunOf(jobs[i]?.data)));
+      for (const id of ids) {
+        const key = `${queue.name}/${id}`;
+        seen.add(key);
+        const run = known.get(key);
         if (run) runs.push(run);
       }
     }
+    for (const key of known.keys()) if (!seen.has(key)) known.delete(key);
     return runs;
   };
 
