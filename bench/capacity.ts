@@ -24,6 +24,8 @@ import { mean, nowMs } from './lib/stats';
 import type { Row } from './lib/table';
 
 const IMAGE = 'registry.example/team/capacity-model:v1';
+/** How long each of the lasting runs (and the baseline's held jobs) runs. */
+const LONG_RUN_MS = 5000;
 
 /** Runs `task` n times over `lanes` sequential lanes. */
 async function inLanes(n: number, lanes: number, task: () => Promise<void>): Promise<void> {
@@ -41,7 +43,15 @@ async function inLanes(n: number, lanes: number, task: () => Promise<void>): Pro
  * of modelrun's: added with a priority (every run has one), watched by a QueueEvents listener
  * (the API has one: it is how a run's state reaches it), completed with a run's small result.
  */
-async function bullmqNoop(redisUrl: string, n: number, lanes: number, concurrency: number, counted?: (work: () => Promise<void>) => Promise<void>, life: 'noop' | 'run' = 'noop'): Promise<number> {
+async function bullmqNoop(
+  redisUrl: string,
+  n: number,
+  lanes: number,
+  concurrency: number,
+  counted?: (work: () => Promise<void>) => Promise<void>,
+  life: 'noop' | 'run' = 'noop',
+  holdMs = 0,
+): Promise<number> {
   const prefix = `bc${randomBytes(4).toString('hex')}`;
   const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('noop', { connection: conn, prefix });
@@ -52,7 +62,13 @@ async function bullmqNoop(redisUrl: string, n: number, lanes: number, concurrenc
   let completed = 0;
   let allDone: () => void = () => undefined;
   const done = new Promise<void>((r) => (allDone = r));
-  const processor = life === 'run' ? async (job: { id?: string }) => ({ id: job.id, name: 'capacity', status: 'succeeded', score: 0.5 }) : async () => undefined;
+  const processor =
+    life === 'run'
+      ? async (job: { id?: string }) => {
+          if (holdMs) await new Promise((r) => setTimeout(r, holdMs));
+          return { id: job.id, name: 'capacity', status: 'succeeded', score: 0.5 };
+        }
+      : async () => undefined;
   const worker = new Worker('noop', processor, { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency });
   worker.on('completed', () => {
     if (++completed === n) allDone();
@@ -84,7 +100,8 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
   const C = cfg.concurrency;
   const stack = await startStack({ workers: 0, redisUrl, env: { WORKER_CONCURRENCY: String(C) } });
   try {
-    stack.workers.push(await startWorker(loadWorkerConfig(stack.env), testLogger('worker'), { runner: new FakeRunner() }));
+    const runner = new FakeRunner();
+    stack.workers.push(await startWorker(loadWorkerConfig(stack.env), testLogger('worker'), { runner }));
     // When the API's index first holds each run as final: from then on GET shows its score.
     let finals = 0;
     let target = Number.POSITIVE_INFINITY;
@@ -173,9 +190,41 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
     const cpuJob = mean(cpuPerJob);
     const cpuLife = mean(cpuPerLife);
     const cpuRatio = cpuRun / cpuLife;
+    // Runs that last: what a run costs Redis per second it runs (lock renewals, the worker's
+    // heartbeat and lease shared by its slots, anything that polls), against the BullMQ job with
+    // a run's life held as long. 2 x C runs of LONG_RUN_MS each, all slots busy.
+    const longN = 2 * C;
+    let cpuLongJob = 0;
+    log(`capacity: ${longN} runs of ${LONG_RUN_MS / 1000} s each, and as many BullMQ jobs held as long`);
+    await bullmqNoop(
+      redisUrl,
+      longN,
+      cfg.lanes,
+      C,
+      async (work) => {
+        const u0 = await redisCpuMicros(redisUrl);
+        await work();
+        cpuLongJob = ((await redisCpuMicros(redisUrl)) - u0) / longN;
+      },
+      'run',
+      LONG_RUN_MS,
+    );
+    runner.script.runMs = LONG_RUN_MS;
+    const u2 = await redisCpuMicros(redisUrl);
+    await modelrun(longN, 'capacity-long');
+    const cpuLongRun = ((await redisCpuMicros(redisUrl)) - u2) / longN;
+    runner.script.runMs = undefined;
+    const perSecond = (long: number, instant: number): number => Math.max(0, long - instant) / (LONG_RUN_MS / 1000);
+    const runPerSecond = perSecond(cpuLongRun, cpuRun);
+    const jobPerSecond = perSecond(cpuLongJob, cpuLife);
+    const minuteRun = cpuRun + 60 * runPerSecond;
+    const minuteJob = cpuLife + 60 * jobPerSecond;
+    log(
+      `  Redis CPU per ${LONG_RUN_MS / 1000} s run ${cpuLongRun.toFixed(0)} µs (${runPerSecond.toFixed(1)} µs per second it runs); per job held as long ${cpuLongJob.toFixed(0)} µs (${jobPerSecond.toFixed(1)} µs/s)`,
+    );
     // What one Redis core carries: runs/s at 100 % of a core, and hosts of one-minute runs at two slots each.
     const ceiling = 1e6 / cpuRun;
-    const hosts = (ceiling * 60) / 2;
+    const hosts = ((1e6 / minuteRun) * 60) / 2;
     const ratio = mean(mr) / mean(base);
     const rows: Row[] = [
       {
@@ -200,7 +249,19 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
         ratio: cpuRatio,
         target: '<= 2x',
         pass: cpuRatio <= 2,
-        note: `Redis's own used_cpu_user+sys over the rounds above (submission, pickup, progress, ownership and leases, record, completion, index feed; no webhooks configured); the baseline job is added with a priority, watched by a QueueEvents listener and completed with a run's small result, nothing of modelrun's; ceiling ${ceiling.toFixed(0)} runs/s at one Redis core, so about ${Math.round(hosts)} hosts of one-minute runs at 2 slots each (a one-minute run adds BullMQ's lock renewals, as the baseline job would, and its live output); per run ${redisPerRun!.commands} commands (${redisPerRun!.scripts} scripts) against ${redisPerLife!.commands} (${redisPerLife!.scripts})`,
+        note: `Redis's own used_cpu_user+sys over the rounds above (submission, pickup, progress, ownership and leases, record, completion, index feed; no webhooks configured); the baseline job is added with a priority, watched by a QueueEvents listener and completed with a run's small result, nothing of modelrun's; ceiling ${ceiling.toFixed(0)} instant runs/s at one Redis core; per run ${redisPerRun!.commands} commands (${redisPerRun!.scripts} scripts) against ${redisPerLife!.commands} (${redisPerLife!.scripts})`,
+      },
+      {
+        bench: 'capacity',
+        metric: 'Redis CPU per one-minute run',
+        value: minuteRun,
+        unit: 'µs',
+        baseline: minuteJob,
+        baselineName: "per BullMQ job with a run's life, held a minute",
+        ratio: minuteRun / minuteJob,
+        target: '<= 2x',
+        pass: minuteRun / minuteJob <= 2,
+        note: `the instant run's cost plus 60 x what a run costs per second it runs (${runPerSecond.toFixed(1)} µs/s against ${jobPerSecond.toFixed(1)} for the job), measured on ${longN} runs of ${LONG_RUN_MS / 1000} s with all ${C} slots busy (the worker's heartbeat and lease, shared by its slots, included; no live output); so one Redis core carries ${(1e6 / minuteRun).toFixed(0)} one-minute runs/s: about ${Math.round(hosts)} hosts of 2 slots`,
       },
       {
         bench: 'capacity',
@@ -223,6 +284,9 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
         modelrun: mr,
         redisPerNoopJob: redisPerJob,
         redisPerRunLifeJob: redisPerLife,
+        longRunMs: LONG_RUN_MS,
+        redisCpuMicrosPerLongRun: cpuLongRun,
+        redisCpuMicrosPerLongJob: cpuLongJob,
         redisCpuMicrosPerRunLifeJob: cpuPerLife,
         redisPerRun,
         redisCpuMicrosPerJob: cpuPerJob,

@@ -13,6 +13,8 @@ export interface Script {
   logs?: string;
   /** A removal the engine refuses (one still shutting down), after noting it. */
   removeFails?: Error;
+  /** How long the container runs before wait answers (default: at once). */
+  runMs?: number;
 }
 
 /**
@@ -53,6 +55,7 @@ export class FakeRunner implements ModelRunner {
 
   async wait(_handle: ContainerHandle, _limits: AppliedLimits, _opts?: WaitOptions): Promise<ExitInfo> {
     this.calls.push('wait');
+    if (this.script.runMs) await new Promise((r) => setTimeout(r, this.script.runMs));
     const e = this.script.exit ?? {};
     if (e instanceof Error) throw e;
     return { exitCode: 0, oomKilled: false, timedOut: false, cancelled: false, user: '', startedAt: '2026-01-01T00:00:01.000Z', finishedAt: '2026-01-01T00:00:04.000Z', ...e };
