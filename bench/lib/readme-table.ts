@@ -20,7 +20,15 @@ export interface Results {
   seconds?: number;
   rows: Row[];
   raw?: {
-    capacity?: { modelrun: number[]; bullmq: number[]; concurrency: number };
+    capacity?: {
+      modelrun: number[];
+      bullmq: number[];
+      concurrency: number;
+      /** Redis CPU per instant run, each round (µs); and per run of `longRunMs` (issue 20's files on). */
+      redisCpuMicrosPerRun?: number[];
+      longRunMs?: number;
+      redisCpuMicrosPerLongRun?: number;
+    };
     orchestration?: { modelrunThroughput: number[]; concurrency: number };
   };
 }
@@ -38,10 +46,22 @@ function hostsPerRedis(r: Results): string | undefined {
   const plane = avg(cap.modelrun);
   const host = avg(orch.modelrunThroughput);
   const minute = orch.concurrency / 60;
+  // What bounds a fleet is Redis, which every host shares (the API and workers scale out): its CPU per run.
+  const instant = cap.redisCpuMicrosPerRun?.length ? avg(cap.redisCpuMicrosPerRun) : undefined;
+  const long = cap.redisCpuMicrosPerLongRun;
+  const minuteRun = instant !== undefined && long !== undefined && cap.longRunMs ? instant + (60 * Math.max(0, long - instant)) / (cap.longRunMs / 1000) : undefined;
+  const redis =
+    instant !== undefined && minuteRun !== undefined
+      ? [
+          `Redis itself, from its own CPU time per run: one core carries about ${Math.floor(1e6 / instant)} instant runs/s, or ${Math.floor(1e6 / minuteRun)} one-minute runs/s,`,
+          `about ${Math.floor(1e6 / minuteRun / minute)} hosts of ${orch.concurrency} slots running one-minute runs; the control plane's processes above scale out beside it.`,
+        ]
+      : [];
   return [
     `Hosts per Redis, from this run: the control plane (one API, one worker of ${cap.concurrency} slots, the client, all in one process) carried ${plane.toFixed(1)} instant runs/s;`,
     `one host running trivial containers at concurrency ${orch.concurrency} did ${host.toFixed(2)} runs/s, so about ${Math.floor(plane / host)} such hosts per Redis`,
     `before the control plane, not the engines, is the limit; with runs of a minute each (${minute.toFixed(3)} runs/s per host of ${orch.concurrency} slots) about ${Math.floor(plane / minute)}.`,
+    ...redis,
   ].join(' ');
 }
 
