@@ -81,3 +81,23 @@ export function phasesView(benchmark: Pick<BenchmarkDefinition, 'phases' | 'quot
 export function phaseOfTime(benchmark: Pick<BenchmarkDefinition, 'phases'>, at: string): BenchmarkPhase | undefined {
   return phaseAt(benchmark, Date.parse(at)).open;
 }
+
+/** `3d 4h`, `2h 5m`, `4m 10s`, `12s`: a time left in its two largest units, enough to plan a submission by. */
+export function timeLeftText(totalSeconds: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ];
+  const parts: string[] = [];
+  let rest = Math.max(0, Math.round(totalSeconds));
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    // The largest unit present and the one after it; a zero second unit is left out (`1d`, not `1d 0h`).
+    if (n > 0 || parts.length > 0) parts.push(n > 0 ? `${n}${unit}` : '');
+    if (parts.length === 2) break;
+  }
+  return parts.filter(Boolean).join(' ') || '0s';
+}
