@@ -7,6 +7,9 @@ import { type BenchmarkDefinition, type RunSummary, newRunId, phaseAt, phasesVie
 import { RunIndex } from '@modelrun/leaderboard';
 import { admitPhase, PhaseClosed } from '../../../apps/api/src/services/phase-admission';
 import { toHttpError } from '../../../apps/api/src/middleware/error-mapping';
+import { scoringFor } from '../../../apps/worker/src/run/evaluate';
+import type { ProcessorDeps } from '../../../apps/worker/src/run/context';
+import { InfrastructureError } from '@modelrun/runner';
 import { DIGITS } from '../../fixtures/benchmark-definition';
 
 /** Two phases with a gap between them: development (own quotas), then final (own evaluator and reference). */
@@ -125,6 +128,16 @@ describe('benchmark phases', () => {
     assert.deepEqual(scoringOf(PHASED, 'development'), { evaluator: DIGITS.evaluator, reference: DIGITS.reference });
     assert.deepEqual(scoringOf(DIGITS, undefined), { evaluator: DIGITS.evaluator, reference: DIGITS.reference });
     assert.equal(scoringOf(PHASED, 'nope'), undefined);
+  });
+
+  it("has the worker take a phase's evaluator from its own file, and retry (infrastructure) a run whose phase that file lacks", () => {
+    const deps = { benchmarks: new Map([['digits', PHASED]]) } as unknown as ProcessorDeps;
+    assert.equal(scoringFor(deps, { benchmark: 'digits', benchmarkPhase: 'final' }).scoring.evaluator.image, 'modelrun/digits-evaluator:2');
+    assert.equal(scoringFor(deps, { benchmark: 'digits' }).scoring.evaluator.image, DIGITS.evaluator.image);
+    assert.throws(
+      () => scoringFor(deps, { benchmark: 'digits', benchmarkPhase: 'nope' }),
+      (err) => err instanceof InfrastructureError && /has no phase "nope" in benchmark digits/.test(err.message),
+    );
   });
 
   it('shows the phases, the open one with the seconds left and the next one; nothing for a benchmark without phases', () => {

@@ -1,4 +1,4 @@
-import { type AppliedLimits, type BenchmarkDefinition, resolveLimits, scoringOf } from '@modelrun/contracts';
+import { type AppliedLimits, type BenchmarkDefinition, type RunJobData, resolveLimits, scoringOf } from '@modelrun/contracts';
 import { type ContainerHandle, InfrastructureError, type Outcome, classifyExit } from '@modelrun/runner';
 import { type AdmittedRun, type ProcessorDeps, type RunContext, clampLimits } from './context';
 import type { Collected } from './collect';
@@ -30,10 +30,7 @@ async function evaluateOutput(deps: ProcessorDeps, ctx: AdmittedRun, { handle, e
   const modelFailed = classifyExit(exit, ctx.limits);
   if (modelFailed) return { outcome: modelFailed, times: { startedAt, finishedAt: exit.finishedAt }, logs };
 
-  const benchmark = benchmarkOf(deps, ctx.run.benchmark!);
-  // The phase the run was submitted in may have its own evaluator and reference, from this worker's own file.
-  const scoring = scoringOf(benchmark, ctx.run.benchmarkPhase);
-  if (!scoring) throw new InfrastructureError(`this worker's BENCHMARKS_FILE has no phase ${JSON.stringify(ctx.run.benchmarkPhase)} in benchmark ${benchmark.name}`);
+  const { benchmark, scoring } = scoringFor(deps, ctx.run);
   const limits = evaluatorLimits(deps, benchmark, scoring.evaluator.limits);
   ctx.progress('evaluating', { ...(startedAt && { startedAt }) });
   // An evaluator that asks for GPUs gets some of the run's own devices: the model has stopped, and no other run may have them.
@@ -68,6 +65,18 @@ export function benchmarkOf(deps: ProcessorDeps, name: string): BenchmarkDefinit
   // fix to its BENCHMARKS_FILE) may: the platform's fault, retried.
   if (!benchmark) throw new InfrastructureError(`this worker has no benchmark ${JSON.stringify(name)} in its BENCHMARKS_FILE`);
   return benchmark;
+}
+
+/**
+ * The job's benchmark and what scores it: the evaluator and reference of the phase the run was
+ * submitted in (else the benchmark's), from this worker's own file; InfrastructureError
+ * (retried) when it has neither the benchmark nor the phase.
+ */
+export function scoringFor(deps: ProcessorDeps, run: Pick<RunJobData, 'benchmark' | 'benchmarkPhase'>): { benchmark: BenchmarkDefinition; scoring: NonNullable<ReturnType<typeof scoringOf>> } {
+  const benchmark = benchmarkOf(deps, run.benchmark!);
+  const scoring = scoringOf(benchmark, run.benchmarkPhase);
+  if (!scoring) throw new InfrastructureError(`this worker's BENCHMARKS_FILE has no phase ${JSON.stringify(run.benchmarkPhase)} in benchmark ${benchmark.name}`);
+  return { benchmark, scoring };
 }
 
 function evaluatorLimits(deps: ProcessorDeps, benchmark: BenchmarkDefinition, requested: BenchmarkDefinition['evaluator']['limits']): AppliedLimits {
