@@ -68,4 +68,21 @@ describe("the web app's benchmarks page shows the phases, in a real browser", fu
       await context.close();
     });
   }
+
+  it('says on the submit form, once a benchmark with phases is chosen, whether it is open and for how long', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    errors = watchConsole(page);
+    await page.goto(`${stack.api.url}/submit`);
+    const select = page.locator('select[name="benchmark"]');
+    await select.getByText('upcoming').waitFor({ state: 'attached' });
+    await select.selectOption('upcoming');
+    assert.match((await page.locator('[data-phase-now]').textContent()) ?? '', /closed only opens .* \(in (1h 59m|2h)\)/);
+    await select.selectOption('season');
+    assert.match((await page.locator('[data-phase-now]').textContent()) ?? '', /open development: 1d 2h left/);
+    await select.selectOption('plain');
+    assert.equal(await page.locator('[data-phase-now]').count(), 0);
+    assert.deepEqual(errors, [], 'console errors');
+    await context.close();
+  });
 });

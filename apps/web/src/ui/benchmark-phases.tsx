@@ -10,21 +10,7 @@ export function BenchmarkPhases({ b }: { b: Pick<BenchmarkView, 'phases' | 'open
   if (!b.phases) return null;
   return (
     <div class="phases">
-      <p class="phase-now" data-phase-now>
-        {b.openPhase ? (
-          <>
-            <span class="badge badge-succeeded">open</span> {b.openPhase.name}: {timeLeftText(b.openPhase.secondsLeft)} left
-          </>
-        ) : b.nextPhase ? (
-          <>
-            <span class="badge badge-cancelled">closed</span> {b.nextPhase.name} opens {formatTime(b.nextPhase.startsAt)} (in {timeLeftText(b.nextPhase.secondsUntil)})
-          </>
-        ) : (
-          <>
-            <span class="badge badge-failed">closed</span> its last phase has ended
-          </>
-        )}
-      </p>
+      <PhaseNow b={b} />
       <ol class="phase-list">
         {b.phases.map((p) => {
           const open = p.name === b.openPhase?.name;
@@ -42,5 +28,27 @@ export function BenchmarkPhases({ b }: { b: Pick<BenchmarkView, 'phases' | 'open
         })}
       </ol>
     </div>
+  );
+}
+
+/** Where a benchmark with phases stands now: open with the time left, when the next opens, or closed for good. Also on the submit form. */
+export function PhaseNow({ b }: { b: Pick<BenchmarkView, 'phases' | 'openPhase' | 'nextPhase'> }) {
+  if (!b.phases) return null;
+  return (
+    <p class="phase-now" data-phase-now>
+      {b.openPhase ? (
+        <>
+          <span class="badge badge-succeeded">open</span> {b.openPhase.name}: {timeLeftText(b.openPhase.secondsLeft)} left
+        </>
+      ) : b.nextPhase ? (
+        <>
+          <span class="badge badge-cancelled">closed</span> {b.nextPhase.name} opens {formatTime(b.nextPhase.startsAt)} (in {timeLeftText(b.nextPhase.secondsUntil)})
+        </>
+      ) : (
+        <>
+          <span class="badge badge-failed">closed</span> its last phase has ended
+        </>
+      )}
+    </p>
   );
 }
