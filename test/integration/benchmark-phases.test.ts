@@ -85,7 +85,7 @@ describe('benchmark phases: submission windows, their quotas, evaluators and boa
     const third = await submit('phased', 'beta');
     assert.equal(third.status, 429);
     assert.equal(third.body.error.code, 'quota_exceeded');
-    assert.match(third.body.error.message, /allows 2 counted submissions/);
+    assert.match(third.body.error.message, /quota: benchmark phased in phase development allows 2 counted submissions/);
     await stack.waitForRun(second.body.id, undefined, 60_000);
   });
 

@@ -35,9 +35,11 @@ export async function reserveQuota(ledger: QuotaLedger, benchmark: BenchmarkDefi
   if (decision.ok) return;
   const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
   const nextAllowedAt = new Date(now + retryAfterSeconds * 1000).toISOString();
+  // In a phase its quotas are the phase's: the message names it.
+  const which = phase ? `benchmark ${benchmark.name} in phase ${phase.name}` : `benchmark ${benchmark.name}`;
   const message =
     decision.quota === 'perDay'
-      ? `quota: benchmark ${benchmark.name} allows ${decision.limit} counted submission${decision.limit > 1 ? 's' : ''} per caller in 24 hours (failed and cancelled runs do not count); the next is allowed at ${nextAllowedAt}`
-      : `quota: benchmark ${benchmark.name} allows ${decision.limit} run${decision.limit > 1 ? 's' : ''} per caller queued or running at once; submit again when one ends`;
+      ? `quota: ${which} allows ${decision.limit} counted submission${decision.limit > 1 ? 's' : ''} per caller in 24 hours (failed and cancelled runs do not count); the next is allowed at ${nextAllowedAt}`
+      : `quota: ${which} allows ${decision.limit} run${decision.limit > 1 ? 's' : ''} per caller queued or running at once; submit again when one ends`;
   throw new QuotaExceeded(message, retryAfterSeconds, decision.quota === 'perDay' ? nextAllowedAt : undefined);
 }
