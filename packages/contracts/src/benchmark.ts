@@ -5,6 +5,7 @@ import { MODEL_NAME_PATTERN } from './model-name';
 import { MetricName } from './score';
 import { BenchmarkRuntimes, RUNTIME_LABEL, RequiredLabels } from './requirements';
 import { RunPriority } from './priority';
+import { phaseProblems } from './benchmark-phases';
 
 /** Benchmark names share the model names' alphabet: they appear in paths and Redis keys. */
 export const BenchmarkName = z
@@ -44,6 +45,23 @@ export const BenchmarkQuotas = z.strictObject({
 });
 export type BenchmarkQuotas = z.infer<typeof BenchmarkQuotas>;
 
+/** A time in BENCHMARKS_FILE: ISO-8601 with its zone, so every host reads the same instant. */
+const PhaseTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time with its zone, like 2027-01-31T23:59:59Z' });
+
+/** A submission window of a benchmark (`development`, `final`): its runs may have their own quotas, evaluator and reference. */
+export const BenchmarkPhase = z.strictObject({
+  name: BenchmarkName,
+  /** Opens at `start` (included), closes at `end` (excluded). */
+  start: PhaseTime,
+  end: PhaseTime,
+  /** Replace the benchmark's quotas while the phase is open; counted afresh in each phase. */
+  quotas: BenchmarkQuotas.optional(),
+  /** Replace the benchmark's evaluator and reference for the runs submitted in the phase. */
+  evaluator: z.strictObject({ image: ImageReference, limits: RequestedLimits.optional() }).optional(),
+  reference: ReferenceData.optional(),
+});
+export type BenchmarkPhase = z.infer<typeof BenchmarkPhase>;
+
 /** One benchmark as the operator defines it in BENCHMARKS_FILE. */
 export const BenchmarkDefinition = z
   .strictObject({
@@ -64,6 +82,8 @@ export const BenchmarkDefinition = z
     runtime: BenchmarkRuntimes.optional(),
     /** The level of its runs, 1 first to 9 last (default 5); a run's own `priority` (operators only) goes before it. */
     priority: RunPriority.optional(),
+    /** Submission windows, in order; outside every one a submission is refused (./benchmark-phases.ts). */
+    phases: z.array(BenchmarkPhase).min(1, 'must list at least one phase (or leave phases out)').max(32).optional(),
   })
   .superRefine((b, ctx) => {
     const names = b.metrics.map((m) => m.name);
@@ -77,6 +97,7 @@ export const BenchmarkDefinition = z
     if (!names.includes(b.primaryMetric)) {
       ctx.addIssue({ code: 'custom', path: ['primaryMetric'], message: `${b.primaryMetric} is not one of the metrics (${names.join(', ')})` });
     }
+    for (const p of phaseProblems(b.phases ?? [])) ctx.addIssue({ code: 'custom', path: ['phases', ...p.path], message: p.message });
   });
 export type BenchmarkDefinition = z.infer<typeof BenchmarkDefinition>;
 
@@ -97,6 +118,19 @@ export const BenchmarkView = z.strictObject({
   primaryMetric: MetricName,
   quotas: BenchmarkQuotas,
   modelLimits: AppliedLimits.describe("The limits every run of the benchmark gets (the benchmark's, the rest the defaults)").optional(),
+  phases: z
+    .array(
+      z.strictObject({
+        name: BenchmarkName,
+        start: z.string().describe('When it opens (ISO-8601)'),
+        end: z.string().describe('When it closes (ISO-8601)'),
+        quotas: BenchmarkQuotas.describe("The quotas while it is open (its own, else the benchmark's), counted afresh in each phase"),
+      }),
+    )
+    .describe('Its submission windows, in order; absent: always open')
+    .optional(),
+  openPhase: z.strictObject({ name: BenchmarkName, endsAt: z.string(), secondsLeft: z.number().int().nonnegative() }).describe('The phase submissions go to now; absent when none is open').optional(),
+  nextPhase: z.strictObject({ name: BenchmarkName, startsAt: z.string(), secondsUntil: z.number().int().nonnegative() }).describe('The next phase to open, when there is one').optional(),
 });
 export type BenchmarkView = z.infer<typeof BenchmarkView>;
 

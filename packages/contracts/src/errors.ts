@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   quota_exceeded: 429,
   internal: 500,
   unavailable: 503,
+  /** A benchmark with phases, between two of them or before the first. */
+  phase_closed: 409,
+  /** A benchmark whose last phase has closed. */
+  benchmark_closed: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -36,6 +40,8 @@ export const ErrorBody = z.strictObject({
     nextAllowedAt: z.iso.datetime().optional(),
     /** With bad_request: every problem of the request, each with its field, so a form can show them all at once. */
     details: z.array(ErrorDetail).optional(),
+    /** With phase_closed: when the benchmark's next phase opens. */
+    nextOpensAt: z.iso.datetime({ offset: true }).optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

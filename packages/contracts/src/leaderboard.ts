@@ -83,6 +83,8 @@ export const BenchmarkLeaderboardQuery = z.strictObject({
   order: z.enum(['best', 'worst']).default('best'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
+  /** Only the runs submitted in this phase of the benchmark. */
+  phase: z.string().max(63).optional(),
 });
 
 /** A model on a benchmark's leaderboard: its best scored run by the primary metric, whose metrics are the row's columns. */

@@ -44,6 +44,8 @@ export const RunJobData = z.strictObject({
   requestedBy: z.string().max(128).optional(),
   /** What its host must have, `key=value` sorted (labels and runtimes): it is queued where only such hosts look. */
   requires: z.array(Requirement).max(32).optional(),
+  /** A benchmark run: the phase it was submitted in, whose evaluator and reference the worker takes from its own BENCHMARKS_FILE. */
+  benchmarkPhase: BenchmarkName.optional(),
 });
 export type RunJobData = z.infer<typeof RunJobData>;
 
@@ -101,6 +103,7 @@ export const RunRecord = z.strictObject({
   logBytes: z.number().int().nonnegative().optional(),
   /** For the operator only, never served: why the benchmark's evaluator failed (its log is beside the run's). */
   evaluatorError: z.string().optional(),
+  benchmarkPhase: BenchmarkName.describe('A benchmark run: the phase of the benchmark it was submitted in').optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

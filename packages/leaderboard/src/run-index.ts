@@ -1,5 +1,6 @@
 import { type BenchmarkDefinition, type FailureReason, type ModelSort, type ModelSummary, type RunRecord, type RunStatus, type RunSummary, type RunView, isFinal } from '@modelrun/contracts';
 import { BenchmarkBoards } from './benchmark-boards';
+import { PhaseBoards } from './phase-boards';
 import { type ModelEntry, SortedViews, countScored } from './model-views';
 
 export { MODEL_SORTS, type ModelSort, type ModelSummary, type RunSummary } from '@modelrun/contracts';
@@ -46,12 +47,16 @@ export class RunIndex {
   private readonly views = new SortedViews();
   /** The benchmarks' leaderboards, fed by the same upserts. */
   readonly boards: BenchmarkBoards;
+  /** The boards of each phase of the benchmarks with phases, fed alongside `boards`. */
+  readonly phaseBoards: PhaseBoards;
   // Images, statuses and the like repeat across runs; one string each keeps 100k runs small.
   private readonly strings = new Map<string, string>();
 
   /** @param benchmarks the configured benchmarks (BENCHMARKS_FILE), each with a leaderboard. */
   constructor(benchmarks: Iterable<BenchmarkDefinition> = []) {
-    this.boards = new BenchmarkBoards(benchmarks);
+    const definitions = [...benchmarks];
+    this.boards = new BenchmarkBoards(definitions);
+    this.phaseBoards = new PhaseBoards(definitions);
   }
 
   get runCount(): number {
@@ -95,6 +100,7 @@ export class RunIndex {
     if (run.benchmark !== undefined) {
       const runs = model.runs;
       this.boards.update(run, prev?.status !== 'succeeded', () => runs);
+      this.phaseBoards.update(run, prev?.status !== 'succeeded', () => runs);
     }
 
     if (added) {
@@ -130,6 +136,7 @@ export class RunIndex {
       this.runs.set(run.id, run);
       if (isBetter(run, model.best)) model.best = run;
       if (run.benchmark !== undefined) this.boards.update(run, true, () => runs);
+      if (run.benchmark !== undefined) this.phaseBoards.update(run, true, () => runs);
     }
     this.models.set(name, model);
     this.views.added(model);
@@ -157,6 +164,7 @@ export class RunIndex {
     if (at.found) model.runs.splice(at.index, 1);
     const runs = model.runs;
     if (run.benchmark !== undefined) this.boards.removed(run, () => runs);
+    if (run.benchmark !== undefined) this.phaseBoards.removed(run, () => runs);
     if (model.runs.length === 0) {
       this.models.delete(run.name);
       this.views.removed(model);
@@ -178,6 +186,7 @@ export class RunIndex {
     this.strings.clear();
     this.views.clear();
     this.boards.clear();
+    this.phaseBoards.clear();
   }
 
   modelNames(): string[] {

@@ -14,6 +14,7 @@ import {
   RunNotFound,
   TooManyFollowers,
 } from '../services/errors';
+import { PhaseClosed } from '../services/phase-admission';
 
 interface BodyParserError {
   type?: string;
@@ -39,6 +40,8 @@ const DOMAIN_CODES: [abstract new (...args: never[]) => DomainError, ErrorCode][
 /** What any thrown thing means to the client: an HttpError as is, a domain error by its class, the rest 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  // One class, two codes: between phases, or after the last.
+  if (err instanceof PhaseClosed) return new HttpError(err.code, err.message, {}, err.nextOpensAt ? { nextOpensAt: err.nextOpensAt } : {});
   if (err instanceof DomainError) {
     const code = DOMAIN_CODES.find(([type]) => err instanceof type)?.[1];
     if (!code) return new HttpError('internal', 'internal error');

@@ -62,7 +62,7 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
         '202': ['Queued; Location names the run', 'Run'],
         '400': ['Bad input: the message names the field', 'Error'],
         '403': ['Image not in ALLOWED_IMAGES, or a session write without its X-CSRF-Token', 'Error'],
-        '409': ['Idempotency-Key reused with a different body', 'Error'],
+        '409': ['Idempotency-Key reused with a different body; or the benchmark is between phases (phase_closed, with nextOpensAt) or past its last (benchmark_closed)', 'Error'],
         '413': ['Body too large', 'Error'],
         '429': ["Too many requests, or over the benchmark's quota (quota_exceeded: Retry-After, and retryAfterSeconds and nextAllowedAt in the body)", 'Error'],
       },
@@ -96,7 +96,10 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
     },
   },
   '/v1/benchmarks': {
-    get: { summary: "The benchmarks: each one's metrics (name, direction), primary metric and quotas", responses: { '200': ['Every benchmark', 'BenchmarkList'] } },
+    get: {
+      summary: "The benchmarks: each one's metrics (name, direction), primary metric and quotas, and its phases (the open one with the seconds left, the next)",
+      responses: { '200': ['Every benchmark', 'BenchmarkList'] },
+    },
   },
   '/v1/benchmarks/{name}': {
     get: { summary: 'One benchmark', path: { name: BenchmarkName }, responses: { '200': ['The benchmark', 'Benchmark'], '404': ['No such benchmark', 'Error'] } },
@@ -106,7 +109,11 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
       summary: "A benchmark's leaderboard: each model's best run by the primary metric, its metrics as columns; sort by any metric in its own direction (ties: the earlier run first)",
       path: { name: BenchmarkName },
       query: BenchmarkLeaderboardQuery,
-      responses: { '200': ['A page of the leaderboard', 'BenchmarkLeaderboard'], '400': ['Bad query, or a metric the benchmark does not have', 'Error'], '404': ['No such benchmark', 'Error'] },
+      responses: {
+        '200': ['A page of the leaderboard', 'BenchmarkLeaderboard'],
+        '400': ['Bad query, a metric the benchmark does not have, or a phase it does not have', 'Error'],
+        '404': ['No such benchmark', 'Error'],
+      },
     },
   },
   '/v1/runs/{id}/logs': {

@@ -1,5 +1,5 @@
 import type { Benchmarks } from '@modelrun/config';
-import { type AppliedLimits, type BenchmarkDefinition, type LimitPolicy, type SubmitRunRequest, resolveLimits } from '@modelrun/contracts';
+import { type AppliedLimits, type BenchmarkDefinition, type BenchmarkPhase, type LimitPolicy, type SubmitRunRequest, quotaScope, quotasIn, resolveLimits } from '@modelrun/contracts';
 import type { QuotaLedger } from '@modelrun/run-control';
 import { InvalidRequest, QuotaExceeded, viaRedis } from './errors';
 
@@ -29,15 +29,17 @@ export function admitLimits(req: SubmitRunRequest, benchmarks: Benchmarks, polic
   return { limits: r.limits, benchmark };
 }
 
-/** Takes a place in the caller's quota for the benchmark, or refuses with 429 and when to come back. */
-export async function reserveQuota(ledger: QuotaLedger, benchmark: BenchmarkDefinition, caller: string, runId: string, now = Date.now()): Promise<void> {
-  const decision = await viaRedis(() => ledger.reserve(benchmark.name, caller, runId, benchmark.quotas ?? {}, now));
+/** Takes a place in the caller's quota for the benchmark (in `phase`, its own count), or refuses with 429 and when to come back. */
+export async function reserveQuota(ledger: QuotaLedger, benchmark: BenchmarkDefinition, caller: string, runId: string, now = Date.now(), phase?: BenchmarkPhase): Promise<void> {
+  const decision = await viaRedis(() => ledger.reserve(quotaScope(benchmark.name, phase?.name), caller, runId, quotasIn(benchmark, phase), now));
   if (decision.ok) return;
   const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
   const nextAllowedAt = new Date(now + retryAfterSeconds * 1000).toISOString();
+  // In a phase its quotas are the phase's: the message names it.
+  const which = phase ? `benchmark ${benchmark.name} in phase ${phase.name}` : `benchmark ${benchmark.name}`;
   const message =
     decision.quota === 'perDay'
-      ? `quota: benchmark ${benchmark.name} allows ${decision.limit} counted submission${decision.limit > 1 ? 's' : ''} per caller in 24 hours (failed and cancelled runs do not count); the next is allowed at ${nextAllowedAt}`
-      : `quota: benchmark ${benchmark.name} allows ${decision.limit} run${decision.limit > 1 ? 's' : ''} per caller queued or running at once; submit again when one ends`;
+      ? `quota: ${which} allows ${decision.limit} counted submission${decision.limit > 1 ? 's' : ''} per caller in 24 hours (failed and cancelled runs do not count); the next is allowed at ${nextAllowedAt}`
+      : `quota: ${which} allows ${decision.limit} run${decision.limit > 1 ? 's' : ''} per caller queued or running at once; submit again when one ends`;
   throw new QuotaExceeded(message, retryAfterSeconds, decision.quota === 'perDay' ? nextAllowedAt : undefined);
 }

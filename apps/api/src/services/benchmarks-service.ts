@@ -1,4 +1,13 @@
-import { type BenchmarkDefinition, type BenchmarkLeaderboard, type BenchmarkView, type BenchmarkLeaderboardQuery, type LimitPolicy, resolveLimits, viewOfBenchmark } from '@modelrun/contracts';
+import {
+  type BenchmarkDefinition,
+  type BenchmarkLeaderboard,
+  type BenchmarkView,
+  type BenchmarkLeaderboardQuery,
+  type LimitPolicy,
+  phasesView,
+  resolveLimits,
+  viewOfBenchmark,
+} from '@modelrun/contracts';
 import type { RunIndex } from '@modelrun/leaderboard';
 import type { z } from 'zod';
 import { InvalidRequest } from './errors';
@@ -29,12 +38,20 @@ export class BenchmarksService {
     });
   }
 
-  list(): BenchmarkView[] {
-    return this.views;
+  /** @param now what the phases' open one and time left are reckoned at */
+  list(now = Date.now()): BenchmarkView[] {
+    return this.views.map((view) => this.withPhases(view, now));
   }
 
-  get(name: string): BenchmarkView | undefined {
-    return this.views.find((b) => b.name === name);
+  get(name: string, now = Date.now()): BenchmarkView | undefined {
+    const view = this.views.find((b) => b.name === name);
+    return view && this.withPhases(view, now);
+  }
+
+  /** A benchmark with phases: which is open and the time left change by the second, so they are added at each read. */
+  private withPhases(view: BenchmarkView, now: number): BenchmarkView {
+    const definition = this.benchmarks.get(view.name);
+    return definition?.phases ? { ...view, ...phasesView(definition, now) } : view;
   }
 
   /** The leaderboard page as JSON; undefined for an unknown benchmark. Throws InvalidRequest for a metric it does not have. */
@@ -45,7 +62,11 @@ export class BenchmarksService {
     if (!definition.metrics.some((m) => m.name === sort)) {
       throw new InvalidRequest(`sort: benchmark ${name} has no metric ${JSON.stringify(sort)} (its metrics: ${definition.metrics.map((m) => m.name).join(', ')})`);
     }
-    const key = `${name}/${sort}/${q.order}/${q.limit}/${q.offset}`;
+    if (q.phase !== undefined && !this.index.phaseBoards.has(name, q.phase)) {
+      const phases = definition.phases?.map((p) => p.name) ?? [];
+      throw new InvalidRequest(`phase: benchmark ${name} has no phase ${JSON.stringify(q.phase)} (${phases.length ? `its phases: ${phases.join(', ')}` : 'it has no phases'})`);
+    }
+    const key = `${name}/${sort}/${q.order}/${q.limit}/${q.offset}/${q.phase ?? ''}`;
     const cached = this.pages.get(key);
     if (cached?.version === this.index.version) return cached.body;
     const body = JSON.stringify(this.leaderboard(definition, sort, q));
@@ -55,7 +76,8 @@ export class BenchmarksService {
   }
 
   private leaderboard(definition: BenchmarkDefinition, sort: string, q: z.output<typeof BenchmarkLeaderboardQuery>): BenchmarkLeaderboard {
-    const listed = this.index.boards.list(definition.name, { sort, order: q.order, limit: q.limit, offset: q.offset }) ?? { total: 0, entries: [] };
+    const opts = { sort, order: q.order, limit: q.limit, offset: q.offset };
+    const listed = (q.phase !== undefined ? this.index.phaseBoards.list(definition.name, q.phase, opts) : this.index.boards.list(definition.name, opts)) ?? { total: 0, entries: [] };
     return {
       benchmark: viewOfBenchmark(definition),
       sort,

@@ -1,7 +1,19 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import stableStringify from 'safe-stable-stringify';
-import { type ImageAllowList, type LimitPolicy, type RunJobData, type RunView, type SubmitRunRequest, type Submitter, isFinal, newRunId, viewOfRecord } from '@modelrun/contracts';
+import {
+  type ImageAllowList,
+  type LimitPolicy,
+  type RunJobData,
+  type RunView,
+  type SubmitRunRequest,
+  type Submitter,
+  isFinal,
+  newRunId,
+  quotaScope,
+  quotasIn,
+  viewOfRecord,
+} from '@modelrun/contracts';
 import type { Benchmarks } from '@modelrun/config';
 import { type HostFacts, NotReplicatedError, type RetryPolicy, type RunQueues, waitingFor } from '@modelrun/queue';
 import type { FairShare, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
@@ -12,6 +24,7 @@ import { admitLimits, reserveQuota } from './benchmark-admission';
 import type { Rerun } from './rerun';
 import { enqueueRun } from './enqueue-run';
 import { admitRequirements } from './run-requirements';
+import { admitPhase } from './phase-admission';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
 
 export interface RunsServiceDeps {
@@ -75,7 +88,9 @@ export class RunsService {
     }
     const { limits, benchmark } = admitLimits(req, deps.benchmarks ?? new Map(), deps.limits);
     const now = new Date();
-    const caller = quotaHolder(benchmark?.quotas?.per, submitter, principal);
+    // The open phase, if the benchmark has phases: its quotas, and (in the worker) its evaluator.
+    const phase = benchmark && admitPhase(benchmark, now.getTime());
+    const caller = quotaHolder(benchmark && quotasIn(benchmark, phase).per, submitter, principal);
     const requires = admitRequirements(req, benchmark, deps.allowedLabels ?? []);
     const data: RunJobData = {
       id: newRunId(),
@@ -88,6 +103,7 @@ export class RunsService {
       ...(submitter && { submittedBy: submitter }),
       ...(rerun && { rerunOf: rerun.of, requestedBy: rerun.requestedBy }),
       ...(requires.length > 0 && { requires }),
+      ...(phase && { benchmarkPhase: phase.name }),
     };
 
     let keyHash: string | undefined;
@@ -111,17 +127,18 @@ export class RunsService {
       limits: data.limits,
       createdAt: data.createdAt,
       ...(data.requires && { requires: data.requires }),
+      ...(data.benchmarkPhase && { benchmarkPhase: data.benchmarkPhase }),
     };
     const submitted = deps.submitting?.(data.id);
     try {
       try {
-        if (benchmark && deps.quotas && !rerun) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime());
+        if (benchmark && deps.quotas && !rerun) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime(), phase);
         await viaRedis(async () =>
           enqueueRun(await deps.queues.routeFor(data), data, { retry: deps.retry, fairShare: deps.fairShare, share: caller, level: req.priority ?? benchmark?.priority, rerun: rerun !== undefined }),
         );
       } catch (err) {
         if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
-        if (benchmark && deps.quotas && !rerun) await deps.quotas.release(benchmark.name, caller, data.id, false).catch(() => undefined);
+        if (benchmark && deps.quotas && !rerun) await deps.quotas.release(quotaScope(benchmark.name, phase?.name), caller, data.id, false).catch(() => undefined);
         throw err;
       }
       // The run is queued now (its key, if any, stays claimed: a retry with it finds this run).

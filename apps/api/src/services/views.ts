@@ -53,6 +53,7 @@ export function viewOfJob(job: Job<RunJobData>, facts: LiveFacts, now = Date.now
   }
   if (job.opts.attempts) view.maxAttempts = job.opts.attempts;
   if (data.requires?.length) view.requires = data.requires;
+  if (data.benchmarkPhase) view.benchmarkPhase = data.benchmarkPhase;
   if (facts.status === 'queued' && facts.waitingFor) view.waitingFor = facts.waitingFor;
   if (facts.attemptErrors.length) view.attemptErrors = facts.attemptErrors;
   const last = facts.attemptErrors.at(-1);

@@ -6,6 +6,7 @@ import { EXIT, usageError } from '../errors';
 import { ago, score } from '../output/format';
 import { formatTable } from '../output/table';
 import { page } from './models';
+import { formatPhases } from '../output/phases';
 
 export function benchmarksCommand(deps: CliDeps): Command {
   return new Command('benchmarks').description('the benchmarks: their metrics (and which way is better), primary metric and quotas').action(
@@ -22,6 +23,7 @@ export function benchmarksCommand(deps: CliDeps): Command {
       for (const b of res.benchmarks) {
         const quotas = [b.quotas.perDay && `${b.quotas.perDay} a day`, b.quotas.concurrent && `${b.quotas.concurrent} at once`].filter(Boolean).join(', ') || 'none';
         ctx.term.out.write(`${ctx.style.bold(b.name)}${b.description ? `: ${b.description}` : ''}\n  quotas: ${quotas}\n`);
+        ctx.term.out.write(formatPhases(b));
         ctx.term.out.write(
           formatTable(
             ['  METRIC', 'BETTER', 'DESCRIPTION'],
@@ -42,12 +44,14 @@ export function leaderboardCommand(deps: CliDeps): Command {
     .addOption(new Option('--order <order>', 'best or worst first').choices(['best', 'worst']))
     .option('--limit <n>', 'models per page (1-500, default 50)')
     .option('--offset <n>', 'models to skip')
+    .option('--phase <name>', 'only the runs submitted in this phase of the benchmark')
     .action(
-      action(deps, async (ctx, benchmark: string, opts: { sort?: string; order?: string; limit?: string; offset?: string }) => {
+      action(deps, async (ctx, benchmark: string, opts: { sort?: string; order?: string; limit?: string; offset?: string; phase?: string }) => {
         if (!BenchmarkName.safeParse(benchmark).success) throw usageError(`${JSON.stringify(benchmark)} is not a benchmark name`);
         const q = new URLSearchParams(page(opts));
         if (opts.sort) q.set('sort', opts.sort);
         if (opts.order) q.set('order', opts.order);
+        if (opts.phase) q.set('phase', opts.phase);
         const res = await ctx.api.get(`/v1/benchmarks/${benchmark}/leaderboard?${q}`, BenchmarkLeaderboard);
         if (ctx.json) {
           printJson(ctx, res);

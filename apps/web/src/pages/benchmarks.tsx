@@ -6,6 +6,7 @@ import { Provenance } from '../ui/provenance';
 import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
+import { BenchmarkPhases } from '../ui/benchmark-phases';
 
 const PAGE_SIZE = 20;
 const POLL_MS = 3_000;
@@ -31,6 +32,7 @@ export function BenchmarksPage() {
             {b.quotas.perDay !== undefined && ` · ${b.quotas.perDay} counted submissions a day`}
             {b.quotas.concurrent !== undefined && ` · ${b.quotas.concurrent} at once`}
           </p>
+          <BenchmarkPhases b={b} />
         </div>
       ))}
     </section>

@@ -4,6 +4,7 @@ import { ApiError, api } from '../api';
 import { ErrorNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
 import { navigate } from '../ui/router';
+import { PhaseNow } from '../ui/benchmark-phases';
 import { type FieldErrors, type FormInput, LIMITS, checkForm, fieldErrorsOf } from '../ui/submit-check';
 
 const unitOf = (unit: string) => (unit ? ` ${unit}` : '');
@@ -90,6 +91,7 @@ export function SubmitPage(props: { mayPrioritize: boolean }) {
           The image runs in a sandbox with no network; it writes its score to <code>$OUTPUT_DIR/score.json</code>.
         </p>
       )}
+      {chosen && <PhaseNow b={chosen} />}
       <form class="card form" onSubmit={submit} noValidate>
         <label>
           Image

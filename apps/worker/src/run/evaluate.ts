@@ -1,4 +1,4 @@
-import { type AppliedLimits, type BenchmarkDefinition, resolveLimits } from '@modelrun/contracts';
+import { type AppliedLimits, type BenchmarkDefinition, type RunJobData, resolveLimits, scoringOf } from '@modelrun/contracts';
 import { type ContainerHandle, InfrastructureError, type Outcome, classifyExit } from '@modelrun/runner';
 import { type AdmittedRun, type ProcessorDeps, type RunContext, clampLimits } from './context';
 import type { Collected } from './collect';
@@ -30,8 +30,8 @@ async function evaluateOutput(deps: ProcessorDeps, ctx: AdmittedRun, { handle, e
   const modelFailed = classifyExit(exit, ctx.limits);
   if (modelFailed) return { outcome: modelFailed, times: { startedAt, finishedAt: exit.finishedAt }, logs };
 
-  const benchmark = benchmarkOf(deps, ctx.run.benchmark!);
-  const limits = evaluatorLimits(deps, benchmark);
+  const { benchmark, scoring } = scoringFor(deps, ctx.run);
+  const limits = evaluatorLimits(deps, benchmark, scoring.evaluator.limits);
   ctx.progress('evaluating', { ...(startedAt && { startedAt }) });
   // An evaluator that asks for GPUs gets some of the run's own devices: the model has stopped, and no other run may have them.
   const gpuDevices = limits.gpus > 0 ? (ctx.gpuDevices ?? []).slice(0, limits.gpus) : undefined;
@@ -39,9 +39,9 @@ async function evaluateOutput(deps: ProcessorDeps, ctx: AdmittedRun, { handle, e
     runId: ctx.run.id,
     name: ctx.run.name,
     benchmark: benchmark.name,
-    image: benchmark.evaluator.image,
+    image: scoring.evaluator.image,
     limits,
-    reference: benchmark.reference,
+    reference: scoring.reference,
     owner: ctx.claim.owner,
     ...(gpuDevices && { gpuDevices }),
     ...(benchmark.runtime?.evaluator && { runtime: benchmark.runtime.evaluator }),
@@ -67,8 +67,20 @@ export function benchmarkOf(deps: ProcessorDeps, name: string): BenchmarkDefinit
   return benchmark;
 }
 
-function evaluatorLimits(deps: ProcessorDeps, benchmark: BenchmarkDefinition): AppliedLimits {
-  const resolved = resolveLimits(benchmark.evaluator.limits, deps.limits);
+/**
+ * The job's benchmark and what scores it: the evaluator and reference of the phase the run was
+ * submitted in (else the benchmark's), from this worker's own file; InfrastructureError
+ * (retried) when it has neither the benchmark nor the phase.
+ */
+export function scoringFor(deps: ProcessorDeps, run: Pick<RunJobData, 'benchmark' | 'benchmarkPhase'>): { benchmark: BenchmarkDefinition; scoring: NonNullable<ReturnType<typeof scoringOf>> } {
+  const benchmark = benchmarkOf(deps, run.benchmark!);
+  const scoring = scoringOf(benchmark, run.benchmarkPhase);
+  if (!scoring) throw new InfrastructureError(`this worker's BENCHMARKS_FILE has no phase ${JSON.stringify(run.benchmarkPhase)} in benchmark ${benchmark.name}`);
+  return { benchmark, scoring };
+}
+
+function evaluatorLimits(deps: ProcessorDeps, benchmark: BenchmarkDefinition, requested: BenchmarkDefinition['evaluator']['limits']): AppliedLimits {
+  const resolved = resolveLimits(requested, deps.limits);
   if (!resolved.ok) throw new InfrastructureError(`benchmark ${benchmark.name}: evaluator ${resolved.message}`);
   return clampLimits(resolved.limits, deps.limits);
 }

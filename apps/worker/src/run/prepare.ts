@@ -2,7 +2,7 @@ import type { PullProgress } from '@modelrun/contracts';
 import { type ContainerHandle, throttled } from '@modelrun/runner';
 import { ATTR, endSpan, failed, startSpan } from '@modelrun/telemetry';
 import type { AdmittedRun, ProcessorDeps } from './context';
-import { benchmarkOf } from './evaluate';
+import { scoringFor } from './evaluate';
 
 const PULL_PROGRESS_MS = 500;
 
@@ -14,7 +14,7 @@ export async function prepareContainer(deps: ProcessorDeps, ctx: AdmittedRun): P
   const { job, run, limits, log } = ctx;
   // A benchmark run this worker cannot score is not worth running its model for.
   // Its model runs under the benchmark's runtime, from this worker's own definition, never the job's.
-  const runtime = run.benchmark !== undefined ? benchmarkOf(deps, run.benchmark).runtime?.model : undefined;
+  const runtime = run.benchmark !== undefined ? scoringFor(deps, run).benchmark.runtime?.model : undefined;
   ctx.progress('pulling');
   // A first delivery cannot have a container or a pinned image yet: skip looking for either
   // (create still adopts on 409).

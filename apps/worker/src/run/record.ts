@@ -1,4 +1,4 @@
-import type { AppliedLimits, AttemptError, FailureReason, RunJobData, RunRecord } from '@modelrun/contracts';
+import { type AppliedLimits, type AttemptError, type FailureReason, type RunJobData, type RunRecord, quotaScope } from '@modelrun/contracts';
 import type { Outcome } from '@modelrun/runner';
 import type { Recorded } from '../recording/recorder';
 import type { AdmittedRun, ProcessorDeps, RunContext, RunTimes } from './context';
@@ -35,6 +35,7 @@ export function buildRecord(run: RunJobData, limits: AppliedLimits, outcome: Out
     ...(attemptErrors.length > 0 && { attemptErrors }),
     ...(logBytes !== undefined && { logBytes }),
     ...('evaluatorError' in outcome && typeof outcome.evaluatorError === 'string' && { evaluatorError: outcome.evaluatorError }),
+    ...(run.benchmarkPhase && { benchmarkPhase: run.benchmarkPhase }),
   };
 }
 
@@ -91,7 +92,7 @@ async function keepRecord(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcom
 export async function releaseQuota(deps: Pick<ProcessorDeps, 'quotas'>, ctx: Pick<RunContext, 'run' | 'log'>, record: RunRecord): Promise<void> {
   const { run } = ctx;
   if (!deps.quotas || !run.benchmark || !run.caller) return;
-  await deps.quotas.release(run.benchmark, run.caller, run.id, record.status === 'succeeded').catch((err: Error) => {
+  await deps.quotas.release(quotaScope(run.benchmark, run.benchmarkPhase), run.caller, run.id, record.status === 'succeeded').catch((err: Error) => {
     ctx.log.warn("could not give back the run's quota", { error: err.message });
   });
 }
