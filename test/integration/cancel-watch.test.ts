@@ -3,13 +3,7 @@ import { Redis } from 'ioredis';
 import { CancelWatch, RunControl, cancelKey } from '@modelrun/run-control';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
-
-/** Calls per command since the last CONFIG RESETSTAT. */
-async function commandCalls(conn: Redis): Promise<Map<string, number>> {
-  const calls = new Map<string, number>();
-  for (const m of (await conn.info('commandstats')).matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) calls.set(m[1]!, Number(m[2]));
-  return calls;
-}
+import { commandCalls } from '../helpers/redis-commands';
 
 describe('a worker learns of cancels as they are asked for (cancel-watch.ts)', function () {
   // A Redis of its own: its command counts are this test's alone.

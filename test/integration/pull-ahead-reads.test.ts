@@ -7,13 +7,7 @@ import { type PullAhead, startPullAhead } from '../../apps/worker/src/pull-ahead
 import { testLogger } from '../helpers/logger';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
-
-/** Calls per command since the last CONFIG RESETSTAT. */
-async function commandCalls(conn: Redis): Promise<Map<string, number>> {
-  const calls = new Map<string, number>();
-  for (const m of (await conn.info('commandstats')).matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) calls.set(m[1]!, Number(m[2]));
-  return calls;
-}
+import { commandCalls } from '../helpers/redis-commands';
 
 /**
  * The pull-ahead's look at the queue, on a real Redis: the engine side is a stand-in that says

@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { type RedisServer, startRedisServer, testRedis } from '../helpers/redis-server';
 import { type Stack, startStack } from '../helpers/stack';
-
-/** Calls per command since the last CONFIG RESETSTAT, from INFO commandstats. */
-async function commandCalls(conn: Redis): Promise<Map<string, number>> {
-  const calls = new Map<string, number>();
-  for (const line of (await conn.info('commandstats')).split('\n')) {
-    const m = /^cmdstat_([\w|]+):calls=(\d+)/.exec(line);
-    if (m) calls.set(m[1]!, Number(m[2]));
-  }
-  return calls;
-}
+import { commandCalls } from '../helpers/redis-commands';
 
 describe('what a submission costs in Redis', function () {
   // A Redis of its own: INFO commandstats then counts this API's commands and nothing else.
