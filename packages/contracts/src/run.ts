@@ -101,6 +101,8 @@ export const RunRecord = z.strictObject({
   logBytes: z.number().int().nonnegative().optional(),
   /** For the operator only, never served: why the benchmark's evaluator failed (its log is beside the run's). */
   evaluatorError: z.string().optional(),
+  privateScore: z.number().describe("A benchmark run's score on the private part of the reference (only for callers who may see the private board)").optional(),
+  privateMetrics: z.record(z.string(), z.number()).describe('Its metrics on the private part (only for callers who may see the private board)').optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -124,6 +126,7 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluator
   nextAttemptAt: Timestamp.describe('A queued run whose last try failed: about when the next try starts (after the backoff)').optional(),
   requires: z.array(Requirement).describe('What a host must have to take the run (`key=value`: its labels, `runtime=<name>` for each runtime it needs)').optional(),
   waitingFor: z.string().describe('A queued run no live host can take: the host it waits for, and the hosts there are').optional(),
+  selected: z.boolean().describe('A run of a benchmark whose board rule is `selected`: its submitter selected it for the private board').optional(),
 });
 export type RunView = z.infer<typeof RunView>;
 

@@ -3,3 +3,4 @@ export * from './scan';
 export * from './benchmark-boards';
 export * from './volume-sync';
 export { SnapshotError, TIMESTAMP_PATTERN } from './snapshot-format';
+export * from './board-rules';
