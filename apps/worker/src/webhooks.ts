@@ -35,7 +35,8 @@ export function startWebhooks(config: WebhookConfig, connection: Redis, prefix: 
   });
   wlog.info('webhooks on', { endpoints: config.urls.map((u) => new URL(u).origin), allowPrivate: config.allowPrivate, attempts: config.retry.attempts });
   return {
-    runRecorded: (record) => producer.runFinished(viewOfRecord(record), record.finishedAt),
+    // A webhook's receiver is anyone's endpoint: a run's private scores (issue 19) never go there.
+    runRecorded: ({ privateScore: _privateScore, privateMetrics: _privateMetrics, ...record }) => producer.runFinished(viewOfRecord(record), record.finishedAt),
     close: async () => {
       const left = await producer.drain(DRAIN_MS);
       if (left > 0) wlog.warn('webhook events not queued at shutdown', { events: left });

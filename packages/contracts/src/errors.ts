@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   quota_exceeded: 429,
   internal: 500,
   unavailable: 503,
+  /** The private board before its reveal, to a caller who is not an operator or admin (issue 19). */
+  private_board_hidden: 403,
+  /** A model has as many runs selected as the benchmark's selectLimit (issue 19). */
+  selection_limit: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -36,6 +40,9 @@ export const ErrorBody = z.strictObject({
     nextAllowedAt: z.iso.datetime().optional(),
     /** With bad_request: every problem of the request, each with its field, so a form can show them all at once. */
     details: z.array(ErrorDetail).optional(),
+    /** With selection_limit: how many runs a model may have selected, and those it has. */
+    selectLimit: z.number().int().positive().optional(),
+    selectedRuns: z.array(z.string()).optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -119,7 +119,14 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluator
   /** Phase `recording`: why the finished run's record is not on the volume yet. */
   recordingError: z.string().optional(),
   /** GET /v1/runs/{id}: what the caller may do to this run, so pages leave out what they may not (the API still decides). */
-  may: z.strictObject({ cancel: z.boolean(), readLogs: z.boolean(), rerun: z.boolean().describe('Operators and admins: POST /v1/runs/{id}/rerun').optional() }).optional(),
+  may: z
+    .strictObject({
+      cancel: z.boolean(),
+      readLogs: z.boolean(),
+      rerun: z.boolean().describe('Operators and admins: POST /v1/runs/{id}/rerun').optional(),
+      select: z.boolean().describe('A `selected`-rule benchmark run: POST/DELETE /v1/runs/{id}/selection').optional(),
+    })
+    .optional(),
   ranMs: z.number().int().nonnegative().describe("How long the model ran: its container's start to its exit, as the engine stamped them (a model that exits within milliseconds shows 0)").optional(),
   turnaroundMs: z.number().int().nonnegative().describe('From submission to result: createdAt to finishedAt, the wait in the queue, the pull and the recording included').optional(),
   maxAttempts: z.number().int().positive().describe('How many tries a live run may have (RUN_ATTEMPTS): `attempts` of `maxAttempts`').optional(),

@@ -4,3 +4,4 @@ export * from './quotas';
 export * from './pending-outcomes';
 export * from './fleet-registry';
 export * from './fair-share';
+export * from './board-state';

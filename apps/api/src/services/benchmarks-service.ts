@@ -37,14 +37,20 @@ export class BenchmarksService {
     return this.views.find((b) => b.name === name);
   }
 
+  /** The metric a page sorts by (default the primary). Throws InvalidRequest for a metric the benchmark does not have. */
+  sortOf(definition: BenchmarkDefinition, q: z.output<typeof BenchmarkLeaderboardQuery>): string {
+    const sort = q.sort ?? definition.primaryMetric;
+    if (!definition.metrics.some((m) => m.name === sort)) {
+      throw new InvalidRequest(`sort: benchmark ${definition.name} has no metric ${JSON.stringify(sort)} (its metrics: ${definition.metrics.map((m) => m.name).join(', ')})`);
+    }
+    return sort;
+  }
+
   /** The leaderboard page as JSON; undefined for an unknown benchmark. Throws InvalidRequest for a metric it does not have. */
   leaderboardJson(name: string, q: z.output<typeof BenchmarkLeaderboardQuery>): string | undefined {
     const definition = this.benchmarks.get(name);
     if (!definition) return undefined;
-    const sort = q.sort ?? definition.primaryMetric;
-    if (!definition.metrics.some((m) => m.name === sort)) {
-      throw new InvalidRequest(`sort: benchmark ${name} has no metric ${JSON.stringify(sort)} (its metrics: ${definition.metrics.map((m) => m.name).join(', ')})`);
-    }
+    const sort = this.sortOf(definition, q);
     const key = `${name}/${sort}/${q.order}/${q.limit}/${q.offset}`;
     const cached = this.pages.get(key);
     if (cached?.version === this.index.version) return cached.body;
