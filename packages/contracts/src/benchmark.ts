@@ -93,6 +93,9 @@ export const BenchmarkDefinition = z
     if (!names.includes(b.primaryMetric)) {
       ctx.addIssue({ code: 'custom', path: ['primaryMetric'], message: `${b.primaryMetric} is not one of the metrics (${names.join(', ')})` });
     }
+    if (b.board?.selectLimit !== undefined && b.board.rule !== 'selected') {
+      ctx.addIssue({ code: 'custom', path: ['board', 'selectLimit'], message: `applies to the rule "selected" only (this board's rule is "${b.board.rule}")` });
+    }
   });
 export type BenchmarkDefinition = z.infer<typeof BenchmarkDefinition>;
 
