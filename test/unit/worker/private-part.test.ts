@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { ExitInfo, OutputContents } from '@modelrun/runner';
 import { judgeEvaluation } from '../../../apps/worker/src/run/evaluation-outcome';
 import { buildRecord } from '../../../apps/worker/src/run/record';
+import { viewForWebhook } from '../../../apps/worker/src/webhooks';
 import { DIGITS } from '../../fixtures/benchmark-definition';
 
 const LIMITS = { timeoutSeconds: 60, memoryMb: 256, cpus: 1, gpus: 0 };
@@ -43,5 +44,28 @@ describe("an evaluator's private part (issue 19)", () => {
       assert.equal(out.reason, 'evaluator_failed', JSON.stringify(bad));
       assert.match(out.evaluatorError!, /private/);
     }
+  });
+});
+
+describe('a webhook of a run with private scores (issue 19)', () => {
+  it('carries the public score and metrics, never the private ones', () => {
+    const view = viewForWebhook({
+      version: 1,
+      id: '0193a000-0000-7000-8000-000000000000',
+      name: 'm',
+      image: 'm:1',
+      benchmark: 'digits',
+      status: 'succeeded',
+      score: 0.9,
+      metrics: PUBLIC.metrics,
+      limits: LIMITS,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      finishedAt: '2026-12-01T00:00:01.000Z',
+      attempts: 1,
+      privateScore: 0.7,
+      privateMetrics: { accuracy: 0.7, error_rate: 0.3 },
+    });
+    assert.equal(view.score, 0.9);
+    assert.doesNotMatch(JSON.stringify(view), /private/);
   });
 });
