@@ -151,6 +151,9 @@ describe('benchmarks: public and private boards, the board rule and selection (i
     assert.equal((await as('alice')(stack.http.get(`/v1/runs/${id('pb-sel/pb-steady')}`))).body.selected, false);
 
     assert.equal((await as('carol')(stack.http.post(`/v1/runs/${id('pb-sel/pb-steady')}/selection`))).status, 404, "another team's member cannot see the run");
+    const operator = await as('olga')(stack.http.post(`/v1/runs/${id('pb-sel/pb-steady')}/selection`));
+    assert.equal(operator.status, 403, 'an operator sees the run but does not choose for its submitter');
+    assert.match(operator.body.error.message, /only for its owner's team \(alice\)/);
     assert.equal((await as('alice')(stack.http.post(`/v1/runs/${id('pb-best/pb-steady')}/selection`))).status, 409, 'pb-best ranks the best run: nothing to select');
 
     const selected = await as('alice')(stack.http.post(`/v1/runs/${id('pb-sel/pb-steady')}/selection`));
@@ -178,5 +181,21 @@ describe('benchmarks: public and private boards, the board rule and selection (i
     const over = await modelrun(['select', id('pb-sel/pb-steady')], env);
     assert.equal(over.status, 3, explain(over));
     assert.match(over.stderr, /already has 1 run selected/);
+  });
+
+  it("gives a model's last place to exactly one of two selections racing through two API replicas", async () => {
+    assert.equal((await as('alice')(stack.http.delete(`/v1/runs/${id('pb-sel/pb-lucky')}/selection`))).status, 200);
+    const other = await startApi(loadApiConfig(stack.env), testLogger('api-2'));
+    try {
+      const answers = await Promise.all([
+        as('alice')(stack.http.post(`/v1/runs/${id('pb-sel/pb-lucky')}/selection`)),
+        as('alice')(supertest(other.url).post(`/v1/runs/${id('pb-sel/pb-steady')}/selection`)),
+      ]);
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409], JSON.stringify(answers.map((a) => a.body)));
+      const won = answers.find((a) => a.status === 200)!.body as RunView;
+      assert.deepEqual(rows(await board('olga', 'pb-sel', 'private'))[0]?.[1], won.id);
+    } finally {
+      await other.close();
+    }
   });
 });
