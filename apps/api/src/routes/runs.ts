@@ -27,7 +27,9 @@ export interface RunBoards {
 async function shownTo(req: Request, run: RunView, season: RunBoards | undefined): Promise<RunView> {
   if (run.privateScore === undefined && run.privateMetrics === undefined && !season) return run;
   const { privateScore, privateMetrics, ...rest } = run;
-  const mayReadPrivate = season !== undefined && run.benchmark !== undefined && (await season.boards.mayRead(req.identity, run.benchmark));
+  // Asked only of a run that has private scores: the answer may cost a Redis read (the reveal).
+  const hasPrivate = privateScore !== undefined || privateMetrics !== undefined;
+  const mayReadPrivate = hasPrivate && season !== undefined && run.benchmark !== undefined && (await season.boards.mayRead(req.identity, run.benchmark));
   const selected = season && (await season.selection.selected(run));
   return {
     ...rest,
