@@ -60,6 +60,9 @@ const SAMPLES: Record<Exclude<Route, `${string} /v1/session` | 'GET /healthz' | 
   'GET /v1/queues': { url: '/v1/queues' },
   'POST /v1/queues/{name}/pause': { url: '/v1/queues/no-such-queue/pause' },
   'POST /v1/queues/{name}/resume': { url: '/v1/queues/no-such-queue/resume' },
+  'POST /v1/benchmarks/{name}/reveal': { url: '/v1/benchmarks/none/reveal' },
+  'POST /v1/runs/{id}/selection': { url: `/v1/runs/${NO_RUN}/selection` },
+  'DELETE /v1/runs/{id}/selection': { url: `/v1/runs/${NO_RUN}/selection` },
 };
 
 const ROLES: Role[] = ['admin', 'operator', 'member', 'viewer'];
@@ -100,6 +103,9 @@ const MATRIX: Record<keyof typeof SAMPLES, [typeof A | typeof D, typeof A | type
   'GET /v1/queues': [A, A, D, D],
   'POST /v1/queues/{name}/pause': [A, A, D, D],
   'POST /v1/queues/{name}/resume': [A, A, D, D],
+  'POST /v1/benchmarks/{name}/reveal': [A, D, D, D],
+  'POST /v1/runs/{id}/selection': [A, A, A, D],
+  'DELETE /v1/runs/{id}/selection': [A, A, A, D],
 };
 
 describe('authorization: roles, ownership, tokens', function () {

@@ -83,6 +83,10 @@ describe('the OpenAPI document', function () {
     assert.deepEqual((await call('get', '/v1/benchmarks', auth)).body.benchmarks, []);
     assert.equal((await call('get', '/v1/benchmarks/digits', auth)).status, 404);
     assert.equal((await call('get', '/v1/benchmarks/digits/leaderboard?sort=accuracy', auth)).status, 404);
+    // Issue 19's private boards: nothing to reveal, and a self-scored run is not selectable (benchmark-private-board.test.ts has the rest).
+    assert.equal((await call('post', '/v1/benchmarks/digits/reveal', auth)).status, 404);
+    assert.equal((await call('post', `/v1/runs/${id}/selection`, auth)).status, 409);
+    assert.equal((await call('delete', `/v1/runs/${id}/selection`, auth)).status, 409);
 
     // Sessions: sign in, look, sign out.
     assert.equal((await call('post', '/v1/session', (t) => t.send({ token: 'not-a-token' }))).status, 401);

@@ -14,7 +14,7 @@ import { type ReadyReport, healthRouter } from './routes/health';
 import { benchmarksRouter } from './routes/benchmarks';
 import { modelsRouter } from './routes/models';
 import { openApiRouter } from './routes/openapi';
-import { runsRouter } from './routes/runs';
+import { type RunBoards, runsRouter } from './routes/runs';
 import { mountPeople } from './routes/mount-people';
 import { sessionRouter } from './routes/session';
 import { webRouter } from './routes/web';
@@ -65,6 +65,8 @@ export interface AppDeps {
   fleet?: FleetService;
   /** Single sign-on through an OpenID Connect provider (OIDC_ISSUER); without it /auth/oidc/* answer 404. */
   sso?: SsoDeps;
+  /** The private boards, their reveal and the runs submitters selected (issue 19); without them only public boards. */
+  boards?: RunBoards;
 }
 
 /** The Express app, without listening: main.ts listens, tests hand it to supertest. */
@@ -94,10 +96,10 @@ export function createApp(deps: AppDeps): Express {
   // Every /v1 route is judged by its action before its handler (../authz/routes.ts).
   app.use('/v1', ...guard, auth, ...limit, authorizeRoutes());
   app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
-  app.use('/v1/runs', runsRouter(deps.runs, deps.logs, deps.audit));
+  app.use('/v1/runs', runsRouter(deps.runs, deps.logs, deps.audit, deps.boards));
   mountPeople(app, deps.identities, deps.audit, deps.bodyLimitBytes);
   app.use('/v1/openapi.json', openApiRouter());
-  app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index)));
+  app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index), deps.boards?.boards, deps.audit));
   if (deps.fleet) {
     app.use('/v1/hosts', hostsRouter(deps.fleet, deps.audit));
     app.use('/v1/queues', queuesRouter(deps.fleet, deps.audit));

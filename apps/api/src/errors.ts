@@ -12,7 +12,7 @@ export class HttpError extends Error {
     message: string,
     readonly headers: Record<string, string> = {},
     /** Extra fields of the error body (ErrorBody), e.g. when a quota allows the next submission. */
-    readonly extra: { retryAfterSeconds?: number; nextAllowedAt?: string; details?: ErrorDetail[]; nextOpensAt?: string } = {},
+    readonly extra: { retryAfterSeconds?: number; nextAllowedAt?: string; details?: ErrorDetail[]; selectLimit?: number; selectedRuns?: string[]; nextOpensAt?: string } = {},
   ) {
     super(message);
     this.name = 'HttpError';

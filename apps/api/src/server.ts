@@ -9,7 +9,7 @@ import { GPU_RUN_QUEUE } from '@modelrun/contracts';
 import { Shutdown } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { RunQueues, confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, redactUrl } from '@modelrun/queue';
-import { FairShare, FleetRegistry, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
+import { BoardState, FairShare, FleetRegistry, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore } from '@modelrun/store';
 import { createWebhookQueue } from '@modelrun/webhooks';
@@ -31,6 +31,7 @@ import { FleetService } from './services/fleet';
 import { IdentityStore } from './services/identities';
 import { bootstrapUsers } from './middleware/auth';
 import { ssoFromConfig } from './sso/wiring';
+import { boardsOf } from './services/run-selection';
 
 export interface StartedApi {
   app: Express;
@@ -147,6 +148,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       trustProxy: config.trustProxy,
       fleet: new FleetService(redis, config.deployment, queues),
       sso: ssoFromConfig(config, redis),
+      boards: boardsOf(config.benchmarks, index, new BoardState(redis, config.deployment)),
     });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

@@ -9,6 +9,7 @@ import { validateCommand } from './commands/validate';
 import { hostsCommand } from './commands/hosts';
 import { queuesCommand } from './commands/queues';
 import { CliError, EXIT } from './errors';
+import { selectCommand } from './commands/select';
 
 const EPILOG = `
 Environment: MODELRUN_URL (default http://127.0.0.1:8081) and MODELRUN_TOKEN, or --url and --token.
@@ -44,6 +45,7 @@ export function buildProgram(deps: CliDeps): Command {
     auditCommand,
     hostsCommand,
     queuesCommand,
+    selectCommand,
   ]) {
     program.addCommand(
       make(deps)

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { WebhookConfig } from '@modelrun/config';
-import { type RunRecord, viewOfRecord } from '@modelrun/contracts';
+import { type RunRecord, type RunView, viewOfRecord } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
 import { WebhookProducer, createWebhookMetrics, createWebhookQueue, startWebhookWorker } from '@modelrun/webhooks';
 
@@ -35,7 +35,7 @@ export function startWebhooks(config: WebhookConfig, connection: Redis, prefix: 
   });
   wlog.info('webhooks on', { endpoints: config.urls.map((u) => new URL(u).origin), allowPrivate: config.allowPrivate, attempts: config.retry.attempts });
   return {
-    runRecorded: (record) => producer.runFinished(viewOfRecord(record), record.finishedAt),
+    runRecorded: (record) => producer.runFinished(viewForWebhook(record), record.finishedAt),
     close: async () => {
       const left = await producer.drain(DRAIN_MS);
       if (left > 0) wlog.warn('webhook events not queued at shutdown', { events: left });
@@ -43,4 +43,9 @@ export function startWebhooks(config: WebhookConfig, connection: Redis, prefix: 
       await queue.close();
     },
   };
+}
+
+/** The run a webhook carries: its view, without its private scores (issue 19), since a receiver is anyone's endpoint. */
+export function viewForWebhook({ privateScore: _privateScore, privateMetrics: _privateMetrics, ...record }: RunRecord): RunView {
+  return viewOfRecord(record);
 }

@@ -61,6 +61,17 @@ export const BenchmarkPhase = z.strictObject({
   reference: ReferenceData.optional(),
 });
 export type BenchmarkPhase = z.infer<typeof BenchmarkPhase>;
+export const BOARD_RULES = ['best', 'last', 'selected'] as const;
+export type BoardRule = (typeof BOARD_RULES)[number];
+/** How many runs a submitter may select per model when `selectLimit` is left out. */
+export const DEFAULT_SELECT_LIMIT = 2;
+
+export const BoardRuleConfig = z.strictObject({
+  rule: z.enum(BOARD_RULES, 'must be "best", "last" or "selected"').default('best'),
+  /** `selected`: how many runs of a model its submitter may select (default 2). */
+  selectLimit: Count.max(100).optional(),
+});
+export type BoardRuleConfig = z.infer<typeof BoardRuleConfig>;
 
 /** One benchmark as the operator defines it in BENCHMARKS_FILE. */
 export const BenchmarkDefinition = z
@@ -84,6 +95,10 @@ export const BenchmarkDefinition = z
     priority: RunPriority.optional(),
     /** Submission windows, in order; outside every one a submission is refused (./benchmark-phases.ts). */
     phases: z.array(BenchmarkPhase).min(1, 'must list at least one phase (or leave phases out)').max(32).optional(),
+    /** Which runs of a model rank (issue 19): `best` (default), `last`, or the runs its submitter `selected` (up to selectLimit) on the private board. */
+    board: BoardRuleConfig.optional(),
+    /** The private board (scores on the private part of the reference): revealed to everyone by an admin, or at `revealAt`. */
+    privateBoard: z.strictObject({ revealAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2027-03-01T00:00:00Z' }).optional() }).optional(),
   })
   .superRefine((b, ctx) => {
     const names = b.metrics.map((m) => m.name);
@@ -98,6 +113,9 @@ export const BenchmarkDefinition = z
       ctx.addIssue({ code: 'custom', path: ['primaryMetric'], message: `${b.primaryMetric} is not one of the metrics (${names.join(', ')})` });
     }
     for (const p of phaseProblems(b.phases ?? [])) ctx.addIssue({ code: 'custom', path: ['phases', ...p.path], message: p.message });
+    if (b.board?.selectLimit !== undefined && b.board.rule !== 'selected') {
+      ctx.addIssue({ code: 'custom', path: ['board', 'selectLimit'], message: `applies to the rule "selected" only (this board's rule is "${b.board.rule}")` });
+    }
   });
 export type BenchmarkDefinition = z.infer<typeof BenchmarkDefinition>;
 
@@ -131,6 +149,14 @@ export const BenchmarkView = z.strictObject({
     .optional(),
   openPhase: z.strictObject({ name: BenchmarkName, endsAt: z.string(), secondsLeft: z.number().int().nonnegative() }).describe('The phase submissions go to now; absent when none is open').optional(),
   nextPhase: z.strictObject({ name: BenchmarkName, startsAt: z.string(), secondsUntil: z.number().int().nonnegative() }).describe('The next phase to open, when there is one').optional(),
+  board: z
+    .strictObject({ rule: z.enum(BOARD_RULES), selectLimit: Count.optional().describe('`selected`: runs a submitter may select per model') })
+    .describe("Which runs of a model rank: its best, its last, or those its submitter selected (the private board's; the public board ranks the best)")
+    .optional(),
+  privateBoard: z
+    .strictObject({ revealed: z.boolean(), revealAt: z.string().optional().describe('When it is revealed to everyone, if configured'), revealedAt: z.string().optional() })
+    .describe('Whether the private board is revealed to everyone')
+    .optional(),
 });
 export type BenchmarkView = z.infer<typeof BenchmarkView>;
 
@@ -141,7 +167,14 @@ export function viewOfBenchmark(b: BenchmarkDefinition): BenchmarkView {
     metrics: b.metrics,
     primaryMetric: b.primaryMetric,
     quotas: b.quotas ?? {},
+    ...(b.board && { board: boardOf(b) }),
   };
+}
+
+/** The benchmark's board rule with its defaults: `best` unless BENCHMARKS_FILE says otherwise. */
+export function boardOf(b: BenchmarkDefinition): { rule: BoardRule; selectLimit?: number } {
+  const rule = b.board?.rule ?? 'best';
+  return rule === 'selected' ? { rule, selectLimit: b.board?.selectLimit ?? DEFAULT_SELECT_LIMIT } : { rule };
 }
 
 /** What a self-scored run gets when it asks for no limits, and the most it may ask for. */

@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   phase_closed: 409,
   /** A benchmark whose last phase has closed. */
   benchmark_closed: 409,
+  /** The private board before its reveal, to a caller who is not an operator or admin (issue 19). */
+  private_board_hidden: 403,
+  /** A model has as many runs selected as the benchmark's selectLimit (issue 19). */
+  selection_limit: 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -42,6 +46,9 @@ export const ErrorBody = z.strictObject({
     details: z.array(ErrorDetail).optional(),
     /** With phase_closed: when the benchmark's next phase opens. */
     nextOpensAt: z.iso.datetime({ offset: true }).optional(),
+    /** With selection_limit: how many runs a model may have selected, and those it has. */
+    selectLimit: z.number().int().positive().optional(),
+    selectedRuns: z.array(z.string()).optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -85,6 +85,8 @@ export const BenchmarkLeaderboardQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).default(0),
   /** Only the runs submitted in this phase of the benchmark. */
   phase: z.string().max(63).optional(),
+  /** `public` (default) or `private`: the scores on the private part, for operators and admins until it is revealed. */
+  board: z.enum(['public', 'private']).default('public'),
 });
 
 /** A model on a benchmark's leaderboard: its best scored run by the primary metric, whose metrics are the row's columns. */
@@ -105,5 +107,6 @@ export const BenchmarkLeaderboard = z.strictObject({
   order: z.enum(['best', 'worst']),
   entries: z.array(BenchmarkEntry),
   ...Page,
+  board: z.enum(['public', 'private']).describe("Which scores rank: the public part's or the private part's").optional(),
 });
 export type BenchmarkLeaderboard = z.infer<typeof BenchmarkLeaderboard>;

@@ -104,6 +104,8 @@ export const RunRecord = z.strictObject({
   /** For the operator only, never served: why the benchmark's evaluator failed (its log is beside the run's). */
   evaluatorError: z.string().optional(),
   benchmarkPhase: BenchmarkName.describe('A benchmark run: the phase of the benchmark it was submitted in').optional(),
+  privateScore: z.number().describe("A benchmark run's score on the private part of the reference (only for callers who may see the private board)").optional(),
+  privateMetrics: z.record(z.string(), z.number()).describe('Its metrics on the private part (only for callers who may see the private board)').optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -120,13 +122,21 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluator
   /** Phase `recording`: why the finished run's record is not on the volume yet. */
   recordingError: z.string().optional(),
   /** GET /v1/runs/{id}: what the caller may do to this run, so pages leave out what they may not (the API still decides). */
-  may: z.strictObject({ cancel: z.boolean(), readLogs: z.boolean(), rerun: z.boolean().describe('Operators and admins: POST /v1/runs/{id}/rerun').optional() }).optional(),
+  may: z
+    .strictObject({
+      cancel: z.boolean(),
+      readLogs: z.boolean(),
+      rerun: z.boolean().describe('Operators and admins: POST /v1/runs/{id}/rerun').optional(),
+      select: z.boolean().describe('A `selected`-rule benchmark run: POST/DELETE /v1/runs/{id}/selection').optional(),
+    })
+    .optional(),
   ranMs: z.number().int().nonnegative().describe("How long the model ran: its container's start to its exit, as the engine stamped them (a model that exits within milliseconds shows 0)").optional(),
   turnaroundMs: z.number().int().nonnegative().describe('From submission to result: createdAt to finishedAt, the wait in the queue, the pull and the recording included').optional(),
   maxAttempts: z.number().int().positive().describe('How many tries a live run may have (RUN_ATTEMPTS): `attempts` of `maxAttempts`').optional(),
   nextAttemptAt: Timestamp.describe('A queued run whose last try failed: about when the next try starts (after the backoff)').optional(),
   requires: z.array(Requirement).describe('What a host must have to take the run (`key=value`: its labels, `runtime=<name>` for each runtime it needs)').optional(),
   waitingFor: z.string().describe('A queued run no live host can take: the host it waits for, and the hosts there are').optional(),
+  selected: z.boolean().describe('A run of a benchmark whose board rule is `selected`: its submitter selected it for the private board').optional(),
 });
 export type RunView = z.infer<typeof RunView>;
 

@@ -12,8 +12,15 @@ export interface ListOptions {
   offset: number;
 }
 
+/**
+ * A run as the index takes it: its summary and, for a benchmark run scored on a private part,
+ * its private metrics, which the index keeps apart (privateMetricsOf) so that no view built
+ * from summaries can show them.
+ */
+export type IndexedRun = RunSummary & { privateMetrics?: Record<string, number> };
+
 /** What the index keeps of a run, from its record or from the API's live view of it. */
-export function summarize(r: RunRecord | RunView): RunSummary {
+export function summarize(r: RunRecord | RunView): IndexedRun {
   return {
     id: r.id,
     name: r.name,
@@ -32,6 +39,7 @@ export function summarize(r: RunRecord | RunView): RunSummary {
     ...(r.startedAt !== undefined && { startedAt: r.startedAt }),
     ...(r.finishedAt !== undefined && { finishedAt: r.finishedAt }),
     ...(r.durationMs !== undefined && { durationMs: r.durationMs }),
+    ...(r.benchmark !== undefined && r.privateMetrics !== undefined && { privateMetrics: r.privateMetrics }),
   };
 }
 
@@ -51,6 +59,8 @@ export class RunIndex {
   readonly phaseBoards: PhaseBoards;
   // Images, statuses and the like repeat across runs; one string each keeps 100k runs small.
   private readonly strings = new Map<string, string>();
+  /** Benchmark runs' private metrics by run id: only the private board reads them. */
+  private readonly privateMetrics = new Map<string, Record<string, number>>();
 
   /** @param benchmarks the configured benchmarks (BENCHMARKS_FILE), each with a leaderboard. */
   constructor(benchmarks: Iterable<BenchmarkDefinition> = []) {
@@ -76,10 +86,12 @@ export class RunIndex {
    * (events are not ordered against volume reads) is ignored.
    * @returns whether the index changed.
    */
-  upsert(next: RunSummary): boolean {
+  upsert(indexed: IndexedRun): boolean {
+    const { privateMetrics, ...next } = indexed;
     const prev = this.runs.get(next.id);
     if (prev && isFinal(prev.status) && !isFinal(next.status)) return false;
     this.version++;
+    if (privateMetrics) this.privateMetrics.set(next.id, privateMetrics);
 
     let model = this.models.get(next.name);
     const added = !model;
@@ -120,7 +132,7 @@ export class RunIndex {
    * Runs that are not that (a model or a run the index holds already, runs out of order) are
    * upserted one at a time instead.
    */
-  addModel(name: string, runs: RunSummary[]): void {
+  addModel(name: string, runs: IndexedRun[]): void {
     const plain = !this.models.has(name) && runs.every((r, i) => isFinal(r.status) && !this.runs.has(r.id) && (i === 0 || runs[i - 1]!.id < r.id));
     if (!plain || runs.length === 0) {
       for (const run of runs) this.upsert(run);
@@ -129,6 +141,10 @@ export class RunIndex {
     this.version++;
     const model: ModelEntry = { name, runs };
     for (const run of runs) {
+      if (run.privateMetrics) {
+        this.privateMetrics.set(run.id, run.privateMetrics);
+        delete run.privateMetrics;
+      }
       run.name = name;
       run.image = this.intern(run.image);
       run.status = this.intern(run.status) as RunStatus;
@@ -158,6 +174,7 @@ export class RunIndex {
     if (!run) return;
     this.version++;
     this.runs.delete(id);
+    this.privateMetrics.delete(id);
     const model = this.models.get(run.name);
     if (!model) return;
     const at = searchById(model.runs, id);
@@ -182,6 +199,7 @@ export class RunIndex {
   clear(): void {
     this.version++;
     this.runs.clear();
+    this.privateMetrics.clear();
     this.models.clear();
     this.strings.clear();
     this.views.clear();
@@ -198,10 +216,20 @@ export class RunIndex {
     return (this.models.get(name)?.runs ?? []).filter((r) => isFinal(r.status)).map((r) => r.id);
   }
 
-  /** Every model's finished runs (its records), oldest first: what an index snapshot keeps. */
-  *finishedRuns(): Generator<{ name: string; runs: RunSummary[] }> {
+  /** A benchmark run's metrics on the private part of the reference, if its evaluator wrote them. */
+  privateMetricsOf(id: string): Record<string, number> | undefined {
+    return this.privateMetrics.get(id);
+  }
+
+  /** Every run of a benchmark (the boards' rules other than today's `best` are computed from them). */
+  *benchmarkRuns(benchmark: string): Generator<RunSummary> {
+    for (const model of this.models.values()) for (const r of model.runs) if (r.benchmark === benchmark) yield r;
+  }
+
+  /** Every model's finished runs (its records), oldest first, with their private metrics: what an index snapshot keeps. */
+  *finishedRuns(): Generator<{ name: string; runs: IndexedRun[] }> {
     for (const model of this.models.values()) {
-      const runs = model.runs.filter((r) => isFinal(r.status));
+      const runs = model.runs.filter((r) => isFinal(r.status)).map((r) => (this.privateMetrics.has(r.id) ? { ...r, privateMetrics: this.privateMetrics.get(r.id) } : r));
       if (runs.length) yield { name: model.name, runs };
     }
   }

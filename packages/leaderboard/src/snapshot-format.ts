@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { FAILURE_REASONS, FINAL_STATUSES, RUN_ID_PATTERN, RunSummary } from '@modelrun/contracts';
+import type { IndexedRun } from './run-index';
 
 /**
  * The index snapshot's format (version 1): newline-delimited JSON, one model a line, so a
@@ -13,6 +14,8 @@ import { FAILURE_REASONS, FINAL_STATUSES, RUN_ID_PATTERN, RunSummary } from '@mo
  * A run is a tuple: [id, image#, status#, reason#|null, benchmark#|null, exitCode|null|false
  * (false: absent), score|null, createdAt, startedAt|null, finishedAt|null, durationMs|null,
  * metrics|null, then only where the run has either: [[user, team|null]|null, imageDigest|null]],
+ * then only where the run has them: its private metrics (issue 19; the 13th member is then
+ * [null, null] if the run has no provenance),
  * the # fields indexes into the trailer's tables (which repeat across runs). The trailer is
  * last because the tables grow while the lines are written; its sha256 covers every byte
  * before it, so a truncated or altered file is refused, never half loaded.
@@ -30,7 +33,7 @@ export interface SnapshotModel {
   name: string;
   /** Absent: the folder was never listed with a stat, so verification lists it again. */
   folder?: FolderState;
-  runs: RunSummary[];
+  runs: IndexedRun[];
 }
 
 export class SnapshotError extends Error {}
@@ -74,7 +77,8 @@ export function* encodeSnapshot(models: Iterable<SnapshotModel>, writtenAt = new
       r.durationMs ?? null,
       r.metrics ?? null,
       // Who submitted it and what it ran (issue 18), only where known: older runs keep their 12-tuple.
-      ...(r.submittedBy || r.imageDigest ? [[r.submittedBy ? [r.submittedBy.user, r.submittedBy.team ?? null] : null, r.imageDigest ?? null]] : []),
+      ...(r.submittedBy || r.imageDigest || r.privateMetrics ? [[r.submittedBy ? [r.submittedBy.user, r.submittedBy.team ?? null] : null, r.imageDigest ?? null]] : []),
+      ...(r.privateMetrics ? [r.privateMetrics] : []),
     ]);
     modelCount++;
     runCount += runs.length;
@@ -139,11 +143,11 @@ function decodeModel(line: unknown, t: Tables): SnapshotModel {
   return model;
 }
 
-function decodeRun(name: string, tuple: unknown, t: Tables): RunSummary {
-  if (!Array.isArray(tuple) || (tuple.length !== 12 && tuple.length !== 13)) throw new SnapshotError(`corrupt: a run of ${name} is not a 12- or 13-tuple`);
-  const [id, image, status, reason, benchmark, exitCode, score, createdAt, startedAt, finishedAt, durationMs, metrics, provenance] = tuple as unknown[];
+function decodeRun(name: string, tuple: unknown, t: Tables): IndexedRun {
+  if (!Array.isArray(tuple) || tuple.length < 12 || tuple.length > 14) throw new SnapshotError(`corrupt: a run of ${name} is not a 12- to 14-tuple`);
+  const [id, image, status, reason, benchmark, exitCode, score, createdAt, startedAt, finishedAt, durationMs, metrics, provenance, privateMetrics] = tuple as unknown[];
   if (typeof id !== 'string' || !RUN_ID_PATTERN.test(id)) throw new SnapshotError(`corrupt: not a run id (${JSON.stringify(id)})`);
-  const run: RunSummary = { id, name, image: from(t.images, image), status: from(t.statuses, status), createdAt: time(createdAt) };
+  const run: IndexedRun = { id, name, image: from(t.images, image), status: from(t.statuses, status), createdAt: time(createdAt) };
   if (benchmark !== null) run.benchmark = from(t.benchmarks, benchmark);
   if (reason !== null) run.reason = from(t.reasons, reason);
   if (exitCode !== false) run.exitCode = exitCode === null ? null : int(exitCode, -Infinity);
@@ -153,6 +157,7 @@ function decodeRun(name: string, tuple: unknown, t: Tables): RunSummary {
   if (finishedAt !== null) run.finishedAt = time(finishedAt);
   if (durationMs !== null) run.durationMs = int(durationMs, 0);
   if (provenance !== undefined) decodeProvenance(run, provenance);
+  if (privateMetrics !== undefined) run.privateMetrics = check(Metrics, privateMetrics);
   return run;
 }
 

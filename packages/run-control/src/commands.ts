@@ -16,6 +16,7 @@ const COMMANDS = {
   releaseIdempotencyKey: { file: 'release-idempotency-key.lua', keys: 1 },
   fairShareEnter: { file: 'fair-share-enter.lua', keys: 4 },
   fairShareLeave: { file: 'fair-share-leave.lua', keys: 1 },
+  selectRun: { file: 'select-run.lua', keys: 2 },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

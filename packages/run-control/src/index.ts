@@ -6,3 +6,4 @@ export * from './fleet-registry';
 export * from './fair-share';
 export * from './cancel-watch';
 export * from './cancel-keys';
+export * from './board-state';

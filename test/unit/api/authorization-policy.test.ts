@@ -29,6 +29,9 @@ const ROLE_TABLE: Record<Action, Record<Role, Expect>> = {
   'runs.rerun': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'fleet.read': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'fleet.manage': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
+  'benchmarks.private': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
+  'benchmarks.reveal': { admin: 'allow', operator: 'deny', member: 'deny', viewer: 'deny' },
+  'runs.select': { admin: 'allow', operator: 'allow', member: 'allow', viewer: 'deny' },
 };
 
 describe('the authorization policy', () => {
@@ -80,6 +83,12 @@ describe('the authorization policy', () => {
     [alice, 'tokens.read', { user: 'bob' }, 'hidden'],
     [op, 'tokens.manage', { user: 'alice' }, 'hidden'],
     [ada, 'tokens.manage', { user: 'alice' }, 'allow'],
+    // Selecting a run for the private board (issue 19): its submitter, their team, or an admin.
+    [alice, 'runs.select', alices, 'allow'],
+    [bob, 'runs.select', alices, 'allow'],
+    [carol, 'runs.select', alices, 'hidden'],
+    [op, 'runs.select', alices, 'deny'],
+    [ada, 'runs.select', alices, 'allow'],
   ];
   for (const [p, action, owner, expected] of OWNERSHIP) {
     it(`${p.user} (${p.role}${p.team ? `, team ${p.team}` : ''}) on ${owner.user ?? 'a run from before users'}'s: ${action} is ${expected}`, () => {

@@ -31,6 +31,9 @@ export const ACTIONS = [
   'runs.prioritize',
   'fleet.read',
   'fleet.manage',
+  'benchmarks.private',
+  'benchmarks.reveal',
+  'runs.select',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -88,6 +91,12 @@ const RULES: Record<Action, Rule> = {
   // The fleet view, a host's drain and a queue's pause: the operators' work.
   'fleet.read': { scope: 'read', roles: { admin: 'all', operator: 'all' } },
   'fleet.manage': { scope: 'admin', roles: { admin: 'all', operator: 'all' } },
+  // The private board decides a season: those who run it see it before it is revealed (issue 19).
+  'benchmarks.private': { scope: 'read', roles: { admin: 'all', operator: 'all' } },
+  // Revealing it is for good, and audited: the admins' call.
+  'benchmarks.reveal': { scope: 'admin', roles: { admin: 'all' } },
+  // Which runs stand for a model on the private board is its submitter's (and their team's) choice; an admin may fix it.
+  'runs.select': { scope: 'submit', roles: { admin: 'all', operator: 'own-or-team', member: 'own-or-team' }, visibleThrough: 'runs.read' },
 };
 
 const ROLE_LIST = (roles: Rule['roles']): string => Object.keys(roles).join(' or ');

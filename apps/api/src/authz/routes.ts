@@ -50,6 +50,9 @@ export const ROUTE_ACTIONS = {
   'GET /v1/session/providers': 'open',
   'GET /auth/oidc/login': 'open',
   'GET /auth/oidc/callback': 'open',
+  'POST /v1/benchmarks/{name}/reveal': 'benchmarks.reveal',
+  'POST /v1/runs/{id}/selection': 'runs.select',
+  'DELETE /v1/runs/{id}/selection': 'runs.select',
 } as const satisfies Record<string, Action | 'open'>;
 
 /** Bull Board's own routes (a mounted app): all of them are this one action. */

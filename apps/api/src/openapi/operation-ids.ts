@@ -43,6 +43,9 @@ const IDS: Record<string, string> = {
   'get /readyz': 'getReadiness',
   'get /metrics': 'getMetrics',
   'get /v1/session/providers': 'listSignInProviders',
+  'post /v1/benchmarks/{name}/reveal': 'revealPrivateBoard',
+  'post /v1/runs/{id}/selection': 'selectRun',
+  'delete /v1/runs/{id}/selection': 'unselectRun',
 };
 
 /** The operation's id: named above, else its method and path in camel case (`get /v1/runs/{id}/logs` → `getRunsIdLogs`). */

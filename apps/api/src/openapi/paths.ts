@@ -112,6 +112,7 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
       responses: {
         '200': ['A page of the leaderboard', 'BenchmarkLeaderboard'],
         '400': ['Bad query, a metric the benchmark does not have, or a phase it does not have', 'Error'],
+        '403': ['board=private before the reveal, to a caller who is not an operator or admin (private_board_hidden)', 'Error'],
         '404': ['No such benchmark', 'Error'],
       },
     },
@@ -269,6 +270,35 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
   '/metrics': { get: { summary: 'Prometheus metrics', open: true, responses: { '200': ['Exposition format', { type: 'text/plain' }] } } },
   '/v1/session/providers': {
     get: { summary: 'The ways to sign in besides a token: single sign-on, when configured', open: true, responses: { '200': ['The providers (none without OIDC_ISSUER)', 'SessionProviders'] } },
+  },
+  '/v1/benchmarks/{name}/reveal': {
+    post: {
+      summary: "Reveal a benchmark's private board to everyone, for good (admins; audited as benchmark.reveal); a second reveal changes nothing",
+      path: { name: BenchmarkName },
+      responses: { '200': ['The benchmark, its private board revealed', 'Benchmark'], ...DENIED, '404': ['No such benchmark', 'Error'] },
+    },
+  },
+  '/v1/runs/{id}/selection': {
+    post: {
+      summary: "Select a succeeded run of a benchmark whose board rule is `selected` for its private board (the run's submitter, their team, or an admin), up to the benchmark's selectLimit per model",
+      path: runId,
+      responses: {
+        '200': ['The run, selected: true', 'Run'],
+        '403': ['Not your run to select (the message says whose it is)', 'Error'],
+        '404': ['No such run, or not yours to see', 'Error'],
+        '409': ['selection_limit: the model has selectLimit runs selected (selectLimit and selectedRuns in the body); conflict: not a succeeded run of a `selected`-rule benchmark', 'Error'],
+      },
+    },
+    delete: {
+      summary: 'Take a run off the private board selection',
+      path: runId,
+      responses: {
+        '200': ['The run, selected: false', 'Run'],
+        '403': ['Not your run to unselect', 'Error'],
+        '404': ['No such run, or not yours to see', 'Error'],
+        '409': ['Not a run of a `selected`-rule benchmark', 'Error'],
+      },
+    },
   },
 };
 

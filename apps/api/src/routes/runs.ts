@@ -9,16 +9,41 @@ import type { AuditLog } from '../services/audit-log';
 import type { RunsService } from '../services/runs-service';
 import type { LogsService } from '../services/logs-service';
 import { rerunRun } from '../services/rerun';
+import type { PrivateBoards } from '../services/private-boards';
+import type { RunSelection } from '../services/run-selection';
+import { selectionRoutes } from './run-selection';
 import { parseOr400 } from '../validation';
 
 /** A run's owner for the policy: its submitter and their team; nobody for runs from before users. */
 const ownerOf = (run: RunView): Owned => run.submittedBy ?? {};
 
-export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLog): Router {
+/** Issue 19: who may see a run's private scores, and the runs submitters selected for the private board. */
+export interface RunBoards {
+  boards: PrivateBoards;
+  selection: RunSelection;
+}
+
+/** The run as the caller may see it: its private scores only if they may see its benchmark's private board (issue 19). */
+async function shownTo(req: Request, run: RunView, season: RunBoards | undefined): Promise<RunView> {
+  if (run.privateScore === undefined && run.privateMetrics === undefined && !season) return run;
+  const { privateScore, privateMetrics, ...rest } = run;
+  // Asked only of a run that has private scores: the answer may cost a Redis read (the reveal).
+  const hasPrivate = privateScore !== undefined || privateMetrics !== undefined;
+  const mayReadPrivate = hasPrivate && season !== undefined && run.benchmark !== undefined && (await season.boards.mayRead(req.identity, run.benchmark));
+  const selected = season && (await season.selection.selected(run));
+  return {
+    ...rest,
+    ...(mayReadPrivate && privateScore !== undefined && { privateScore }),
+    ...(mayReadPrivate && privateMetrics !== undefined && { privateMetrics }),
+    ...(selected !== undefined && { selected }),
+  };
+}
+
+export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLog, season?: RunBoards): Router {
   const router = Router();
 
   /** The run, if the caller may do `action` to it; a run they may not see is a 404 like a missing one. */
-  const runFor = async (req: Request, action: 'runs.read' | 'runs.cancel' | 'runs.logs' | 'runs.rerun'): Promise<RunView> => {
+  const runFor = async (req: Request, action: 'runs.read' | 'runs.cancel' | 'runs.logs' | 'runs.rerun' | 'runs.select'): Promise<RunView> => {
     const id = String(req.params.id);
     const run = await runs.get(id);
     const missing = `no run with id ${id}`;
@@ -37,7 +62,8 @@ export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLo
     const run = wait && !isFinal(seen.status) ? await runs.waitForEnd(req.params.id!, wait * 1000) : seen;
     if (!run) throw notFound(`no run with id ${req.params.id}`);
     const may = (action: Action) => decide(req.identity!, action, ownerOf(run)).kind === 'allow';
-    res.json({ ...run, may: { cancel: may('runs.cancel'), readLogs: may('runs.logs'), rerun: may('runs.rerun') } });
+    const shown = await shownTo(req, run, season);
+    res.json({ ...shown, may: { cancel: may('runs.cancel'), readLogs: may('runs.logs'), rerun: may('runs.rerun'), ...(shown.selected !== undefined && { select: may('runs.select') }) } });
   });
 
   router.delete('/:id', async (req, res) => {
@@ -69,6 +95,14 @@ export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLo
     }
     res.status(202).json(run);
   });
+
+  if (season)
+    selectionRoutes(
+      router,
+      season.selection,
+      (req) => runFor(req, 'runs.select'),
+      (req, run) => shownTo(req, run, season),
+    );
 
   router.get('/:id/logs', async (req, res) => {
     const { follow } = parseOr400(RunLogsQuery, req.query, 'query');

@@ -54,18 +54,28 @@ export class BenchmarksService {
     return definition?.phases ? { ...view, ...phasesView(definition, now) } : view;
   }
 
+  /** The metric a page sorts by (default the primary). Throws InvalidRequest for a metric the benchmark does not have. */
+  sortOf(definition: BenchmarkDefinition, q: z.output<typeof BenchmarkLeaderboardQuery>): string {
+    const sort = q.sort ?? definition.primaryMetric;
+    if (!definition.metrics.some((m) => m.name === sort)) {
+      throw new InvalidRequest(`sort: benchmark ${definition.name} has no metric ${JSON.stringify(sort)} (its metrics: ${definition.metrics.map((m) => m.name).join(', ')})`);
+    }
+    return sort;
+  }
+
+  /** Throws InvalidRequest for `phase` naming a phase the benchmark does not have. */
+  checkPhase(definition: BenchmarkDefinition, q: z.output<typeof BenchmarkLeaderboardQuery>): void {
+    if (q.phase === undefined || definition.phases?.some((p) => p.name === q.phase)) return;
+    const phases = definition.phases?.map((p) => p.name) ?? [];
+    throw new InvalidRequest(`phase: benchmark ${definition.name} has no phase ${JSON.stringify(q.phase)} (${phases.length ? `its phases: ${phases.join(', ')}` : 'it has no phases'})`);
+  }
+
   /** The leaderboard page as JSON; undefined for an unknown benchmark. Throws InvalidRequest for a metric it does not have. */
   leaderboardJson(name: string, q: z.output<typeof BenchmarkLeaderboardQuery>): string | undefined {
     const definition = this.benchmarks.get(name);
     if (!definition) return undefined;
-    const sort = q.sort ?? definition.primaryMetric;
-    if (!definition.metrics.some((m) => m.name === sort)) {
-      throw new InvalidRequest(`sort: benchmark ${name} has no metric ${JSON.stringify(sort)} (its metrics: ${definition.metrics.map((m) => m.name).join(', ')})`);
-    }
-    if (q.phase !== undefined && !this.index.phaseBoards.has(name, q.phase)) {
-      const phases = definition.phases?.map((p) => p.name) ?? [];
-      throw new InvalidRequest(`phase: benchmark ${name} has no phase ${JSON.stringify(q.phase)} (${phases.length ? `its phases: ${phases.join(', ')}` : 'it has no phases'})`);
-    }
+    const sort = this.sortOf(definition, q);
+    this.checkPhase(definition, q);
     const key = `${name}/${sort}/${q.order}/${q.limit}/${q.offset}/${q.phase ?? ''}`;
     const cached = this.pages.get(key);
     if (cached?.version === this.index.version) return cached.body;

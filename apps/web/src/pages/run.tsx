@@ -10,6 +10,7 @@ import { usePoll } from '../ui/poll';
 import { shortDigest, submitterText } from '../ui/provenance';
 import { Link, navigate } from '../ui/router';
 import { RunOutput } from '../ui/run-output';
+import { SelectButton } from '../ui/select-button';
 import { StatusBadge } from '../ui/status';
 import { Timeline } from '../ui/timeline';
 
@@ -93,6 +94,7 @@ export function RunPage(props: { id: string }) {
                 {rerunning ? 'Re-running…' : 'Re-run'}
               </button>
             )}
+            <SelectButton run={r} onChanged={run.refresh} />
           </div>
           <ErrorNote error={cancelError} />
           <ErrorNote error={rerunError} />

@@ -1,5 +1,6 @@
 import type { AppliedLimits, BenchmarkDefinition } from '@modelrun/contracts';
 import { type ExitInfo, type OutputContents, type Outcome, classify } from '@modelrun/runner';
+import { readPrivatePart } from './private-part';
 
 /** An evaluator exits with this code to reject the predictions (wrong format, missing items): the model's fault. */
 export const EVALUATOR_REJECTS_EXIT_CODE = 3;
@@ -7,7 +8,7 @@ export const EVALUATOR_REJECTS_EXIT_CODE = 3;
 export const REJECTION_NOTE = 'message.txt';
 
 /** A run's outcome, with what only the operator is told when the evaluator failed. */
-export type EvaluatedOutcome = Outcome & { evaluatorError?: string };
+export type EvaluatedOutcome = Outcome & { evaluatorError?: string; privateScore?: number; privateMetrics?: Record<string, number> };
 
 /**
  * What the evaluator's end means for the run. Its score.json is read like a model's, and must
@@ -33,7 +34,9 @@ export function judgeEvaluation(benchmark: BenchmarkDefinition, exit: ExitInfo, 
   const metrics = raw.metrics ?? {};
   const missing = benchmark.metrics.map((m) => m.name).filter((name) => metrics[name] === undefined);
   if (missing.length) return evaluatorFailed(benchmark, `its score.json lacks the metric${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the benchmark declares`, modelExitCode);
-  return { status: 'succeeded', score: metrics[benchmark.primaryMetric]!, metrics, exitCode: modelExitCode ?? 0 };
+  const privatePart = readPrivatePart(benchmark, output);
+  if (!privatePart.ok) return evaluatorFailed(benchmark, privatePart.why, modelExitCode);
+  return { status: 'succeeded', score: metrics[benchmark.primaryMetric]!, metrics, exitCode: modelExitCode ?? 0, ...privatePart.part };
 }
 
 function evaluatorFailed(benchmark: BenchmarkDefinition, why: string, modelExitCode: number | null): EvaluatedOutcome {

@@ -1,5 +1,6 @@
 import { type AppliedLimits, type AttemptError, type FailureReason, type RunJobData, type RunRecord, quotaScope } from '@modelrun/contracts';
 import type { Outcome } from '@modelrun/runner';
+import type { EvaluatedOutcome } from './evaluation-outcome';
 import type { Recorded } from '../recording/recorder';
 import type { AdmittedRun, ProcessorDeps, RunContext, RunTimes } from './context';
 import { countAttempts, mayHaveKeptErrors } from './faults';
@@ -36,7 +37,14 @@ export function buildRecord(run: RunJobData, limits: AppliedLimits, outcome: Out
     ...(logBytes !== undefined && { logBytes }),
     ...('evaluatorError' in outcome && typeof outcome.evaluatorError === 'string' && { evaluatorError: outcome.evaluatorError }),
     ...(run.benchmarkPhase && { benchmarkPhase: run.benchmarkPhase }),
+    ...privatePartOf(outcome),
   };
+}
+
+/** A benchmark run's scores on the private part of the reference (issue 19), when its evaluator wrote them. */
+function privatePartOf(outcome: Outcome): Pick<RunRecord, 'privateScore' | 'privateMetrics'> {
+  const part = outcome as EvaluatedOutcome;
+  return outcome.status === 'succeeded' && part.privateMetrics ? { privateScore: part.privateScore!, privateMetrics: part.privateMetrics } : {};
 }
 
 /** An outcome decided before or without a container's exit (image missing, cancelled, given up). */
