@@ -60,6 +60,8 @@ const SAMPLES: Record<Exclude<Route, `${string} /v1/session` | 'GET /healthz' | 
   'GET /v1/queues': { url: '/v1/queues' },
   'POST /v1/queues/{name}/pause': { url: '/v1/queues/no-such-queue/pause' },
   'POST /v1/queues/{name}/resume': { url: '/v1/queues/no-such-queue/resume' },
+  'GET /v1/runs/{id}/predictions': { url: `/v1/runs/${NO_RUN}/predictions` },
+  'GET /v1/runs/{id}/details': { url: `/v1/runs/${NO_RUN}/details` },
 };
 
 const ROLES: Role[] = ['admin', 'operator', 'member', 'viewer'];
@@ -100,6 +102,8 @@ const MATRIX: Record<keyof typeof SAMPLES, [typeof A | typeof D, typeof A | type
   'GET /v1/queues': [A, A, D, D],
   'POST /v1/queues/{name}/pause': [A, A, D, D],
   'POST /v1/queues/{name}/resume': [A, A, D, D],
+  'GET /v1/runs/{id}/predictions': [A, A, A, A],
+  'GET /v1/runs/{id}/details': [A, A, A, A],
 };
 
 describe('authorization: roles, ownership, tokens', function () {
@@ -216,6 +220,16 @@ describe('authorization: roles, ownership, tokens', function () {
     assert.equal((await as('vic')(stack.http.get(url))).status, 200);
     assert.equal((await as('vic')(stack.http.delete(url))).status, 403);
     assert.equal((await as('olga')(stack.http.get(`${url}/logs`))).status, 200);
+    // A run's kept predictions and details are its submitter's and the operators': a teammate finds no run there.
+    for (const part of ['predictions', 'details']) {
+      for (const who of ['bob', 'carol', 'vic']) {
+        const res = await as(who)(stack.http.get(`${url}/${part}`));
+        assert.equal(res.status, 404, `${who} ${part}`);
+        assert.equal(res.body.error.message, `no run with id ${id}`);
+      }
+      for (const who of ['alice', 'olga'])
+        assert.equal((await as(who)(stack.http.get(`${url}/${part}`))).body.error.message, `run ${id} has no ${part === 'details' ? 'detailed results' : 'kept predictions'}`, `${who} ${part}`);
+    }
     // The leaderboard stays public to every role.
     for (const who of ['carol', 'vic']) assert.equal((await as(who)(stack.http.get('/v1/models/owned'))).body.runs.length, 1);
 

@@ -28,6 +28,8 @@ import { SSO_BASE, type SsoDeps, providersRouter, ssoRouter } from './sso/routes
 import type { FleetService } from './services/fleet';
 import { hostsRouter } from './routes/hosts';
 import { queuesRouter } from './routes/queues';
+import { runResultsRouter } from './routes/run-results';
+import type { ResultsStore } from '@modelrun/store';
 
 export interface AppDeps {
   log: Logger;
@@ -65,6 +67,8 @@ export interface AppDeps {
   fleet?: FleetService;
   /** Single sign-on through an OpenID Connect provider (OIDC_ISSUER); without it /auth/oidc/* answer 404. */
   sso?: SsoDeps;
+  /** Benchmark runs' kept predictions and detailed results on the volume (/v1/runs/{id}/predictions, /details). */
+  results?: ResultsStore;
 }
 
 /** The Express app, without listening: main.ts listens, tests hand it to supertest. */
@@ -95,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', ...guard, auth, ...limit, authorizeRoutes());
   app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
   app.use('/v1/runs', runsRouter(deps.runs, deps.logs, deps.audit));
+  if (deps.results) app.use('/v1/runs', runResultsRouter(deps.runs, deps.results));
   mountPeople(app, deps.identities, deps.audit, deps.bodyLimitBytes);
   app.use('/v1/openapi.json', openApiRouter());
   app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index)));

@@ -15,3 +15,4 @@ export * from './untrusted-text';
 export * from './fleet';
 export * from './requirements';
 export * from './priority';
+export * from './details';

@@ -29,6 +29,7 @@ const ROLE_TABLE: Record<Action, Record<Role, Expect>> = {
   'runs.rerun': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'fleet.read': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'fleet.manage': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
+  'runs.results': { admin: 'allow', operator: 'allow', member: 'allow', viewer: 'allow' },
 };
 
 describe('the authorization policy', () => {
@@ -75,6 +76,12 @@ describe('the authorization policy', () => {
     [op, 'runs.logs', alices, 'allow'],
     [op, 'runs.read', legacy, 'allow'],
     [ada, 'runs.cancel', legacy, 'allow'],
+    [alice, 'runs.results', alices, 'allow'],
+    [bob, 'runs.results', alices, 'hidden'],
+    [carol, 'runs.results', alices, 'hidden'],
+    [vic, 'runs.results', alices, 'hidden'],
+    [op, 'runs.results', alices, 'allow'],
+    [ada, 'runs.results', legacy, 'allow'],
     [alice, 'tokens.manage', { user: 'alice' }, 'allow'],
     [alice, 'tokens.manage', { user: 'bob' }, 'hidden'],
     [alice, 'tokens.read', { user: 'bob' }, 'hidden'],

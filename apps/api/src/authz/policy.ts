@@ -31,6 +31,7 @@ export const ACTIONS = [
   'runs.prioritize',
   'fleet.read',
   'fleet.manage',
+  'runs.results',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -88,6 +89,8 @@ const RULES: Record<Action, Rule> = {
   // The fleet view, a host's drain and a queue's pause: the operators' work.
   'fleet.read': { scope: 'read', roles: { admin: 'all', operator: 'all' } },
   'fleet.manage': { scope: 'admin', roles: { admin: 'all', operator: 'all' } },
+  // A run's kept predictions and detailed results: its submitter's (not their team's), and the operators'; to anyone else it is not there (404).
+  'runs.results': { scope: 'read', roles: { admin: 'all', operator: 'all', member: 'own', viewer: 'own' } },
 };
 
 const ROLE_LIST = (roles: Rule['roles']): string => Object.keys(roles).join(' or ');

@@ -50,6 +50,8 @@ export const ROUTE_ACTIONS = {
   'GET /v1/session/providers': 'open',
   'GET /auth/oidc/login': 'open',
   'GET /auth/oidc/callback': 'open',
+  'GET /v1/runs/{id}/predictions': 'runs.results',
+  'GET /v1/runs/{id}/details': 'runs.results',
 } as const satisfies Record<string, Action | 'open'>;
 
 /** Bull Board's own routes (a mounted app): all of them are this one action. */

@@ -43,6 +43,8 @@ const IDS: Record<string, string> = {
   'get /readyz': 'getReadiness',
   'get /metrics': 'getMetrics',
   'get /v1/session/providers': 'listSignInProviders',
+  'get /v1/runs/{id}/predictions': 'getRunPredictions',
+  'get /v1/runs/{id}/details': 'getRunDetails',
 };
 
 /** The operation's id: named above, else its method and path in camel case (`get /v1/runs/{id}/logs` → `getRunsIdLogs`). */
