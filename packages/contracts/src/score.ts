@@ -20,6 +20,13 @@ export const ScoreFile = z.strictObject({
     .record(MetricName, FiniteNumber)
     .refine((m) => Object.keys(m).length <= METRICS_MAX, `at most ${METRICS_MAX} metrics`)
     .optional(),
+  /** A benchmark evaluator's score on the private part of the reference (issue 19); the top level is the public part. */
+  private: z
+    .strictObject({
+      score: FiniteNumber,
+      metrics: z.record(MetricName, FiniteNumber).refine((m) => Object.keys(m).length <= METRICS_MAX, `at most ${METRICS_MAX} metrics`),
+    })
+    .optional(),
 });
 export type ScoreFile = z.infer<typeof ScoreFile>;
 
