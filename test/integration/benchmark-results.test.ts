@@ -1,38 +1,17 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import tar from 'tar-stream';
 import type { RunView } from '@modelrun/contracts';
 import { explain, modelrun } from '../helpers/cli';
 import { docker } from '../helpers/docker';
 import { infra } from '../helpers/infra';
+import { binaryBody, tarFiles } from '../helpers/tar-files';
 import { type Stack, startStack } from '../helpers/stack';
 import { buildBenchmarkFixtures, createReferenceVolume, removeVolume, writeBenchmarksFile } from '../fixtures/benchmark';
 import { DETAILS, buildResultsFixtures } from '../fixtures/benchmark-results';
 import { fixture } from '../fixtures/images';
 
 const ADMIN = 'results-admin-Vb3Nq8Lx1Tz6Kw0Rj5Hs';
-
-/** The files of a tar, by name. */
-async function filesOf(bytes: Buffer): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  const extract = tar.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        if (header.type === 'file') files[header.name] = Buffer.concat(chunks).toString();
-        next();
-      });
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  extract.end(bytes);
-  await done;
-  return files;
-}
 
 describe("benchmark runs' results: the evaluator's version, kept predictions, detailed results", function () {
   // Three benchmark runs of two busybox containers each, at once: seconds; 60 s bounds a slow engine.
@@ -96,16 +75,10 @@ describe("benchmark runs' results: the evaluator's version, kept predictions, de
     const path = join(stack.dataDir, 'predictions', run.name, `${run.id}.tar`);
     assert.ok(existsSync(path), path);
     assert.equal(run.predictionsBytes, readFileSync(path).length);
-    const res = await get(`/v1/runs/${run.id}/predictions`)
-      .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const res = await get(`/v1/runs/${run.id}/predictions`).buffer(true).parse(binaryBody);
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'application/x-tar');
-    assert.deepEqual(await filesOf(res.body as Buffer), { 'predictions.txt': '1 3\n2 0\n3 7\n4 1\n', 'score.json': '{"score": 0.99}\n' }, "the model's /output as the evaluator got it");
+    assert.deepEqual(await tarFiles(res.body as Buffer), { 'predictions.txt': '1 3\n2 0\n3 7\n4 1\n', 'score.json': '{"score": 0.99}\n' }, "the model's /output as the evaluator got it");
     assert.equal((await get(`/v1/runs/${run.id}/predictions`, 'admin')).status, 200);
     const other = await get(`/v1/runs/${run.id}/predictions`, 'noah');
     assert.equal(other.status, 404);
