@@ -26,7 +26,8 @@ export function runCommand(deps: CliDeps): Command {
       action(deps, async (ctx, id: string, opts: { wait?: boolean; logs?: boolean; details?: boolean }) => {
         const first = await ctx.api.get(`/v1/runs/${runId(id)}`, RunView);
         if (opts.details && !opts.wait && !opts.logs) {
-          const details = first.hasDetails ? await ctx.api.get(`/v1/runs/${first.id}/details`, DetailsFile) : undefined;
+          // A teammate sees the run but not its details (readLogs goes to the same callers): no request that would 404.
+          const details = first.hasDetails && first.may?.readLogs !== false ? await ctx.api.get(`/v1/runs/${first.id}/details`, DetailsFile) : undefined;
           if (ctx.json) printJson(ctx, { ...first, ...(details && { details }) });
           else ctx.term.out.write(`${formatRun(ctx, first)}\n${details ? formatDetails(ctx, details) : noDetailsText(first)}`);
           return EXIT.ok;

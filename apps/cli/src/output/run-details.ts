@@ -20,6 +20,7 @@ export function formatDetails(ctx: Context, details: DetailsFile): string {
 
 /** Why a run has no detailed results to show. */
 export function noDetailsText(run: RunView): string {
+  if (run.hasDetails && run.may?.readLogs === false) return "no detailed results shown: only the run's submitter, operators and admins see them\n";
   if (run.detailsError) return `no detailed results: ${printable(run.detailsError)}\n`;
   if (!run.benchmark) return 'no detailed results: only a benchmark run has them (its evaluator writes them)\n';
   return "no detailed results: the benchmark's evaluator wrote none for this run\n";
