@@ -7,7 +7,7 @@ import { buildResultsFixtures } from '../fixtures/benchmark-results';
 import { fixture } from '../fixtures/images';
 import { buildWebApp, launchChromium, screenshotDir, watchConsole } from '../helpers/browser';
 import { infra } from '../helpers/infra';
-import { findOverflows } from '../helpers/layout-checks';
+import { axeViolations, findOverflows } from '../helpers/layout-checks';
 import { type Stack, startStack } from '../helpers/stack';
 
 describe("the run page's results of a benchmark run, in a real browser", function () {
@@ -58,6 +58,7 @@ describe("the run page's results of a benchmark run, in a real browser", functio
       assert.deepEqual(await findOverflows(page, ['.details-table .table-wrap', ...(width < 640 ? ['.timeline'] : [])]), []);
       const box = await page.locator('.details-table .table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
       assert.ok(box.scroll > box.client, `the wide table scrolls in its box (${box.scroll} px in ${box.client} px)`);
+      if (width === 1280) assert.deepEqual(await axeViolations(page), [], 'WCAG 2.1 AA');
     });
   }
 

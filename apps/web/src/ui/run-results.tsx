@@ -72,7 +72,8 @@ function Details(props: { runId: string }) {
       {d?.tables.map((t, ti) => (
         <figure class="details-table" key={ti}>
           <figcaption>{t.title}</figcaption>
-          <div class="table-wrap">
+          {/* Focusable, so a keyboard can scroll a table wider than the screen. */}
+          <div class="table-wrap" tabIndex={0} role="region" aria-label={t.title}>
             <table>
               <thead>
                 <tr>
