@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BenchmarkLeaderboard, type RunView } from '@modelrun/contracts';
+import { BenchmarkLeaderboard, DetailsFile, type RunView } from '@modelrun/contracts';
+import { docker } from '../helpers/docker';
+import { binaryBody, tarFiles } from '../helpers/tar-files';
 import { type Stack, startStack } from '../helpers/stack';
 import { buildBenchmarkFixtures } from '../fixtures/benchmark';
 import { fixture } from '../fixtures/images';
@@ -43,6 +45,49 @@ describe('the digits benchmark: the sample model scored by the digits evaluator'
     assert.match(readFileSync(join(stack.dataDir, 'logs', 'svm-digits', `${done.id}.evaluator.log`), 'utf8'), /scored 450 predictions/);
     const board = BenchmarkLeaderboard.parse((await stack.http.get('/v1/benchmarks/digits/leaderboard')).body);
     assert.equal(board.entries[0]?.name, 'svm-digits');
+  });
+
+  it('scores a public and a private part, keeps the predictions, and shows details from the public part only', async () => {
+    const done = await run(SAMPLE_IMAGE, 'svm-digits-parts');
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    // Both parts scored: the run's score is the public part's; the private part's is in score.json's private object.
+    const evaluatorLog = readFileSync(join(stack.dataDir, 'logs', 'svm-digits-parts', `${done.id}.evaluator.log`), 'utf8');
+    const parts = /public part 225 images, accuracy (0\.\d{4}|1\.0000); private part 225 images, accuracy (0\.\d{4}|1\.0000)/.exec(evaluatorLog);
+    assert.ok(parts, evaluatorLog);
+    assert.equal(done.score!.toFixed(4), parts[1], "the run's score is the public part's");
+    assert.ok(Number(parts[2]) >= 0.9, `private accuracy ${parts[2]}`);
+    assert.equal(done.evaluatorImage, (await (await docker()).getImage('modelrun/digits-evaluator:latest').inspect()).Id, 'the evaluator image that scored it (built here: its image id)');
+
+    // The kept predictions: the model's predictions.csv, whose 450 indexes give the split (even positions public).
+    const kept = await stack.http.get(`/v1/runs/${done.id}/predictions`).buffer(true).parse(binaryBody);
+    assert.equal(kept.status, 200);
+    const csv = (await tarFiles(kept.body as Buffer))['predictions.csv']!;
+    const order = csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(',')[0]))
+      .sort((a, b) => a - b);
+    assert.equal(order.length, 450);
+    const privateIndexes = new Set(order.filter((_, i) => i % 2 === 1));
+
+    const details = DetailsFile.parse((await stack.http.get(`/v1/runs/${done.id}/details`)).body);
+    const [perClass, errors] = details.tables;
+    assert.deepEqual(perClass!.columns, ['class', 'support', 'precision', 'recall', 'F1']);
+    assert.deepEqual(
+      perClass!.rows.map((r) => r[0]),
+      ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      'ten classes',
+    );
+    assert.equal(
+      perClass!.rows.reduce((n, r) => n + (r[1] as number), 0),
+      225,
+      'supports add up to the public part',
+    );
+    assert.deepEqual(errors!.columns, ['index', 'true', 'predicted']);
+    assert.ok(errors!.rows.length <= 50);
+    for (const [index] of errors!.rows) assert.ok(!privateIndexes.has(index as number), `image ${index} is in the private part`);
+    assert.equal(Math.round((1 - done.score!) * 225), Number(/^(\d+) of the 225 public/.exec(details.notes![0]!)![1]), 'the misclassified count is the public error rate');
   });
 
   it('fails an image that writes {"score": 1.0} and no predictions', async () => {

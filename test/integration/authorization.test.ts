@@ -63,6 +63,8 @@ const SAMPLES: Record<Exclude<Route, `${string} /v1/session` | 'GET /healthz' | 
   'POST /v1/benchmarks/{name}/reveal': { url: '/v1/benchmarks/none/reveal' },
   'POST /v1/runs/{id}/selection': { url: `/v1/runs/${NO_RUN}/selection` },
   'DELETE /v1/runs/{id}/selection': { url: `/v1/runs/${NO_RUN}/selection` },
+  'GET /v1/runs/{id}/predictions': { url: `/v1/runs/${NO_RUN}/predictions` },
+  'GET /v1/runs/{id}/details': { url: `/v1/runs/${NO_RUN}/details` },
 };
 
 const ROLES: Role[] = ['admin', 'operator', 'member', 'viewer'];
@@ -106,6 +108,8 @@ const MATRIX: Record<keyof typeof SAMPLES, [typeof A | typeof D, typeof A | type
   'POST /v1/benchmarks/{name}/reveal': [A, D, D, D],
   'POST /v1/runs/{id}/selection': [A, A, A, D],
   'DELETE /v1/runs/{id}/selection': [A, A, A, D],
+  'GET /v1/runs/{id}/predictions': [A, A, A, A],
+  'GET /v1/runs/{id}/details': [A, A, A, A],
 };
 
 describe('authorization: roles, ownership, tokens', function () {
@@ -222,6 +226,16 @@ describe('authorization: roles, ownership, tokens', function () {
     assert.equal((await as('vic')(stack.http.get(url))).status, 200);
     assert.equal((await as('vic')(stack.http.delete(url))).status, 403);
     assert.equal((await as('olga')(stack.http.get(`${url}/logs`))).status, 200);
+    // A run's kept predictions and details are its submitter's and the operators': a teammate finds no run there.
+    for (const part of ['predictions', 'details']) {
+      for (const who of ['bob', 'carol', 'vic']) {
+        const res = await as(who)(stack.http.get(`${url}/${part}`));
+        assert.equal(res.status, 404, `${who} ${part}`);
+        assert.equal(res.body.error.message, `no run with id ${id}`);
+      }
+      for (const who of ['alice', 'olga'])
+        assert.equal((await as(who)(stack.http.get(`${url}/${part}`))).body.error.message, `run ${id} has no ${part === 'details' ? 'detailed results' : 'kept predictions'}`, `${who} ${part}`);
+    }
     // The leaderboard stays public to every role.
     for (const who of ['carol', 'vic']) assert.equal((await as(who)(stack.http.get('/v1/models/owned'))).body.runs.length, 1);
 

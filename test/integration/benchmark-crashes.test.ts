@@ -72,6 +72,9 @@ describe('benchmark runs through worker crashes', function () {
     await watch.stop();
     assert.equal(end.status, 'succeeded', JSON.stringify(end));
     assert.equal(end.score, 0.75, "the evaluator's score");
+    // Kept before the evaluator's container was made, so an adopted evaluator's run has them too (issue 19).
+    assert.ok(end.predictionsBytes! > 0, `its predictions are kept: ${JSON.stringify(end)}`);
+    assert.match(end.evaluatorImage ?? '', /^sha256:[0-9a-f]{64}$/, 'the evaluator image that scored it');
     const adopted = phase === 'running' ? "adopted the run's existing container" : "adopted the run's evaluator container";
     assert.ok(
       b.lines.some((l) => l.message === adopted && l.runId === run.id),

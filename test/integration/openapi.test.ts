@@ -54,6 +54,9 @@ describe('the OpenAPI document', function () {
     assert.equal((await call('get', '/v1/models/described', auth)).body.runs.length, 1);
     assert.match((await call('get', `/v1/runs/${id}/logs`, auth)).text, /training on described/);
     assert.equal((await call('delete', `/v1/runs/${id}`, auth)).status, 409);
+    // A self-scored run has no kept predictions nor details (benchmark-results.test.ts checks a benchmark run's 200s).
+    assert.equal((await call('get', `/v1/runs/${id}/predictions`, auth)).status, 404);
+    assert.equal((await call('get', `/v1/runs/${id}/details`, auth)).status, 404);
     // A re-run of the finished run (an admin here); a live one cannot be, and an unknown one is a 404.
     assert.equal((await call('post', `/v1/runs/${id}/rerun`, auth)).status, 202);
     assert.equal((await call('post', '/v1/runs/00000000-0000-7000-8000-000000000000/rerun', auth)).status, 404);

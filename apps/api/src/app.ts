@@ -28,6 +28,8 @@ import { SSO_BASE, type SsoDeps, providersRouter, ssoRouter } from './sso/routes
 import type { FleetService } from './services/fleet';
 import { hostsRouter } from './routes/hosts';
 import { queuesRouter } from './routes/queues';
+import { runResultsRouter } from './routes/run-results';
+import type { ResultsStore } from '@modelrun/store';
 
 export interface AppDeps {
   log: Logger;
@@ -67,6 +69,8 @@ export interface AppDeps {
   sso?: SsoDeps;
   /** The private boards, their reveal and the runs submitters selected (issue 19); without them only public boards. */
   boards?: RunBoards;
+  /** Benchmark runs' kept predictions and detailed results on the volume (/v1/runs/{id}/predictions, /details). */
+  results?: ResultsStore;
 }
 
 /** The Express app, without listening: main.ts listens, tests hand it to supertest. */
@@ -97,6 +101,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', ...guard, auth, ...limit, authorizeRoutes());
   app.use('/v1/models', modelsRouter(deps.runs, deps.index, deps.bodyLimitBytes));
   app.use('/v1/runs', runsRouter(deps.runs, deps.logs, deps.audit, deps.boards));
+  if (deps.results) app.use('/v1/runs', runResultsRouter(deps.runs, deps.results));
   mountPeople(app, deps.identities, deps.audit, deps.bodyLimitBytes);
   app.use('/v1/openapi.json', openApiRouter());
   app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index), deps.boards?.boards, deps.audit));

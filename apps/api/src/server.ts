@@ -11,7 +11,7 @@ import { type Logger, errorFields } from '@modelrun/logger';
 import { RunQueues, confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, redactUrl } from '@modelrun/queue';
 import { BoardState, FairShare, FleetRegistry, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
-import { RecordStore } from '@modelrun/store';
+import { RecordStore, ResultsStore } from '@modelrun/store';
 import { createWebhookQueue } from '@modelrun/webhooks';
 import { createApp } from './app';
 import type { ReadyReport } from './routes/health';
@@ -149,6 +149,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       fleet: new FleetService(redis, config.deployment, queues),
       sso: ssoFromConfig(config, redis),
       boards: boardsOf(config.benchmarks, index, new BoardState(redis, config.deployment)),
+      results: new ResultsStore(store.layout.root),
     });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

@@ -7,6 +7,7 @@ import { type Logger, errorFields } from '@modelrun/logger';
 import { queueTelemetry } from '@modelrun/telemetry';
 import { connectCheckedRedis, hostOffer, parseQueueName, redactUrl } from '@modelrun/queue';
 import type { ModelRunner } from '@modelrun/runner';
+import { ResultsStore } from '@modelrun/store';
 import { type RunResult, createRunProcessor } from './run/processor';
 import { recordAbandonedRun } from './run/abandoned';
 import { stallOptions } from './run/faults';
@@ -68,6 +69,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
       refusing: () => s.intake.refusing(),
       sawFault: (err) => engine.sawFault(err),
       ...(gpus && { gpus }),
+      results: new ResultsStore(config.dataDir),
+      keepPredictions: config.keepPredictions,
     });
     const processor = async (job: Job<RunJobData>, token?: string): Promise<RunResult> => {
       observer.activeChanged?.(1);

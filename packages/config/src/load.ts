@@ -120,6 +120,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: logFormat.optional(),
   ...OIDC_ENV,
+  KEEP_PREDICTIONS: bool.default(true),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -241,6 +242,8 @@ export interface WorkerConfig extends CommonConfig {
   gpus: string[];
   /** Pulling the images of waiting runs before a slot takes them (PULL_AHEAD*); undefined when off. */
   pullAhead: { images: number; bytes: number } | undefined;
+  /** Keep each benchmark run's predictions on the volume (KEEP_PREDICTIONS, default true). */
+  keepPredictions: boolean;
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): Env {
@@ -404,6 +407,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     },
     registryAuthFile: e.REGISTRY_AUTH_FILE,
     pullAhead: e.PULL_AHEAD ? { images: e.PULL_AHEAD_IMAGES, bytes: e.PULL_AHEAD_MB * 1024 * 1024 } : undefined,
+    keepPredictions: e.KEEP_PREDICTIONS,
   };
 }
 

@@ -16,3 +16,4 @@ export * from './fleet';
 export * from './requirements';
 export * from './priority';
 export * from './benchmark-phases';
+export * from './details';

@@ -106,6 +106,19 @@ export const RunRecord = z.strictObject({
   benchmarkPhase: BenchmarkName.describe('A benchmark run: the phase of the benchmark it was submitted in').optional(),
   privateScore: z.number().describe("A benchmark run's score on the private part of the reference (only for callers who may see the private board)").optional(),
   privateMetrics: z.record(z.string(), z.number()).describe('Its metrics on the private part (only for callers who may see the private board)').optional(),
+  evaluatorImage: z
+    .string()
+    .max(512)
+    .describe("A benchmark run: the evaluator image that scored it (repo@sha256:… when the engine has the image's registry digest, else its image id sha256:…)")
+    .optional(),
+  hasDetails: z.boolean().describe('A benchmark run: the evaluator wrote detailed results (GET /v1/runs/{id}/details, for its owner)').optional(),
+  detailsError: z.string().max(500).describe("A benchmark run: why the evaluator's detailed results were left out (the run is scored all the same)").optional(),
+  predictionsBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("A benchmark run: the size of its kept predictions, the model's /output as a tar (GET /v1/runs/{id}/predictions, for its owner)")
+    .optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

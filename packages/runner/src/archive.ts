@@ -15,6 +15,8 @@ export interface OutputCaps {
   timeoutMs?: number;
   /** A short text file read as well (an evaluator's message.txt): a regular file within maxBytes, else left unread. */
   note?: { name: string; maxBytes: number };
+  /** A larger file read as well (an evaluator's details.json): a regular file within maxBytes is read, else only its size is told. */
+  details?: { name: string; maxBytes: number };
 }
 
 export interface OutputDirInfo {
@@ -36,6 +38,8 @@ export interface OutputContents {
   problem?: string;
   /** The note file (OutputCaps.note), when there was one to read. */
   note?: Buffer;
+  /** The details file (OutputCaps.details), when there was one: its bytes when it was a regular file within its cap. */
+  details?: { size: number; regular: boolean; bytes?: Buffer };
   /**
    * The output passed a cap (bytes, the space its files take, or entries): the model's writes
    * past it failed, which explains a failure that followed, so it is told before an exit code.
@@ -82,6 +86,18 @@ export async function readOutputArchive(stream: Readable, caps: OutputCaps): Pro
       if (over) {
         out.overCap = true;
         return stop(over);
+      }
+      if (caps.details && rel === caps.details.name) {
+        const regular = header.type === 'file';
+        out.details = { size, regular };
+        if (!regular || size > caps.details.maxBytes) return drain(entry);
+        const chunks: Buffer[] = [];
+        body.on('data', (c: unknown) => chunks.push(c as Buffer));
+        body.on('end', () => {
+          out.details = { size, regular, bytes: Buffer.concat(chunks) };
+          next();
+        });
+        return undefined;
       }
       if (caps.note && rel === caps.note.name && header.type === 'file' && size <= caps.note.maxBytes) {
         const chunks: Buffer[] = [];

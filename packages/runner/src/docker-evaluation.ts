@@ -6,7 +6,7 @@ import { CONFLICT, NOT_FOUND, daemonMessage, infrastructure, statusOf } from './
 import { ModelFault } from './errors';
 import { type EvaluationSpec, evaluatorContainerSpec } from './evaluator-sandbox';
 import type { ImagePuller } from './image-pulls';
-import type { ContainerHandle } from './model-runner';
+import type { ContainerHandle, EvaluationOptions } from './model-runner';
 import { readPredictions } from './predictions';
 import { type KeeperImage, holdOutput, outputSize, releaseOutput } from './output-hold';
 import { OUTPUT_DIR, type SandboxPolicy, outputOf } from './sandbox';
@@ -37,7 +37,7 @@ const fillerName = (deployment: string, runId: string): string => `${deployment}
  * which exists only once its predictions are complete. So an evaluator container, when found,
  * is always safe to adopt.
  */
-export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSpec, model: ContainerHandle): Promise<ContainerHandle> {
+export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSpec, model: ContainerHandle, opts: EvaluationOptions = {}): Promise<ContainerHandle> {
   const existing = await deps.findOwned(evaluatorContainerName(deps.deployment, spec.runId), spec);
   if (existing) return existing;
   const image = pinnedImageRef(spec.image);
@@ -48,6 +48,8 @@ export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSp
   await checkReference(deps.docker, spec);
   const predictions = await readModelOutput(deps, model);
   await fillPredictionsVolume(deps, spec, image, predictions);
+  // Kept before the evaluator exists: an evaluator found by a later delivery had its predictions kept.
+  await opts.keepPredictions?.(predictions);
   const size = await outputSize(deps.keeper, deps.output);
   const create = evaluatorContainerSpec(deps.deployment, spec, image, deps.policy, size);
   // The evaluator's output is capped as the model's: its volume is held before the container exists.

@@ -15,7 +15,20 @@ import { EngineLostError, InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
 import { type StopFacts, type StopVerdict, judgeStop } from './stop-verdict';
 import type { RegistryAuth } from './registry-auth';
-import type { CollectedLogs, ContainerHandle, ContainerState, GpuDevicesInUse, ManagedContainer, ModelRunner, PrepareOptions, RunSpec, WaitOptions } from './model-runner';
+import type {
+  CollectOptions,
+  CollectedLogs,
+  ContainerHandle,
+  ContainerState,
+  EvaluationOptions,
+  GpuDevicesInUse,
+  ManagedContainer,
+  ModelRunner,
+  PrepareOptions,
+  RunSpec,
+  WaitOptions,
+} from './model-runner';
+import { containerImageIdentity } from './image-identity';
 import { KeeperImage, holdOutput, outputHeld, outputSize, releaseOutput } from './output-hold';
 import { outputOwnerOf } from './output-volume';
 import { OUTPUT_DIR, type SandboxPolicy, containerSpec, outputOf } from './sandbox';
@@ -103,6 +116,10 @@ export class DockerRunner implements ModelRunner {
       throw infrastructure('read the engine info', err);
     }
     return engineIdOf(info);
+  }
+
+  async imageIdentity(handle: ContainerHandle, ref: string): Promise<string | undefined> {
+    return containerImageIdentity(this.docker, handle.id, ref);
   }
 
   async resolveDigest(image: string): Promise<string | undefined> {
@@ -267,8 +284,7 @@ export class DockerRunner implements ModelRunner {
     };
   }
 
-  /** `opts.note`: a short text file to read as well (at most 1 KiB), e.g. an evaluator's message.txt. */
-  async collect(handle: ContainerHandle, opts: { note?: string } = {}): Promise<OutputContents> {
+  async collect(handle: ContainerHandle, opts: CollectOptions = {}): Promise<OutputContents> {
     let stream: Readable;
     try {
       stream = (await this.docker.getContainer(handle.id).getArchive({ path: OUTPUT_DIR })) as unknown as Readable;
@@ -278,7 +294,7 @@ export class DockerRunner implements ModelRunner {
     }
     let output: OutputContents;
     try {
-      output = await readOutputArchive(stream, { ...this.opts.output, ...(opts.note && { note: { name: opts.note, maxBytes: 1024 } }) });
+      output = await readOutputArchive(stream, { ...this.opts.output, ...(opts.note && { note: { name: opts.note, maxBytes: 1024 } }), ...(opts.details && { details: opts.details }) });
     } catch (err) {
       // The archive broke off (the engine went down mid-copy): retried, never the model's fault.
       throw infrastructure('read the output folder', err);
@@ -363,8 +379,8 @@ export class DockerRunner implements ModelRunner {
     return stopped.some(Boolean);
   }
 
-  async prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle): Promise<ContainerHandle> {
-    return prepareEvaluation(this.evaluationDeps(), spec, model);
+  async prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle, opts: EvaluationOptions = {}): Promise<ContainerHandle> {
+    return prepareEvaluation(this.evaluationDeps(), spec, model, opts);
   }
 
   async removeEvaluation(runId: string): Promise<void> {

@@ -20,3 +20,4 @@ export * from './output-volume';
 export { KEEPER_PATH, keeperElf, remappedRoot } from './output-keeper';
 export { engineUnreachable } from './docker-errors';
 export * from './engine-images';
+export { identityOf, repositoryOf } from './image-identity';

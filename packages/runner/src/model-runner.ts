@@ -56,6 +56,23 @@ export interface CollectedLogs {
   dropped: number;
 }
 
+/** What collect reads beside the score file. */
+export interface CollectOptions {
+  /** A short text file (at most 1 KiB), e.g. an evaluator's message.txt. */
+  note?: string;
+  /** A larger file within its own cap, e.g. an evaluator's details.json. */
+  details?: { name: string; maxBytes: number };
+}
+
+/** What prepareEvaluation does beside making the evaluator's container. */
+export interface EvaluationOptions {
+  /**
+   * Given the predictions (the model's output, rebuilt as a tar) before the evaluator's
+   * container exists, to keep them; not called when an existing evaluator is adopted.
+   */
+  keepPredictions?(tar: Buffer): Promise<void>;
+}
+
 export interface GpuDevicesInUse {
   runId: string;
   deployment: string;
@@ -102,12 +119,18 @@ export interface ModelRunner {
    * that pull nothing.
    */
   resolveDigest?(image: string): Promise<string | undefined>;
+  /**
+   * The image a container was made from, as a reference that names exactly it: `ref`'s
+   * repository at its registry digest when the engine has one, else the image's id (`sha256:…`).
+   * Absent in runners without images.
+   */
+  imageIdentity?(handle: ContainerHandle, ref: string): Promise<string | undefined>;
   /** Starts a created container; a running or exited one is left as it is. */
   start(handle: ContainerHandle): Promise<ContainerHandle>;
   /** Waits for the container to stop, enforcing the time limit from its start. */
   wait(handle: ContainerHandle, limits: AppliedLimits, opts?: WaitOptions): Promise<ExitInfo>;
   /** Copies the output folder out of the stopped container and reads it within caps. */
-  collect(handle: ContainerHandle, opts?: { note?: string }): Promise<OutputContents>;
+  collect(handle: ContainerHandle, opts?: CollectOptions): Promise<OutputContents>;
   logs(handle: ContainerHandle): Promise<CollectedLogs>;
   /**
    * Follows a container's output, from its first byte, until it stops or `signal` aborts.
@@ -132,7 +155,7 @@ export interface ModelRunner {
    * copies the stopped model's output into a new predictions volume (ModelFault `bad_output`
    * when it breaks the rules) and creates the evaluator's container beside it.
    */
-  prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle): Promise<ContainerHandle>;
+  prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle, opts?: EvaluationOptions): Promise<ContainerHandle>;
   /** Removes a run's evaluator container and predictions volume, if there are any. */
   removeEvaluation(runId: string): Promise<void>;
   /** Every predictions volume this deployment made, with its run id, for the reconciler. */

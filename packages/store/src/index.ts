@@ -1,3 +1,4 @@
 export * from './atomic';
 export * from './layout';
 export * from './records';
+export * from './results';

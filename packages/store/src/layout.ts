@@ -8,6 +8,8 @@ import { MODEL_NAME_PATTERN, RUN_ID_PATTERN } from '@modelrun/contracts';
  *   DATA_DIR/logs/<model>/<run-id>.log    the last RUN_LOG_MAX_KB of the run's output
  *   DATA_DIR/logs/<model>/<run-id>.evaluator.log   a benchmark run's evaluator output (operator only)
  *   DATA_DIR/tmp/                         temp files, renamed or linked into place
+ *   DATA_DIR/predictions/<model>/<run-id>.tar   a benchmark run's kept predictions (KEEP_PREDICTIONS)
+ *   DATA_DIR/details/<model>/<run-id>.json      a benchmark run's detailed results from its evaluator
  *
  * Model names and run ids are checked against their closed alphabets before any path is built,
  * so no name can climb out of DATA_DIR.
@@ -40,6 +42,16 @@ export class VolumeLayout {
   /** A benchmark run's evaluator output: for the operator, never served by the API. */
   evaluatorLogPath(name: string, id: string): string {
     return join(this.logsDir, checkName(name), `${checkId(id)}.evaluator.log`);
+  }
+
+  /** A benchmark run's predictions (the model's /output, rebuilt as a tar): for its owner and re-scoring. */
+  predictionsPath(name: string, id: string): string {
+    return join(this.root, 'predictions', checkName(name), `${checkId(id)}.tar`);
+  }
+
+  /** A benchmark run's detailed results, as the worker validated them: for its owner. */
+  detailsPath(name: string, id: string): string {
+    return join(this.root, 'details', checkName(name), `${checkId(id)}.json`);
   }
 }
 

@@ -32,6 +32,7 @@ const ROLE_TABLE: Record<Action, Record<Role, Expect>> = {
   'benchmarks.private': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
   'benchmarks.reveal': { admin: 'allow', operator: 'deny', member: 'deny', viewer: 'deny' },
   'runs.select': { admin: 'allow', operator: 'allow', member: 'allow', viewer: 'deny' },
+  'runs.results': { admin: 'allow', operator: 'allow', member: 'allow', viewer: 'allow' },
 };
 
 describe('the authorization policy', () => {
@@ -78,6 +79,12 @@ describe('the authorization policy', () => {
     [op, 'runs.logs', alices, 'allow'],
     [op, 'runs.read', legacy, 'allow'],
     [ada, 'runs.cancel', legacy, 'allow'],
+    [alice, 'runs.results', alices, 'allow'],
+    [bob, 'runs.results', alices, 'hidden'],
+    [carol, 'runs.results', alices, 'hidden'],
+    [vic, 'runs.results', alices, 'hidden'],
+    [op, 'runs.results', alices, 'allow'],
+    [ada, 'runs.results', legacy, 'allow'],
     [alice, 'tokens.manage', { user: 'alice' }, 'allow'],
     [alice, 'tokens.manage', { user: 'bob' }, 'hidden'],
     [alice, 'tokens.read', { user: 'bob' }, 'hidden'],

@@ -34,6 +34,7 @@ export const ACTIONS = [
   'benchmarks.private',
   'benchmarks.reveal',
   'runs.select',
+  'runs.results',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -97,6 +98,8 @@ const RULES: Record<Action, Rule> = {
   'benchmarks.reveal': { scope: 'admin', roles: { admin: 'all' } },
   // Which runs stand for a model on the private board is its submitter's (and their team's) choice; an admin may fix it.
   'runs.select': { scope: 'submit', roles: { admin: 'all', operator: 'own-or-team', member: 'own-or-team' }, visibleThrough: 'runs.read' },
+  // A run's kept predictions and detailed results: its submitter's (not their team's), and the operators'; to anyone else it is not there (404).
+  'runs.results': { scope: 'read', roles: { admin: 'all', operator: 'all', member: 'own', viewer: 'own' } },
 };
 
 const ROLE_LIST = (roles: Rule['roles']): string => Object.keys(roles).join(' or ');

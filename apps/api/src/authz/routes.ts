@@ -53,6 +53,8 @@ export const ROUTE_ACTIONS = {
   'POST /v1/benchmarks/{name}/reveal': 'benchmarks.reveal',
   'POST /v1/runs/{id}/selection': 'runs.select',
   'DELETE /v1/runs/{id}/selection': 'runs.select',
+  'GET /v1/runs/{id}/predictions': 'runs.results',
+  'GET /v1/runs/{id}/details': 'runs.results',
 } as const satisfies Record<string, Action | 'open'>;
 
 /** Bull Board's own routes (a mounted app): all of them are this one action. */

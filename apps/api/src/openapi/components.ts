@@ -33,6 +33,7 @@ import {
   WhoAmI,
   HostList,
   HostView,
+  DetailsFile,
   QueueFigures,
   QueueList,
 } from '@modelrun/contracts';
@@ -81,6 +82,7 @@ const RESPONSES = {
   HostList,
   Queue: QueueFigures,
   QueueList,
+  RunDetails: DetailsFile,
 } as const;
 const SHARED = { ModelName } as const;
 

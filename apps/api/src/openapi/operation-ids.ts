@@ -46,6 +46,8 @@ const IDS: Record<string, string> = {
   'post /v1/benchmarks/{name}/reveal': 'revealPrivateBoard',
   'post /v1/runs/{id}/selection': 'selectRun',
   'delete /v1/runs/{id}/selection': 'unselectRun',
+  'get /v1/runs/{id}/predictions': 'getRunPredictions',
+  'get /v1/runs/{id}/details': 'getRunDetails',
 };
 
 /** The operation's id: named above, else its method and path in camel case (`get /v1/runs/{id}/logs` → `getRunsIdLogs`). */

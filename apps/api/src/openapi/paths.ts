@@ -300,6 +300,20 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
       },
     },
   },
+  '/v1/runs/{id}/predictions': {
+    get: {
+      summary: "A benchmark run's kept predictions: the model's /output as the evaluator got it, a tar of regular files and folders (its owner, operators and admins)",
+      path: runId,
+      responses: { '200': ['The tar', { type: 'application/x-tar' }], '404': ['No such run, not yours, or it has no kept predictions', 'Error'] },
+    },
+  },
+  '/v1/runs/{id}/details': {
+    get: {
+      summary: "A benchmark run's detailed results from its evaluator, on the public part of the reference only (its owner, operators and admins)",
+      path: runId,
+      responses: { '200': ['The tables and notes', 'RunDetails'], '404': ['No such run, not yours, or it has no detailed results', 'Error'] },
+    },
+  },
 };
 
 function parameters(op: Operation): Json[] {

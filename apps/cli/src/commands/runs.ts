@@ -1,10 +1,11 @@
 import { Command } from 'commander';
-import { isFinal, RunId, RunView } from '@modelrun/contracts';
+import { DetailsFile, isFinal, RunId, RunView } from '@modelrun/contracts';
 import { type CliDeps, action } from '../cli-deps';
 import { type Context, printJson } from '../context';
 import { EXIT, usageError } from '../errors';
 import { PrintableStream } from '../output/printable';
 import { formatOutcome, formatRun } from '../output/run-report';
+import { formatDetails, noDetailsText } from '../output/run-details';
 import { leftWatching } from './submit';
 import { watchRun } from './watch';
 
@@ -20,9 +21,17 @@ export function runCommand(deps: CliDeps): Command {
     .argument('<id>', 'the run id')
     .option('-w, --wait', 'watch it until it ends (exit 1 if it did not succeed)')
     .option('-l, --logs', 'with --wait, stream its output too')
+    .option('-d, --details', "a benchmark run's detailed results from its evaluator (yours only): its tables after the run")
     .action(
-      action(deps, async (ctx, id: string, opts: { wait?: boolean; logs?: boolean }) => {
+      action(deps, async (ctx, id: string, opts: { wait?: boolean; logs?: boolean; details?: boolean }) => {
         const first = await ctx.api.get(`/v1/runs/${runId(id)}`, RunView);
+        if (opts.details && !opts.wait && !opts.logs) {
+          // A teammate sees the run but not its details (readLogs goes to the same callers): no request that would 404.
+          const details = first.hasDetails && first.may?.readLogs !== false ? await ctx.api.get(`/v1/runs/${first.id}/details`, DetailsFile) : undefined;
+          if (ctx.json) printJson(ctx, { ...first, ...(details && { details }) });
+          else ctx.term.out.write(`${formatRun(ctx, first)}\n${details ? formatDetails(ctx, details) : noDetailsText(first)}`);
+          return EXIT.ok;
+        }
         if (!opts.wait && !opts.logs) {
           if (ctx.json) printJson(ctx, first);
           else ctx.term.out.write(formatRun(ctx, first));

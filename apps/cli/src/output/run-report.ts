@@ -28,6 +28,10 @@ export function formatRun(ctx: Context, run: RunView): string {
     ['model ran', elapsed(run)],
     ['submission to result', run.turnaroundMs === undefined ? undefined : seconds(run.turnaroundMs)],
     ['attempts', run.attempts === undefined ? undefined : String(run.attempts)],
+    // A benchmark run's results beside its score (issue 19).
+    ['evaluator', run.evaluatorImage],
+    ['predictions', run.predictionsBytes === undefined ? undefined : `${run.predictionsBytes} bytes kept (GET /v1/runs/${run.id}/predictions)`],
+    ['details', run.hasDetails ? `modelrun run ${run.id} --details` : run.detailsError && `left out: ${printable(run.detailsError)}`],
   ]);
   const attempts = (run.attemptErrors ?? []).map((a) => `  attempt ${a.attempt} (${a.at}${a.host ? `, on ${printable(a.host)}` : ''}): ${printable(a.message)}`);
   return fields + (attempts.length ? `earlier attempts failed:\n${attempts.join('\n')}\n` : '') + formatMetrics(run);

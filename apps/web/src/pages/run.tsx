@@ -11,6 +11,7 @@ import { shortDigest, submitterText } from '../ui/provenance';
 import { Link, navigate } from '../ui/router';
 import { RunOutput } from '../ui/run-output';
 import { SelectButton } from '../ui/select-button';
+import { RunResults } from '../ui/run-results';
 import { StatusBadge } from '../ui/status';
 import { Timeline } from '../ui/timeline';
 
@@ -190,6 +191,7 @@ export function RunPage(props: { id: string }) {
               </div>
             )}
           </div>
+          <RunResults run={r} />
           {r.attemptErrors && r.attemptErrors.length > 0 && (
             <details class="attempts">
               <summary>{tries?.summary}</summary>

@@ -1,3 +1,4 @@
+import type { KeptResults } from './kept-results';
 import { type CollectedLogs, EngineStoppedError, type Outcome, type OutputContents, classify } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
 import type { Executed } from './execute';
@@ -7,6 +8,8 @@ export interface Collected {
   outcome: Outcome;
   times: RunTimes;
   logs: CollectedLogs;
+  /** A benchmark run: its evaluator's image, details and kept predictions, for the record. */
+  results?: KeptResults;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Logger } from '@modelrun/logger';
 import type { CancelWatch, QuotaLedger, RunControl, RunOwner, RunOwnership } from '@modelrun/run-control';
 import type { ModelRunner } from '@modelrun/runner';
 import type { DeviceReservation, GpuDevices } from '../gpu/devices';
-import type { RecordStore } from '@modelrun/store';
+import type { RecordStore, ResultsStore } from '@modelrun/store';
 import type { Recorder } from '../recording/recorder';
 
 /** Hooks for metrics; every one optional. */
@@ -59,6 +59,10 @@ export interface ProcessorDeps {
   gpus?: GpuDevices;
   /** How long a GPU run waits in the queue when this worker has no free devices for it (default 2000 ms). */
   gpuWaitMs?: number;
+  /** Where benchmark runs' predictions and detailed results are kept beside their records; without it neither is. */
+  results?: ResultsStore;
+  /** Keep each benchmark run's predictions (KEEP_PREDICTIONS, default true). */
+  keepPredictions?: boolean;
 }
 
 /** One delivery of one run: what every step is given. */

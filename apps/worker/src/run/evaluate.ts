@@ -7,6 +7,7 @@ import { isVolumeError } from '../recording/volume-health';
 import { EVALUATOR_REJECTS_EXIT_CODE, REJECTION_NOTE, judgeEvaluation } from './evaluation-outcome';
 import { ATTR, inSpan } from '@modelrun/telemetry';
 import { outcomeAttributes } from './record';
+import { DETAILS_READ, keepResults, predictionsKeeper } from './kept-results';
 
 /**
  * A benchmark run's second step, after its model stopped: the model's score.json means nothing
@@ -46,16 +47,17 @@ async function evaluateOutput(deps: ProcessorDeps, ctx: AdmittedRun, { handle, e
     ...(gpuDevices && { gpuDevices }),
     ...(benchmark.runtime?.evaluator && { runtime: benchmark.runtime.evaluator }),
   };
-  const prepared = await deps.runner.prepareEvaluation(spec, handle);
+  const prepared = await deps.runner.prepareEvaluation(spec, handle, predictionsKeeper(deps, ctx));
   ctx.log.info(prepared.adopted ? "adopted the run's evaluator container" : 'evaluator container created', { containerId: prepared.id, state: prepared.state });
   const evaluator = await deps.runner.start(prepared);
   const evalExit = await deps.runner.wait(evaluator, limits, { cancel, handback: deps.handback });
   // Exit 0 (a score) and exit 3 (a rejection, maybe with its message.txt) are read; other ends are not.
   const readable = !evalExit.cancelled && !evalExit.timedOut && !evalExit.oomKilled && (evalExit.exitCode === 0 || evalExit.exitCode === EVALUATOR_REJECTS_EXIT_CODE);
-  const [output, evalLogs] = await Promise.all([readable ? deps.runner.collect(evaluator, { note: REJECTION_NOTE }) : undefined, deps.runner.logs(evaluator)]);
+  const [output, evalLogs] = await Promise.all([readable ? deps.runner.collect(evaluator, { note: REJECTION_NOTE, details: DETAILS_READ }) : undefined, deps.runner.logs(evaluator)]);
   const outcome = judgeEvaluation(benchmark, evalExit, output, limits, exit.exitCode);
   await keepEvaluatorLog(deps, ctx, evaluator, evalLogs.bytes, outcome);
-  return { outcome, times: { startedAt, finishedAt: evalExit.finishedAt ?? exit.finishedAt }, logs };
+  const results = await keepResults(deps, ctx, evaluator, benchmark.evaluator.image, outcome, output);
+  return { outcome, times: { startedAt, finishedAt: evalExit.finishedAt ?? exit.finishedAt }, logs, results };
 }
 
 /** The worker's own definition of a job's benchmark; InfrastructureError (retried) when it has none. */

@@ -161,8 +161,8 @@ async function runAndRecord(deps: ProcessorDeps, cleanups: Cleanups, ctx: Admitt
     }
     const executed = await runContainer(deps, ctx, handle, cancel);
     handle = executed.handle;
-    const { outcome, times, logs } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel) : await inSpan('run.collect', {}, () => collectResult(deps, ctx, executed));
-    const recorded = await recordRun(deps, ctx, outcome, times, logs.bytes);
+    const { outcome, times, logs, results } = ctx.run.benchmark ? await evaluate(deps, ctx, executed, cancel) : await inSpan('run.collect', {}, () => collectResult(deps, ctx, executed));
+    const recorded = await recordRun(deps, ctx, outcome, times, logs.bytes, results);
     // Recorded or pending in Redis, the outcome is kept: the container is no longer needed.
     cleanups.later(ctx.run.id, handle, ctx.log, ctx.run.benchmark !== undefined);
     return recorded.record;

@@ -5,6 +5,7 @@ import type { Recorded } from '../recording/recorder';
 import type { AdmittedRun, ProcessorDeps, RunContext, RunTimes } from './context';
 import { countAttempts, mayHaveKeptErrors } from './faults';
 import { assertOwner } from './own';
+import type { KeptResults } from './kept-results';
 import { ATTR, inSpan } from '@modelrun/telemetry';
 
 export interface RecordTimes {
@@ -56,9 +57,9 @@ export function failure(reason: FailureReason, error: string, exitCode: number |
  * Records the run, once (see Recorder): another delivery that recorded it first wins, and its
  * record is returned. A volume that cannot take the record leaves it pending in Redis.
  */
-export function recordRun(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
+export function recordRun(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer, results?: KeptResults): Promise<Recorded> {
   return inSpan('run.record', outcomeAttributes(outcome), async (span) => {
-    const recorded = await keepRecord(deps, ctx, outcome, times, logs);
+    const recorded = await keepRecord(deps, ctx, outcome, times, logs, results);
     // Pending: the volume refused it, and the recorder keeps it in Redis until it takes it.
     span.setAttribute('modelrun.record.pending', recorded.pending);
     return recorded;
@@ -70,7 +71,7 @@ export function outcomeAttributes(outcome: Outcome): Record<string, string> {
   return { [ATTR.outcome]: outcome.status, ...(outcome.status !== 'succeeded' && { [ATTR.reason]: outcome.reason }) };
 }
 
-async function keepRecord(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer): Promise<Recorded> {
+async function keepRecord(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcome, times: RunTimes, logs?: Buffer, results?: KeptResults): Promise<Recorded> {
   const { run, attempt, log } = ctx;
   const attemptErrors = mayHaveKeptErrors(attempt, ctx.claim.owner.fence) ? await deps.control.attemptErrors(run.id) : [];
   const finished = { ...times, finishedAt: times.finishedAt ?? new Date().toISOString() };
@@ -80,6 +81,7 @@ async function keepRecord(deps: ProcessorDeps, ctx: AdmittedRun, outcome: Outcom
     ...buildRecord(run, ctx.limits, outcome, finished, countAttempts(attempt, attemptErrors.length, outcome), attemptErrors, logs?.length),
     host: deps.hostId,
     ...(imageDigest && { imageDigest }),
+    ...results,
   };
   // Fencing: a delivery whose host lost the run (another host took it over) records nothing.
   // Checked while the files are written to temp files, before either is put in place.
