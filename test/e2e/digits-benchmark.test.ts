@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { BenchmarkLeaderboard, DetailsFile, type RunView } from '@modelrun/contracts';
 import { docker } from '../helpers/docker';
 import { binaryBody, tarFiles } from '../helpers/tar-files';
@@ -14,15 +16,27 @@ describe('the digits benchmark: the sample model scored by the digits evaluator'
   // later ones come from the cache. Each benchmark run is a few seconds of Python twice.
   this.timeout(15 * 60_000);
   let stack: Stack;
+  let dir: string;
 
   before(async () => {
     const built = await modelBuild();
     assert.match(built, /built modelrun\/digits-evaluator:latest and filled volume modelrun-digits-reference/);
     await buildBenchmarkFixtures();
-    stack = await startStack({ env: { BENCHMARKS_FILE: join(ROOT, 'model', 'benchmarks.yaml') } });
+    // The sample benchmark as shipped, given a season around now: a development phase open for
+    // the next hour, then a final one (phases are absolute times, so the shipped file has none).
+    const sample = parseYaml(readFileSync(join(ROOT, 'model', 'benchmarks.yaml'), 'utf8')) as { benchmarks: Record<string, unknown>[] };
+    const at = (hours: number): string => new Date(Date.now() + hours * 3600_000).toISOString();
+    sample.benchmarks[0]!.phases = [
+      { name: 'development', start: at(-1), end: at(1) },
+      { name: 'final', start: at(1), end: at(2) },
+    ];
+    dir = mkdtempSync(join(tmpdir(), 'modelrun-digits-season-'));
+    writeFileSync(join(dir, 'benchmarks.json'), JSON.stringify(sample));
+    stack = await startStack({ env: { BENCHMARKS_FILE: join(dir, 'benchmarks.json') } });
   });
   after(async () => {
     await stack?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const run = async (image: string, name: string): Promise<RunView> => {
@@ -47,7 +61,7 @@ describe('the digits benchmark: the sample model scored by the digits evaluator'
     assert.equal(board.entries[0]?.name, 'svm-digits');
   });
 
-  it('scores a public and a private part, keeps the predictions, and shows details from the public part only', async () => {
+  it('takes a run in the open phase, scores a public and a private part, keeps the predictions, and shows details from the public part only', async () => {
     const done = await run(SAMPLE_IMAGE, 'svm-digits-parts');
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
     // Both parts scored: the run's score is the public part's; the private part's is in score.json's private object.
@@ -56,6 +70,22 @@ describe('the digits benchmark: the sample model scored by the digits evaluator'
     assert.ok(parts, evaluatorLog);
     assert.equal(done.score!.toFixed(4), parts[1], "the run's score is the public part's");
     assert.ok(Number(parts[2]) >= 0.9, `private accuracy ${parts[2]}`);
+    // The API has no tokens here, so its caller may see the private part too.
+    assert.equal(done.privateScore!.toFixed(4), parts[2], "the run's private score is the private part's");
+    assert.deepEqual(Object.keys(done.privateMetrics ?? {}).sort(), ['accuracy', 'error_rate', 'f1_macro']);
+    // Submitted in the open phase, and ranked on its board; the next phase's board is empty.
+    assert.equal(done.benchmarkPhase, 'development');
+    const listed = (await stack.http.get('/v1/benchmarks/digits')).body as { openPhase?: { name: string; secondsLeft: number }; nextPhase?: { name: string } };
+    assert.equal(listed.openPhase?.name, 'development');
+    assert.ok(listed.openPhase!.secondsLeft > 0 && listed.openPhase!.secondsLeft <= 3600);
+    assert.equal(listed.nextPhase?.name, 'final');
+    const inPhase = BenchmarkLeaderboard.parse((await stack.http.get('/v1/benchmarks/digits/leaderboard?phase=development')).body);
+    assert.ok(inPhase.entries.some((e) => e.name === 'svm-digits-parts'));
+    assert.equal(BenchmarkLeaderboard.parse((await stack.http.get('/v1/benchmarks/digits/leaderboard?phase=final')).body).total, 0);
+    // The private board ranks it by the private part.
+    const privateBoard = BenchmarkLeaderboard.parse((await stack.http.get('/v1/benchmarks/digits/leaderboard?board=private')).body);
+    const row = privateBoard.entries.find((e) => e.name === 'svm-digits-parts');
+    assert.equal(row?.metrics.accuracy?.toFixed(4), parts[2]);
     assert.equal(done.evaluatorImage, (await (await docker()).getImage('modelrun/digits-evaluator:latest').inspect()).Id, 'the evaluator image that scored it (built here: its image id)');
 
     // The kept predictions: the model's predictions.csv, whose 450 indexes give the split (even positions public).
