@@ -42,4 +42,18 @@ describe("modelrun run ID: a run's provenance (issue 18)", () => {
     const text = formatRun(ctx, viewOfRecord({ ...old, image: 'team/m:1' }));
     assert.doesNotMatch(text, /image digest|submitted by|re-run of|^host:/m);
   });
+
+  it("says what a host must have, what a queued run waits for, and a benchmark run's phase, private score and selection", () => {
+    const text = formatRun(ctx, {
+      ...viewOfRecord({ ...record, benchmark: 'digits', benchmarkPhase: 'final', privateScore: 0.9956, privateMetrics: { accuracy: 0.9956 } }),
+      requires: ['gpu=a100', 'runtime=runsc'],
+      waitingFor: 'a host with gpu=a100 (hosts: host-a)',
+      selected: true,
+    });
+    assert.match(text, /^requires: +gpu=a100, runtime=runsc$/m);
+    assert.match(text, /^waiting for: +a host with gpu=a100 \(hosts: host-a\)$/m);
+    assert.match(text, /^benchmark: +digits \(phase final\)$/m);
+    assert.match(text, /^private score: +0\.9956$/m);
+    assert.match(text, /^selected: +yes, for the private board$/m);
+  });
 });

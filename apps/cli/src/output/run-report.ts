@@ -17,10 +17,17 @@ export function formatRun(ctx: Context, run: RunView): string {
     ['submitted by', run.submittedBy && printable(`${run.submittedBy.user}${run.submittedBy.team ? ` (team ${run.submittedBy.team})` : ''}`)],
     ['re-run of', run.rerunOf && `${run.rerunOf}${run.requestedBy ? ` (asked by ${printable(run.requestedBy)})` : ''}`],
     ['host', run.host && printable(run.host)],
+    // Where it may run and, queued, what it waits for (issue 23); its benchmark's phase (issue 19).
+    ['requires', run.requires?.length ? printable(run.requires.join(', ')) : undefined],
+    ['waiting for', run.waitingFor && printable(run.waitingFor)],
+    ['benchmark', run.benchmark && printable(`${run.benchmark}${run.benchmarkPhase ? ` (phase ${run.benchmarkPhase})` : ''}`)],
     ['status', status],
     ['error', run.error && run.status !== 'succeeded' ? printable(run.error) : undefined],
     ['exit code', run.exitCode === undefined || run.exitCode === null ? undefined : String(run.exitCode)],
     ['score', run.score === undefined ? undefined : s.bold(score(run.score))],
+    // Only to callers who may see the benchmark's private board (the API leaves it out otherwise).
+    ['private score', run.privateScore === undefined ? undefined : score(run.privateScore)],
+    ['selected', run.selected === undefined ? undefined : run.selected ? 'yes, for the private board' : 'no'],
     ['limits', describeLimits(run.limits)],
     ['created', `${run.createdAt} (${ago(run.createdAt)})`],
     ['started', run.startedAt],
