@@ -10,7 +10,7 @@ import { loadApiConfig } from '@modelrun/config';
 import type { RunView } from '@modelrun/contracts';
 import { createReferenceVolume, removeVolume } from '../fixtures/benchmark';
 import { buildPrivateFixtures } from '../fixtures/benchmark-private';
-import { fixture } from '../fixtures/images';
+import { buildFixture, fixture } from '../fixtures/images';
 import { buildWebApp, launchChromium, screenshotDir, watchConsole } from '../helpers/browser';
 import { infra } from '../helpers/infra';
 import { axeViolations, findLongNumbers, findOverflows } from '../helpers/layout-checks';
@@ -79,6 +79,8 @@ describe("a benchmark's season in the web app: phases, the public and private bo
     buildWebApp();
     await infra();
     await buildPrivateFixtures();
+    // The sample digits evaluator's figures, unrounded as a real evaluator writes them.
+    await buildFixture('pb-season-digits', { script: 'echo "0.9866666666666667 0.9955555555555555" > "$OUTPUT_DIR/predictions.txt"' });
     await createReferenceVolume(reference);
     const t0 = Date.now();
     stack = await startStack({
@@ -114,6 +116,7 @@ describe("a benchmark's season in the web app: phases, the public and private bo
     await submit(stack.http, 'lucky', 'pb-lucky', LONG, 'season');
     await submit(stack.http, 'steady', 'pb-steady', 'steady', 'season');
     await submit(stack.http, 'revealed', 'pb-steady', 'steady', 'revealed');
+    await submit(stack.http, 'digits', 'pb-season-digits', 'digits-svc', 'revealed');
     const switchAt = Date.now();
     later = await startApi(loadApiConfig({ ...stack.env, BENCHMARKS_FILE: seasonFile(reference, t0, switchAt, switchAt) }), testLogger('api-later'));
     url = later.url;
@@ -219,6 +222,12 @@ describe("a benchmark's season in the web app: phases, the public and private bo
         ['run-private', `/runs/${runs.lucky!.id}`, 'table.private-metrics'],
       ] as const) {
         await open(page, path, ready);
+        if (name === 'revealed') {
+          // The digits figures, rounded to four decimals, the exact value on hover.
+          await boardIs(page, ['digits-svc', 'steady']);
+          const cell = page.locator('tr[data-model="digits-svc"] td.score data').first();
+          assert.deepEqual([await cell.textContent(), await cell.getAttribute('title')], ['0.9956', '0.9955555555555555']);
+        }
         await page.evaluate('document.fonts.ready.then(() => undefined)');
         // A phone scrolls a wide table sideways, by design (and a run's timeline).
         for (const o of await findOverflows(page, width < 640 ? ['.table-wrap', '.timeline'] : [])) problems.push(`${name}: ${o}`);
