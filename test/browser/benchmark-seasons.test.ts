@@ -171,6 +171,17 @@ describe("a benchmark's season in the web app: phases, the public and private bo
     assert.equal(await page.locator('.reveal-state').count(), 0, 'nothing about a board the member may not see');
     assert.match((await page.locator('.board-rule').textContent()) ?? '', /Ranks each model's best run \(the private board counts the runs its submitter selects\)/);
 
+    // A link to the private board shows the API's words, and the way back.
+    await open(page, '/benchmarks/season?board=private', '[role="alert"]');
+    assert.match((await page.locator('[role="alert"]').textContent()) ?? '', /the private board is for operators and admins until it is revealed/);
+    await page.getByRole('button', { name: 'Show the public board' }).click();
+    await boardIs(page, [LONG, 'late-entry', 'steady']);
+    // The browser logs the refused request itself; nothing else may be logged.
+    const logged = watched.at(-1)!;
+    const refused = logged.filter((e) => /status of 403/.test(e));
+    assert.ok(refused.length >= 1, logged.join('\n'));
+    logged.splice(0, logged.length, ...logged.filter((e) => !refused.includes(e)));
+
     await open(page, `/runs/${runs.lucky!.id}`, '.run-phase');
     assert.equal(await page.locator('.run-phase').textContent(), 'development');
     assert.equal(await page.locator('.run-selected').textContent(), 'No');

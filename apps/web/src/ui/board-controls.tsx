@@ -39,6 +39,12 @@ export function BoardControls(props: {
             </select>
           </label>
         )}
+        {!access.see && props.board === 'private' && (
+          // A link to the private board, followed by someone who may not see it (yet): the API's 403 says why, this is the way back.
+          <button type="button" onClick={() => props.onChange({ board: 'public' })}>
+            Show the public board
+          </button>
+        )}
         {access.see && (
           <div class="board-switch" role="group" aria-label="Board">
             {(['public', 'private'] as const).map((name) => (
