@@ -256,11 +256,16 @@ describe("a benchmark's season in the web app: phases, the public and private bo
     await page.getByRole('button', { name: 'Reveal private board' }).click();
     const confirm = page.getByRole('alertdialog');
     assert.match((await confirm.textContent()) ?? '', /Reveal season's private board to everyone\? It cannot be hidden again\./);
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Cancel', "the keyboard's focus moves to the question");
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     assert.equal(await page.getByRole('alertdialog').count(), 0);
     const before = await stack.http.get('/v1/benchmarks/season').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
     assert.equal(before.body.privateBoard.revealed, false, 'Cancel reveals nothing');
     await page.getByRole('button', { name: 'Reveal private board' }).click();
+    // The confirm step, as an admin sees it: named for axe, nothing spilling.
+    assert.deepEqual(await findOverflows(page, []), []);
+    assert.deepEqual(await axeViolations(page), []);
+    await page.screenshot({ path: join(screenshotDir(), 'season-reveal-confirm-1280.png'), fullPage: true });
     await page.getByRole('alertdialog').getByRole('button', { name: 'Reveal to everyone' }).click();
     await page.locator('[data-revealed="true"]').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Reveal private board' }).count(), 0);

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BenchmarkView, SessionView } from '@modelrun/contracts';
 import { api } from '../api';
 import { type BoardName, privateBoardAccess, ruleWords } from './board-view';
@@ -68,6 +68,11 @@ function RevealState(props: { benchmark: BenchmarkView; mayReveal: boolean; seen
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  // The button that asked is gone: the keyboard's focus goes to the question's safe answer.
+  useEffect(() => {
+    if (confirming) cancelRef.current?.focus();
+  }, [confirming]);
   const pb = props.benchmark.privateBoard;
   if (!pb) return null;
   if (pb.revealed) {
@@ -110,7 +115,7 @@ function RevealState(props: { benchmark: BenchmarkView; mayReveal: boolean; seen
           <button type="button" class="danger" onClick={reveal} disabled={busy}>
             {busy ? 'Revealing…' : 'Reveal to everyone'}
           </button>{' '}
-          <button type="button" onClick={() => setConfirming(false)} disabled={busy}>
+          <button type="button" ref={cancelRef} onClick={() => setConfirming(false)} disabled={busy}>
             Cancel
           </button>
         </div>
