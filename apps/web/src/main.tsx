@@ -29,7 +29,7 @@ function Page(props: { loc: Location; session: SessionView | undefined }) {
   if (path === '/admin/fleet') return <FleetPage />;
   if (path === '/benchmarks') return <BenchmarksPage />;
   const benchmark = match('/benchmarks/:name', path);
-  if (benchmark) return <BenchmarkBoardPage name={benchmark.name!} loc={props.loc} />;
+  if (benchmark) return <BenchmarkBoardPage name={benchmark.name!} loc={props.loc} session={props.session} />;
   return <Leaderboard loc={props.loc} />;
 }
 

@@ -1,4 +1,4 @@
-import type { BenchmarkLeaderboard, BenchmarkList } from '@modelrun/contracts';
+import type { BenchmarkLeaderboard, BenchmarkList, BenchmarkView, SessionView } from '@modelrun/contracts';
 import { api } from '../api';
 import { timeAgo } from '../ui/format';
 import { Num } from '../ui/num';
@@ -7,6 +7,8 @@ import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
 import { BenchmarkPhases } from '../ui/benchmark-phases';
+import { BoardControls } from '../ui/board-controls';
+import type { BoardName } from '../ui/board-view';
 
 const PAGE_SIZE = 20;
 const POLL_MS = 3_000;
@@ -39,32 +41,76 @@ export function BenchmarksPage() {
   );
 }
 
-/** One benchmark's leaderboard: each model's best run by the primary metric, every metric a sortable column. */
-export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
+/**
+ * One benchmark's leaderboard: each model's run by the board's rule, every metric a sortable
+ * column; a phase's runs only, and the private board, when the address asks (`phase`, `board`).
+ */
+export function BenchmarkBoardPage(props: { name: string; loc: Location; session?: SessionView | undefined }) {
   const q = props.loc.query;
   const order = q.get('order') === 'worst' ? 'worst' : 'best';
   const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
   const offset = (page - 1) * PAGE_SIZE;
   const sortParam = q.get('sort');
-  const url = `/v1/benchmarks/${encodeURIComponent(props.name)}/leaderboard?${new URLSearchParams({ ...(sortParam && { sort: sortParam }), order, limit: String(PAGE_SIZE), offset: String(offset) })}`;
+  const phase = q.get('phase') || undefined;
+  const boardName: BoardName = q.get('board') === 'private' ? 'private' : 'public';
+  const url = `/v1/benchmarks/${encodeURIComponent(props.name)}/leaderboard?${new URLSearchParams({
+    ...(sortParam && { sort: sortParam }),
+    order,
+    limit: String(PAGE_SIZE),
+    offset: String(offset),
+    ...(phase && { phase }),
+    ...(boardName === 'private' && { board: 'private' }),
+  })}`;
   const board = usePoll((signal) => api<BenchmarkLeaderboard>('GET', url, undefined, signal), [url], POLL_MS);
+  // The benchmark itself (its phases, rule and whether its private board is revealed): the board's copy leaves these out.
+  const benchmark = usePoll((signal) => api<BenchmarkView>('GET', `/v1/benchmarks/${encodeURIComponent(props.name)}`, undefined, signal), [props.name], 30_000);
   const data = board.data;
-  const go = (next: { sort?: string; order?: string; page?: number }) => {
-    const params = new URLSearchParams({ sort: next.sort ?? data?.sort ?? '', order: next.order ?? order, page: String(next.page ?? 1) });
+  const go = (next: { sort?: string; order?: string; page?: number; phase?: string | undefined; board?: BoardName }) => {
+    const nextPhase = 'phase' in next ? next.phase : phase;
+    const nextBoard = next.board ?? boardName;
+    const params = new URLSearchParams({
+      sort: next.sort ?? data?.sort ?? '',
+      order: next.order ?? order,
+      page: String(next.page ?? 1),
+      ...(nextPhase && { phase: nextPhase }),
+      ...(nextBoard === 'private' && { board: 'private' }),
+    });
     navigate(`/benchmarks/${encodeURIComponent(props.name)}?${params}`, true);
   };
   const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+  const rule = benchmark.data?.board?.rule ?? 'best';
   return (
     <section>
       <div class="page-head">
         <h1>{props.name}</h1>
         {!board.error && <LiveNote at={board.at} />}
       </div>
-      <ErrorNote error={board.error} />
       {data?.benchmark.description && <p class="muted">{data.benchmark.description}</p>}
+      {benchmark.data && (
+        <BoardControls
+          benchmark={benchmark.data}
+          session={props.session}
+          phase={phase}
+          board={boardName}
+          onChange={(next) => go(next)}
+          onRevealed={() => {
+            benchmark.refresh();
+            board.refresh();
+          }}
+        />
+      )}
+      <ErrorNote error={board.error} />
       {data && data.total === 0 && (
         <p class="empty">
-          No scored runs yet. <Link href="/submit">Submit a model</Link> with benchmark {props.name}.
+          {boardName === 'private' ? (
+            <>No run on the private board{phase ? ` of phase ${phase}` : ''} yet: none is scored, or its evaluator scores no private part.</>
+          ) : phase ? (
+            <>No scored runs in phase {phase}.</>
+          ) : (
+            <>
+              No scored runs yet. <Link href="/submit">Submit a model</Link> with benchmark {props.name}.
+            </>
+          )}
         </p>
       )}
       {data && data.total > 0 && (
@@ -96,13 +142,13 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location }) {
                   By
                 </th>
                 <th scope="col" class="hide-narrow">
-                  Best run
+                  {rule === 'best' ? 'Best run' : 'Run'}
                 </th>
               </tr>
             </thead>
             <tbody>
               {data.entries.map((e) => (
-                <tr key={e.name} data-model={e.name}>
+                <tr key={e.name} data-model={e.name} data-run={e.bestRun.id}>
                   <td class="num rank">{e.rank}</td>
                   <td class="name">
                     <Link href={`/models/${encodeURIComponent(e.name)}`} class="model-link">

@@ -12,6 +12,7 @@ import { Link, navigate } from '../ui/router';
 import { RunOutput } from '../ui/run-output';
 import { SelectButton } from '../ui/select-button';
 import { RunResults } from '../ui/run-results';
+import { RunSeason } from '../ui/run-season';
 import { StatusBadge } from '../ui/status';
 import { Timeline } from '../ui/timeline';
 
@@ -191,6 +192,7 @@ export function RunPage(props: { id: string }) {
               </div>
             )}
           </div>
+          <RunSeason run={r} />
           <RunResults run={r} />
           {r.attemptErrors && r.attemptErrors.length > 0 && (
             <details class="attempts">

@@ -1,0 +1,36 @@
+import type { BenchmarkView, SessionView } from '@modelrun/contracts';
+
+/** Which board a benchmark page shows: the public one (default) or the private one. */
+export type BoardName = 'public' | 'private';
+
+/** What the signed-in caller may do with a benchmark's private board, as the page decides what to offer (the API still decides). */
+export interface PrivateBoardAccess {
+  /** Show the Public / Private switch: the board is revealed, or the caller runs the season. */
+  see: boolean;
+  /** Offer "Reveal private board": admins, before the reveal. */
+  reveal: boolean;
+}
+
+/**
+ * Without tokens (a local API) everyone is an admin, as elsewhere in the app. Operators and
+ * admins see the private board before its reveal; everyone sees it after. A benchmark view
+ * without `privateBoard` (an API without private boards) offers nothing.
+ */
+export function privateBoardAccess(b: Pick<BenchmarkView, 'privateBoard'> | undefined, session: Pick<SessionView, 'authRequired' | 'role'> | undefined): PrivateBoardAccess {
+  if (!b?.privateBoard) return { see: false, reveal: false };
+  const admin = session?.authRequired === false || session?.role === 'admin';
+  const runsSeason = admin || session?.role === 'operator';
+  return { see: b.privateBoard.revealed || runsSeason, reveal: admin && !b.privateBoard.revealed };
+}
+
+/** The board's rule in words: which run of a model stands for it on the board shown. */
+export function ruleWords(board: BenchmarkView['board'], shown: BoardName): string {
+  const rule = board?.rule ?? 'best';
+  if (rule === 'last') return "each model's latest scored run";
+  if (rule === 'selected' && shown === 'private') {
+    const k = board?.selectLimit ?? 2;
+    return `the runs each model's submitter selected (up to ${k}; if none, its ${k} best public runs), the one with the best private score`;
+  }
+  if (rule === 'selected') return "each model's best run (the private board counts the runs its submitter selects)";
+  return "each model's best run";
+}
