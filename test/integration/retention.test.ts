@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Queue } from 'bullmq';
 import request from 'supertest';
 import { type StartedApi, startApi } from '@modelrun/api';
 import { loadApiConfig } from '@modelrun/config';
+import { RUN_QUEUE } from '@modelrun/contracts';
 import { RecordStore, ResultsStore } from '@modelrun/store';
 import { rescorePendingKey, retentionLockKey } from '../../apps/api/src/services/retention';
 import { succeededRecord } from '../fixtures/records';
@@ -35,8 +37,8 @@ describe('retention: pruning records, logs, predictions and details (issue 19)',
   const apis: StartedApi[] = [];
   const redis = () => testRedis(stack.redisUrl);
   /** A run with every kind of file, `daysAgo` old. */
-  const run = async (name: string, daysAgo: number, score: number, predictionBytes = 100): Promise<string> => {
-    const record = succeededRecord(name, Date.now() - daysAgo * DAY, { score, hasDetails: true, predictionsBytes: predictionBytes });
+  const run = async (name: string, daysAgo: number, score: number | undefined, predictionBytes = 100): Promise<string> => {
+    const record = succeededRecord(name, Date.now() - daysAgo * DAY, { ...(score !== undefined && { score }), hasDetails: true, predictionsBytes: predictionBytes });
     await records.writeLog(name, record.id, Buffer.from('a log line\n'));
     await results.writePredictions(name, record.id, Buffer.alloc(predictionBytes, 1));
     await results.writeDetails(name, record.id, { tables: [] });
@@ -67,6 +69,7 @@ describe('retention: pruning records, logs, predictions and details (issue 19)',
   let oldPending: string;
   let fresh: string;
   let liveId: string;
+  let queuedAgain: string;
 
   before(async () => {
     stack = await startStack({ workers: 0, api: false });
@@ -81,8 +84,14 @@ describe('retention: pruning records, logs, predictions and details (issue 19)',
     liveId = succeededRecord('live', Date.now() - 20 * DAY).id;
     await results.writePredictions('live', liveId, Buffer.alloc(10));
     await results.writeDetails('live', liveId, { tables: [] });
+    // A finished run whose job is in the queue again (no score: it stands on no board).
+    queuedAgain = await run('queued', 20, undefined);
     const conn = redis();
     await conn.sadd(rescorePendingKey(stack.prefix), oldPending);
+    const queue = new Queue(RUN_QUEUE, { connection: conn, prefix: stack.prefix });
+    const record = (await records.readRecord('queued', queuedAgain))!;
+    await queue.add('run', { id: record.id, name: record.name, image: record.image, limits: record.limits, createdAt: record.createdAt }, { jobId: record.id });
+    await queue.close();
     conn.disconnect();
   });
   after(async () => {
@@ -100,6 +109,7 @@ describe('retention: pruning records, logs, predictions and details (issue 19)',
     assert.deepEqual(kinds('old', oldPending), [...KINDS], 'a run pending re-score keeps everything');
     assert.deepEqual(kinds('fresh', fresh), [...KINDS]);
     assert.ok(has('predictions', 'live', liveId) && has('details', 'live', liveId), 'a live run keeps its files');
+    assert.deepEqual(kinds('queued', queuedAgain), [...KINDS], 'a run whose job is waiting keeps everything');
     assert.deepEqual(
       KINDS.map((k) => pass.pruned[k].files),
       [1, 1, 1, 0],
@@ -117,8 +127,8 @@ describe('retention: pruning records, logs, predictions and details (issue 19)',
       ['records', 0],
     ] as const)
       assert.equal(await metric(first, 'pruned_files_total', kind), n, kind);
-    assert.equal(await metric(first, 'kept_files', 'records'), 4);
-    assert.equal(await metric(first, 'kept_files', 'predictions'), 4, 'three finished runs and the live one');
+    assert.equal(await metric(first, 'kept_files', 'records'), 5);
+    assert.equal(await metric(first, 'kept_files', 'predictions'), 5, 'four finished runs and the live one');
     assert.equal(await metric(first, 'passes_total'), 1);
     assert.ok((await metric(first, 'last_pass_timestamp_seconds'))! > Date.now() / 1000 - 60);
     // Prometheus's own checker: parsed (exit 0, or 3 for lint findings), and no finding on these metrics.
@@ -136,6 +146,7 @@ describe('retention: pruning records, logs, predictions and details (issue 19)',
     assert.equal(pass.pruned.records.files, 1);
     assert.deepEqual(kinds('old', oldBest), [...KINDS]);
     assert.deepEqual(kinds('old', oldPending), [...KINDS]);
+    assert.deepEqual(kinds('queued', queuedAgain), [...KINDS]);
     assert.deepEqual((await runIds(second, 'old')).sort(), [oldBest, oldPending].sort());
     // The first replica drops it at its next rescan (the folder it lists has lost the record).
     const first = apis[0]!;

@@ -167,6 +167,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
         everyMs: config.retention.everyMs,
         registry: metrics.registry,
         log,
+        jobState: (id) => queues.getJobState(id),
       });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

@@ -24,8 +24,15 @@ export interface RetentionDeps {
   everyMs: number;
   registry: Registry;
   log: Logger;
+  /** BullMQ's state of a run's job (RunQueues.getJobState; `unknown` when no queue has it). */
+  jobState: (id: string) => Promise<string>;
   now?: () => number;
 }
+
+/** Job states of a run still live in the queue: a run with a record and such a job is not done with its files. */
+const LIVE_JOB_STATES = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized']);
+/** Job states read at once while checking the runs a plan would touch. */
+const JOB_STATE_LANES = 16;
 
 export interface PassResult {
   /** False when another replica holds the lock (or a pass of this one is still going). */
@@ -137,7 +144,15 @@ export class RetentionPass {
       if (run && isFinal(run.status)) finishedAt.set(id, Date.parse(run.finishedAt ?? run.createdAt));
     }
     const protectedRuns = await this.protectedRuns();
-    const plan = planRetention({ settings: this.deps.settings, files, finishedAt, protectedRuns, now: started });
+    const input = { settings: this.deps.settings, files, finishedAt, protectedRuns, now: started };
+    let plan = planRetention(input);
+    // Only the runs the plan touches are looked up in the queue: a job still live (a redelivery,
+    // a re-run's) keeps its run whole; the plan is then made again without them.
+    const live = await this.liveJobs([...new Set(plan.map((f) => f.runId))]);
+    if (live.length) {
+      for (const id of live) protectedRuns.add(id);
+      plan = planRetention(input);
+    }
     const result: PassResult = { ...empty(), ran: true, ms: 0 };
     const removedPaths = new Set<string>();
     for (const f of plan) {
@@ -175,6 +190,20 @@ export class RetentionPass {
     this.lastDuration.set(result.ms / 1000);
     log.info('retention pass', { pruned: result.pruned, kept: result.kept, protected: protectedRuns.size, ms: result.ms });
     return result;
+  }
+
+  private async liveJobs(ids: string[]): Promise<string[]> {
+    const live: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(JOB_STATE_LANES, ids.length) }, async () => {
+        while (next < ids.length) {
+          const id = ids[next++]!;
+          if (LIVE_JOB_STATES.has(await this.deps.jobState(id))) live.push(id);
+        }
+      }),
+    );
+    return live;
   }
 
   /** Runs that keep everything: on a board, pending re-score, or live (in the index and not finished). */
