@@ -90,5 +90,7 @@ export function createApiMetrics(queues: RunQueues, index: RunIndex, pingRedis: 
     contentType: registry.contentType,
     render: () => registry.metrics(),
     observeHttp: (route: string, method: string, status: number, seconds: number) => http.observe({ route, method, status: String(status) }, seconds),
+    /** For metrics defined beside what they measure (the retention pass's). */
+    registry,
   };
 }

@@ -32,6 +32,7 @@ import { IdentityStore } from './services/identities';
 import { bootstrapUsers } from './middleware/auth';
 import { ssoFromConfig } from './sso/wiring';
 import { boardsOf } from './services/run-selection';
+import { RetentionPass } from './services/retention';
 
 export interface StartedApi {
   app: Express;
@@ -41,6 +42,8 @@ export interface StartedApi {
   index: RunIndex;
   feed: IndexFeed;
   close(reason?: string): Promise<void>;
+  /** The retention pass (RETENTION_*); undefined when retention is not configured. */
+  retention: RetentionPass | undefined;
 }
 
 /** How long a 202 waits for replicas (REDIS_WAIT_REPLICAS): a 503 comes within about a second. */
@@ -151,6 +154,21 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       boards: boardsOf(config.benchmarks, index, new BoardState(redis, config.deployment)),
       results: new ResultsStore(store.layout.root),
     });
+    const retention =
+      config.retention &&
+      new RetentionPass({
+        redis,
+        deployment: config.deployment,
+        layout: store.layout,
+        index,
+        benchmarks: config.benchmarks,
+        boardState: new BoardState(redis, config.deployment),
+        settings: { days: config.retention.days, ...(config.retention.maxBytes !== undefined && { maxBytes: config.retention.maxBytes }) },
+        everyMs: config.retention.everyMs,
+        registry: metrics.registry,
+        log,
+        jobState: (id) => queues.getJobState(id),
+      });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.once('error', reject);
@@ -160,6 +178,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const url = `http://${host}:${addr.port}`;
     log.info('api listening', { url, auth: config.apiTokens.length > 0 ? 'bearer' : 'none (loopback only)', redis: redactUrl(config.redis), dataDir: store.layout.root });
 
+    retention?.start();
     const shutdown = new Shutdown(log);
     return {
       app,
@@ -167,6 +186,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       url,
       index,
       feed,
+      retention,
       close: (reason = 'close') =>
         shutdown.run(
           [
@@ -186,6 +206,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
                 return feed.stop();
               },
             },
+            { name: 'retention', run: async () => retention?.stop() },
             { name: 'events', run: async () => Promise.all(events.map((e) => e.close())) },
             { name: 'queue', run: () => queues.close() },
             { name: 'webhook queue', run: () => webhookQueue.close() },

@@ -121,6 +121,13 @@ const EnvSchema = z.object({
   LOG_FORMAT: logFormat.optional(),
   ...OIDC_ENV,
   KEEP_PREDICTIONS: bool.default(true),
+  // Retention (docs/operations/retention.md): unset keeps everything for ever, as before.
+  RETENTION_RECORDS_DAYS: positiveNumber.optional(),
+  RETENTION_LOGS_DAYS: positiveNumber.optional(),
+  RETENTION_PREDICTIONS_DAYS: positiveNumber.optional(),
+  RETENTION_DETAILS_DAYS: positiveNumber.optional(),
+  RETENTION_MAX_MB: positiveInt.optional(),
+  RETENTION_CHECK_MINUTES: positiveNumber.default(60),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -188,6 +195,18 @@ export interface ApiConfig extends CommonConfig {
   allowedLabels: string[];
   /** Browser sign-in through an OpenID Connect provider (OIDC_*); undefined: token sign-in only. */
   oidc: OidcConfig | undefined;
+  /** What the volume keeps and for how long (RETENTION_*); undefined when nothing is set: kept for ever. */
+  retention: RetentionConfig | undefined;
+}
+
+/** Retention of finished runs' files (docs/operations/retention.md). */
+export interface RetentionConfig {
+  /** Days after a run finished that each kind is kept; a kind left out is kept for ever. */
+  days: { records?: number; logs?: number; predictions?: number; details?: number };
+  /** The most records, logs, predictions and details may hold together, in bytes (RETENTION_MAX_MB). */
+  maxBytes?: number;
+  /** How often a pass runs (RETENTION_CHECK_MINUTES, default 60), in ms. */
+  everyMs: number;
 }
 
 /** Where `run.finished` events go, and how they are delivered (from the worker). */
@@ -359,7 +378,19 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
     allowedLabels: e.RUN_ALLOWED_LABELS,
     oidc,
+    retention: retention(e),
   };
+}
+
+function retention(e: Env): RetentionConfig | undefined {
+  const days = {
+    ...(e.RETENTION_RECORDS_DAYS !== undefined && { records: e.RETENTION_RECORDS_DAYS }),
+    ...(e.RETENTION_LOGS_DAYS !== undefined && { logs: e.RETENTION_LOGS_DAYS }),
+    ...(e.RETENTION_PREDICTIONS_DAYS !== undefined && { predictions: e.RETENTION_PREDICTIONS_DAYS }),
+    ...(e.RETENTION_DETAILS_DAYS !== undefined && { details: e.RETENTION_DETAILS_DAYS }),
+  };
+  if (Object.keys(days).length === 0 && e.RETENTION_MAX_MB === undefined) return undefined;
+  return { days, ...(e.RETENTION_MAX_MB !== undefined && { maxBytes: e.RETENTION_MAX_MB * 1024 * 1024 }), everyMs: e.RETENTION_CHECK_MINUTES * 60_000 };
 }
 
 /** Parses and checks the worker's configuration; throws a ConfigError naming every bad variable. */

@@ -34,6 +34,15 @@ export interface ScanOptions {
     models: () => string[];
     onGone: (model: string, ids: string[]) => void;
   };
+  /**
+   * An incremental rescan noticing records removed (retention, issue 19): in each folder listed,
+   * runs `known` names whose file is gone are reported. Unlike `verify`, nothing is read again.
+   */
+  gone?: {
+    /** The finished runs the index holds for a model, taken before its folder is listed. */
+    known: (model: string) => string[];
+    onGone: (model: string, ids: string[]) => void;
+  };
 }
 
 export interface ScanResult {
@@ -131,7 +140,8 @@ export class RecordScanner {
         const mtimeMs = (await stat(dir)).mtimeMs;
         const before = this.listed.get(model);
         if (!full && before && before.mtimeMs === mtimeMs && before.at - mtimeMs > MTIME_SLACK_MS) return;
-        const known = opts.verify && new Set(opts.verify.known(model));
+        const watch = opts.verify ?? opts.gone;
+        const known = watch && new Set(watch.known(model));
         const at = Date.now();
         // Sorted: run ids are time-ordered, so each model's runs reach the index in its order.
         const files = (await readdirOrEmpty(dir)).sort();
@@ -144,10 +154,11 @@ export class RecordScanner {
           if (!opts.skip?.(id)) paths.push(join(dir, file));
           else if (opts.verify) recheck.push({ path: join(dir, file), since: before ? before.at - MTIME_SLACK_MS : -Infinity });
         }
-        if (known?.size) opts.verify!.onGone(model, [...known]);
+        if (known?.size) watch!.onGone(model, [...known]);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          opts.verify?.onGone(model, opts.verify.known(model));
+          const watch = opts.verify ?? opts.gone;
+          watch?.onGone(model, watch.known(model));
           return;
         }
         // A stray file or an unreadable folder under runs/: reported like a bad record.

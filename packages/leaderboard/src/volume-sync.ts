@@ -183,6 +183,13 @@ export class VolumeSync {
               const known = index.getRun(id);
               return known !== undefined && isFinal(known.status) && known.status !== 'cancelled';
             },
+            // A record removed (by retention) leaves the index here; a cancelled run's view may come before its record, so it is not missed yet.
+            ...(!verify && {
+              gone: {
+                known: (model: string) => index.finishedRunIds(model).filter((id) => index.getRun(id)?.status !== 'cancelled'),
+                onGone: (_model: string, ids: string[]) => ids.forEach((id) => index.remove(id)),
+              },
+            }),
           }),
       onRecord: (r) => index.upsert(summarize(r)),
       onError: (path, err) => log.warn('skipping an unreadable run record', { path, error: err.message }),

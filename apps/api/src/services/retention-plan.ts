@@ -1,0 +1,104 @@
+/**
+ * What a retention pass removes (issue 19), as a pure choice over what the volume holds, so the
+ * rules can be tested without a volume. The pass (retention.ts) lists the files, says which runs
+ * are protected, and deletes what this returns.
+ */
+
+/** What the volume keeps of a run, in the order the size cap prunes them (RETENTION_MAX_MB). */
+export const RETENTION_KINDS = ['predictions', 'logs', 'details', 'records'] as const;
+export type RetentionKind = (typeof RETENTION_KINDS)[number];
+
+/** One file of a finished run on the volume. */
+export interface KeptFile {
+  kind: RetentionKind;
+  model: string;
+  runId: string;
+  path: string;
+  bytes: number;
+}
+
+export interface RetentionSettings {
+  /** Days each kind is kept after its run finished; absent: for ever. */
+  days: Partial<Record<RetentionKind, number>>;
+  /** The most these kinds may hold together, in bytes; absent: no cap. */
+  maxBytes?: number;
+}
+
+export interface PlanInput {
+  settings: RetentionSettings;
+  files: readonly KeptFile[];
+  /**
+   * When each run finished (ms since the epoch). A file whose run is not here is never removed:
+   * a run with no record yet is live (its predictions and details are written before its record).
+   */
+  finishedAt: ReadonlyMap<string, number>;
+  /** Runs that must keep everything: standing on a board, pending re-score, live. */
+  protectedRuns: ReadonlySet<string>;
+  now: number;
+}
+
+export interface PlannedRemoval extends KeptFile {
+  why: 'age' | 'size';
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The files to remove, in the order to remove them:
+ * 1. by age: a file whose run finished longer ago than its kind's days; a record removed so takes
+ *    its run's other files with it (they would be unreachable: nothing lists a run without one);
+ * 2. by size, while what is kept is over `maxBytes`: predictions, then logs, then details, then
+ *    records, each kind oldest finished run first (a record again with its run's other files).
+ * A run's record is listed after its other files, so a pass stopped half way never leaves files
+ * of a run without its record (which would look live). Protected runs and runs that have not
+ * finished lose nothing, even when that leaves the volume over the cap.
+ */
+export function planRetention(input: PlanInput): PlannedRemoval[] {
+  const { settings, finishedAt, protectedRuns, now } = input;
+  const removable = (f: KeptFile): boolean => finishedAt.has(f.runId) && !protectedRuns.has(f.runId);
+  const byRun = new Map<string, KeptFile[]>();
+  for (const f of input.files) {
+    const list = byRun.get(f.runId);
+    if (list) list.push(f);
+    else byRun.set(f.runId, [f]);
+  }
+  const removed = new Map<string, PlannedRemoval>();
+  /** Removes a file (a record with its run's other files). @returns the bytes that newly go. */
+  const remove = (f: KeptFile, why: PlannedRemoval['why']): number => {
+    if (removed.has(f.path)) return 0;
+    let bytes = 0;
+    if (f.kind === 'records')
+      for (const other of byRun.get(f.runId) ?? [])
+        if (other.kind !== 'records' && !removed.has(other.path)) {
+          removed.set(other.path, { ...other, why });
+          bytes += other.bytes;
+        }
+    removed.set(f.path, { ...f, why });
+    return bytes + f.bytes;
+  };
+  // Oldest finished first; run ids are time-ordered, so they break ties. The times are read once
+  // (a sort compares each file about log n times).
+  const oldestFirst = input.files
+    .filter(removable)
+    .map((file) => ({ file, at: finishedAt.get(file.runId)! }))
+    .sort((a, b) => a.at - b.at || (a.file.runId < b.file.runId ? -1 : a.file.runId > b.file.runId ? 1 : 0));
+
+  for (const { file, at } of oldestFirst) {
+    const days = settings.days[file.kind];
+    if (days !== undefined && now - at > days * DAY_MS) remove(file, 'age');
+  }
+
+  if (settings.maxBytes !== undefined) {
+    let kept = 0;
+    for (const f of input.files) if (!removed.has(f.path)) kept += f.bytes;
+    for (const kind of RETENTION_KINDS) {
+      for (const { file } of oldestFirst) {
+        if (kept <= settings.maxBytes) break;
+        if (file.kind === kind) kept -= remove(file, 'size');
+      }
+    }
+  }
+  // Records last: see above.
+  const plan = [...removed.values()];
+  return [...plan.filter((f) => f.kind !== 'records'), ...plan.filter((f) => f.kind === 'records')];
+}
