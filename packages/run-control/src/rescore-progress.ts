@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import { RESCORE_OUTCOMES, type RescoreOutcome, type RescoreProgress } from '@modelrun/contracts';
+import { runCommand } from './commands';
+
+/** A re-score's progress is kept this long after its last change (then it is gone, the records keep its entries). */
+export const RESCORE_PROGRESS_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface RescoreStart {
+  id: string;
+  benchmark: string;
+  phase?: string;
+  requestedBy: string;
+  createdAt: string;
+  total: number;
+  /** Runs counted as skipped at once (no kept predictions): no job is queued for them. */
+  skipped: string[];
+}
+
+/**
+ * Each re-score's progress in Redis: what it is (benchmark, phase, who, when, how many runs),
+ * and a count per outcome, each run counted once (commands/count-rescore.lua), so a job run
+ * twice after a crash counts once.
+ */
+export class RescoreProgressStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private keys(id: string): [string, string] {
+    const base = `${this.prefix}:rescore:${id}`;
+    return [base, `${base}:counted`];
+  }
+
+  async start(r: RescoreStart): Promise<void> {
+    const [hash] = this.keys(r.id);
+    await this.redis
+      .multi()
+      .hset(hash, { benchmark: r.benchmark, ...(r.phase && { phase: r.phase }), requestedBy: r.requestedBy, createdAt: r.createdAt, total: r.total })
+      .expire(hash, RESCORE_PROGRESS_TTL_SECONDS)
+      .exec();
+    for (const runId of r.skipped) await this.count(r.id, runId, 'skipped');
+  }
+
+  /** Counts `runId`'s outcome unless it was counted already. @returns whether it counted now. */
+  async count(id: string, runId: string, outcome: RescoreOutcome): Promise<boolean> {
+    return (await runCommand(this.redis, 'countRescore', this.keys(id), [runId, outcome, RESCORE_PROGRESS_TTL_SECONDS])) === 1;
+  }
+
+  /** The re-score's progress, or undefined when there is no such re-score (or it expired). */
+  async get(id: string): Promise<RescoreProgress | undefined> {
+    const [hash] = this.keys(id);
+    const h = await this.redis.hgetall(hash);
+    if (!h.benchmark) return undefined;
+    const n = (field: string): number => Number(h[field] ?? 0);
+    const counts = Object.fromEntries(RESCORE_OUTCOMES.map((o) => [o, n(o)])) as Record<RescoreOutcome, number>;
+    return {
+      id,
+      benchmark: h.benchmark,
+      ...(h.phase && { phase: h.phase }),
+      ...(h.requestedBy && { requestedBy: h.requestedBy }),
+      ...(h.createdAt && { createdAt: h.createdAt }),
+      total: n('total'),
+      done: RESCORE_OUTCOMES.reduce((sum, o) => sum + counts[o], 0),
+      ...counts,
+    };
+  }
+}
