@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuditEntry, RescoreProgress, RunRecord, RunView } from '@modelrun/contracts';
 import { VolumeLayout } from '@modelrun/store';
 import type { Test } from 'supertest';
+import { explain, modelrun } from '../helpers/cli';
 import { infra } from '../helpers/infra';
 import { type AppProcess, spawnApp } from '../helpers/processes';
 import { type Stack, startStack } from '../helpers/stack';
@@ -193,6 +194,23 @@ describe('re-scoring', function () {
       audit.map((e) => [e.actor, e.target]),
       [['olga', `run:${honest.id}`]],
     );
+  });
+
+  it('modelrun rescore ID --wait prints the progress until done; modelrun run ID prints the history; a member is refused', async () => {
+    const env = (user: string) => ({ MODELRUN_URL: stack.api.url, MODELRUN_TOKEN: tokens[user]! });
+    const peek = real.find((r) => r.name === 'peek')!;
+    const ok = await modelrun(['rescore', peek.id, '--wait'], env('olga'));
+    assert.equal(ok.status, 0, explain(ok));
+    assert.match(ok.stdout, /^re-score [0-9a-f-]{36} of 1 run of benchmark rs$/m);
+    assert.match(ok.stdout, /^1\/1 done: 0 changed, 1 unchanged, 0 skipped \(no kept predictions\), 0 failed$/m);
+    const shown = await modelrun(['run', peek.id], env('alice'));
+    assert.equal(shown.status, 0, explain(shown));
+    assert.match(shown.stdout, /^score history:$/m);
+    assert.match(shown.stdout, /^ {2}\S+ +0\.25\d* +[0-9a-f]{12} +original$/m);
+    assert.equal(shown.stdout.match(/^ {2}\S+ +0\.75\d* +[0-9a-f]{12} +[0-9a-f-]{36}$/gm)?.length, 2, 'the bulk and this re-score');
+    const refused = await modelrun(['rescore', '--benchmark', 'rs'], env('alice'));
+    assert.notEqual(refused.status, 0, explain(refused));
+    assert.match(refused.stderr, /needs the role admin or operator/);
   });
 
   it('kill -9 of the worker in the middle of a bulk re-score: another finishes it, and every run is re-scored exactly once', async () => {
