@@ -12,6 +12,7 @@ import { Link, navigate } from '../ui/router';
 import { RunOutput } from '../ui/run-output';
 import { SelectButton } from '../ui/select-button';
 import { RunResults } from '../ui/run-results';
+import { ScoreHistory } from '../ui/score-history';
 import { StatusBadge } from '../ui/status';
 import { Timeline } from '../ui/timeline';
 
@@ -192,6 +193,7 @@ export function RunPage(props: { id: string }) {
             )}
           </div>
           <RunResults run={r} />
+          <ScoreHistory run={r} />
           {r.attemptErrors && r.attemptErrors.length > 0 && (
             <details class="attempts">
               <summary>{tries?.summary}</summary>
