@@ -55,8 +55,13 @@ async function rescoreRecord(deps: RescoreDeps, record: RunRecord, rescoreId: st
   const predictions = await deps.results.readPredictions(record.name, record.id);
   if (!predictions) return 'skipped';
   const entry = await evaluateAgain(deps, record, predictions, rescoreId, log);
-  const applied = applyRescore(record, entry);
-  if (applied.record) await deps.store.replaceRecord(applied.record);
+  // Read again under the run's lock: another re-score of the run may have written it meanwhile.
+  const applied = await deps.progress.withRecordLock(record.id, async () => {
+    const fresh = (await deps.store.readRecord(record.name, record.id)) ?? record;
+    const next = applyRescore(fresh, entry);
+    if (next.record) await deps.store.replaceRecord(next.record);
+    return next;
+  });
   log.info('re-scored', { outcome: applied.outcome, score: entry.score, error: entry.error });
   return applied.outcome;
 }
@@ -70,7 +75,7 @@ async function evaluateAgain(deps: RescoreDeps, record: RunRecord, predictions: 
   const resolved = resolveLimits(scoring.evaluator.limits, deps.limits);
   if (!resolved.ok) throw new InfrastructureError(`benchmark ${benchmark.name}: evaluator ${resolved.message}`);
   const limits = clampLimits(resolved.limits, deps.limits);
-  const containerRunId = rescoreContainerRunId(record.id);
+  const containerRunId = rescoreContainerRunId(rescoreId, record.id);
   // A crashed delivery's evaluator is not adopted: it is removed, and the evaluator runs anew on the same predictions.
   await deps.runner.removeEvaluation(containerRunId);
   const spec = {

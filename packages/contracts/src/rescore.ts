@@ -63,9 +63,13 @@ export const RESCORE_OUTCOMES: readonly RescoreOutcome[] = ['changed', 'unchange
 export const RescoreRequest = z.strictObject({ phase: z.string().min(1).max(64).optional() });
 export type RescoreRequest = z.infer<typeof RescoreRequest>;
 
-/** The run id a re-score's evaluator containers are labelled with: not the run's, so nothing mistakes them for the run's own. */
-export function rescoreContainerRunId(runId: string): string {
-  return `rs-${runId}`;
+/**
+ * The run id a re-score's evaluator containers and volumes are named and labelled with: not the
+ * run's, so nothing mistakes them for the run's own, and one per re-score, so two re-scores of
+ * one run never share a container.
+ */
+export function rescoreContainerRunId(rescoreId: string, runId: string): string {
+  return `rs-${rescoreId}-${runId}`;
 }
 
 /** Whether a container's run-id label is a re-score's (rescoreContainerRunId). */

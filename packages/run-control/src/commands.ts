@@ -18,6 +18,7 @@ const COMMANDS = {
   fairShareLeave: { file: 'fair-share-leave.lua', keys: 1 },
   selectRun: { file: 'select-run.lua', keys: 2 },
   countRescore: { file: 'count-rescore.lua', keys: 2 },
+  releaseLock: { file: 'release-lock.lua', keys: 1 },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

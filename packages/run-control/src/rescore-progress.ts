@@ -1,6 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { RESCORE_OUTCOMES, type RescoreOutcome, type RescoreProgress } from '@modelrun/contracts';
 import { runCommand } from './commands';
+
+/** How long a record's lock lasts if its holder dies: it is held only while the record is read, changed and written. */
+const RECORD_LOCK_MS = 10_000;
+/** How long a re-score waits for another's lock on the same record before it gives up (and its job is retried). */
+const RECORD_LOCK_WAIT_MS = 30_000;
 
 /** A re-score's progress is kept this long after its last change (then it is gone, the records keep its entries). */
 export const RESCORE_PROGRESS_TTL_SECONDS = 30 * 24 * 3600;
@@ -64,5 +71,25 @@ export class RescoreProgressStore {
       done: RESCORE_OUTCOMES.reduce((sum, o) => sum + counts[o], 0),
       ...counts,
     };
+  }
+
+  /**
+   * Runs `fn` (read, change and write a run's record) while no other re-score does it to the
+   * same run, so two re-scores of one run at once (a one-run and a bulk one) keep both entries.
+   * A holder that died lets go after RECORD_LOCK_MS.
+   */
+  async withRecordLock<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${this.prefix}:rescore-lock:${runId}`;
+    const token = randomBytes(12).toString('hex');
+    const deadline = Date.now() + RECORD_LOCK_WAIT_MS;
+    while ((await this.redis.set(key, token, 'PX', RECORD_LOCK_MS, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new Error(`run ${runId}'s record is locked by another re-score`);
+      await sleep(50);
+    }
+    try {
+      return await fn();
+    } finally {
+      await runCommand(this.redis, 'releaseLock', [key], [token]).catch(() => undefined);
+    }
   }
 }
