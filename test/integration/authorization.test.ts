@@ -65,6 +65,9 @@ const SAMPLES: Record<Exclude<Route, `${string} /v1/session` | 'GET /healthz' | 
   'DELETE /v1/runs/{id}/selection': { url: `/v1/runs/${NO_RUN}/selection` },
   'GET /v1/runs/{id}/predictions': { url: `/v1/runs/${NO_RUN}/predictions` },
   'GET /v1/runs/{id}/details': { url: `/v1/runs/${NO_RUN}/details` },
+  'POST /v1/runs/{id}/rescore': { url: `/v1/runs/${NO_RUN}/rescore` },
+  'POST /v1/benchmarks/{name}/rescore': { url: '/v1/benchmarks/nope/rescore', body: {} },
+  'GET /v1/rescores/{id}': { url: `/v1/rescores/${NO_RUN}` },
 };
 
 const ROLES: Role[] = ['admin', 'operator', 'member', 'viewer'];
@@ -110,6 +113,9 @@ const MATRIX: Record<keyof typeof SAMPLES, [typeof A | typeof D, typeof A | type
   'DELETE /v1/runs/{id}/selection': [A, A, A, D],
   'GET /v1/runs/{id}/predictions': [A, A, A, A],
   'GET /v1/runs/{id}/details': [A, A, A, A],
+  'POST /v1/runs/{id}/rescore': [A, A, D, D],
+  'POST /v1/benchmarks/{name}/rescore': [A, A, D, D],
+  'GET /v1/rescores/{id}': [A, A, D, D],
 };
 
 describe('authorization: roles, ownership, tokens', function () {

@@ -90,6 +90,10 @@ describe('the OpenAPI document', function () {
     assert.equal((await call('post', '/v1/benchmarks/digits/reveal', auth)).status, 404);
     assert.equal((await call('post', `/v1/runs/${id}/selection`, auth)).status, 409);
     assert.equal((await call('delete', `/v1/runs/${id}/selection`, auth)).status, 409);
+    // Issue 19's re-scoring: a self-scored run is not re-scored, and there is no benchmark nor re-score here (rescore.test.ts has the rest).
+    assert.equal((await call('post', `/v1/runs/${id}/rescore`, auth)).status, 409);
+    assert.equal((await call('post', '/v1/benchmarks/digits/rescore', (t) => auth(t).send({}))).status, 404);
+    assert.equal((await call('get', '/v1/rescores/00000000-0000-7000-8000-000000000000', auth)).status, 404);
 
     // Sessions: sign in, look, sign out.
     assert.equal((await call('post', '/v1/session', (t) => t.send({ token: 'not-a-token' }))).status, 401);

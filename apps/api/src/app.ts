@@ -12,6 +12,8 @@ import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security-headers';
 import { type ReadyReport, healthRouter } from './routes/health';
 import { benchmarksRouter } from './routes/benchmarks';
+import { rescoresRouter } from './routes/rescores';
+import type { RescoreService } from './services/rescores';
 import { modelsRouter } from './routes/models';
 import { openApiRouter } from './routes/openapi';
 import { type RunBoards, runsRouter } from './routes/runs';
@@ -71,6 +73,8 @@ export interface AppDeps {
   boards?: RunBoards;
   /** Benchmark runs' kept predictions and detailed results on the volume (/v1/runs/{id}/predictions, /details). */
   results?: ResultsStore;
+  /** Re-scoring (issue 19): without it the re-score routes answer 404. */
+  rescores?: RescoreService;
 }
 
 /** The Express app, without listening: main.ts listens, tests hand it to supertest. */
@@ -105,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
   mountPeople(app, deps.identities, deps.audit, deps.bodyLimitBytes);
   app.use('/v1/openapi.json', openApiRouter());
   app.use('/v1/benchmarks', benchmarksRouter(deps.benchmarks ?? new BenchmarksService(new Map(), deps.index), deps.boards?.boards, deps.audit));
+  if (deps.rescores) app.use('/v1', rescoresRouter(deps.rescores, deps.runs, deps.audit));
   if (deps.fleet) {
     app.use('/v1/hosts', hostsRouter(deps.fleet, deps.audit));
     app.use('/v1/queues', queuesRouter(deps.fleet, deps.audit));

@@ -4,18 +4,20 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
+import { Queue, type QueueEvents } from 'bullmq';
 import type { ApiConfig } from '@modelrun/config';
-import { GPU_RUN_QUEUE } from '@modelrun/contracts';
+import { GPU_RUN_QUEUE, RESCORE_QUEUE, type RescoreJobData } from '@modelrun/contracts';
 import { Shutdown } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { RunQueues, confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, redactUrl } from '@modelrun/queue';
-import { BoardState, FairShare, FleetRegistry, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
+import { BoardState, FairShare, FleetRegistry, PendingOutcomes, QuotaLedger, RescoreProgressStore, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore, ResultsStore } from '@modelrun/store';
 import { createWebhookQueue } from '@modelrun/webhooks';
 import { createApp } from './app';
 import type { ReadyReport } from './routes/health';
 import { IndexFeed } from './services/index-feed';
+import { RescoreService, followRescores } from './services/rescores';
 import { LogsService } from './services/logs-service';
 import { RunsService } from './services/runs-service';
 import { fleetHosts } from './services/run-requirements';
@@ -91,6 +93,13 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       log,
     );
 
+    // Issue 19: a re-scored record is read again when its job completes (QueueEvents blocks: a connection of its own).
+    let rescoreEvents: QueueEvents | undefined;
+    if (config.benchmarks.size > 0) {
+      const conn = createRedis(config.redis, { role: 'consumer', name: 'modelrun-api-rescore-events', onError: onError('events') });
+      opened.push(conn);
+      rescoreEvents = followRescores(conn, config.deployment, (id) => void feed.reloadRun(id), onError('re-score events'));
+    }
     const runs = new RunsService({
       queues,
       control,
@@ -153,6 +162,15 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       sso: ssoFromConfig(config, redis),
       boards: boardsOf(config.benchmarks, index, new BoardState(redis, config.deployment)),
       results: new ResultsStore(store.layout.root),
+      // Without benchmarks its routes answer 404 (no such benchmark or re-score) or 409 (not a benchmark run).
+      rescores: new RescoreService({
+        queue: new Queue<RescoreJobData>(RESCORE_QUEUE, { connection: redis, prefix: config.deployment }),
+        progress: new RescoreProgressStore(redis, config.deployment),
+        store,
+        results: new ResultsStore(store.layout.root),
+        index,
+        benchmarks: config.benchmarks,
+      }),
     });
     const retention =
       config.retention &&
@@ -207,7 +225,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
               },
             },
             { name: 'retention', run: async () => retention?.stop() },
-            { name: 'events', run: async () => Promise.all(events.map((e) => e.close())) },
+            { name: 'events', run: async () => Promise.all([...events, ...(rescoreEvents ? [rescoreEvents] : [])].map((e) => e.close())) },
             { name: 'queue', run: () => queues.close() },
             { name: 'webhook queue', run: () => webhookQueue.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },

@@ -10,6 +10,7 @@ import { hostsCommand } from './commands/hosts';
 import { queuesCommand } from './commands/queues';
 import { CliError, EXIT } from './errors';
 import { selectCommand } from './commands/select';
+import { rescoreCommand } from './commands/rescore';
 
 const EPILOG = `
 Environment: MODELRUN_URL (default http://127.0.0.1:8081) and MODELRUN_TOKEN, or --url and --token.
@@ -46,6 +47,7 @@ export function buildProgram(deps: CliDeps): Command {
     hostsCommand,
     queuesCommand,
     selectCommand,
+    rescoreCommand,
   ]) {
     program.addCommand(
       make(deps)

@@ -1,6 +1,7 @@
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunOwnership } from '@modelrun/run-control';
 import type { ManagedContainer, ModelRunner } from '@modelrun/runner';
+import { isRescoreContainerRunId } from '@modelrun/contracts';
 
 const IN_FLIGHT = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -34,6 +35,8 @@ export async function reconcile({ runner, queue, ownership, hostId, graceSeconds
   const report: ReconcileReport = { seen: 0, removed: 0, stopped: 0 };
   for (const c of await runner.listManaged()) {
     report.seen++;
+    // A re-score's evaluator (issue 19) has no run job: its own job removes what it leaves (rescore.ts).
+    if (isRescoreContainerRunId(c.runId)) continue;
     const elsewhere = await ownedElsewhere(c, ownership, hostId);
     if (elsewhere) {
       log.warn('removing a container whose run another host owns now', { runId: c.runId, ...elsewhere });
@@ -58,6 +61,7 @@ export async function reconcile({ runner, queue, ownership, hostId, graceSeconds
   }
   // A benchmark run's predictions volume outlives its containers only when a crash came between.
   for (const v of await runner.listPredictionVolumes()) {
+    if (isRescoreContainerRunId(v.runId)) continue;
     const state = v.runId ? await queue.getJobState(v.runId) : 'unknown';
     if (IN_FLIGHT.has(state)) continue;
     log.info('removing a predictions volume no run needs', { runId: v.runId, jobState: state });

@@ -13,6 +13,8 @@ export interface Running {
   reconciler: { stop(): void };
   metricsServer: { close(): Promise<void> };
   connections: Redis[];
+  /** Consumers of other queues than runs' (re-scores, issue 19): closed with the runs'. */
+  otherConsumers?: Worker[];
 }
 
 /**
@@ -30,7 +32,7 @@ export function shutdownSteps(s: WorkerServices, r: Running): ShutdownStep[] {
       name: 'runs',
       run: async () => {
         // close() stops fetching at once and resolves when running jobs have ended.
-        const closed = Promise.all(r.consumers.map((w) => w.close()));
+        const closed = Promise.all([...r.consumers, ...(r.otherConsumers ?? [])].map((w) => w.close()));
         const timer = setTimeout(() => r.handback.abort(), r.graceMs);
         await closed;
         clearTimeout(timer);

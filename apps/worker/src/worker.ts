@@ -17,6 +17,7 @@ import type { PulledImages } from './pull-ahead';
 import { type WorkerOverrides, type WorkerServices, buildServices } from './services';
 import { shutdownSteps } from './shutdown-steps';
 import { startRoutedQueues } from './routed-queues';
+import { consumeRescores } from './rescore-consumer';
 
 export type { WorkerOverrides } from './services';
 
@@ -92,6 +93,8 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const consumers = [worker, ...(gpuWorker ? [gpuWorker] : [])];
     s.intake.consumers.push(...consumers);
     s.intake.shareCpuSlots(config.concurrency, worker);
+    // Issue 19: re-scores of benchmark runs, closed at shutdown with the runs' consumers.
+    const rescores = consumeRescores(config, redis, runner, store, log);
     const shutdown = new Shutdown(log);
     // Runs that require labels or runtimes come from queues of their own: those this host has all of.
     const runtimes = (await runner.runtimes?.()) ?? [];
@@ -141,7 +144,16 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     });
 
     const graceMs = config.shutdownGraceSeconds * 1000;
-    const steps = shutdownSteps(s, { consumers, handback, graceMs, drainCleanups: () => processRun.drain(), reconciler, metricsServer, connections: opened });
+    const steps = shutdownSteps(s, {
+      consumers,
+      handback,
+      graceMs,
+      drainCleanups: () => processRun.drain(),
+      reconciler,
+      metricsServer,
+      connections: opened,
+      ...(rescores && { otherConsumers: [rescores as unknown as Worker] }),
+    });
     return {
       worker,
       runner,

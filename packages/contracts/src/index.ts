@@ -17,3 +17,4 @@ export * from './requirements';
 export * from './priority';
 export * from './benchmark-phases';
 export * from './details';
+export * from './rescore';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ScoreHistoryEntry } from './rescore';
 import { ImageReference } from './image-ref';
 import { AppliedLimits, RequestedLimits } from './limits';
 import { ModelName } from './model-name';
@@ -118,6 +119,10 @@ export const RunRecord = z.strictObject({
     .int()
     .nonnegative()
     .describe("A benchmark run: the size of its kept predictions, the model's /output as a tar (GET /v1/runs/{id}/predictions, for its owner)")
+    .optional(),
+  scoreHistory: z
+    .array(ScoreHistoryEntry)
+    .describe('A re-scored benchmark run: each score it was given, oldest first (the first the original scoring); score, metrics and evaluatorImage are the latest')
     .optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;

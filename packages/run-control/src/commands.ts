@@ -17,6 +17,8 @@ const COMMANDS = {
   fairShareEnter: { file: 'fair-share-enter.lua', keys: 4 },
   fairShareLeave: { file: 'fair-share-leave.lua', keys: 1 },
   selectRun: { file: 'select-run.lua', keys: 2 },
+  countRescore: { file: 'count-rescore.lua', keys: 3 },
+  releaseLock: { file: 'release-lock.lua', keys: 1 },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -7,3 +7,4 @@ export * from './fair-share';
 export * from './cancel-watch';
 export * from './cancel-keys';
 export * from './board-state';
+export * from './rescore-progress';

@@ -6,7 +6,7 @@ import { CONFLICT, NOT_FOUND, daemonMessage, infrastructure, statusOf } from './
 import { ModelFault } from './errors';
 import { type EvaluationSpec, evaluatorContainerSpec } from './evaluator-sandbox';
 import type { ImagePuller } from './image-pulls';
-import type { ContainerHandle, EvaluationOptions } from './model-runner';
+import type { ContainerHandle, EvaluationOptions, KeptPredictions } from './model-runner';
 import { readPredictions } from './predictions';
 import { type KeeperImage, holdOutput, outputSize, releaseOutput } from './output-hold';
 import { OUTPUT_DIR, type SandboxPolicy, outputOf } from './sandbox';
@@ -37,7 +37,7 @@ const fillerName = (deployment: string, runId: string): string => `${deployment}
  * which exists only once its predictions are complete. So an evaluator container, when found,
  * is always safe to adopt.
  */
-export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSpec, model: ContainerHandle, opts: EvaluationOptions = {}): Promise<ContainerHandle> {
+export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSpec, model: ContainerHandle | KeptPredictions, opts: EvaluationOptions = {}): Promise<ContainerHandle> {
   const existing = await deps.findOwned(evaluatorContainerName(deps.deployment, spec.runId), spec);
   if (existing) return existing;
   const image = pinnedImageRef(spec.image);
@@ -46,7 +46,8 @@ export async function prepareEvaluation(deps: EvaluationDeps, spec: EvaluationSp
     throw err instanceof ModelFault ? infrastructure(`get the evaluator image ${image}`, err) : err;
   });
   await checkReference(deps.docker, spec);
-  const predictions = await readModelOutput(deps, model);
+  // A re-score brings the run's kept predictions; a run's first scoring reads its model's output.
+  const predictions = 'predictions' in model ? model.predictions : await readModelOutput(deps, model);
   await fillPredictionsVolume(deps, spec, image, predictions);
   // Kept before the evaluator exists: an evaluator found by a later delivery had its predictions kept.
   await opts.keepPredictions?.(predictions);

@@ -21,6 +21,7 @@ import type {
   ContainerHandle,
   ContainerState,
   EvaluationOptions,
+  KeptPredictions,
   GpuDevicesInUse,
   ManagedContainer,
   ModelRunner,
@@ -379,7 +380,7 @@ export class DockerRunner implements ModelRunner {
     return stopped.some(Boolean);
   }
 
-  async prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle, opts: EvaluationOptions = {}): Promise<ContainerHandle> {
+  async prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle | KeptPredictions, opts: EvaluationOptions = {}): Promise<ContainerHandle> {
     return prepareEvaluation(this.evaluationDeps(), spec, model, opts);
   }
 

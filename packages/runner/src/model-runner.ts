@@ -64,6 +64,11 @@ export interface CollectOptions {
   details?: { name: string; maxBytes: number };
 }
 
+/** A re-score's input (issue 19): a run's kept predictions (a tar), instead of a stopped model's container. */
+export interface KeptPredictions {
+  predictions: Buffer;
+}
+
 /** What prepareEvaluation does beside making the evaluator's container. */
 export interface EvaluationOptions {
   /**
@@ -155,7 +160,7 @@ export interface ModelRunner {
    * copies the stopped model's output into a new predictions volume (ModelFault `bad_output`
    * when it breaks the rules) and creates the evaluator's container beside it.
    */
-  prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle, opts?: EvaluationOptions): Promise<ContainerHandle>;
+  prepareEvaluation(spec: EvaluationSpec, model: ContainerHandle | KeptPredictions, opts?: EvaluationOptions): Promise<ContainerHandle>;
   /** Removes a run's evaluator container and predictions volume, if there are any. */
   removeEvaluation(runId: string): Promise<void>;
   /** Every predictions volume this deployment made, with its run id, for the reconciler. */

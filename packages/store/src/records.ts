@@ -63,6 +63,15 @@ export class RecordStore {
     return placeOnce(rec.value, recordPath);
   }
 
+  /**
+   * Replaces a run's record (a re-score, issue 19): temp file, fsync, rename, so a reader sees
+   * the old record or the new, never half of one. Only for a record that already exists.
+   */
+  async replaceRecord(record: RunRecord): Promise<void> {
+    const valid = RunRecord.parse(record);
+    await writeFileReplace(this.layout.tmpDir, this.layout.recordPath(valid.name, valid.id), recordBody(valid));
+  }
+
   /** @returns the record, or undefined if the run has none yet. */
   async readRecord(name: string, id: string): Promise<RunRecord | undefined> {
     const path = this.layout.recordPath(name, id);

@@ -34,6 +34,16 @@ export class ResultsStore {
     return { stream: createReadStream(path), length };
   }
 
+  /** The kept predictions whole (a re-score hands them to the evaluator), or undefined when the run has none. */
+  async readPredictions(name: string, id: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.layout.predictionsPath(name, id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
   async writeDetails(name: string, id: string, details: DetailsFile): Promise<void> {
     await writeFileReplace(this.layout.tmpDir, this.layout.detailsPath(name, id), JSON.stringify(details));
   }

@@ -33,6 +33,7 @@ const ROLE_TABLE: Record<Action, Record<Role, Expect>> = {
   'benchmarks.reveal': { admin: 'allow', operator: 'deny', member: 'deny', viewer: 'deny' },
   'runs.select': { admin: 'allow', operator: 'allow', member: 'allow', viewer: 'deny' },
   'runs.results': { admin: 'allow', operator: 'allow', member: 'allow', viewer: 'allow' },
+  'runs.rescore': { admin: 'allow', operator: 'allow', member: 'deny', viewer: 'deny' },
 };
 
 describe('the authorization policy', () => {

@@ -35,6 +35,7 @@ export const ACTIONS = [
   'benchmarks.reveal',
   'runs.select',
   'runs.results',
+  'runs.rescore',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -100,6 +101,8 @@ const RULES: Record<Action, Rule> = {
   'runs.select': { scope: 'submit', roles: { admin: 'all', operator: 'own-or-team', member: 'own-or-team' }, visibleThrough: 'runs.read' },
   // A run's kept predictions and detailed results: its submitter's (not their team's), and the operators'; to anyone else it is not there (404).
   'runs.results': { scope: 'read', roles: { admin: 'all', operator: 'all', member: 'own', viewer: 'own' } },
+  // Re-scoring a run, or a benchmark's runs in bulk, and reading its progress: the operators' work, audited (issue 19).
+  'runs.rescore': { scope: 'submit', roles: { admin: 'all', operator: 'all' } },
 };
 
 const ROLE_LIST = (roles: Rule['roles']): string => Object.keys(roles).join(' or ');

@@ -55,6 +55,9 @@ export const ROUTE_ACTIONS = {
   'DELETE /v1/runs/{id}/selection': 'runs.select',
   'GET /v1/runs/{id}/predictions': 'runs.results',
   'GET /v1/runs/{id}/details': 'runs.results',
+  'POST /v1/runs/{id}/rescore': 'runs.rescore',
+  'POST /v1/benchmarks/{name}/rescore': 'runs.rescore',
+  'GET /v1/rescores/{id}': 'runs.rescore',
 } as const satisfies Record<string, Action | 'open'>;
 
 /** Bull Board's own routes (a mounted app): all of them are this one action. */

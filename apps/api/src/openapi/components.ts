@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  RescoreProgress,
+  RescoreRequest,
   AppliedLimits,
   AuditEntry,
   AuditPage,
@@ -53,6 +55,7 @@ const REQUESTS = {
   UpdateUser: UpdateUserRequest,
   CreateTeam: CreateTeamRequest,
   CreateToken: CreateTokenRequest,
+  Rescore: RescoreRequest,
 } as const;
 const RESPONSES = {
   Run: RunView,
@@ -83,6 +86,7 @@ const RESPONSES = {
   Queue: QueueFigures,
   QueueList,
   RunDetails: DetailsFile,
+  RescoreProgress,
 } as const;
 const SHARED = { ModelName } as const;
 

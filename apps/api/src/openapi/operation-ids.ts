@@ -48,6 +48,9 @@ const IDS: Record<string, string> = {
   'delete /v1/runs/{id}/selection': 'unselectRun',
   'get /v1/runs/{id}/predictions': 'getRunPredictions',
   'get /v1/runs/{id}/details': 'getRunDetails',
+  'post /v1/runs/{id}/rescore': 'rescoreRun',
+  'post /v1/benchmarks/{name}/rescore': 'rescoreBenchmark',
+  'get /v1/rescores/{id}': 'getRescore',
 };
 
 /** The operation's id: named above, else its method and path in camel case (`get /v1/runs/{id}/logs` → `getRunsIdLogs`). */

@@ -14,6 +14,7 @@ import {
   TokenInfo,
   TokenListQuery,
   HostId,
+  RESCORE_ID_PATTERN,
 } from '@modelrun/contracts';
 import { type ComponentName, parameterSchema, schemaRef } from './components';
 import { operationId } from './operation-ids';
@@ -312,6 +313,42 @@ const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'dele
       summary: "A benchmark run's detailed results from its evaluator, on the public part of the reference only (its owner, operators and admins)",
       path: runId,
       responses: { '200': ['The tables and notes', 'RunDetails'], '404': ['No such run, not yours, or it has no detailed results', 'Error'] },
+    },
+  },
+  '/v1/runs/{id}/rescore': {
+    post: {
+      summary:
+        "Re-score a scored benchmark run (operators and admins; audited as run.rescore): the benchmark's current evaluator (its phase's) again on the run's kept predictions, below submissions' priority, outside every quota; the run keeps each score in scoreHistory",
+      path: runId,
+      responses: {
+        '202': ['Queued: the re-score and its progress', 'RescoreProgress'],
+        ...DENIED,
+        '404': ['No such run', 'Error'],
+        '409': ['Not a scored benchmark run', 'Error'],
+        '503': ['Redis unreachable', 'Error'],
+      },
+    },
+  },
+  '/v1/benchmarks/{name}/rescore': {
+    post: {
+      summary:
+        'Re-score every scored run of a benchmark, or of one of its phases (`phase`), in bulk (operators and admins; audited as benchmark.rescore): one job per run; runs without kept predictions count as skipped',
+      path: { name: BenchmarkName },
+      body: 'Rescore',
+      responses: {
+        '202': ['Queued: the re-score and its progress', 'RescoreProgress'],
+        '400': ['Bad body, or no such phase', 'Error'],
+        ...DENIED,
+        '404': ['No such benchmark', 'Error'],
+        '503': ['Redis unreachable', 'Error'],
+      },
+    },
+  },
+  '/v1/rescores/{id}': {
+    get: {
+      summary: "A re-score's progress (operators and admins): total, done, changed, unchanged, skipped (no kept predictions) and failed (the evaluator failed: the score was kept)",
+      path: { id: z.string().regex(RESCORE_ID_PATTERN) },
+      responses: { '200': ['The progress', 'RescoreProgress'], ...DENIED, '404': ['No such re-score (or it expired, 30 days after its last change)', 'Error'] },
     },
   },
 };

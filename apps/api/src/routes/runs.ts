@@ -36,6 +36,8 @@ async function shownTo(req: Request, run: RunView, season: RunBoards | undefined
     ...(mayReadPrivate && privateScore !== undefined && { privateScore }),
     ...(mayReadPrivate && privateMetrics !== undefined && { privateMetrics }),
     ...(selected !== undefined && { selected }),
+    // A re-scored run's history holds its private scores too (issue 19): shown to the same callers only.
+    ...(rest.scoreHistory && { scoreHistory: mayReadPrivate ? rest.scoreHistory : rest.scoreHistory.map(({ privateScore: _s, privateMetrics: _m, ...entry }) => entry) }),
   };
 }
 

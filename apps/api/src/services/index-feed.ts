@@ -239,4 +239,11 @@ export class IndexFeed {
     }
     return record !== undefined;
   }
+
+  /** A run's record was replaced (a re-score, issue 19): the index reads it again. */
+  async reloadRun(runId: string): Promise<void> {
+    const known = this.deps.index.getRun(runId);
+    if (!known) return;
+    await this.loadRecord(known.name, runId).catch((err: unknown) => this.deps.log.debug('index refresh failed', { runId, ...errorFields(err) }));
+  }
 }

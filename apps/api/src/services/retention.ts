@@ -6,7 +6,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { type BenchmarkDefinition, MODEL_NAME_PATTERN, RUN_ID_PATTERN, isFinal } from '@modelrun/contracts';
 import type { RunIndex } from '@modelrun/leaderboard';
 import { type Logger, errorFields } from '@modelrun/logger';
-import type { BoardState } from '@modelrun/run-control';
+import { type BoardState, rescorePendingKey } from '@modelrun/run-control';
 import type { VolumeLayout } from '@modelrun/store';
 import { type KeptFile, RETENTION_KINDS, type RetentionKind, type RetentionSettings, planRetention } from './retention-plan';
 import { standingRuns } from './standing-runs';
@@ -42,10 +42,8 @@ export interface PassResult {
   ms: number;
 }
 
-/** The Redis set of run ids a re-score is pending for (filled by the re-score feature): never pruned. */
-export function rescorePendingKey(deployment: string): string {
-  return `${deployment}:rescore:pending`;
-}
+/** The Redis set of run ids a re-score is pending for (RescoreProgressStore fills it): never pruned. */
+export { rescorePendingKey };
 
 export function retentionLockKey(deployment: string): string {
   return `${deployment}:retention:lock`;

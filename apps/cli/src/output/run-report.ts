@@ -3,6 +3,7 @@ import type { Context } from '../context';
 import { ago, describeLimits, elapsed, score, seconds, statusText } from './format';
 import { printable } from './printable';
 import { formatFields, formatTable } from './table';
+import { formatScoreHistory } from './score-history';
 
 /** Everything about one run, for a person. */
 export function formatRun(ctx: Context, run: RunView): string {
@@ -41,7 +42,7 @@ export function formatRun(ctx: Context, run: RunView): string {
     ['details', run.hasDetails ? `modelrun run ${run.id} --details` : run.detailsError && `left out: ${printable(run.detailsError)}`],
   ]);
   const attempts = (run.attemptErrors ?? []).map((a) => `  attempt ${a.attempt} (${a.at}${a.host ? `, on ${printable(a.host)}` : ''}): ${printable(a.message)}`);
-  return fields + (attempts.length ? `earlier attempts failed:\n${attempts.join('\n')}\n` : '') + formatMetrics(run);
+  return fields + (attempts.length ? `earlier attempts failed:\n${attempts.join('\n')}\n` : '') + formatMetrics(run) + formatScoreHistory(run);
 }
 
 export function formatMetrics(run: RunView): string {

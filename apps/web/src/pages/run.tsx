@@ -13,6 +13,7 @@ import { RunOutput } from '../ui/run-output';
 import { SelectButton } from '../ui/select-button';
 import { RunResults } from '../ui/run-results';
 import { RunSeason } from '../ui/run-season';
+import { ScoreHistory } from '../ui/score-history';
 import { StatusBadge } from '../ui/status';
 import { Timeline } from '../ui/timeline';
 
@@ -194,6 +195,7 @@ export function RunPage(props: { id: string }) {
           </div>
           <RunSeason run={r} />
           <RunResults run={r} />
+          <ScoreHistory run={r} />
           {r.attemptErrors && r.attemptErrors.length > 0 && (
             <details class="attempts">
               <summary>{tries?.summary}</summary>
