@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { LABELS, type RunView } from '@modelrun/contracts';
+import { engineRefusesConnections } from '@modelrun/runner';
 import { isKeeper } from '../helpers/docker';
 import { TestEngine } from '../helpers/docker-engine';
 import { type Stack, startStack } from '../helpers/stack';
@@ -99,6 +100,30 @@ for (const liveRestore of [false, true]) {
         assert.ok(done.attempts! >= 2, 'the run was retried');
         assert.match((done.attemptErrors ?? []).map((e) => e.message).join('\n'), /the engine (went away|stopped the run's container)/);
         assert.equal(await createsSince(engine.docker, run.id, restartedAt), 1, 'the model ran again in one new container');
+      });
+    }
+
+    if (!liveRestore) {
+      // The fault soak once recorded a model's 143 whose container the engine had stopped while
+      // shutting down, with no kill event on the stream that was still open: judgeStop asks this
+      // probe when nothing explains a failure (stop-verdict.ts).
+      it('an engine shutting down refuses new connections while its event stream stays open: the probe tells it', async () => {
+        assert.equal(await engineRefusesConnections(engine.docker), false, 'a running engine answers');
+        // A container that ignores SIGTERM holds the shutdown open for the engine's 10 s grace.
+        const holder = await engine.docker.createContainer({ Image: fixture('six-seconds'), Entrypoint: ['/bin/sh', '-c', "trap '' TERM; sleep 60"], Labels: { test: 'engine-probe' } });
+        await holder.start();
+        const events = (await engine.docker.getEvents({ filters: { type: ['container'] } })) as NodeJS.ReadableStream;
+        let streamEnded = false;
+        events.on('end', () => (streamEnded = true)).on('error', () => (streamEnded = true));
+        events.resume();
+        const stopping = engine.stop();
+        try {
+          await waitFor('the engine to refuse a new connection', async () => ((await engineRefusesConnections(engine.docker)) ? true : undefined), 5_000);
+          assert.equal(streamEnded, false, 'the engine still holds the event stream it had open');
+        } finally {
+          await stopping;
+          await engine.boot();
+        }
       });
     }
 

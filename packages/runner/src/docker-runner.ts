@@ -13,6 +13,7 @@ import { type StopReason, waitForStop } from './docker-wait';
 import { EngineEvents } from './engine-events';
 import { EngineLostError, InfrastructureError, ModelFault } from './errors';
 import { LogTail } from './log-tail';
+import { engineRefusesConnections } from './engine-probe';
 import { type StopFacts, type StopVerdict, judgeStop } from './stop-verdict';
 import type { RegistryAuth } from './registry-auth';
 import type {
@@ -282,6 +283,9 @@ export class DockerRunner implements ModelRunner {
       engineLostAt,
       // Asked only when it can matter: an exited container adopted after the engine was lost.
       liveRestore: foundExited && engineLostAt.length > 0 && (await this.liveRestore()),
+      // Asked only for a failure with no stop or kill to explain it, seen by this delivery.
+      engineClosing:
+        exitCode !== 0 && exitCode !== null && !foundExited && !seen.ownStop && seen.kills.length === 0 && !stopped.timedOut && !stopped.cancelled && (await engineRefusesConnections(this.docker)),
     };
   }
 

@@ -14,6 +14,7 @@ export * from './registry-auth-file';
 export * from './evaluator-sandbox';
 export * from './predictions';
 export * from './engine-restart';
+export * from './engine-probe';
 export * from './stop-verdict';
 export * from './image-pulls';
 export * from './output-volume';

@@ -29,6 +29,12 @@ export interface StopFacts {
   ownStop: boolean;
   /** The engine's event stream was connected through the stop, so an absent kill means none was sent. */
   streamConnected: boolean;
+  /**
+   * The engine refused a new connection when asked after the stop: it is shutting down, and its
+   * kill may never reach the stream it still holds open (engine-probe.ts). Asked only for a
+   * failure nobody here explains.
+   */
+  engineClosing?: boolean;
   /** When earlier deliveries lost the engine while the container ran (see engine-restart.ts). */
   engineLostAt: readonly string[];
   /** The engine keeps containers running through its own restart (live-restore): it stopped none. */
@@ -38,9 +44,10 @@ export interface StopFacts {
 /**
  * How a container stopped:
  * - `stopped`: known; `exit.engineStopped` when the engine, not the model or this runner, ended it.
- * - `unseen`: it stopped with a failure while the event stream was down, so who stopped it cannot
- *   be told. An engine shutting down drops the stream while it stops containers (the fault soak
- *   recorded such a 143 as the model's): the watch counts as having lost the engine.
+ * - `unseen`: it stopped with a failure while the event stream was down, or while the engine was
+ *   shutting down, so who stopped it cannot be told. An engine shutting down drops the stream
+ *   while it stops containers, or keeps it open without the kill reaching it (the fault soak
+ *   recorded each once as the model's 143): the watch counts as having lost the engine.
  * - `vanished`: the container is gone.
  */
 export type StopVerdict = { kind: 'stopped'; exit: ExitInfo } | { kind: 'unseen'; exitCode: number | null } | { kind: 'vanished' };
@@ -64,6 +71,6 @@ export function judgeStop(f: StopFacts): StopVerdict {
   // Found exited after a worker lost the engine while it ran, on an engine that stops containers when it goes.
   const endedWithEngine = f.foundExited && !f.liveRestore && stoppedByEngine({ startedAt, finishedAt }, f.engineLostAt);
   if (foreignKill || endedWithEngine) return { kind: 'stopped', exit: { ...exit, engineStopped: true } };
-  if (exitCode !== 0 && !f.foundExited && !f.streamConnected) return { kind: 'unseen', exitCode };
+  if (exitCode !== 0 && !f.foundExited && (!f.streamConnected || f.engineClosing === true)) return { kind: 'unseen', exitCode };
   return { kind: 'stopped', exit };
 }

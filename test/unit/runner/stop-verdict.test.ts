@@ -46,6 +46,8 @@ describe('how a container stopped (judgeStop)', () => {
     ["a model that exited 0 on the engine's SIGTERM", facts({ exitCode: 0, kills: ['15'] }), 'engine'],
     ['a kill this process sent, without a deadline or cancel to show for it (the stop found it exiting)', facts({ exitCode: 143, ownStop: true, kills: ['15'] }), 'own-end'],
     ['a failure while the stream was down: who stopped it cannot be told', facts({ exitCode: 143, streamConnected: false }), 'unseen'],
+    ['a failure while the engine refuses new connections (shutting down, its kill not on the stream)', facts({ exitCode: 143, engineClosing: true }), 'unseen'],
+    ['a clean exit while the engine shuts down (nothing to blame anyone for)', facts({ exitCode: 0, engineClosing: true }), 'own-end'],
     ['a clean exit while the stream was down (nothing to blame anyone for)', facts({ exitCode: 0, streamConnected: false }), 'own-end'],
     ['a timeout while the stream was down (this runner stopped it)', facts({ exitCode: 143, stoppedAtDeadline: true, streamConnected: false }), 'own-end timedOut'],
     ['an adopted exited container that ran when a worker lost the engine', facts({ exitCode: 143, foundExited: true, engineLostAt: [lostDuring] }), 'engine'],
