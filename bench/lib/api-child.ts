@@ -39,6 +39,10 @@ function reply(msg: ChildReply): void {
   process.send?.(msg);
 }
 
+// A bench killed outright (kill -9, a closed terminal) leaves no one to send 'stop': without
+// this, an API child lived on, serving nothing and using CPU for an hour after its bench died.
+process.on('disconnect', () => process.exit(1));
+
 async function main(): Promise<void> {
   const config = loadApiConfig(process.env);
   const log = createLogger({ service: 'api', level: process.env.LOG_LEVEL ?? 'info', format: 'json', stream: sink });
