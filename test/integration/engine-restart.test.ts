@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import { LABELS, type RunView } from '@modelrun/contracts';
-import { engineRefusesConnections } from '@modelrun/runner';
+import { LABELS, type RunView, newRunId } from '@modelrun/contracts';
+import { createDockerRunner, engineRefusesConnections } from '@modelrun/runner';
 import { isKeeper } from '../helpers/docker';
 import { TestEngine } from '../helpers/docker-engine';
 import { type Stack, startStack } from '../helpers/stack';
@@ -41,7 +41,7 @@ for (const liveRestore of [false, true]) {
       await buildFixture('term-exits-0', TERM_EXITS_0);
       await buildLongModel();
       engine = await TestEngine.start({ name: liveRestore ? 'faultslr' : 'faultsnolr', liveRestore });
-      await engine.loadImages([fixture('six-seconds'), fixture(LONG_MODEL), fixture('self-term'), fixture('term-exits-0')]);
+      await engine.loadImages([fixture('no-score'), fixture('six-seconds'), fixture(LONG_MODEL), fixture('self-term'), fixture('term-exits-0')]);
       stack = await startStack({ workers: 0, env: { RUN_ATTEMPTS: '6', RUN_BACKOFF_MS: '1000' } });
       await stack.startWorker({ DOCKER_HOST: engine.dockerHost });
     });
@@ -104,13 +104,28 @@ for (const liveRestore of [false, true]) {
     }
 
     if (!liveRestore) {
-      // The fault soak once recorded a model's 143 whose container the engine had stopped while
-      // shutting down, with no kill event on the stream that was still open: judgeStop asks this
-      // probe when nothing explains a failure (stop-verdict.ts).
-      it('an engine shutting down refuses new connections while its event stream stays open: the probe tells it', async () => {
+      // The fault soak recorded two runs against their models on an engine already told to stop:
+      // a 143 with no kill event on the stream the engine still held open, and a model that wrote
+      // its score and exited 0 whose output read back empty with its keeper still "running" (its
+      // container was started through a kept-alive connection). judgeStop and collect ask this
+      // probe when nothing else explains a failure or an empty output (stop-verdict.ts).
+      it('an engine shutting down refuses new connections while its event stream stays open; an empty output read then is dropped by the engine, not the model', async () => {
         assert.equal(await engineRefusesConnections(engine.docker), false, 'a running engine answers');
+        const runner = createDockerRunner({
+          dockerHost: engine.dockerHost,
+          deployment: stack.prefix,
+          sandbox: { pidsLimit: 64, tmpMb: 16, logMaxBytes: 65536, outputMaxBytes: 1 << 20, stopGraceSeconds: 1 },
+        });
+        const limits = { timeoutSeconds: 30, memoryMb: 64, cpus: 1, gpus: 0 };
+        const quiet = await runner.start(await runner.prepare({ runId: newRunId(), name: 'no-score-up', image: fixture('no-score'), limits }));
+        await runner.wait(quiet, limits);
+        const up = await runner.collect(quiet);
+        assert.deepEqual([up.entries, up.dropped ?? false, up.engineClosing ?? false], [0, false, false], "on a running engine an empty output is the model's");
+
+        const closing = await runner.start(await runner.prepare({ runId: newRunId(), name: 'no-score-closing', image: fixture('no-score'), limits }));
+        await runner.wait(closing, limits);
         // A container that ignores SIGTERM holds the shutdown open for the engine's 10 s grace.
-        const holder = await engine.docker.createContainer({ Image: fixture('six-seconds'), Entrypoint: ['/bin/sh', '-c', "trap '' TERM; sleep 60"], Labels: { test: 'engine-probe' } });
+        const holder = await engine.docker.createContainer({ Image: fixture('six-seconds'), Entrypoint: ['/bin/sh', '-c', "trap '' TERM; sleep 60"] });
         await holder.start();
         const events = (await engine.docker.getEvents({ filters: { type: ['container'] } })) as NodeJS.ReadableStream;
         let streamEnded = false;
@@ -120,6 +135,8 @@ for (const liveRestore of [false, true]) {
         try {
           await waitFor('the engine to refuse a new connection', async () => ((await engineRefusesConnections(engine.docker)) ? true : undefined), 5_000);
           assert.equal(streamEnded, false, 'the engine still holds the event stream it had open');
+          const read = await runner.collect(closing);
+          assert.deepEqual([read.entries, read.dropped, read.engineClosing], [0, true, true], JSON.stringify(read));
         } finally {
           await stopping;
           await engine.boot();

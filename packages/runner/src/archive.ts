@@ -47,9 +47,12 @@ export interface OutputContents {
   overCap?: boolean;
   /**
    * The output read empty while its keeper was not running: the engine had unmounted the tmpfs and
-   * what the model wrote was gone. Never the model's doing (the worker runs it again).
+   * what the model wrote was gone. Or while the engine was shutting down (`engineClosing`), when
+   * nothing it answers about the run can be trusted. Never the model's doing (the worker runs it again).
    */
   dropped?: boolean;
+  /** The output was read empty while the engine refused new connections: it was shutting down. */
+  engineClosing?: boolean;
 }
 
 const SCORE_FILES: readonly ScoreFileName[] = ['score.json', 'score'];

@@ -309,6 +309,11 @@ export class DockerRunner implements ModelRunner {
     if (output.entries === 0) {
       const name = (await this.inspect(handle.id))?.Name.replace(/^\//, '');
       if (name && !(await outputHeld(this.docker, outputOwnerOf(name)))) output.dropped = true;
+      // An engine told to stop still serves the connections it has, and still started this
+      // run's container on one (the fault soak: a model that wrote its score and exited 0 read
+      // back empty, its keeper "running", and the engine was gone 2 s later). What it answers
+      // then is not the model's to answer for.
+      else if (await engineRefusesConnections(this.docker)) Object.assign(output, { dropped: true, engineClosing: true });
     }
     return output;
   }

@@ -53,12 +53,17 @@ export class EngineLostError extends InfrastructureError {
  * starts, so the sized tmpfs the model wrote to is no longer the one the engine reads back.
  */
 export class OutputDroppedError extends InfrastructureError {
-  /** `keeperGone`: the output's keeper had stopped when the output was read, not an engine restart seen under the run. */
-  constructor(keeperGone = false) {
+  /**
+   * `keeperGone`: the output's keeper had stopped when the output was read, not an engine restart
+   * seen under the run; `engine-closing`: it read empty while the engine was shutting down.
+   */
+  constructor(keeperGone: boolean | 'engine-closing' = false) {
     super(
-      keeperGone
-        ? "docker: the run's output volume was no longer held when it was read (its keeper container had stopped, so the engine unmounted the tmpfs); the run starts again"
-        : "docker: the engine restarted while the model ran and dropped the run's output (its tmpfs volume is unmounted when the engine starts); the run starts again",
+      keeperGone === 'engine-closing'
+        ? "docker: the run's output read back empty while the engine was shutting down (it refused new connections); the run starts again"
+        : keeperGone
+          ? "docker: the run's output volume was no longer held when it was read (its keeper container had stopped, so the engine unmounted the tmpfs); the run starts again"
+          : "docker: the engine restarted while the model ran and dropped the run's output (its tmpfs volume is unmounted when the engine starts); the run starts again",
     );
     this.name = 'OutputDroppedError';
   }

@@ -45,7 +45,7 @@ describe("what a stopped container's outcome stands for (decideEnd)", () => {
   }
 
   const held = (entries: number) => ({ heldThroughEngineLoss: true, entries });
-  const dropped: [string, ExitInfo, Outcome, { heldThroughEngineLoss: boolean; entries?: number; dropped?: boolean }, 'keep' | 'rerun'][] = [
+  const dropped: [string, ExitInfo, Outcome, { heldThroughEngineLoss: boolean; entries?: number; dropped?: boolean; engineClosing?: boolean }, 'keep' | 'rerun'][] = [
     ["reruns a run whose container lived through a lost engine and left its output empty: the engine's restart dropped it", exit(false, 0), noScore, held(0), 'rerun'],
     ['keeps a run that lived through a lost engine with its output there (a blip, not a restart)', exit(false, 0), noScore, held(2), 'keep'],
     ['keeps a score read after a lost engine', exit(false, 0), succeeded, held(1), 'keep'],
@@ -57,6 +57,11 @@ describe("what a stopped container's outcome stands for (decideEnd)", () => {
   for (const [what, e, outcome, output, expected] of dropped) {
     it(what, () => assert.equal(decideEnd(e, outcome, output).kind, expected));
   }
+
+  it('reruns an empty output read while the engine shut down, saying so', () => {
+    const end = decideEnd(exit(false, 0), noScore, { heldThroughEngineLoss: false, entries: 0, dropped: true, engineClosing: true });
+    assert.ok(end.kind === 'rerun' && /while the engine was shutting down/.test(end.fault.message), JSON.stringify(end));
+  });
 
   it('reruns it as a platform fault, naming the exit code', () => {
     const end = decideEnd(exit(true, 143), failed);

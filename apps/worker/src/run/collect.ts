@@ -29,7 +29,7 @@ export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { hand
   if (kept.status === 'rejected') throw kept.reason;
   const [output, logs] = [read.value, kept.value];
   const outcome = classify(exit, output, ctx.limits);
-  const end = decideEnd(exit, outcome, { heldThroughEngineLoss, ...(output && { entries: output.entries, dropped: output.dropped === true }) });
+  const end = decideEnd(exit, outcome, { heldThroughEngineLoss, ...(output && { entries: output.entries, dropped: output.dropped === true, engineClosing: output.engineClosing === true }) });
   if (end.kind === 'rerun') {
     // The retry must not adopt this container: it is removed, so the run starts in a new one.
     // The engine that stopped it is often still going down and refuses the removal (its volume

@@ -81,13 +81,13 @@ export function decideFault(err: unknown, attempt: number, attempts: number): Fa
 export function decideEnd(
   exit: ExitInfo,
   outcome: Outcome,
-  output: { heldThroughEngineLoss: boolean; entries?: number; dropped?: boolean } = { heldThroughEngineLoss: false },
+  output: { heldThroughEngineLoss: boolean; entries?: number; dropped?: boolean; engineClosing?: boolean } = { heldThroughEngineLoss: false },
 ): { kind: 'keep' } | { kind: 'rerun'; fault: EngineStoppedError | OutputDroppedError } {
   if (exit.engineStopped && outcome.status !== 'succeeded') return { kind: 'rerun', fault: new EngineStoppedError(exit.exitCode) };
   // Read while nothing held its volume (its keeper had stopped): the model's writes were dropped
   // with the tmpfs, whatever it wrote, so its "no score" is not its own.
   if (output.dropped && output.entries === 0 && outcome.status !== 'succeeded' && !exit.timedOut && !exit.cancelled && !exit.oomKilled) {
-    return { kind: 'rerun', fault: new OutputDroppedError(true) };
+    return { kind: 'rerun', fault: new OutputDroppedError(output.engineClosing ? 'engine-closing' : true) };
   }
   // A container that ran through a lost engine (live-restore) and left an empty output folder:
   // the engine's restart dropped the tmpfs it wrote to. Never the model's "no score"; a blip
