@@ -81,7 +81,13 @@ describe('benchmark runs through worker crashes', function () {
       `the new worker logged "${adopted}"`,
     );
     const names = [...watch.idsFor(run.id)];
-    assert.equal(names.length, 3, 'one model container, one predictions helper, one evaluator container, ever');
+    // Said in full when it fails (CI once saw 4 under load): each container's events, and what the new worker did with the run.
+    const story = (): string =>
+      JSON.stringify({
+        events: watch.eventsFor(run.id).map((e) => `${e.id.slice(-12)} ${e.action}`),
+        worker: b.lines.filter((l) => l.runId === run.id).map((l) => `${String(l.message)} ${String(l.attempt ?? '')} ${String(l.error ?? '')}`),
+      });
+    assert.equal(names.length, 3, `one model container, one predictions helper, one evaluator container, ever: ${story()}`);
     assert.deepEqual(readdirSync(join(stack.dataDir, 'runs', `crash-${phase}`)), [`${run.id}.json`], 'recorded once');
     await waitFor('no container or volume left', async () => ((await containersOf(stack.prefix)).length + (await volumesOf(stack.prefix)).length === 0 ? true : undefined), 20_000);
   }
