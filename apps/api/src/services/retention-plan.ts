@@ -55,7 +55,6 @@ const DAY_MS = 86_400_000;
  */
 export function planRetention(input: PlanInput): PlannedRemoval[] {
   const { settings, finishedAt, protectedRuns, now } = input;
-  const removable = (f: KeptFile): boolean => finishedAt.has(f.runId) && !protectedRuns.has(f.runId);
   const byRun = new Map<string, KeptFile[]>();
   for (const f of input.files) {
     const list = byRun.get(f.runId);
@@ -76,25 +75,26 @@ export function planRetention(input: PlanInput): PlannedRemoval[] {
     removed.set(f.path, { ...f, why });
     return bytes + f.bytes;
   };
-  // Oldest finished first; run ids are time-ordered, so they break ties. The times are read once
-  // (a sort compares each file about log n times).
-  const oldestFirst = input.files
-    .filter(removable)
-    .map((file) => ({ file, at: finishedAt.get(file.runId)! }))
-    .sort((a, b) => a.at - b.at || (a.file.runId < b.file.runId ? -1 : a.file.runId > b.file.runId ? 1 : 0));
+  // The runs that may lose files, oldest finished first; run ids are time-ordered, so they break
+  // ties. Runs are sorted, not files: a quarter of the comparisons, and no object per file (at
+  // 100k runs, sorting 400k files took seconds of the API's event loop, mostly in its GC).
+  const oldestFirst = [...byRun.keys()].filter((id) => finishedAt.has(id) && !protectedRuns.has(id)).sort((a, b) => finishedAt.get(a)! - finishedAt.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
 
-  for (const { file, at } of oldestFirst) {
-    const days = settings.days[file.kind];
-    if (days !== undefined && now - at > days * DAY_MS) remove(file, 'age');
+  for (const id of oldestFirst) {
+    const age = now - finishedAt.get(id)!;
+    for (const file of byRun.get(id)!) {
+      const days = settings.days[file.kind];
+      if (days !== undefined && age > days * DAY_MS) remove(file, 'age');
+    }
   }
 
   if (settings.maxBytes !== undefined) {
     let kept = 0;
     for (const f of input.files) if (!removed.has(f.path)) kept += f.bytes;
     for (const kind of RETENTION_KINDS) {
-      for (const { file } of oldestFirst) {
+      for (const id of oldestFirst) {
         if (kept <= settings.maxBytes) break;
-        if (file.kind === kind) kept -= remove(file, 'size');
+        for (const file of byRun.get(id)!) if (file.kind === kind) kept -= remove(file, 'size');
       }
     }
   }
