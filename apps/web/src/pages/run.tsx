@@ -10,6 +10,7 @@ import { shortDigest, submitterText } from '../ui/provenance';
 import { Link, navigate } from '../ui/router';
 import { RunOutput } from '../ui/run-output';
 import { SelectButton } from '../ui/select-button';
+import { RescoreButton } from '../ui/rescore-button';
 import { RunResults } from '../ui/run-results';
 import { RunSeason } from '../ui/run-season';
 import { MetricsTable } from '../ui/metrics-table';
@@ -98,6 +99,7 @@ export function RunPage(props: { id: string }) {
               </button>
             )}
             <SelectButton run={r} onChanged={run.refresh} />
+            <RescoreButton run={r} onRescored={run.refresh} />
           </div>
           <ErrorNote error={cancelError} />
           <ErrorNote error={rerunError} />
