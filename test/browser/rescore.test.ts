@@ -122,6 +122,8 @@ describe('re-scoring from the web app (issue 19)', function () {
     const question = page.getByRole('alertdialog');
     assert.match((await question.textContent()) ?? '', /Re-score every scored run of rs\?/);
     assert.equal(await page.locator(':focus').textContent(), 'Cancel', 'the safe answer has the focus');
+    await page.screenshot({ path: join(screenshotDir(), 'rescore-confirm-375.png'), fullPage: true });
+    assert.deepEqual(await findOverflows(page, ['.table-wrap']), []);
     await page.getByRole('button', { name: 'Re-score every run' }).click();
     const progress = page.locator('.rescore-progress[data-done="true"]');
     await progress.waitFor({ timeout: 30_000 });
