@@ -11,10 +11,11 @@ import type { RunView } from '@modelrun/contracts';
 import { createReferenceVolume, removeVolume } from '../fixtures/benchmark';
 import { buildPrivateFixtures } from '../fixtures/benchmark-private';
 import { buildFixture, fixture } from '../fixtures/images';
-import { buildWebApp, launchChromium, screenshotDir, watchConsole } from '../helpers/browser';
+import { buildWebApp, launchChromium, screenshotDir } from '../helpers/browser';
 import { infra } from '../helpers/infra';
 import { axeViolations, findLongNumbers, findOverflows } from '../helpers/layout-checks';
 import { testLogger } from '../helpers/logger';
+import { addUsers, signIn } from '../helpers/signed-in';
 import { type Stack, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -87,23 +88,13 @@ describe("a benchmark's season in the web app: phases, the public and private bo
       workers: 1,
       env: { BENCHMARKS_FILE: seasonFile(reference, t0, t0 + HOUR, t0 + 2 * HOUR), API_TOKENS: ADMIN_TOKEN, ALLOWED_IMAGES: 'modelrun-test/**', WORKER_CONCURRENCY: '3' },
     });
-    const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-    assert.equal((await stack.http.post('/v1/teams').set(admin).send({ id: 'red' })).status, 201);
-    for (const [id, role, team] of [
-      ['olga', 'operator'],
-      ['alice', 'member', 'red'],
-    ] as const) {
-      assert.equal(
-        (
-          await stack.http
-            .post('/v1/users')
-            .set(admin)
-            .send({ id, role, ...(team && { team }) })
-        ).status,
-        201,
-      );
-      tokens[id] = (await stack.http.post('/v1/tokens').set(admin).send({ user: id, name: 'test' })).body.token as string;
-    }
+    Object.assign(
+      tokens,
+      await addUsers(stack, ADMIN_TOKEN, [
+        { id: 'olga', role: 'operator' },
+        { id: 'alice', role: 'member', team: 'red' },
+      ]),
+    );
     const submit = async (http: Stack['http'], key: string, image: string, name: string, benchmark: string) => {
       const res = await http
         .post('/v1/models')
@@ -140,16 +131,11 @@ describe("a benchmark's season in the web app: phases, the public and private bo
     assert.deepEqual(watched.splice(0).flat(), [], 'console errors');
   });
 
-  /** A signed-in page of `user`'s own browser (bypassCSP: axe is injected as an inline script). */
+  /** A signed-in page of `user`'s own browser. */
   const as = async (user: string, width = 1280): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
+    const { context, page, errors } = await signIn(browser, url, tokens[user]!, width);
     contexts.push(context);
-    const page = await context.newPage();
-    watched.push(watchConsole(page));
-    await page.goto(`${url}/signin`);
-    await page.getByLabel('API token').fill(tokens[user]!);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${url}/`);
+    watched.push(errors);
     return page;
   };
   const models = (page: Page) => page.locator('table.board tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-model')));

@@ -146,6 +146,7 @@ export const RunView = RunRecord.omit({ version: true, logBytes: true, evaluator
       readLogs: z.boolean(),
       rerun: z.boolean().describe('Operators and admins: POST /v1/runs/{id}/rerun').optional(),
       select: z.boolean().describe('A `selected`-rule benchmark run: POST/DELETE /v1/runs/{id}/selection').optional(),
+      rescore: z.boolean().describe('A benchmark run, operators and admins: POST /v1/runs/{id}/rescore').optional(),
     })
     .optional(),
   ranMs: z.number().int().nonnegative().describe("How long the model ran: its container's start to its exit, as the engine stamped them (a model that exits within milliseconds shows 0)").optional(),

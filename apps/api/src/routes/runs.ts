@@ -65,7 +65,16 @@ export function runsRouter(runs: RunsService, logs: LogsService, audit?: AuditLo
     if (!run) throw notFound(`no run with id ${req.params.id}`);
     const may = (action: Action) => decide(req.identity!, action, ownerOf(run)).kind === 'allow';
     const shown = await shownTo(req, run, season);
-    res.json({ ...shown, may: { cancel: may('runs.cancel'), readLogs: may('runs.logs'), rerun: may('runs.rerun'), ...(shown.selected !== undefined && { select: may('runs.select') }) } });
+    res.json({
+      ...shown,
+      may: {
+        cancel: may('runs.cancel'),
+        readLogs: may('runs.logs'),
+        rerun: may('runs.rerun'),
+        ...(shown.selected !== undefined && { select: may('runs.select') }),
+        ...(shown.benchmark !== undefined && { rescore: may('runs.rescore') }),
+      },
+    });
   });
 
   router.delete('/:id', async (req, res) => {

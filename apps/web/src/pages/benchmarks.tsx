@@ -97,6 +97,7 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location; session
             benchmark.refresh();
             board.refresh();
           }}
+          onRescored={board.refresh}
         />
       )}
       <ErrorNote error={board.error} />

@@ -3,7 +3,6 @@ import type { RunView } from '@modelrun/contracts';
 import { isFinal } from '@modelrun/contracts/statuses';
 import { api } from '../api';
 import { REASON_WORDS, formatDuration, formatScore, formatTime } from '../ui/format';
-import { Num } from '../ui/num';
 import { triesOf } from '../ui/retries';
 import { ErrorNote, LiveNote } from '../ui/notes';
 import { usePoll } from '../ui/poll';
@@ -11,8 +10,10 @@ import { shortDigest, submitterText } from '../ui/provenance';
 import { Link, navigate } from '../ui/router';
 import { RunOutput } from '../ui/run-output';
 import { SelectButton } from '../ui/select-button';
+import { RescoreButton } from '../ui/rescore-button';
 import { RunResults } from '../ui/run-results';
 import { RunSeason } from '../ui/run-season';
+import { MetricsTable } from '../ui/metrics-table';
 import { ScoreHistory } from '../ui/score-history';
 import { StatusBadge } from '../ui/status';
 import { Timeline } from '../ui/timeline';
@@ -98,6 +99,7 @@ export function RunPage(props: { id: string }) {
               </button>
             )}
             <SelectButton run={r} onChanged={run.refresh} />
+            <RescoreButton run={r} onRescored={run.refresh} />
           </div>
           <ErrorNote error={cancelError} />
           <ErrorNote error={rerunError} />
@@ -168,30 +170,7 @@ export function RunPage(props: { id: string }) {
               <dt>GPUs</dt>
               <dd>{r.limits.gpus}</dd>
             </dl>
-            {r.metrics && Object.keys(r.metrics).length > 0 && (
-              <div class="table-wrap">
-                <table class="metrics">
-                  <thead>
-                    <tr>
-                      <th scope="col">Metric</th>
-                      <th scope="col" class="num">
-                        Value
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {Object.entries(r.metrics).map(([k, v]) => (
-                      <tr key={k}>
-                        <th scope="row">{k}</th>
-                        <td class="num">
-                          <Num value={v} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+            <MetricsTable metrics={r.metrics} />
           </div>
           <RunSeason run={r} />
           <RunResults run={r} />

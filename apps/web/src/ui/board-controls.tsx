@@ -4,6 +4,8 @@ import { api } from '../api';
 import { type BoardName, privateBoardAccess, ruleWords } from './board-view';
 import { formatTime } from './format';
 import { ErrorNote } from './notes';
+import { RescoreAll } from './rescore-all';
+import { mayRescoreBoard } from './rescore-view';
 
 /**
  * Above a benchmark's board (issue 19): which phase's runs it ranks (when the benchmark has
@@ -18,6 +20,8 @@ export function BoardControls(props: {
   board: BoardName;
   onChange: (next: { phase?: string | undefined; board?: BoardName }) => void;
   onRevealed: () => void;
+  /** After a "Re-score all" is done (shown to operators and admins): the board is read again. */
+  onRescored?: () => void;
 }) {
   const b = props.benchmark;
   const access = privateBoardAccess(b, props.session);
@@ -59,6 +63,7 @@ export function BoardControls(props: {
         {shown === 'private' ? 'Private board: scores on the private part of the reference. ' : ''}Ranks {ruleWords(b.board, shown)}.
       </p>
       <RevealState benchmark={b} mayReveal={access.reveal} seen={access.see} onRevealed={props.onRevealed} />
+      {props.onRescored && mayRescoreBoard(props.session) && <RescoreAll benchmark={b} phase={props.phase} onRescored={props.onRescored} />}
     </div>
   );
 }

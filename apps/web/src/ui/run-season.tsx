@@ -1,4 +1,5 @@
 import type { RunView } from '@modelrun/contracts';
+import { MetricsTable } from './metrics-table';
 import { Num } from './num';
 
 /**
@@ -35,31 +36,7 @@ export function RunSeason(props: { run: RunView }) {
           </>
         )}
       </dl>
-      {r.privateMetrics && Object.keys(r.privateMetrics).length > 0 && (
-        <div class="table-wrap">
-          <table class="metrics private-metrics">
-            <caption>On the private part</caption>
-            <thead>
-              <tr>
-                <th scope="col">Metric</th>
-                <th scope="col" class="num">
-                  Private value
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {Object.entries(r.privateMetrics).map(([k, v]) => (
-                <tr key={k}>
-                  <th scope="row">{k}</th>
-                  <td class="num">
-                    <Num value={v} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <MetricsTable metrics={r.privateMetrics} caption="On the private part" valueLabel="Private value" class="private-metrics" />
     </section>
   );
 }
