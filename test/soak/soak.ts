@@ -265,7 +265,15 @@ async function main(): Promise<void> {
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(JSON.stringify(summary, null, 2));
-  for (const m of misclassified.slice(0, 10)) console.log('misclassified:', m.kind.image, JSON.stringify(finals.get(m.run.id)));
+  for (const m of misclassified.slice(0, 10)) {
+    console.log('misclassified:', m.kind.image, JSON.stringify(finals.get(m.run.id)));
+    // What every worker said of the run, so a failure in CI (where --logs is out of reach) can be followed.
+    for (const [w, host] of everyWorker)
+      for (const l of w.lines.filter((line) => line.runId === m.run.id).slice(0, 40)) {
+        const { timestamp, message, attempt, error, exitCode, reason, containerId } = l as Record<string, unknown>;
+        console.log(`  host ${host}:`, JSON.stringify({ timestamp, message, attempt, error, exitCode, reason, containerId }));
+      }
+  }
   const logsDir = argText('logs');
   if (logsDir) {
     // Each worker's log lines, to follow a run the table flags (grep its id).
