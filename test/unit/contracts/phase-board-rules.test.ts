@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ConfigError, loadWorkerConfig } from '@modelrun/config';
 import { type BenchmarkDefinition, type RunSummary, anyBoardSelects, boardIn, newRunId, phasesView } from '@modelrun/contracts';
 import { RunIndex, chooseRuns } from '@modelrun/leaderboard';
+import { formatPhases } from '../../../apps/cli/src/output/phases';
 import { DIGITS } from '../../fixtures/benchmark-definition';
 
 /** The benchmark ranks each model's best run; its final phase has a board of its own: the last run. */
@@ -93,6 +94,14 @@ ${phases}`,
         ['extra', { rule: 'selected', selectLimit: 2 }],
       ],
     );
+  });
+
+  it('prints a BOARD column in modelrun benchmarks when some phase ranks by another rule than the best run', () => {
+    const printed = formatPhases(phasesView(PHASED, Date.parse('2027-01-15T00:00:00Z')));
+    assert.match(printed, /PHASE\s+START\s+END\s+QUOTAS\s+BOARD/);
+    assert.match(printed, /final\s+2027-02-08T00:00:00Z\s+2027-02-15T00:00:00Z\s+none\s+last\n/);
+    assert.match(printed, /extra\s+\S+\s+\S+\s+none\s+selected \(up to 2\)/);
+    assert.doesNotMatch(formatPhases(phasesView({ ...PHASED, board: undefined, phases: PHASED.phases!.map(({ board: _b, ...p }) => p) }, Date.parse('2027-01-15T00:00:00Z'))), /BOARD/);
   });
 
   it("ranks a phase's board by the phase's rule, from the index's list of the phase's runs", () => {
