@@ -160,7 +160,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       trustProxy: config.trustProxy,
       fleet: new FleetService(redis, config.deployment, queues),
       sso: ssoFromConfig(config, redis),
-      boards: boardsOf(config.benchmarks, index, new BoardState(redis, config.deployment)),
+      boards: boardsOf(config.benchmarks, index, new BoardState(redis, config.deployment), async (model, id) => (await store.readRecord(model, id).catch(() => 'unreadable')) !== undefined),
       results: new ResultsStore(store.layout.root),
       // Without benchmarks its routes answer 404 (no such benchmark or re-score) or 409 (not a benchmark run).
       rescores: new RescoreService({

@@ -1,5 +1,6 @@
 import type { BenchmarkDefinition, BenchmarkPhase, BenchmarkQuotas, BenchmarkView, ReferenceData } from './benchmark';
 import type { RequestedLimits } from './limits';
+import { boardIn } from './phase-board-rules';
 
 // A benchmark's phases: its submission windows, each [start, end). Pure functions of the
 // definition and a time, shared by the API (admission, views), the worker (which evaluator) and
@@ -66,12 +67,12 @@ export function scoringOf(
 }
 
 /** The phase fields of a benchmark's view at `now`: its phases, the open one with the time left, the next one. */
-export function phasesView(benchmark: Pick<BenchmarkDefinition, 'phases' | 'quotas'>, now: number): Pick<BenchmarkView, 'phases' | 'openPhase' | 'nextPhase'> {
+export function phasesView(benchmark: Pick<BenchmarkDefinition, 'phases' | 'quotas' | 'board'>, now: number): Pick<BenchmarkView, 'phases' | 'openPhase' | 'nextPhase'> {
   if (!benchmark.phases) return {};
   const { open, next } = phaseAt(benchmark, now);
   const seconds = (at: string) => Math.max(0, Math.ceil((Date.parse(at) - now) / 1000));
   return {
-    phases: benchmark.phases.map((p) => ({ name: p.name, start: p.start, end: p.end, quotas: quotasIn(benchmark, p) })),
+    phases: benchmark.phases.map((p) => ({ name: p.name, start: p.start, end: p.end, quotas: quotasIn(benchmark, p), board: boardIn(benchmark, p.name) })),
     ...(open && { openPhase: { name: open.name, endsAt: open.end, secondsLeft: seconds(open.end) } }),
     ...(next && { nextPhase: { name: next.name, startsAt: next.start, secondsUntil: seconds(next.start) } }),
   };

@@ -48,19 +48,6 @@ export type BenchmarkQuotas = z.infer<typeof BenchmarkQuotas>;
 /** A time in BENCHMARKS_FILE: ISO-8601 with its zone, so every host reads the same instant. */
 const PhaseTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time with its zone, like 2027-01-31T23:59:59Z' });
 
-/** A submission window of a benchmark (`development`, `final`): its runs may have their own quotas, evaluator and reference. */
-export const BenchmarkPhase = z.strictObject({
-  name: BenchmarkName,
-  /** Opens at `start` (included), closes at `end` (excluded). */
-  start: PhaseTime,
-  end: PhaseTime,
-  /** Replace the benchmark's quotas while the phase is open; counted afresh in each phase. */
-  quotas: BenchmarkQuotas.optional(),
-  /** Replace the benchmark's evaluator and reference for the runs submitted in the phase. */
-  evaluator: z.strictObject({ image: ImageReference, limits: RequestedLimits.optional() }).optional(),
-  reference: ReferenceData.optional(),
-});
-export type BenchmarkPhase = z.infer<typeof BenchmarkPhase>;
 export const BOARD_RULES = ['best', 'last', 'selected'] as const;
 export type BoardRule = (typeof BOARD_RULES)[number];
 /** How many runs a submitter may select per model when `selectLimit` is left out. */
@@ -72,6 +59,22 @@ export const BoardRuleConfig = z.strictObject({
   selectLimit: Count.max(100).optional(),
 });
 export type BoardRuleConfig = z.infer<typeof BoardRuleConfig>;
+
+/** A submission window of a benchmark (`development`, `final`): its runs may have their own quotas, evaluator and reference. */
+export const BenchmarkPhase = z.strictObject({
+  name: BenchmarkName,
+  /** Opens at `start` (included), closes at `end` (excluded). */
+  start: PhaseTime,
+  end: PhaseTime,
+  /** Replace the benchmark's quotas while the phase is open; counted afresh in each phase. */
+  quotas: BenchmarkQuotas.optional(),
+  /** Replace the benchmark's evaluator and reference for the runs submitted in the phase. */
+  evaluator: z.strictObject({ image: ImageReference, limits: RequestedLimits.optional() }).optional(),
+  reference: ReferenceData.optional(),
+  /** The rule of the phase's board (`?phase=`), its selection limit counted in the phase; absent: the benchmark's (./phase-board-rules.ts). */
+  board: BoardRuleConfig.optional(),
+});
+export type BenchmarkPhase = z.infer<typeof BenchmarkPhase>;
 
 /** One benchmark as the operator defines it in BENCHMARKS_FILE. */
 export const BenchmarkDefinition = z
@@ -116,6 +119,11 @@ export const BenchmarkDefinition = z
     if (b.board?.selectLimit !== undefined && b.board.rule !== 'selected') {
       ctx.addIssue({ code: 'custom', path: ['board', 'selectLimit'], message: `applies to the rule "selected" only (this board's rule is "${b.board.rule}")` });
     }
+    b.phases?.forEach((p, i) => {
+      if (p.board?.selectLimit !== undefined && p.board.rule !== 'selected') {
+        ctx.addIssue({ code: 'custom', path: ['phases', i, 'board', 'selectLimit'], message: `applies to the rule "selected" only (this phase's board rule is "${p.board.rule}")` });
+      }
+    });
   });
 export type BenchmarkDefinition = z.infer<typeof BenchmarkDefinition>;
 
@@ -143,6 +151,10 @@ export const BenchmarkView = z.strictObject({
         start: z.string().describe('When it opens (ISO-8601)'),
         end: z.string().describe('When it closes (ISO-8601)'),
         quotas: BenchmarkQuotas.describe("The quotas while it is open (its own, else the benchmark's), counted afresh in each phase"),
+        board: z
+          .strictObject({ rule: z.enum(BOARD_RULES), selectLimit: Count.optional() })
+          .describe("The rule of the phase's board (its own, else the benchmark's); `selected`: the runs a submitter may select per model in the phase")
+          .optional(),
       }),
     )
     .describe('Its submission windows, in order; absent: always open')
@@ -172,7 +184,7 @@ export function viewOfBenchmark(b: BenchmarkDefinition): BenchmarkView {
 }
 
 /** The benchmark's board rule with its defaults: `best` unless BENCHMARKS_FILE says otherwise. */
-export function boardOf(b: BenchmarkDefinition): { rule: BoardRule; selectLimit?: number } {
+export function boardOf(b: Pick<BenchmarkDefinition, 'board'>): { rule: BoardRule; selectLimit?: number } {
   const rule = b.board?.rule ?? 'best';
   return rule === 'selected' ? { rule, selectLimit: b.board?.selectLimit ?? DEFAULT_SELECT_LIMIT } : { rule };
 }

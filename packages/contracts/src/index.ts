@@ -18,3 +18,4 @@ export * from './priority';
 export * from './benchmark-phases';
 export * from './details';
 export * from './rescore';
+export * from './phase-board-rules';

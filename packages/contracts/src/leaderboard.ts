@@ -27,6 +27,10 @@ export const RunSummary = RunView.pick({
   startedAt: true,
   finishedAt: true,
   durationMs: true,
+  /** A benchmark run: the evaluator image that gave its current score, so a board can say which runs an older evaluator scored. */
+  evaluatorImage: true,
+}).extend({
+  scoredAt: z.string().describe('A benchmark run: when its current score was given (its last re-score, else its finish)').optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -98,6 +102,7 @@ export const BenchmarkEntry = z.strictObject({
   scoredRuns: Count,
   bestRun: RunSummary,
   metrics: z.record(z.string(), z.number()),
+  olderEvaluator: z.boolean().describe("The run was scored by another evaluator than the board's current one (currentEvaluator): a re-score would update it").optional(),
 });
 export type BenchmarkEntry = z.infer<typeof BenchmarkEntry>;
 
@@ -108,5 +113,6 @@ export const BenchmarkLeaderboard = z.strictObject({
   entries: z.array(BenchmarkEntry),
   ...Page,
   board: z.enum(['public', 'private']).describe("Which scores rank: the public part's or the private part's").optional(),
+  currentEvaluator: z.string().describe("The evaluator image of the board's most recently scored or re-scored run: entries scored by another say olderEvaluator").optional(),
 });
 export type BenchmarkLeaderboard = z.infer<typeof BenchmarkLeaderboard>;

@@ -1,4 +1,4 @@
-import { type BenchmarkDefinition, type MetricDirection, type RunSummary, boardOf } from '@modelrun/contracts';
+import { type BenchmarkDefinition, type BoardRule, type MetricDirection, type RunSummary, boardOf } from '@modelrun/contracts';
 import type { BoardEntry } from './benchmark-boards';
 
 /** A benchmark's run with its private metrics, which the index keeps apart from the summary (see RunIndex.privateMetricsOf). */
@@ -19,6 +19,8 @@ export interface RuleInput {
   board: 'public' | 'private';
   /** Run ids submitters selected (the `selected` rule's private board). */
   selected?: ReadonlySet<string>;
+  /** The board's rule (a phase's, boardIn); default the benchmark's. */
+  rule?: { rule: BoardRule; selectLimit?: number };
 }
 
 /**
@@ -36,7 +38,7 @@ export function chooseRuns(input: RuleInput): RuledEntry[] {
   const { definition, board } = input;
   const primary = definition.primaryMetric;
   const direction = definition.metrics.find((m) => m.name === primary)!.direction;
-  const { rule, selectLimit } = boardOf(definition);
+  const { rule, selectLimit } = input.rule ?? boardOf(definition);
   const byModel = new Map<string, RankedRun[]>();
   for (const r of input.runs) {
     if (r.run.benchmark !== definition.name || r.run.status !== 'succeeded' || r.run.metrics?.[primary] === undefined) continue;
@@ -51,7 +53,8 @@ export function chooseRuns(input: RuleInput): RuledEntry[] {
     if (rule === 'last') chosen = runs.reduce((a, b) => (b.run.id > a.run.id ? b : a));
     else if (rule === 'best' || board === 'public') chosen = runs.reduce((a, b) => (publicBetter(b, a) ? b : a));
     else {
-      const picked = runs.filter((r) => input.selected?.has(r.run.id));
+      // In id order, so that which selected runs count (at most selectLimit) does not depend on the order runs came in.
+      const picked = runs.filter((r) => input.selected?.has(r.run.id)).sort((a, b) => (a.run.id < b.run.id ? -1 : 1));
       const candidates = picked.length > 0 ? picked.slice(0, selectLimit) : [...runs].sort((a, b) => (publicBetter(a, b) ? -1 : 1)).slice(0, selectLimit);
       chosen = candidates
         .filter((r) => r.privateMetrics?.[primary] !== undefined)

@@ -1,4 +1,15 @@
-import { type BenchmarkDefinition, type FailureReason, type ModelSort, type ModelSummary, type RunRecord, type RunStatus, type RunSummary, type RunView, isFinal } from '@modelrun/contracts';
+import {
+  type BenchmarkDefinition,
+  type FailureReason,
+  phaseOfTime,
+  type ModelSort,
+  type ModelSummary,
+  type RunRecord,
+  type RunStatus,
+  type RunSummary,
+  type RunView,
+  isFinal,
+} from '@modelrun/contracts';
 import { BenchmarkBoards } from './benchmark-boards';
 import { PhaseBoards } from './phase-boards';
 import { type ModelEntry, SortedViews, countScored } from './model-views';
@@ -40,7 +51,15 @@ export function summarize(r: RunRecord | RunView): IndexedRun {
     ...(r.finishedAt !== undefined && { finishedAt: r.finishedAt }),
     ...(r.durationMs !== undefined && { durationMs: r.durationMs }),
     ...(r.benchmark !== undefined && r.privateMetrics !== undefined && { privateMetrics: r.privateMetrics }),
+    ...(r.benchmark !== undefined && r.evaluatorImage !== undefined && { evaluatorImage: r.evaluatorImage }),
+    ...(r.benchmark !== undefined && r.evaluatorImage !== undefined && scoredAtOf(r) !== undefined && { scoredAt: scoredAtOf(r) }),
   };
+}
+
+/** When a run's current score was given: its latest re-score that gave one (an entry with `error` kept the score), else its finish. */
+function scoredAtOf(r: RunRecord | RunView): string | undefined {
+  const given = r.scoreHistory?.findLast((entry) => entry.error === undefined);
+  return given?.at ?? r.finishedAt;
 }
 
 /**
@@ -61,12 +80,28 @@ export class RunIndex {
   private readonly strings = new Map<string, string>();
   /** Benchmark runs' private metrics by run id: only the private board reads them. */
   private readonly privateMetrics = new Map<string, Record<string, number>>();
+  /**
+   * Each benchmark's runs, and each phase's (`benchmark/phase`), by id: a ruled board
+   * (BenchmarkRuns) recomputes from its benchmark's runs, not by walking every run in the index.
+   */
+  private readonly benchmarkLists = new BenchmarkRunLists();
 
   /** @param benchmarks the configured benchmarks (BENCHMARKS_FILE), each with a leaderboard. */
   constructor(benchmarks: Iterable<BenchmarkDefinition> = []) {
     const definitions = [...benchmarks];
     this.boards = new BenchmarkBoards(definitions);
     this.phaseBoards = new PhaseBoards(definitions);
+    for (const d of definitions) this.definitions.set(d.name, d);
+  }
+
+  private readonly definitions = new Map<string, BenchmarkDefinition>();
+
+  /** The lists a benchmark run belongs to: its benchmark's, and its phase's where the benchmark has phases. */
+  private listsOf(run: RunSummary): string[] {
+    if (run.benchmark === undefined) return [];
+    const definition = this.definitions.get(run.benchmark);
+    const phase = definition?.phases && phaseOfTime(definition, run.createdAt);
+    return phase ? [run.benchmark, `${run.benchmark}/${phase.name}`] : [run.benchmark];
   }
 
   get runCount(): number {
@@ -101,7 +136,10 @@ export class RunIndex {
     }
     const run: RunSummary = { ...next, name: model.name, image: this.intern(next.image), status: this.intern(next.status) as RunStatus };
     if (next.reason !== undefined) run.reason = this.intern(next.reason) as FailureReason;
+    if (next.evaluatorImage !== undefined) run.evaluatorImage = this.intern(next.evaluatorImage);
     this.runs.set(run.id, run);
+    if (prev) this.benchmarkLists.remove(prev, this.listsOf(prev));
+    this.benchmarkLists.add(run, this.listsOf(run));
 
     const before = { latest: model.runs.at(-1), count: model.runs.length, best: model.best };
     const at = searchById(model.runs, run.id);
@@ -149,7 +187,9 @@ export class RunIndex {
       run.image = this.intern(run.image);
       run.status = this.intern(run.status) as RunStatus;
       if (run.reason !== undefined) run.reason = this.intern(run.reason) as FailureReason;
+      if (run.evaluatorImage !== undefined) run.evaluatorImage = this.intern(run.evaluatorImage);
       this.runs.set(run.id, run);
+      this.benchmarkLists.add(run, this.listsOf(run));
       if (isBetter(run, model.best)) model.best = run;
       if (run.benchmark !== undefined) this.boards.update(run, true, () => runs);
       if (run.benchmark !== undefined) this.phaseBoards.update(run, true, () => runs);
@@ -175,6 +215,7 @@ export class RunIndex {
     this.version++;
     this.runs.delete(id);
     this.privateMetrics.delete(id);
+    this.benchmarkLists.remove(run, this.listsOf(run));
     const model = this.models.get(run.name);
     if (!model) return;
     const at = searchById(model.runs, id);
@@ -200,6 +241,7 @@ export class RunIndex {
     this.version++;
     this.runs.clear();
     this.privateMetrics.clear();
+    this.benchmarkLists.clear();
     this.models.clear();
     this.strings.clear();
     this.views.clear();
@@ -221,9 +263,17 @@ export class RunIndex {
     return this.privateMetrics.get(id);
   }
 
-  /** Every run of a benchmark (the boards' rules other than today's `best` are computed from them). */
-  *benchmarkRuns(benchmark: string): Generator<RunSummary> {
-    for (const model of this.models.values()) for (const r of model.runs) if (r.benchmark === benchmark) yield r;
+  /**
+   * Every run of a benchmark, or of one of its phases (the boards' rules other than today's
+   * `best` are computed from them): its own list, so the cost is its runs, not the index's.
+   */
+  benchmarkRuns(benchmark: string, phase?: string): Iterable<RunSummary> {
+    return this.benchmarkLists.runs(phase === undefined ? benchmark : `${benchmark}/${phase}`);
+  }
+
+  /** Moves whenever a run of the benchmark (any phase) is added, changed or removed: what was computed from its runs at another is stale. */
+  benchmarkVersion(benchmark: string): number {
+    return this.benchmarkLists.version(benchmark);
   }
 
   /** Every model's finished runs (its records), oldest first, with their private metrics: what an index snapshot keeps. */
@@ -267,6 +317,46 @@ export class RunIndex {
     if (known !== undefined) return known;
     this.strings.set(s, s);
     return s;
+  }
+}
+
+/** Runs by list name (a benchmark, or `benchmark/phase`), each list with a version that moves when it changes. */
+class BenchmarkRunLists {
+  private readonly lists = new Map<string, { version: number; runs: Map<string, RunSummary> }>();
+  private cleared = 0;
+
+  add(run: RunSummary, names: string[]): void {
+    for (const name of names) {
+      let list = this.lists.get(name);
+      if (!list) {
+        list = { version: this.cleared, runs: new Map() };
+        this.lists.set(name, list);
+      }
+      list.runs.set(run.id, run);
+      list.version++;
+    }
+  }
+
+  remove(run: RunSummary, names: string[]): void {
+    for (const name of names) {
+      const list = this.lists.get(name);
+      if (list?.runs.delete(run.id)) list.version++;
+    }
+  }
+
+  runs(name: string): Iterable<RunSummary> {
+    return this.lists.get(name)?.runs.values() ?? [];
+  }
+
+  version(name: string): number {
+    return this.lists.get(name)?.version ?? this.cleared;
+  }
+
+  /** Empties every list; versions keep moving forward, so nothing computed before matches after. */
+  clear(): void {
+    for (const list of this.lists.values()) this.cleared = Math.max(this.cleared, list.version + 1);
+    this.lists.clear();
+    this.cleared++;
   }
 }
 

@@ -4,7 +4,7 @@ import { FAILURE_REASONS, FINAL_STATUSES, RUN_ID_PATTERN, RunSummary } from '@mo
 import type { IndexedRun } from './run-index';
 
 /**
- * The index snapshot's format (version 1): newline-delimited JSON, one model a line, so a
+ * The index snapshot's format (version 2): newline-delimited JSON, one model a line, so a
  * million runs load with one JSON.parse per model instead of one per record file.
  *
  *   {"format":"modelrun-index-snapshot","version":1,"writtenAt":"…"}            the header
@@ -15,13 +15,15 @@ import type { IndexedRun } from './run-index';
  * (false: absent), score|null, createdAt, startedAt|null, finishedAt|null, durationMs|null,
  * metrics|null, then only where the run has either: [[user, team|null]|null, imageDigest|null]],
  * then only where the run has them: its private metrics (issue 19; the 13th member is then
- * [null, null] if the run has no provenance),
+ * [null, null] if the run has no provenance), then only where the run has them (version 2): its
+ * [evaluatorImage|null, scoredAt|null] (the 14th member is then null if it has no private metrics),
  * the # fields indexes into the trailer's tables (which repeat across runs). The trailer is
  * last because the tables grow while the lines are written; its sha256 covers every byte
  * before it, so a truncated or altered file is refused, never half loaded.
  */
 export const SNAPSHOT_FORMAT = 'modelrun-index-snapshot';
-export const SNAPSHOT_VERSION = 1;
+// Version 2 added the evaluator image: a version-1 file lacks it, so it is read again from the records.
+export const SNAPSHOT_VERSION = 2;
 
 /** A model folder's state when the index last listed it (see RecordScanner). */
 export interface FolderState {
@@ -77,8 +79,9 @@ export function* encodeSnapshot(models: Iterable<SnapshotModel>, writtenAt = new
       r.durationMs ?? null,
       r.metrics ?? null,
       // Who submitted it and what it ran (issue 18), only where known: older runs keep their 12-tuple.
-      ...(r.submittedBy || r.imageDigest || r.privateMetrics ? [[r.submittedBy ? [r.submittedBy.user, r.submittedBy.team ?? null] : null, r.imageDigest ?? null]] : []),
-      ...(r.privateMetrics ? [r.privateMetrics] : []),
+      ...(r.submittedBy || r.imageDigest || r.privateMetrics || scored(r) ? [[r.submittedBy ? [r.submittedBy.user, r.submittedBy.team ?? null] : null, r.imageDigest ?? null]] : []),
+      ...(r.privateMetrics || scored(r) ? [r.privateMetrics ?? null] : []),
+      ...(scored(r) ? [[r.evaluatorImage ?? null, r.scoredAt ?? null]] : []),
     ]);
     modelCount++;
     runCount += runs.length;
@@ -144,8 +147,8 @@ function decodeModel(line: unknown, t: Tables): SnapshotModel {
 }
 
 function decodeRun(name: string, tuple: unknown, t: Tables): IndexedRun {
-  if (!Array.isArray(tuple) || tuple.length < 12 || tuple.length > 14) throw new SnapshotError(`corrupt: a run of ${name} is not a 12- to 14-tuple`);
-  const [id, image, status, reason, benchmark, exitCode, score, createdAt, startedAt, finishedAt, durationMs, metrics, provenance, privateMetrics] = tuple as unknown[];
+  if (!Array.isArray(tuple) || tuple.length < 12 || tuple.length > 15) throw new SnapshotError(`corrupt: a run of ${name} is not a 12- to 15-tuple`);
+  const [id, image, status, reason, benchmark, exitCode, score, createdAt, startedAt, finishedAt, durationMs, metrics, provenance, privateMetrics, scoring] = tuple as unknown[];
   if (typeof id !== 'string' || !RUN_ID_PATTERN.test(id)) throw new SnapshotError(`corrupt: not a run id (${JSON.stringify(id)})`);
   const run: IndexedRun = { id, name, image: from(t.images, image), status: from(t.statuses, status), createdAt: time(createdAt) };
   if (benchmark !== null) run.benchmark = from(t.benchmarks, benchmark);
@@ -157,8 +160,22 @@ function decodeRun(name: string, tuple: unknown, t: Tables): IndexedRun {
   if (finishedAt !== null) run.finishedAt = time(finishedAt);
   if (durationMs !== null) run.durationMs = int(durationMs, 0);
   if (provenance !== undefined) decodeProvenance(run, provenance);
-  if (privateMetrics !== undefined) run.privateMetrics = check(Metrics, privateMetrics);
+  if (privateMetrics !== undefined && privateMetrics !== null) run.privateMetrics = check(Metrics, privateMetrics);
+  if (scoring !== undefined) decodeScoring(run, scoring);
   return run;
+}
+
+/** Whether the run has the 15th member: the evaluator that scored it and when. */
+function scored(r: IndexedRun): boolean {
+  return r.evaluatorImage !== undefined || r.scoredAt !== undefined;
+}
+
+/** The 15th member: `[evaluatorImage|null, scoredAt|null]`. */
+function decodeScoring(run: RunSummary, value: unknown): void {
+  if (!Array.isArray(value) || value.length !== 2) throw new SnapshotError('corrupt: scoring is not [evaluatorImage, scoredAt]');
+  const [image, at] = value as unknown[];
+  if (image !== null) run.evaluatorImage = text(image, 512);
+  if (at !== null) run.scoredAt = time(at);
 }
 
 /** The 13th member: `[[user, team|null]|null, imageDigest|null]`, checked by hand to the contract's rules. */

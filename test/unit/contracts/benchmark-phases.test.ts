@@ -144,7 +144,7 @@ describe('benchmark phases', () => {
     const view = phasesView(PHASED, at('2027-01-31T23:00:00Z'));
     assert.deepEqual(view.openPhase, { name: 'development', endsAt: '2027-02-01T00:00:00Z', secondsLeft: 3600 });
     assert.deepEqual(view.nextPhase, { name: 'final', startsAt: '2027-02-08T00:00:00Z', secondsUntil: 7 * 86400 + 3600 });
-    assert.deepEqual(view.phases?.[1], { name: 'final', start: '2027-02-08T00:00:00Z', end: '2027-02-15T00:00:00Z', quotas: { perDay: 5 } });
+    assert.deepEqual(view.phases?.[1], { name: 'final', start: '2027-02-08T00:00:00Z', end: '2027-02-15T00:00:00Z', quotas: { perDay: 5 }, board: { rule: 'best' } });
     assert.deepEqual(phasesView(DIGITS, Date.now()), {});
   });
 

@@ -10,6 +10,7 @@ import {
 } from '@modelrun/contracts';
 import type { RunIndex } from '@modelrun/leaderboard';
 import type { z } from 'zod';
+import { BoardEvaluators } from './board-evaluators';
 import { InvalidRequest } from './errors';
 
 /** Distinct leaderboard pages kept serialized per benchmark (sort, order, limit, offset). */
@@ -23,6 +24,8 @@ const PAGE_CACHE_ENTRIES = 256;
 export class BenchmarksService {
   private readonly views: BenchmarkView[];
   private readonly pages = new Map<string, { version: number; body: string }>();
+  /** Which entries an older evaluator scored (issue 19). */
+  private readonly evaluators: BoardEvaluators;
 
   constructor(
     private readonly benchmarks: ReadonlyMap<string, BenchmarkDefinition>,
@@ -32,6 +35,7 @@ export class BenchmarksService {
     /** Label keys a submission may require of its host (RUN_ALLOWED_LABELS): the submit form offers them. */
     readonly allowedLabels: readonly string[] = [],
   ) {
+    this.evaluators = new BoardEvaluators(index);
     this.views = [...benchmarks.values()].map((b) => {
       const resolved = policy && resolveLimits(b.model?.limits, policy);
       return { ...viewOfBenchmark(b), ...(resolved?.ok && { modelLimits: resolved.limits }) };
@@ -88,14 +92,17 @@ export class BenchmarksService {
   private leaderboard(definition: BenchmarkDefinition, sort: string, q: z.output<typeof BenchmarkLeaderboardQuery>): BenchmarkLeaderboard {
     const opts = { sort, order: q.order, limit: q.limit, offset: q.offset };
     const listed = (q.phase !== undefined ? this.index.phaseBoards.list(definition.name, q.phase, opts) : this.index.boards.list(definition.name, opts)) ?? { total: 0, entries: [] };
+    const page = listed.entries.map((e, i) => ({ rank: q.offset + i + 1, name: e.name, scoredRuns: e.scoredRuns, bestRun: e.best, metrics: e.best.metrics ?? {} }));
+    const { entries, currentEvaluator } = this.evaluators.mark(definition, q.phase, page);
     return {
       benchmark: viewOfBenchmark(definition),
       sort,
       order: q.order,
-      entries: listed.entries.map((e, i) => ({ rank: q.offset + i + 1, name: e.name, scoredRuns: e.scoredRuns, bestRun: e.best, metrics: e.best.metrics ?? {} })),
+      entries,
       total: listed.total,
       limit: q.limit,
       offset: q.offset,
+      ...(currentEvaluator !== undefined && { currentEvaluator }),
     };
   }
 }

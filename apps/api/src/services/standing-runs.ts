@@ -1,10 +1,10 @@
-import { type BenchmarkDefinition, boardOf, phaseOfTime } from '@modelrun/contracts';
+import { type BenchmarkDefinition, boardIn } from '@modelrun/contracts';
 import { type RunIndex, chooseRuns } from '@modelrun/leaderboard';
 
 /**
  * The runs a board stands on, which retention must never remove (issue 19): on the self-scored
  * leaderboard each model's best run; on each benchmark's public and private boards, whole and
- * per phase, the run its rule shows for each model. Under the `selected` rule every run that
+ * per phase, the run its rule (the phase's own, where it has one) shows for each model. Under the `selected` rule every run that
  * could come to stand on the private board is kept as well (the submitter's selected runs and
  * the selectLimit best public ones): removing one of those could change which run stands.
  * @param selected run ids selected per benchmark (BoardState.selected).
@@ -16,29 +16,31 @@ export function standingRuns(index: RunIndex, benchmarks: Iterable<BenchmarkDefi
     if (best) standing.add(best.id);
   }
   for (const definition of benchmarks) {
-    const all = [...index.benchmarkRuns(definition.name)].map((run) => ({ run, privateMetrics: index.privateMetricsOf(run.id) }));
     const picked = selected.get(definition.name) ?? new Set<string>();
-    const scopes = [all, ...(definition.phases ?? []).map((p) => all.filter((r) => phaseOfTime(definition, r.run.createdAt)?.name === p.name))];
-    for (const runs of scopes) {
-      for (const board of ['public', 'private'] as const) for (const entry of chooseRuns({ definition, runs, board, selected: picked })) standing.add(entry.best.id);
-    }
-    const { rule, selectLimit } = boardOf(definition);
-    if (rule !== 'selected') continue;
-    for (const r of all) if (picked.has(r.run.id)) standing.add(r.run.id);
-    // The selectLimit best public runs of each model: the private board's candidates when it selected none.
-    const primary = definition.primaryMetric;
-    const higher = definition.metrics.find((m) => m.name === primary)!.direction === 'higher';
-    const byModel = new Map<string, { id: string; value: number }[]>();
-    for (const { run } of all) {
-      const value = run.metrics?.[primary];
-      if (run.status !== 'succeeded' || value === undefined) continue;
-      const list = byModel.get(run.name) ?? [];
-      list.push({ id: run.id, value });
-      byModel.set(run.name, list);
-    }
-    for (const list of byModel.values()) {
-      list.sort((a, b) => (a.value === b.value ? (a.id < b.id ? -1 : 1) : higher ? b.value - a.value : a.value - b.value));
-      for (const r of list.slice(0, selectLimit)) standing.add(r.id);
+    // The whole board by the benchmark's rule, and each phase's board by the phase's (boardIn).
+    const scopes = [undefined, ...(definition.phases ?? []).map((p) => p.name)].map((phase) => ({
+      runs: [...index.benchmarkRuns(definition.name, phase)].map((run) => ({ run, privateMetrics: index.privateMetricsOf(run.id) })),
+      rule: boardIn(definition, phase),
+    }));
+    for (const { runs, rule } of scopes) {
+      for (const board of ['public', 'private'] as const) for (const entry of chooseRuns({ definition, runs, board, selected: picked, rule })) standing.add(entry.best.id);
+      if (rule.rule !== 'selected') continue;
+      for (const r of runs) if (picked.has(r.run.id)) standing.add(r.run.id);
+      // The selectLimit best public runs of each model: the private board's candidates when it selected none.
+      const primary = definition.primaryMetric;
+      const higher = definition.metrics.find((m) => m.name === primary)!.direction === 'higher';
+      const byModel = new Map<string, { id: string; value: number }[]>();
+      for (const { run } of runs) {
+        const value = run.metrics?.[primary];
+        if (run.status !== 'succeeded' || value === undefined) continue;
+        const list = byModel.get(run.name) ?? [];
+        list.push({ id: run.id, value });
+        byModel.set(run.name, list);
+      }
+      for (const list of byModel.values()) {
+        list.sort((a, b) => (a.value === b.value ? (a.id < b.id ? -1 : 1) : higher ? b.value - a.value : a.value - b.value));
+        for (const r of list.slice(0, rule.selectLimit)) standing.add(r.id);
+      }
     }
   }
   return standing;

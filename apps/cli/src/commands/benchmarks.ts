@@ -7,6 +7,7 @@ import { ago, score } from '../output/format';
 import { formatTable } from '../output/table';
 import { page } from './models';
 import { formatPhases } from '../output/phases';
+import { shortDigest } from '../output/score-history';
 
 export function benchmarksCommand(deps: CliDeps): Command {
   return new Command('benchmarks').description('the benchmarks: their metrics (and which way is better), primary metric and quotas').action(
@@ -66,7 +67,14 @@ export function leaderboardCommand(deps: CliDeps): Command {
         const metrics = res.benchmark.metrics.map((m) => m.name);
         const header = ['#', 'MODEL', ...metrics.map((m) => `${m}${m === res.sort ? (res.order === 'best' ? ' *' : ' * (worst first)') : ''}`), 'RUNS', 'BEST RUN', 'SUBMITTED'];
         const rows = res.entries.map((e) => [String(e.rank), e.name, ...metrics.map((m) => score(e.metrics[m])), String(e.scoredRuns), e.bestRun.id, ago(e.bestRun.createdAt)]);
+        // Issue 19: a column saying which rows an older evaluator scored, only when some did.
+        const older = res.entries.some((e) => e.olderEvaluator);
+        if (older) {
+          header.push('EVALUATOR');
+          res.entries.forEach((e, i) => rows[i]!.push(e.olderEvaluator ? `older ${shortDigest(e.bestRun.evaluatorImage)}` : 'current'));
+        }
         ctx.term.out.write(formatTable(header, rows, [0, ...metrics.map((_, i) => i + 2), metrics.length + 2]));
+        if (older) ctx.term.out.write(`older: scored by an older evaluator than the current ${shortDigest(res.currentEvaluator)}; modelrun rescore --benchmark ${benchmark} to update\n`);
         if (res.total > res.entries.length) ctx.term.out.write(`${res.offset + 1}-${res.offset + res.entries.length} of ${res.total} models (--offset for more)\n`);
         return EXIT.ok;
       }),

@@ -21,5 +21,8 @@ export function formatPhases(b: Pick<BenchmarkView, 'phases' | 'openPhase' | 'ne
       ? `closed: ${b.nextPhase.name} opens at ${b.nextPhase.startsAt} (in ${timeLeft(b.nextPhase.secondsUntil)})`
       : 'closed: its last phase has ended';
   const rows = b.phases.map((p) => [`  ${p.name}`, p.start, p.end, quotasText(p.quotas), p.name === b.openPhase?.name ? `open, ${timeLeft(b.openPhase.secondsLeft)} left` : '']);
-  return `  phase: ${now}\n${formatTable(['  PHASE', 'START', 'END', 'QUOTAS', ''], rows)}`;
+  // Each phase's board rule (issue 19), when some phase ranks by another rule than each model's best run.
+  if (!b.phases.some((p) => p.board && p.board.rule !== 'best')) return `  phase: ${now}\n${formatTable(['  PHASE', 'START', 'END', 'QUOTAS', ''], rows)}`;
+  b.phases.forEach((p, i) => rows[i]!.splice(4, 0, p.board ? `${p.board.rule}${p.board.selectLimit !== undefined ? ` (up to ${p.board.selectLimit})` : ''}` : '-'));
+  return `  phase: ${now}\n${formatTable(['  PHASE', 'START', 'END', 'QUOTAS', 'BOARD', ''], rows)}`;
 }

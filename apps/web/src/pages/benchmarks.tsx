@@ -8,7 +8,7 @@ import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
 import { BenchmarkPhases } from '../ui/benchmark-phases';
 import { BoardControls } from '../ui/board-controls';
-import type { BoardName } from '../ui/board-view';
+import { type BoardName, olderEvaluatorTitle } from '../ui/board-view';
 
 const PAGE_SIZE = 20;
 const POLL_MS = 3_000;
@@ -155,6 +155,11 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location; session
                     <Link href={`/models/${encodeURIComponent(e.name)}`} class="model-link">
                       {e.name}
                     </Link>
+                    {e.olderEvaluator && (
+                      <span class="older-evaluator" title={olderEvaluatorTitle(e)} aria-label={olderEvaluatorTitle(e)}>
+                        {' ↻'}
+                      </span>
+                    )}
                   </td>
                   {data.benchmark.metrics.map((m) => (
                     <td class="num score" key={m.name}>

@@ -34,3 +34,14 @@ export function ruleWords(board: BenchmarkView['board'], shown: BoardName): stri
   if (rule === 'selected') return "each model's best run (the private board counts the runs its submitter selects)";
   return "each model's best run";
 }
+
+/**
+ * The tooltip of a board row scored by an older evaluator than the board's current one (issue 19):
+ * `scored by an older evaluator sha256:0123456789ab…; re-score to update`; undefined for any other row.
+ */
+export function olderEvaluatorTitle(entry: { olderEvaluator?: boolean; bestRun: { evaluatorImage?: string } }): string | undefined {
+  if (!entry.olderEvaluator) return undefined;
+  const image = entry.bestRun.evaluatorImage ?? '';
+  const short = image.replace(/sha256:([0-9a-f]{12})[0-9a-f]*$/, 'sha256:$1…');
+  return `scored by an older evaluator ${short}; re-score to update`;
+}
