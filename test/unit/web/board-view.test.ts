@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { privateBoardAccess, ruleWords } from '../../../apps/web/src/ui/board-view';
+import { boardRuleOf, privateBoardAccess, ruleWords } from '../../../apps/web/src/ui/board-view';
 
 describe("the web app: who is offered a benchmark's private board, and the board's rule in words (issue 19)", () => {
   const hidden = { privateBoard: { revealed: false } };
@@ -19,6 +19,21 @@ describe("the web app: who is offered a benchmark's private board, and the board
     assert.deepEqual(privateBoardAccess(hidden, { authRequired: false }), { see: true, reveal: true });
     assert.deepEqual(privateBoardAccess({}, as('admin')), { see: false, reveal: false });
     assert.deepEqual(privateBoardAccess(undefined, as('admin')), { see: false, reveal: false });
+  });
+
+  it("shows a phase's own rule on that phase's board, else the benchmark's", () => {
+    const b = {
+      name: 'season',
+      board: { rule: 'best' as const },
+      phases: [
+        { name: 'dev', start: '2026-12-01T00:00:00Z', end: '2026-12-10T00:00:00Z', board: { rule: 'best' as const } },
+        { name: 'final', start: '2026-12-10T00:00:00Z', end: '2026-12-20T00:00:00Z', board: { rule: 'selected' as const, selectLimit: 2 } },
+      ],
+    } as unknown as Parameters<typeof boardRuleOf>[0];
+    assert.deepEqual(boardRuleOf(b, 'final'), { rule: 'selected', selectLimit: 2 });
+    assert.deepEqual(boardRuleOf(b, 'dev'), { rule: 'best' });
+    assert.deepEqual(boardRuleOf(b, undefined), { rule: 'best' }, "all phases: the benchmark's rule");
+    assert.deepEqual(boardRuleOf(b, 'gone'), { rule: 'best' });
   });
 
   it("names each rule, the selected rule's K on the private board", () => {

@@ -8,7 +8,7 @@ import { usePoll } from '../ui/poll';
 import { Link, type Location, navigate } from '../ui/router';
 import { BenchmarkPhases } from '../ui/benchmark-phases';
 import { BoardControls } from '../ui/board-controls';
-import { type BoardName, olderEvaluatorTitle } from '../ui/board-view';
+import { type BoardName, boardRuleOf, olderEvaluatorTitle } from '../ui/board-view';
 
 const PAGE_SIZE = 20;
 const POLL_MS = 3_000;
@@ -78,7 +78,7 @@ export function BenchmarkBoardPage(props: { name: string; loc: Location; session
     navigate(`/benchmarks/${encodeURIComponent(props.name)}?${params}`, true);
   };
   const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
-  const rule = benchmark.data?.board?.rule ?? 'best';
+  const rule = (benchmark.data && boardRuleOf(benchmark.data, phase)?.rule) ?? 'best';
   return (
     <section>
       <div class="page-head">

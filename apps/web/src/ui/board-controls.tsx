@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BenchmarkView, SessionView } from '@modelrun/contracts';
 import { api } from '../api';
-import { type BoardName, privateBoardAccess, ruleWords } from './board-view';
+import { type BoardName, boardRuleOf, privateBoardAccess, ruleWords } from './board-view';
 import { formatTime } from './format';
 import { ErrorNote } from './notes';
 import { RescoreAll } from './rescore-all';
@@ -59,8 +59,8 @@ export function BoardControls(props: {
           </div>
         )}
       </div>
-      <p class="muted board-rule" data-rule={b.board?.rule ?? 'best'}>
-        {shown === 'private' ? 'Private board: scores on the private part of the reference. ' : ''}Ranks {ruleWords(b.board, shown)}.
+      <p class="muted board-rule" data-rule={boardRuleOf(b, props.phase)?.rule ?? 'best'}>
+        {shown === 'private' ? 'Private board: scores on the private part of the reference. ' : ''}Ranks {ruleWords(boardRuleOf(b, props.phase), shown)}.
       </p>
       <RevealState benchmark={b} mayReveal={access.reveal} seen={access.see} onRevealed={props.onRevealed} />
       {props.onRescored && mayRescoreBoard(props.session) && <RescoreAll benchmark={b} phase={props.phase} onRescored={props.onRescored} />}

@@ -23,6 +23,11 @@ export function privateBoardAccess(b: Pick<BenchmarkView, 'privateBoard'> | unde
   return { see: b.privateBoard.revealed || runsSeason, reveal: admin && !b.privateBoard.revealed };
 }
 
+/** The rule of the board shown: the phase's own where the phase has one (issue 19), else the benchmark's. */
+export function boardRuleOf(b: BenchmarkView, phase: string | undefined): BenchmarkView['board'] {
+  return (phase !== undefined ? b.phases?.find((p) => p.name === phase)?.board : undefined) ?? b.board;
+}
+
 /** The board's rule in words: which run of a model stands for it on the board shown. */
 export function ruleWords(board: BenchmarkView['board'], shown: BoardName): string {
   const rule = board?.rule ?? 'best';
