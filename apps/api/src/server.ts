@@ -166,7 +166,6 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       rescores: new RescoreService({
         queue: new Queue<RescoreJobData>(RESCORE_QUEUE, { connection: redis, prefix: config.deployment }),
         progress: new RescoreProgressStore(redis, config.deployment),
-        store,
         results: new ResultsStore(store.layout.root),
         index,
         benchmarks: config.benchmarks,

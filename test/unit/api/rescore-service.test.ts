@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import type { BenchmarkDefinition, RescoreJobData, RescoreProgress, RunRecord } from '@modelrun/contracts';
 import { RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RescoreProgressStore, RescoreStart } from '@modelrun/run-control';
-import { RecordStore, ResultsStore } from '@modelrun/store';
+import { ResultsStore } from '@modelrun/store';
 import { RescoreService } from '../../../apps/api/src/services/rescores';
 import { DIGITS } from '../../fixtures/benchmark-definition';
 import { succeededRecord } from '../../fixtures/records';
@@ -29,22 +29,23 @@ describe('which runs a re-score takes (issue 19)', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'modelrun-rescore-'));
-    const store = new RecordStore(dir);
     const results = new ResultsStore(dir);
     const index = new RunIndex([PHASED]);
     records.length = 0;
     const add = async (name: string, at: number, fields: Partial<RunRecord>, kept: boolean) => {
       const r = succeededRecord(name, at, { score: 0.5, ...fields });
-      await store.writeRecord(r);
       if (kept) await results.writePredictions(name, r.id, Buffer.from('tar'));
       index.upsert(summarize(r));
       records.push(r);
     };
-    await add('a', 1, { benchmark: 'digits', benchmarkPhase: 'dev' }, true);
-    await add('a', 2, { benchmark: 'digits', benchmarkPhase: 'final' }, true);
-    await add('b', 3, { benchmark: 'digits', benchmarkPhase: 'final' }, false);
-    await add('b', 4, { benchmark: 'digits', benchmarkPhase: 'final', status: 'failed', score: undefined, reason: 'evaluator_failed' }, true);
-    await add('c', 5, {}, true);
+    // Submitted inside their phases, as the API admits them (the index files a run under the phase of its submission time).
+    const dev = Date.parse('2026-01-15T00:00:00Z');
+    const final = Date.parse('2026-02-15T00:00:00Z');
+    await add('a', dev + 1, { benchmark: 'digits', benchmarkPhase: 'dev' }, true);
+    await add('a', final + 2, { benchmark: 'digits', benchmarkPhase: 'final' }, true);
+    await add('b', final + 3, { benchmark: 'digits', benchmarkPhase: 'final' }, false);
+    await add('b', final + 4, { benchmark: 'digits', benchmarkPhase: 'final', status: 'failed', score: undefined, reason: 'evaluator_failed' }, true);
+    await add('c', final + 5, {}, true);
     jobs = [];
     started = [];
     const queue = { addBulk: async (added: typeof jobs) => jobs.push(...added) } as unknown as Queue<RescoreJobData>;
@@ -52,7 +53,7 @@ describe('which runs a re-score takes (issue 19)', () => {
       start: async (s: RescoreStart) => started.push(s),
       get: async (id: string): Promise<RescoreProgress> => ({ id, benchmark: started.at(-1)!.benchmark, total: started.at(-1)!.total, done: 0, changed: 0, unchanged: 0, skipped: 0, failed: 0 }),
     } as unknown as RescoreProgressStore;
-    service = new RescoreService({ queue, progress, store, results, index, benchmarks: new Map([[PHASED.name, PHASED]]) });
+    service = new RescoreService({ queue, progress, results, index, benchmarks: new Map([[PHASED.name, PHASED]]) });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -14,7 +14,7 @@ import {
 } from '@modelrun/contracts';
 import type { RunIndex } from '@modelrun/leaderboard';
 import type { RescoreProgressStore } from '@modelrun/run-control';
-import type { RecordStore, ResultsStore } from '@modelrun/store';
+import type { ResultsStore } from '@modelrun/store';
 import { Conflict, InvalidRequest, NotFound, viaRedis } from './errors';
 
 /** A re-score's tries: an infrastructure fault (the engine, the volume) is retried, then the run counts as failed. */
@@ -23,7 +23,6 @@ const RESCORE_ATTEMPTS = 3;
 export interface RescoreDeps {
   queue: Queue<RescoreJobData>;
   progress: RescoreProgressStore;
-  store: RecordStore;
   results: ResultsStore;
   index: RunIndex;
   benchmarks: ReadonlyMap<string, BenchmarkDefinition>;
@@ -57,14 +56,10 @@ export class RescoreService {
   async rescoreBenchmark(name: string, phase: string | undefined, requestedBy: string): Promise<RescoreProgress> {
     const benchmark = this.benchmark(name);
     if (phase !== undefined && !benchmark.phases?.some((p) => p.name === phase)) throw new InvalidRequest(`benchmark ${name} has no phase ${JSON.stringify(phase)}`);
+    // The index's list of the benchmark's (or the phase's) runs: its runs, not every model's, and no record read.
     const targets: Target[] = [];
-    for (const model of this.deps.index.modelNames()) {
-      for (const run of this.deps.index.getModel(model)?.runs ?? []) {
-        if (run.benchmark !== name || run.status !== 'succeeded') continue;
-        // The index does not keep a run's phase: its record says it.
-        if (phase !== undefined && (await this.deps.store.readRecord(run.name, run.id))?.benchmarkPhase !== phase) continue;
-        targets.push({ id: run.id, name: run.name, benchmark: name });
-      }
+    for (const run of this.deps.index.benchmarkRuns(name, phase)) {
+      if (run.status === 'succeeded') targets.push({ id: run.id, name: run.name, benchmark: name });
     }
     return this.start(benchmark, phase, targets, requestedBy);
   }
