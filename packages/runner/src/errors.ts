@@ -53,11 +53,16 @@ export class EngineLostError extends InfrastructureError {
  * starts, so the sized tmpfs the model wrote to is no longer the one the engine reads back.
  */
 export class OutputDroppedError extends InfrastructureError {
-  /** `keeperGone`: the output's keeper had stopped when the output was read, not an engine restart seen under the run. */
-  constructor(keeperGone = false) {
+  /**
+   * `keeperGone`: the output's keeper had stopped when the output was read, not an engine restart
+   * seen under the run. `of`: whose output it was, the model's or the benchmark's evaluator's.
+   */
+  constructor(keeperGone = false, of: 'model' | 'evaluator' = 'model') {
     super(
       keeperGone
-        ? "docker: the run's output volume was no longer held when it was read (its keeper container had stopped, so the engine unmounted the tmpfs); the run starts again"
+        ? of === 'evaluator'
+          ? "docker: the evaluator's output volume was no longer held when it was read (its keeper container had stopped, so the engine unmounted the tmpfs); the evaluator runs again"
+          : "docker: the run's output volume was no longer held when it was read (its keeper container had stopped, so the engine unmounted the tmpfs); the run starts again"
         : "docker: the engine restarted while the model ran and dropped the run's output (its tmpfs volume is unmounted when the engine starts); the run starts again",
     );
     this.name = 'OutputDroppedError';
