@@ -12,7 +12,7 @@ import {
   scoringOf,
 } from '@modelrun/contracts';
 import type { Logger } from '@modelrun/logger';
-import type { RescoreProgressStore } from '@modelrun/run-control';
+import type { RescoreProgressStore, RescoredRuns } from '@modelrun/run-control';
 import { InfrastructureError, type ModelRunner } from '@modelrun/runner';
 import { type RecordStore, type RescoredDetails, type ResultsStore, applyRescore, historyOf, outcomeOf } from '@modelrun/store';
 import { clampLimits } from './run/context';
@@ -29,6 +29,8 @@ export interface RescoreDeps {
   benchmarks: ReadonlyMap<string, BenchmarkDefinition>;
   limits: LimitPolicy;
   progress: RescoreProgressStore;
+  /** Where a rewritten record is noted, so an API that missed the job's `completed` event reads it on its rescan. */
+  rescored?: RescoredRuns;
   log: Logger;
 }
 
@@ -72,6 +74,8 @@ async function rescoreRecord(deps: RescoreDeps, record: RunRecord, rescoreId: st
     await deps.store.replaceRecord(next.record);
     return next;
   });
+  if (applied.record)
+    await deps.rescored?.note(record.id).catch((err: Error) => log.warn('could not note the rewritten record for the API; its completed event still tells it', { error: err.message }));
   log.info('re-scored', { outcome: applied.outcome, score: entry.score, error: entry.error });
   return applied.outcome;
 }
