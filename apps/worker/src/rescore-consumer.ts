@@ -39,9 +39,11 @@ export function consumeRescores(
   const progress = new RescoreProgressStore(redis, config.deployment);
   const deps = { runner, store, results: new ResultsStore(config.dataDir), benchmarks: config.benchmarks, limits: config.limits, progress, rescored: new RescoredRuns(redis, config.deployment), log };
   const processor = async (job: Job<RescoreJobData>, token?: string): Promise<RescoreOutcome> => {
-    // Fetched in the instant the gate closed (a submission came): back to the queue, untried.
+    // Fetched while a submission may wait or no slot is free (an idle consumer is left open,
+    // rescore-gate.ts): back to the queue, untried, and the consumer closes until the gate opens.
     // (The gate exists by then: it is what runs the consumer.)
     if (!gate.admits()) {
+      gate.shut();
       await job.moveToWait(token);
       throw new WaitingError();
     }

@@ -36,17 +36,28 @@ export interface GateDeps {
  * Opens the worker's re-score consumer only while mayTakeRescore, and closes it (a local pause)
  * otherwise. Event-driven, no polling: the runs consumer's `drained`/`active` events and the
  * intake's changes of slots; before opening, one read of the runs queue confirms that nothing
- * waits (the events of a moment ago may be stale). A re-score fetched in the instant of closing
- * is handed back by its processor (admits), never run beside a waiting submission.
+ * waits (the events of a moment ago may be stale). Every re-score the consumer fetches is checked
+ * by its processor (admits): one fetched while it may not run is handed back, never run beside a
+ * waiting submission, and the consumer is closed then (shut). So an idle consumer (its queue
+ * found empty) is left open while submissions come and go: closing and opening it for every run
+ * would cost Redis commands per run (a read, the stalled check's restart, a fetch) for nothing.
  */
 export class RescoreGate {
   private runsDrained = false;
+  /** The re-score consumer found its queue empty since it last took a re-score (its `drained`). */
+  private rescoresIdle = false;
   private confirming = false;
 
   constructor(private readonly deps: GateDeps) {}
 
   start(): void {
-    const { runs, intake } = this.deps;
+    const { runs, rescores, intake } = this.deps;
+    rescores.on('drained', () => {
+      this.rescoresIdle = true;
+    });
+    rescores.on('active', () => {
+      this.rescoresIdle = false;
+    });
     runs.on('drained', () => {
       this.runsDrained = true;
       this.consider();
@@ -64,6 +75,12 @@ export class RescoreGate {
     return mayTakeRescore(this.state());
   }
 
+  /** A re-score was fetched that may not run (its processor hands it back): the consumer closes until the gate opens. */
+  shut(): void {
+    const { rescores } = this.deps;
+    if (rescores.isRunning() && !rescores.isPaused()) void rescores.pause(true);
+  }
+
   private state(): GateState {
     const { intake } = this.deps;
     return { refusing: intake.refusing() !== undefined, freeSlots: intake.freeCpuSlots(), runsDrained: this.runsDrained };
@@ -73,7 +90,8 @@ export class RescoreGate {
     const { rescores } = this.deps;
     const state = this.state();
     if (!mayTakeRescore(state)) {
-      if (rescores.isRunning() && !rescores.isPaused()) void rescores.pause(true);
+      // An idle consumer stays open: a re-score that comes is handed back and closes it (shut).
+      if (!this.rescoresIdle) this.shut();
       return;
     }
     // As many at once as there are free slots: each running re-score holds one (run-intake.ts).

@@ -98,16 +98,40 @@ describe('RescoreGate: opens the re-score consumer only when a slot is free and 
     assert.equal(rescores.open, true);
   });
 
-  it('shuts when a submission is taken, and gives re-scores as many at once as there are free slots', async () => {
+  it('shuts when a submission is taken while re-scores are being taken, and gives them as many at once as there are free slots', async () => {
     const { intake, runs, rescores } = setup(4);
     runs.emit('drained');
     await settle();
     assert.deepEqual([rescores.open, rescores.concurrency], [true, 4]);
+    rescores.emit('active');
     intake.cpuRun(RESCORE_QUEUE, 1);
     assert.equal(rescores.concurrency, 3, 'a running re-score holds a slot');
     assert.equal(runs.concurrency, 3, 'and the runs consumer has one fewer');
     runs.emit('active');
     assert.equal(rescores.open, false, 'a submission came: others may wait behind it');
+  });
+
+  it('leaves an idle consumer open through submissions; a re-score it fetches then is refused (admits) and shuts it (shut)', async () => {
+    const { runs, rescores, gate, reads } = setup(2);
+    runs.emit('drained');
+    await settle();
+    rescores.emit('drained');
+    for (let i = 0; i < 3; i++) {
+      runs.emit('active');
+      assert.equal(rescores.open, true, 'nothing to take: not closed and opened again per run');
+      runs.emit('drained');
+      await settle();
+    }
+    assert.equal(reads.n, 1, 'one read, when it first opened');
+    runs.emit('active');
+    rescores.emit('active');
+    assert.equal(gate.admits(), false, 'a submission may wait: the fetched re-score goes back');
+    gate.shut();
+    assert.equal(rescores.open, false);
+    runs.emit('drained');
+    await settle();
+    assert.equal(rescores.open, true, 'open again once the runs queue drains');
+    assert.equal(reads.n, 2);
   });
 
   it('shuts while the worker refuses runs', async () => {
