@@ -10,7 +10,7 @@ import { GPU_RUN_QUEUE, RESCORE_QUEUE, type RescoreJobData } from '@modelrun/con
 import { Shutdown } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { RunQueues, confirmReplicated, connectCheckedRedis, createRedis, createRunEvents, redactUrl } from '@modelrun/queue';
-import { BoardState, FairShare, FleetRegistry, PendingOutcomes, QuotaLedger, RescoreProgressStore, RunControl } from '@modelrun/run-control';
+import { BoardState, FairShare, FleetRegistry, PendingOutcomes, QuotaLedger, RescoreProgressStore, RescoredRuns, RunControl } from '@modelrun/run-control';
 import { RunIndex } from '@modelrun/leaderboard';
 import { RecordStore, ResultsStore } from '@modelrun/store';
 import { createWebhookQueue } from '@modelrun/webhooks';
@@ -76,7 +76,17 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const control = new RunControl(redis, config.deployment);
     const pending = new PendingOutcomes(redis, config.deployment);
     const index = new RunIndex(config.benchmarks.values());
-    const feed = new IndexFeed({ index, store, queues, events, pending, log, snapshot: config.indexSnapshot });
+    const feed = new IndexFeed({
+      index,
+      store,
+      queues,
+      events,
+      pending,
+      log,
+      snapshot: config.indexSnapshot,
+      // Issue 19: records re-scores rewrote are read again on each rescan, should their events be missed.
+      ...(config.benchmarks.size > 0 && { rescored: new RescoredRuns(redis, config.deployment) }),
+    });
     const loaded = await feed.load();
     log.info('index loaded', { ...loaded, models: index.modelCount });
     // Routed queues made before this start are read first, so their live runs are seeded too.

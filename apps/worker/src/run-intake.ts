@@ -23,6 +23,7 @@ export class RunIntake {
   private cpuSlots = Number.POSITIVE_INFINITY;
   /** CPU runs running now, by queue name. */
   private readonly cpuBusy = new Map<string, number>();
+  private readonly listeners: (() => void)[] = [];
 
   /** Sets (with why) or clears (undefined) one reason to take no runs. */
   refuse(kind: Refusal, why: string | undefined): void {
@@ -51,6 +52,16 @@ export class RunIntake {
     this.apply();
   }
 
+  /** CPU run slots free now (WORKER_CONCURRENCY less the CPU runs and re-scores running); unbounded before shareCpuSlots. */
+  freeCpuSlots(): number {
+    return this.cpuSlots - [...this.cpuBusy.values()].reduce((n, b) => n + b, 0);
+  }
+
+  /** Calls `listener` after every change of slots or refusals (the re-score gate follows them). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Why the worker takes no runs now, or undefined while it takes them. */
   refusing(): string | undefined {
     return this.reasons.size > 0 ? [...this.reasons.values()].join('; ') : undefined;
@@ -68,5 +79,6 @@ export class RunIntake {
       if (hold && !w.isPaused()) void w.pause(true);
       else if (!hold && w.isPaused()) w.resume();
     }
+    for (const listener of this.listeners) listener();
   }
 }

@@ -93,8 +93,9 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     const consumers = [worker, ...(gpuWorker ? [gpuWorker] : [])];
     s.intake.consumers.push(...consumers);
     s.intake.shareCpuSlots(config.concurrency, worker);
-    // Issue 19: re-scores of benchmark runs, closed at shutdown with the runs' consumers.
-    const rescores = consumeRescores(config, redis, runner, store, log);
+    // Issue 19: re-scores of benchmark runs, strictly behind the submissions of the runs queue
+    // (rescore-gate.ts), closed at shutdown with the runs' consumers.
+    const rescores = consumeRescores(config, redis, runner, store, log, { intake: s.intake, runs: worker, runsQueue: queues.cpu });
     const shutdown = new Shutdown(log);
     // Runs that require labels or runtimes come from queues of their own: those this host has all of.
     const runtimes = (await runner.runtimes?.()) ?? [];

@@ -127,6 +127,9 @@ export class RunIndex {
     if (prev && isFinal(prev.status) && !isFinal(next.status)) return false;
     this.version++;
     if (privateMetrics) this.privateMetrics.set(next.id, privateMetrics);
+    // A final run's summary comes from its record: one without a private part has none now (a
+    // re-score by an evaluator that writes none), and an older evaluator's must not stand.
+    else if (isFinal(next.status)) this.privateMetrics.delete(next.id);
 
     let model = this.models.get(next.name);
     const added = !model;

@@ -8,3 +8,4 @@ export * from './cancel-watch';
 export * from './cancel-keys';
 export * from './board-state';
 export * from './rescore-progress';
+export * from './rescored-runs';

@@ -33,6 +33,7 @@ import type {
 import { containerImageIdentity } from './image-identity';
 import { KeeperImage, holdOutput, outputHeld, outputSize, releaseOutput } from './output-hold';
 import { outputOwnerOf } from './output-volume';
+import { type OutputHoldReport, outputHoldReport } from './output-hold-report';
 import { OUTPUT_DIR, type SandboxPolicy, containerSpec, outputOf } from './sandbox';
 
 export interface DockerRunnerOptions {
@@ -399,6 +400,10 @@ export class DockerRunner implements ModelRunner {
 
   async listPredictionVolumes(): Promise<{ name: string; runId: string }[]> {
     return listPredictionVolumes(this.docker, this.opts.deployment);
+  }
+
+  async outputHoldReport(handle: Pick<ContainerHandle, 'id'>): Promise<OutputHoldReport> {
+    return outputHoldReport(this.docker, handle.id);
   }
 
   private evaluationDeps(): EvaluationDeps {

@@ -56,13 +56,16 @@ export class OutputDroppedError extends InfrastructureError {
   /**
    * `keeperGone`: the output's keeper had stopped when the output was read, not an engine restart
    * seen under the run; `engine-closing`: it read empty while the engine was shutting down.
+   * `of`: whose output it was, the model's or the benchmark's evaluator's.
    */
-  constructor(keeperGone: boolean | 'engine-closing' = false) {
+  constructor(keeperGone: boolean | 'engine-closing' = false, of: 'model' | 'evaluator' = 'model') {
+    const whose = of === 'evaluator' ? "the evaluator's" : "the run's";
+    const again = of === 'evaluator' ? 'the evaluator runs again' : 'the run starts again';
     super(
       keeperGone === 'engine-closing'
-        ? "docker: the run's output read back empty while the engine was shutting down (it refused new connections); the run starts again"
+        ? `docker: ${whose} output read back empty while the engine was shutting down (it refused new connections); ${again}`
         : keeperGone
-          ? "docker: the run's output volume was no longer held when it was read (its keeper container had stopped, so the engine unmounted the tmpfs); the run starts again"
+          ? `docker: ${whose} output volume was no longer held when it was read (its keeper container had stopped, so the engine unmounted the tmpfs); ${again}`
           : "docker: the engine restarted while the model ran and dropped the run's output (its tmpfs volume is unmounted when the engine starts); the run starts again",
     );
     this.name = 'OutputDroppedError';

@@ -22,3 +22,4 @@ export { KEEPER_PATH, keeperElf, remappedRoot } from './output-keeper';
 export { engineUnreachable } from './docker-errors';
 export * from './engine-images';
 export { identityOf, repositoryOf } from './image-identity';
+export type { HoldEvent, KeeperState, OutputHoldReport } from './output-hold-report';

@@ -3,6 +3,7 @@ import type { OutputContents } from './archive';
 import type { ExitInfo } from './classify';
 import type { EvaluationSpec } from './evaluator-sandbox';
 import type { ImagePuller } from './image-pulls';
+import type { OutputHoldReport } from './output-hold-report';
 
 /**
  * What to run: the job's run (validated by the API, parsed again by the worker). The image is
@@ -165,4 +166,9 @@ export interface ModelRunner {
   removeEvaluation(runId: string): Promise<void>;
   /** Every predictions volume this deployment made, with its run id, for the reconciler. */
   listPredictionVolumes(): Promise<{ name: string; runId: string }[]>;
+  /**
+   * For a container whose output read back dropped (collect's `dropped`): its keeper's state and
+   * the engine's events for it, to log. Never throws. Absent in runners without an engine.
+   */
+  outputHoldReport?(handle: Pick<ContainerHandle, 'id'>): Promise<OutputHoldReport>;
 }

@@ -25,18 +25,25 @@ export interface RescoreApplied {
   outcome: RescoreOutcome;
 }
 
+/** What a re-scoring evaluator's details came to (kept-results.ts judgeDetails): kept, left out and why, or none. */
+export type RescoredDetails = Pick<RunRecord, 'hasDetails' | 'detailsError'>;
+
 /**
  * The record after a re-score's entry: the entry is added to the history, and unless it is a
  * failure (`error`) it becomes the record's score, metrics, private part and evaluator image, so
- * boards use it. A record whose history already has an entry for the re-score is left as it is,
- * and its outcome is read back from that entry: a redelivered job counts the same way once.
+ * boards use it. The latest scoring is the whole truth: a part the new evaluator did not write
+ * (a private part, detailed results) is not carried over from an older one, so `details` (what
+ * the new evaluator's details came to) replaces the record's. A failed re-score changes none of
+ * it. A record whose history already has an entry for the re-score is left as it is, and its
+ * outcome is read back from that entry: a redelivered job counts the same way once.
  */
-export function applyRescore(record: RunRecord, entry: ScoreHistoryEntry & { rescoreId: string }): RescoreApplied {
+export function applyRescore(record: RunRecord, entry: ScoreHistoryEntry & { rescoreId: string }, details: RescoredDetails = {}): RescoreApplied {
   const history = historyOf(record);
   const seen = history.findIndex((e) => e.rescoreId === entry.rescoreId);
   if (seen >= 0) return { outcome: outcomeOf(history, seen) };
   const next = [...history, entry];
-  const { score: _s, metrics: _m, privateScore: _ps, privateMetrics: _pm, evaluatorImage: _e, scoreHistory: _h, ...rest } = record;
+  const { score: _s, metrics: _m, privateScore: _ps, privateMetrics: _pm, evaluatorImage: _e, scoreHistory: _h, ...kept } = record;
+  const rest = entry.error === undefined ? withDetails(kept, details) : kept;
   const latest = entry.error === undefined ? entry : latestScored(history);
   const rewritten: RunRecord = {
     ...rest,
@@ -62,4 +69,9 @@ export function outcomeOf(history: ScoreHistoryEntry[], index: number): RescoreO
 /** The last entry that gave a score (a failed re-score gives none). */
 function latestScored(history: ScoreHistoryEntry[]): ScoreHistoryEntry | undefined {
   return [...history].reverse().find((e) => e.error === undefined);
+}
+
+function withDetails<T extends Pick<RunRecord, 'hasDetails' | 'detailsError'>>(record: T, details: RescoredDetails): T {
+  const { hasDetails: _d, detailsError: _de, ...rest } = record;
+  return { ...rest, ...(details.hasDetails && { hasDetails: true }), ...(details.detailsError !== undefined && { detailsError: details.detailsError }) } as T;
 }

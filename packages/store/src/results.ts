@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DetailsFile } from '@modelrun/contracts';
 import { writeFileReplace } from './atomic';
@@ -46,6 +46,15 @@ export class ResultsStore {
 
   async writeDetails(name: string, id: string, details: DetailsFile): Promise<void> {
     await writeFileReplace(this.layout.tmpDir, this.layout.detailsPath(name, id), JSON.stringify(details));
+  }
+
+  /**
+   * Removes the run's detailed results; none is not an error. A re-score whose evaluator wrote
+   * none (or a broken file) removes the older evaluator's: stale details must not stand beside
+   * the new score.
+   */
+  async removeDetails(name: string, id: string): Promise<void> {
+    await rm(this.layout.detailsPath(name, id), { force: true });
   }
 
   /** The run's detailed results, or undefined when it has none. */

@@ -60,4 +60,21 @@ describe('a re-scored record (issue 19)', () => {
     // A later score is compared with the last score given, past the failure.
     assert.equal(outcomeOf([...failed.record!.scoreHistory!, { at: '2026-03-04T00:00:00.000Z', score: 0.75, privateScore: 0.7 }], 3), 'unchanged');
   });
+
+  it("the latest scoring is the whole truth: the new evaluator's details (kept, left out, or none) replace the record's; a failed re-score changes none of it", () => {
+    const withDetails = { ...scored(), hasDetails: true };
+    const entry = { at: '2026-03-02T00:00:00.000Z', rescoreId: R1, score: 0.25, metrics: { accuracy: 0.25 } };
+    const none = applyRescore(withDetails, entry).record!;
+    assert.deepEqual(
+      [none.hasDetails, none.detailsError, none.privateScore, none.privateMetrics],
+      [undefined, undefined, undefined, undefined],
+      "no details, no private part: none of the older evaluator's stands",
+    );
+    assert.equal(applyRescore(withDetails, entry, { hasDetails: true }).record!.hasDetails, true);
+    const broken = applyRescore(withDetails, entry, { detailsError: 'details.json: not JSON' }).record!;
+    assert.deepEqual([broken.hasDetails, broken.detailsError], [undefined, 'details.json: not JSON']);
+    const failed = applyRescore(withDetails, { at: entry.at, rescoreId: R1, error: 'the evaluator failed' }, {}).record!;
+    assert.deepEqual([failed.hasDetails, failed.score, failed.privateScore], [true, 0.75, 0.7], 'a failed re-score leaves the score, its private part and its details');
+    RunRecordSchema.parse(none);
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { OwnedElsewhereError } from '@modelrun/run-control';
-import { EngineLostError, EngineStoppedError, type ExitInfo, HandedBackError, InfrastructureError, ModelFault, type Outcome } from '@modelrun/runner';
-import { attemptsOf, countAttempts, decideEnd, decideFault, gaveUpMessage, mayHaveKeptErrors, stallOptions } from '../../../apps/worker/src/run/faults';
+import { EngineLostError, EngineStoppedError, type ExitInfo, HandedBackError, InfrastructureError, ModelFault, type Outcome, OutputDroppedError } from '@modelrun/runner';
+import { attemptsOf, countAttempts, decideEnd, decideFault, droppedOutput, gaveUpMessage, mayHaveKeptErrors, stallOptions } from '../../../apps/worker/src/run/faults';
 
 describe('the retry policy (decideFault)', () => {
   const lostAt = '2026-12-01T12:00:00.000Z';
@@ -66,6 +66,39 @@ describe("what a stopped container's outcome stands for (decideEnd)", () => {
   it('reruns it as a platform fault, naming the exit code', () => {
     const end = decideEnd(exit(true, 143), failed);
     assert.ok(end.kind === 'rerun' && end.fault instanceof InfrastructureError && /exit code 143/.test(end.fault.message));
+  });
+});
+
+describe('a dropped output, the one rule for the model and the evaluator (droppedOutput)', () => {
+  const exit = (extra: Partial<ExitInfo> = {}): ExitInfo => ({ exitCode: 0, oomKilled: false, timedOut: false, cancelled: false, user: '', ...extra });
+  const noScore: Outcome = { status: 'failed', reason: 'bad_output', error: 'no score', exitCode: 0 };
+  const evaluatorFailed: Outcome = { status: 'failed', reason: 'evaluator_failed', error: 'no score.json', exitCode: 0 };
+  const rejected: Outcome = { status: 'failed', reason: 'bad_output', error: 'the evaluator rejected the predictions', exitCode: 0 };
+  const succeeded: Outcome = { status: 'succeeded', score: 0.5, exitCode: 0 };
+  const table: [string, ExitInfo, { entries?: number; dropped?: boolean } | undefined, Outcome, boolean][] = [
+    ["an evaluator's empty output read while its keeper had stopped: the platform's, retried", exit(), { entries: 0, dropped: true }, evaluatorFailed, true],
+    ['a rejecting evaluator (exit 3) whose note went with the tmpfs: retried, so the submitter gets the note', exit({ exitCode: 3 }), { entries: 0, dropped: true }, rejected, true],
+    ["a model's empty output read while its keeper had stopped", exit(), { entries: 0, dropped: true }, noScore, true],
+    ['an empty output while its keeper held it: the container wrote nothing, its own fault', exit(), { entries: 0 }, evaluatorFailed, false],
+    ['an output with files in it: what was read is what was written', exit(), { entries: 2, dropped: true }, evaluatorFailed, false],
+    ['a score read, whatever the keeper', exit(), { entries: 0, dropped: true }, succeeded, false],
+    ['a timeout stays a timeout', exit({ exitCode: 137, timedOut: true }), { entries: 0, dropped: true }, evaluatorFailed, false],
+    ['a cancel stays a cancel', exit({ exitCode: 137, cancelled: true }), { entries: 0, dropped: true }, evaluatorFailed, false],
+    ['an OOM kill stays an OOM kill', exit({ exitCode: 137, oomKilled: true }), { entries: 0, dropped: true }, evaluatorFailed, false],
+    ['an output never read (an exit that is not read)', exit({ exitCode: 1 }), undefined, evaluatorFailed, false],
+  ];
+  for (const [what, e, output, outcome, retried] of table) {
+    it(what, () => assert.equal(droppedOutput(e, output, outcome, 'evaluator') !== undefined, retried));
+  }
+
+  it("is a retried platform fault that names whose output it was, and decideEnd uses it for the model's", () => {
+    const fault = droppedOutput(exit(), { entries: 0, dropped: true }, evaluatorFailed, 'evaluator');
+    assert.ok(fault instanceof OutputDroppedError && fault instanceof InfrastructureError);
+    assert.match(fault.message, /the evaluator's output volume was no longer held.*the evaluator runs again/);
+    assert.equal(decideFault(fault, 1, 3).kind, 'retry');
+    const end = decideEnd(exit(), noScore, { heldThroughEngineLoss: false, entries: 0, dropped: true });
+    assert.ok(end.kind === 'rerun' && end.fault instanceof OutputDroppedError);
+    assert.match(end.fault.message, /the run's output volume was no longer held/);
   });
 });
 

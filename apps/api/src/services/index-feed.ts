@@ -4,7 +4,7 @@ import { type RunJobData, RunProgress, isFinal } from '@modelrun/contracts';
 import { type Logger, errorFields } from '@modelrun/logger';
 import type { RunQueues } from '@modelrun/queue';
 import { VolumeSync, type LoadResult, type RunIndex, type RunSummary, summarize } from '@modelrun/leaderboard';
-import type { PendingOutcomes } from '@modelrun/run-control';
+import type { PendingOutcomes, RescoredCursor, RescoredRuns } from '@modelrun/run-control';
 import type { RecordStore } from '@modelrun/store';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
 
@@ -26,6 +26,8 @@ export interface FeedDeps {
   log: Logger;
   /** INDEX_SNAPSHOT: start from the index snapshot on the volume and keep it current. */
   snapshot?: boolean;
+  /** Records re-scores rewrote (issue 19), read again on each rescan: a missed `completed` event costs no restart. */
+  rescored?: Pick<RescoredRuns, 'latest' | 'after'>;
 }
 
 /**
@@ -48,6 +50,8 @@ export class IndexFeed {
   private readonly inFlight = new Set<string>();
   /** Ends being applied now, so a run's event and a reader waiting on it share one read of its record. */
   private readonly ending = new Map<string, Promise<void>>();
+  /** How far the re-scored records have been read (RescoredRuns); undefined: from the start. */
+  private rescoredCursor: RescoredCursor | undefined;
 
   constructor(private readonly deps: FeedDeps) {
     this.sync = new VolumeSync({ layout: deps.store.layout, index: deps.index, log: deps.log, snapshot: deps.snapshot ?? false, threads: LOAD_THREADS });
@@ -76,7 +80,12 @@ export class IndexFeed {
    * Fills the index (VolumeSync.load): from the snapshot, then checked against the volume in the
    * background (`sync.verified`), or from every record (read in threads: nothing is served yet).
    */
-  load(): Promise<LoadResult> {
+  async load(): Promise<LoadResult> {
+    // Before the volume is read: a record rewritten during the load is read again by the first rescan.
+    this.rescoredCursor = await this.deps.rescored?.latest().catch((err: Error) => {
+      this.deps.log.warn('could not read where the re-scored records stand; the first rescan reads them all', errorFields(err));
+      return undefined;
+    });
     return this.sync.load();
   }
 
@@ -122,6 +131,7 @@ export class IndexFeed {
     if (this.rescanning) return this.rescanning;
     this.rescanning = (async () => {
       await this.sync.rescan();
+      await this.reloadRescored();
       await this.seedLive();
       await this.sync.saveSnapshot(SNAPSHOT_EVERY_MS);
     })()
@@ -238,6 +248,27 @@ export class IndexFeed {
       if (pending) this.deps.index.upsert(summarize(viewOfPending(pending)));
     }
     return record !== undefined;
+  }
+
+  /**
+   * Reads again the records re-scores rewrote since the last rescan: the volume's rescan reads
+   * only records the index does not hold, and a re-score's `completed` event can be missed (the
+   * events connection was away). A record read twice (the event and this) costs a read only.
+   */
+  private async reloadRescored(): Promise<void> {
+    const rescored = this.deps.rescored;
+    if (!rescored) return;
+    try {
+      for (;;) {
+        const read = await rescored.after(this.rescoredCursor ?? '0-0');
+        for (const runId of read.runIds) await this.reloadRun(runId);
+        this.rescoredCursor = read.cursor;
+        if (!read.more) return;
+      }
+    } catch (err) {
+      // The rest of the rescan goes on; the next one reads from where this one stopped.
+      this.deps.log.warn('could not read the re-scored records', errorFields(err));
+    }
   }
 
   /** A run's record was replaced (a re-score, issue 19): the index reads it again. */

@@ -1,8 +1,9 @@
 import type { KeptResults } from './kept-results';
-import { type CollectedLogs, EngineStoppedError, type Outcome, type OutputContents, classify } from '@modelrun/runner';
+import { type CollectedLogs, EngineStoppedError, type Outcome, type OutputContents, OutputDroppedError, classify } from '@modelrun/runner';
 import type { ProcessorDeps, RunContext, RunTimes } from './context';
 import type { Executed } from './execute';
 import { decideEnd } from './faults';
+import { logDroppedOutput } from './dropped-output';
 
 export interface Collected {
   outcome: Outcome;
@@ -31,6 +32,7 @@ export async function collectResult(deps: ProcessorDeps, ctx: RunContext, { hand
   const outcome = classify(exit, output, ctx.limits);
   const end = decideEnd(exit, outcome, { heldThroughEngineLoss, ...(output && { entries: output.entries, dropped: output.dropped === true, engineClosing: output.engineClosing === true }) });
   if (end.kind === 'rerun') {
+    if (end.fault instanceof OutputDroppedError) await logDroppedOutput(deps.runner, handle, end.fault, ctx.log, "the run's model");
     // The retry must not adopt this container: it is removed, so the run starts in a new one.
     // The engine that stopped it is often still going down and refuses the removal (its volume
     // store closed: "database not open"); the try is still the engine's stop, and the retry

@@ -8,6 +8,8 @@ import { EVALUATOR_REJECTS_EXIT_CODE, REJECTION_NOTE, judgeEvaluation } from './
 import { ATTR, inSpan } from '@modelrun/telemetry';
 import { outcomeAttributes } from './record';
 import { DETAILS_READ, keepResults, predictionsKeeper } from './kept-results';
+import { droppedOutput } from './faults';
+import { logDroppedOutput } from './dropped-output';
 
 /**
  * A benchmark run's second step, after its model stopped: the model's score.json means nothing
@@ -55,6 +57,14 @@ async function evaluateOutput(deps: ProcessorDeps, ctx: AdmittedRun, { handle, e
   const readable = !evalExit.cancelled && !evalExit.timedOut && !evalExit.oomKilled && (evalExit.exitCode === 0 || evalExit.exitCode === EVALUATOR_REJECTS_EXIT_CODE);
   const [output, evalLogs] = await Promise.all([readable ? deps.runner.collect(evaluator, { note: REJECTION_NOTE, details: DETAILS_READ }) : undefined, deps.runner.logs(evaluator)]);
   const outcome = judgeEvaluation(benchmark, evalExit, output, limits, exit.exitCode);
+  const dropped = droppedOutput(evalExit, output, outcome, 'evaluator');
+  if (dropped) {
+    await logDroppedOutput(deps.runner, evaluator, dropped, ctx.log, "the run's evaluator");
+    // Retried as the model's dropped output is: the retry must make a new evaluator (with a new
+    // keeper), never adopt this one, whose output is gone. The model's container is adopted.
+    await deps.runner.removeEvaluation(ctx.run.id).catch((err: Error) => ctx.log.warn('could not remove the evaluator whose output was dropped; the retry does', { error: err.message }));
+    throw dropped;
+  }
   await keepEvaluatorLog(deps, ctx, evaluator, evalLogs.bytes, outcome);
   const results = await keepResults(deps, ctx, evaluator, benchmark.evaluator.image, outcome, output);
   return { outcome, times: { startedAt, finishedAt: evalExit.finishedAt ?? exit.finishedAt }, logs, results };

@@ -84,11 +84,8 @@ export function decideEnd(
   output: { heldThroughEngineLoss: boolean; entries?: number; dropped?: boolean; engineClosing?: boolean } = { heldThroughEngineLoss: false },
 ): { kind: 'keep' } | { kind: 'rerun'; fault: EngineStoppedError | OutputDroppedError } {
   if (exit.engineStopped && outcome.status !== 'succeeded') return { kind: 'rerun', fault: new EngineStoppedError(exit.exitCode) };
-  // Read while nothing held its volume (its keeper had stopped): the model's writes were dropped
-  // with the tmpfs, whatever it wrote, so its "no score" is not its own.
-  if (output.dropped && output.entries === 0 && outcome.status !== 'succeeded' && !exit.timedOut && !exit.cancelled && !exit.oomKilled) {
-    return { kind: 'rerun', fault: new OutputDroppedError(output.engineClosing ? 'engine-closing' : true) };
-  }
+  const dropped = droppedOutput(exit, output, outcome);
+  if (dropped) return { kind: 'rerun', fault: dropped };
   // A container that ran through a lost engine (live-restore) and left an empty output folder:
   // the engine's restart dropped the tmpfs it wrote to. Never the model's "no score"; a blip
   // that was no restart leaves the output as it was, and a model that wrote nothing at all
@@ -97,6 +94,25 @@ export function decideEnd(
     return { kind: 'rerun', fault: new OutputDroppedError() };
   }
   return { kind: 'keep' };
+}
+
+/**
+ * The one rule for an output read back empty because nothing held its tmpfs (its keeper had
+ * stopped, so the engine unmounted the volume when the container exited: collect's `dropped`).
+ * Whatever the container wrote went with the volume, so its "no score" is not its own: the
+ * platform's fault, retried. Shared by the model's output (decideEnd), the evaluator's in a
+ * run's evaluation step (evaluate.ts) and in a re-score (rescore.ts). An end the output cannot
+ * explain (a timeout, a cancel, an OOM kill) stays what it was.
+ */
+export function droppedOutput(
+  exit: ExitInfo,
+  output: { entries?: number; dropped?: boolean; engineClosing?: boolean } | undefined,
+  outcome: Outcome,
+  of: 'model' | 'evaluator' = 'model',
+): OutputDroppedError | undefined {
+  if (!output?.dropped || output.entries !== 0 || outcome.status === 'succeeded') return undefined;
+  if (exit.timedOut || exit.cancelled || exit.oomKilled) return undefined;
+  return new OutputDroppedError(output.engineClosing ? 'engine-closing' : true, of);
 }
 
 /**
