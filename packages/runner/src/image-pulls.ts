@@ -16,7 +16,10 @@ export class PullTooLarge extends Error {
   }
 }
 
-/** An image this engine pulled: `bytes` is what it downloaded (layers it already had count for nothing). */
+/**
+ * An image this engine pulled: `bytes` is what it downloaded (layers it already had count for
+ * nothing); when the engine did not say a downloaded layer's size, the image's size instead.
+ */
 export interface PulledImage {
   image: string;
   id: string;
@@ -146,7 +149,10 @@ export class ImagePulls implements ImagePuller {
         });
         const found = await inspectImage(this.docker, image);
         if (!found) throw infrastructure('inspect the pulled image', new Error(`${image} is not on the engine after its pull`));
-        const pulled: PulledImage = { image, id: found.id, bytes: tracker.progress().bytesTotal ?? tracker.knownBytes(), ahead: how.ahead };
+        // A layer downloaded without saying its size leaves the count short (to 0 for a one-layer
+        // image): the image's size on the host stands in, an upper bound, never a pull of 0 bytes.
+        const bytes = tracker.hasUnsizedLayers() ? Math.max(tracker.knownBytes(), found.size) : (tracker.progress().bytesTotal ?? tracker.knownBytes());
+        const pulled: PulledImage = { image, id: found.id, bytes, ahead: how.ahead };
         this.observer.pulled?.(pulled);
         return pulled;
       } finally {

@@ -50,6 +50,15 @@ describe('pulling an image', () => {
       assert.deepEqual(t.update({ status: 'Download complete', id: 'b' }), { bytesDone: 600, bytesTotal: 1500 });
       assert.equal(t.update({ status: 'Extracting', id: 'b', progressDetail: { current: 10, total: 500 } }), undefined);
       assert.deepEqual(t.update({ status: 'Downloading', id: 'a', progressDetail: { current: 1000, total: 1000 } }), { bytesDone: 1500, bytesTotal: 1500 });
+      assert.equal(t.hasUnsizedLayers(), false);
+    });
+
+    it('says when a downloaded layer never said its size (fetched between two progress lines, as CI saw)', () => {
+      const t = new PullTracker();
+      t.update({ status: 'Pulling fs layer', id: 'a' });
+      t.update({ status: 'Already exists', id: 'c' });
+      t.update({ status: 'Download complete', id: 'a' });
+      assert.deepEqual([t.knownBytes(), t.hasUnsizedLayers()], [0, true], 'its bytes are unknown, not 0: the pull takes the image size instead');
     });
   });
 
