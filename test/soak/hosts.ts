@@ -43,13 +43,20 @@ export async function startSoakHosts(engines: number, images: string[], leaseSec
       ...(host === 'b' && b && { DOCKER_HOST: b.dockerHost }),
     }),
     async leftovers(deployment) {
-      let n = 0;
-      for (const { docker: d } of all) {
-        const left = await d.listContainers({ all: true, filters: { label: [`${LABELS.deployment}=${deployment}`] } });
-        for (const c of left) console.log('leftover container:', c.Names[0], c.State, c.Status, c.Labels[LABELS.runId]);
-        n += left.length;
+      // A container the engine is still removing (a clean-up's DELETE under load takes seconds,
+      // and a second remover is told "removal in progress" and moves on) is not left over; one
+      // that is still there, or still removing, a minute later is.
+      const list = async () => (await Promise.all(all.map(({ docker: d }) => d.listContainers({ all: true, filters: { label: [`${LABELS.deployment}=${deployment}`] } })))).flat();
+      const t0 = Date.now();
+      let left = await list();
+      const removing = left.filter((c) => c.State === 'removing').length;
+      while (left.some((c) => c.State === 'removing') && Date.now() - t0 < 60_000) {
+        await new Promise((r) => setTimeout(r, 500));
+        left = await list();
       }
-      return n;
+      if (removing) console.log(`${removing} container(s) being removed at the end; waited ${((Date.now() - t0) / 1000).toFixed(1)} s for the engine`);
+      for (const c of left) console.log('leftover container:', c.Names[0], c.State, c.Status, c.Labels[LABELS.runId]);
+      return left.length;
     },
     duplicates: (watch, runIds) => runIds.filter((id) => watch.maxAtOnce(id, 'running') > 1).length,
     movedHosts: (watch, runIds) => runIds.filter((id) => new Set(watch.eventsFor(id).map((e) => e.engine)).size > 1).length,

@@ -17,7 +17,7 @@ import { startApi } from '@modelrun/api';
 import { loadApiConfig } from '@modelrun/config';
 import { type RunView, isFinal } from '@modelrun/contracts';
 import { watchContainers } from '../helpers/container-watch';
-import { containersOf, removeContainersOf } from '../helpers/docker';
+import { removeContainersOf } from '../helpers/docker';
 import { type AppProcess, spawnApp } from '../helpers/processes';
 import { loseAndRestoreHost, startSoakHosts } from './hosts';
 import { startRedisServer } from '../helpers/redis-server';
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   // One engine: a run never has a second container. Two: never two running at once (a run
   // taken over from the lost host has its second container after the first died with it).
   const duplicates = engines > 1 ? hosts.duplicates(watch, ids) : submitted.filter(({ run }) => watch.idsFor(run.id).size > 1).length;
-  const leftovers = engines > 1 ? await hosts.leftovers(prefix) : (await containersOf(prefix)).length;
+  const leftovers = await hosts.leftovers(prefix);
   const records = readdirSync(join(dataDir, 'runs')).flatMap((m) => readdirSync(join(dataDir, 'runs', m))).length;
   const tmpLeft = tmpFiles.length;
   if (tmpLeft) console.log('temp files left:', tmpFiles.join(', '));
