@@ -4,7 +4,7 @@ import express, { Router } from 'express';
 import { HttpError } from '../errors';
 
 /** The web app's pages: each is the same HTML shell; the script draws the page from the URL. */
-export const WEB_PAGES = ['/', '/signin', '/submit', '/models/:name', '/runs/:id', '/benchmarks', '/benchmarks/:name', '/tokens', '/admin/users', '/admin/audit'] as const;
+export const WEB_PAGES = ['/', '/signin', '/submit', '/models/:name', '/runs/:id', '/benchmarks', '/benchmarks/:name', '/tokens', '/admin/users', '/admin/audit', '/admin/fleet'] as const;
 
 /** Where `npm run build` puts the web app (apps/web/dist), or undefined if it is not installed. */
 export function webRoot(): string | undefined {
