@@ -27,7 +27,9 @@ export async function enqueueRun(queue: RunQueue, data: RunJobData, opts: Enqueu
   const base = opts.level ?? DEFAULT_RUN_PRIORITY;
   const level = opts.rerun ? rerunPriority(base) : base;
   const fair = opts.fairShare;
-  const rank = fair ? await fair.enter({ name: queue.name, prioritizedKey: queue.toKey('prioritized'), delayedKey: queue.toKey('delayed') }, opts.share, data.id) : 1;
+  const [rank = 1] = fair
+    ? await fair.enter([{ queue: { name: queue.name, prioritizedKey: queue.toKey('prioritized'), delayedKey: queue.toKey('delayed') }, submitter: opts.share, runId: data.id }])
+    : [];
   try {
     await queue.add(RUN_JOB, data, { ...runJobOptions(data.id, opts.retry), priority: jobPriority(level, rank) });
   } catch (err) {
