@@ -93,8 +93,7 @@ export class RunEnqueuer {
     const fair = this.deps.fairShare;
     if (!fair) return addRun(queue, data, placement, this.deps.retry, 1, undefined);
     return new Promise<void>((resolve, reject) => {
-      const scope = new AsyncResource('modelrun.enqueue');
-      this.waiting.push({ queue, data, placement, scope, resolve: scope.bind(resolve), reject: scope.bind(reject) });
+      this.waiting.push({ queue, data, placement, scope: new AsyncResource('modelrun.enqueue'), resolve, reject });
       if (!this.entering) this.home.runInAsyncScope(() => void this.enterWaiting(fair));
     });
   }
@@ -109,7 +108,7 @@ export class RunEnqueuer {
         try {
           ranks = await fair.enter(batch.map((w) => fairShareEntry(w.queue, w.data, w.placement)));
         } catch (err) {
-          for (const w of batch) w.reject(err);
+          for (const w of batch) w.scope.runInAsyncScope(w.reject, undefined, err);
           continue;
         }
         batch.forEach((w, i) => this.add(w, ranks[i] ?? 1, fair));
@@ -119,7 +118,8 @@ export class RunEnqueuer {
     }
   }
 
+  /** Adds the job, and answers its caller, in the caller's own context (not AsyncResource.bind: that costs a deprecation wrapper per call). */
   private add(w: Waiting, rank: number, fair: FairShare): void {
-    w.scope.runInAsyncScope(() => addRun(w.queue, w.data, w.placement, this.deps.retry, rank, fair)).then(w.resolve, w.reject);
+    w.scope.runInAsyncScope(() => void addRun(w.queue, w.data, w.placement, this.deps.retry, rank, fair).then(w.resolve, w.reject));
   }
 }
