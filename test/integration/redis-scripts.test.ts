@@ -26,7 +26,7 @@ describe('Redis scripts on a new auto-pipelined connection', function () {
     const queue = { name: 'runs', prioritizedKey: `${prefix}:runs:prioritized`, delayedKey: `${prefix}:runs:delayed` };
     // A plain command first, so the tick's pipeline exists before any script is defined.
     const ping = redis.ping();
-    const ranks = await Promise.all(Array.from({ length: 5 }, (_, i) => share.enter(queue, 'alice', `run-${i}`)));
+    const ranks = await Promise.all(Array.from({ length: 5 }, async (_, i) => (await share.enter([{ queue, submitter: 'alice', runId: `run-${i}` }]))[0]!));
     assert.equal(await ping, 'PONG');
     assert.deepEqual(
       ranks.sort((a, b) => a - b),

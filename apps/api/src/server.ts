@@ -20,6 +20,7 @@ import { IndexFeed } from './services/index-feed';
 import { RescoreService, followRescores } from './services/rescores';
 import { LogsService } from './services/logs-service';
 import { RunsService } from './services/runs-service';
+import { RunEnqueuer } from './services/enqueue-run';
 import { fleetHosts } from './services/run-requirements';
 import { BenchmarksService } from './services/benchmarks-service';
 import { createApiMetrics } from './metrics';
@@ -121,7 +122,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       allowedImages: config.allowedImages,
       benchmarks: config.benchmarks,
       quotas: new QuotaLedger(redis, config.deployment),
-      fairShare: new FairShare(redis, config.deployment),
+      // One per process: concurrent submissions share its fair-share round trips.
+      enqueuer: new RunEnqueuer({ retry: config, fairShare: new FairShare(redis, config.deployment) }),
       ...(config.redisWaitReplicas > 0 && { confirmWrites: () => confirmReplicated(redis, config.redisWaitReplicas, REPLICA_WAIT_MS) }),
       onSettled: (id, listener) => feed.onSettled(id, listener),
       submitting: (id) => feed.submitting(id),

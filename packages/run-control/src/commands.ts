@@ -6,7 +6,8 @@ import type { Redis } from 'ioredis';
 /**
  * The package's Redis scripts, each a .lua file in commands/ beside this one (the build copies
  * them next to the compiled code), as BullMQ keeps its own. Read once, and run by their SHA
- * (runCommand).
+ * (runCommand). `keys`: how many KEYS the script takes, or 'each call' for one that takes as
+ * many as it is given (a batch: so many keys per item).
  */
 const COMMANDS = {
   claimRun: { file: 'claim-run.lua', keys: 3 },
@@ -14,12 +15,12 @@ const COMMANDS = {
   reserveQuota: { file: 'reserve-quota.lua', keys: 2 },
   notePendingError: { file: 'note-pending-error.lua', keys: 1 },
   releaseIdempotencyKey: { file: 'release-idempotency-key.lua', keys: 1 },
-  fairShareEnter: { file: 'fair-share-enter.lua', keys: 4 },
+  fairShareEnter: { file: 'fair-share-enter.lua', keys: 'each call' },
   fairShareLeave: { file: 'fair-share-leave.lua', keys: 1 },
   selectRun: { file: 'select-run.lua', keys: 2 },
   countRescore: { file: 'count-rescore.lua', keys: 3 },
   releaseLock: { file: 'release-lock.lua', keys: 1 },
-} as const;
+} as const satisfies Record<string, { file: string; keys: number | 'each call' }>;
 
 export type CommandName = keyof typeof COMMANDS;
 
@@ -55,7 +56,8 @@ function shaOf(name: CommandName): string {
  * behind one in flight: concurrent submissions right after an API started were refused 503.
  */
 export async function runCommand(redis: Redis, name: CommandName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-  const numberOfKeys = COMMANDS[name].keys;
+  const declared: number | 'each call' = COMMANDS[name].keys;
+  const numberOfKeys = declared === 'each call' ? keys.length : declared;
   try {
     return await redis.evalsha(shaOf(name), numberOfKeys, ...keys, ...args);
   } catch (err) {

@@ -11,6 +11,14 @@ export interface FairShareQueue {
   delayedKey: string;
 }
 
+/** A run joining its submitter's waiting runs in a queue (FairShare.enter). */
+export interface FairShareEntry {
+  queue: FairShareQueue;
+  /** Whose share the run takes. */
+  submitter: string;
+  runId: string;
+}
+
 /** A run's entry that was added this recently may not be in the queue yet (the API joins before it adds the job). */
 const JOIN_GRACE_MS = 60_000;
 /** An entry nobody removed goes away after this long; so does a submitter's set once no run joined it for as long. */
@@ -34,11 +42,18 @@ export class FairShare {
     return `${this.prefix}:fair:run:${runId}`;
   }
 
-  /** Adds the run to its submitter's waiting runs in `queue`; @returns its rank there (1 for the submitter's only waiting run). */
-  async enter(queue: FairShareQueue, submitter: string, runId: string, now = Date.now()): Promise<number> {
-    const set = `${this.prefix}:fair:${queue.name}:${submitter}`;
-    const keys = [set, this.entryKey(runId), queue.prioritizedKey, queue.delayedKey];
-    return Number(await runCommand(this.redis, 'fairShareEnter', keys, [runId, now, JOIN_GRACE_MS, ENTRY_TTL_SECONDS, this.entryKey(''), CHECKED_PER_JOIN]));
+  /**
+   * Adds runs to their submitters' waiting runs in their queues, in one script call however many
+   * (the API enters concurrent submissions together), in order, exactly as one call each at
+   * `now` would: two runs of one submitter in a queue get consecutive ranks.
+   * @returns each run's rank there, in the entries' order (1 for its submitter's only waiting run)
+   */
+  async enter(entries: readonly FairShareEntry[], now = Date.now()): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const keys = entries.flatMap((e) => [`${this.prefix}:fair:${e.queue.name}:${e.submitter}`, this.entryKey(e.runId), e.queue.prioritizedKey, e.queue.delayedKey]);
+    const ranks = await runCommand(this.redis, 'fairShareEnter', keys, [now, JOIN_GRACE_MS, ENTRY_TTL_SECONDS, this.entryKey(''), CHECKED_PER_JOIN, ...entries.map((e) => e.runId)]);
+    if (!Array.isArray(ranks) || ranks.length !== entries.length) throw new Error(`fair-share-enter.lua answered ${JSON.stringify(ranks)} for ${entries.length} runs`);
+    return ranks.map(Number);
   }
 
   /** The run no longer waits (a worker took it, or its enqueue failed). Idempotent. */

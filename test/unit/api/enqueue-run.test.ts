@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { JobsOptions } from 'bullmq';
 import { DEFAULT_RUN_PRIORITY, type RunJobData } from '@modelrun/contracts';
 import { type RunQueue, jobPriority } from '@modelrun/queue';
-import type { FairShare } from '@modelrun/run-control';
+import type { FairShare, FairShareEntry } from '@modelrun/run-control';
 import { enqueueRun } from '../../../apps/api/src/services/enqueue-run';
 
 const run = (id: string): RunJobData => ({ id, name: 'm', image: 'team/m:1', limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 }, createdAt: new Date(0).toISOString() });
@@ -21,11 +21,12 @@ function fakes(opts: { rank?: number; refuse?: boolean } = {}) {
     },
   } as unknown as RunQueue;
   const fairShare = {
-    enter: async (q: { name: string; prioritizedKey: string }, share: string, runId: string) => {
-      assert.equal(q.prioritizedKey, 'p:runs:prioritized');
-      entered.push({ queue: q.name, share, runId });
-      return opts.rank ?? 1;
-    },
+    enter: async (entries: FairShareEntry[]) =>
+      entries.map((e) => {
+        assert.equal(e.queue.prioritizedKey, 'p:runs:prioritized');
+        entered.push({ queue: e.queue.name, share: e.submitter, runId: e.runId });
+        return opts.rank ?? 1;
+      }),
     left: async (runId: string) => {
       left.push(runId);
     },

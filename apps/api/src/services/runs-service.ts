@@ -16,13 +16,13 @@ import {
 } from '@modelrun/contracts';
 import type { Benchmarks } from '@modelrun/config';
 import { type HostFacts, NotReplicatedError, type RetryPolicy, type RunQueues, waitingFor } from '@modelrun/queue';
-import type { FairShare, PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
+import type { PendingOutcomes, QuotaLedger, RunControl } from '@modelrun/run-control';
 import { type RunIndex, summarize } from '@modelrun/leaderboard';
 import type { RecordStore } from '@modelrun/store';
 import { IdempotencyConflict, ImageNotAllowed, QueueUnavailable, RunAlreadyEnded, RunNotFound, viaRedis } from './errors';
 import { admitLimits, reserveQuota } from './benchmark-admission';
 import type { Rerun } from './rerun';
-import { enqueueRun } from './enqueue-run';
+import { RunEnqueuer } from './enqueue-run';
 import { admitRequirements } from './run-requirements';
 import { admitPhase } from './phase-admission';
 import { statusOfJobState, viewOfJob, viewOfPending } from './views';
@@ -35,14 +35,18 @@ export interface RunsServiceDeps {
   store: RecordStore;
   index: RunIndex;
   limits: LimitPolicy;
+  /** The jobs' retries, for the default enqueuer (a given one has its own). */
   retry: RetryPolicy;
   allowedImages: ImageAllowList;
   /** The operator's benchmarks (BENCHMARKS_FILE); empty: only self-scored runs. */
   benchmarks?: Benchmarks;
   /** Benchmark quotas, shared by every API replica through Redis. */
   quotas?: QuotaLedger;
-  /** Each submitter's waiting runs, so that runs share the queue fairly (./enqueue-run.ts); without it they wait in order. */
-  fairShare?: FairShare;
+  /**
+   * Adds the runs' jobs, sharing each queue fairly among submitters and batching concurrent
+   * submissions (./enqueue-run.ts); one per process. Default: one without fair share (runs wait in order).
+   */
+  enqueuer?: RunEnqueuer;
   /**
    * Resolves once Redis replicas hold every write made so far (REDIS_WAIT_REPLICAS), or throws
    * NotReplicatedError; absent, a write the primary acknowledged is taken as stored.
@@ -74,7 +78,11 @@ const IDEMPOTENCY_WAIT_MS = 2_000;
 
 /** Submitting, reading and cancelling runs. HTTP-free: it throws the domain errors of ./errors.ts. */
 export class RunsService {
-  constructor(private readonly deps: RunsServiceDeps) {}
+  private readonly enqueuer: RunEnqueuer;
+
+  constructor(private readonly deps: RunsServiceDeps) {
+    this.enqueuer = deps.enqueuer ?? new RunEnqueuer({ retry: deps.retry });
+  }
 
   /**
    * @param principal what idempotency keys are kept per (the caller's key, see Request.principal)
@@ -133,9 +141,7 @@ export class RunsService {
     try {
       try {
         if (benchmark && deps.quotas && !rerun) await reserveQuota(deps.quotas, benchmark, caller, data.id, now.getTime(), phase);
-        await viaRedis(async () =>
-          enqueueRun(await deps.queues.routeFor(data), data, { retry: deps.retry, fairShare: deps.fairShare, share: caller, level: req.priority ?? benchmark?.priority, rerun: rerun !== undefined }),
-        );
+        await viaRedis(async () => this.enqueuer.enqueue(await deps.queues.routeFor(data), data, { share: caller, level: req.priority ?? benchmark?.priority, rerun: rerun !== undefined }));
       } catch (err) {
         if (keyHash) await deps.control.releaseIdempotencyKey(keyHash, data.id).catch(() => undefined);
         if (benchmark && deps.quotas && !rerun) await deps.quotas.release(quotaScope(benchmark.name, phase?.name), caller, data.id, false).catch(() => undefined);
