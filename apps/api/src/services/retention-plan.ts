@@ -3,6 +3,7 @@
  * rules can be tested without a volume. The pass (retention.ts) lists the files, says which runs
  * are protected, and deletes what this returns.
  */
+import { TimeSlices, sortInSlices } from './time-slices';
 
 /** What the volume keeps of a run, in the order the size cap prunes them (RETENTION_MAX_MB). */
 export const RETENTION_KINDS = ['predictions', 'logs', 'details', 'records'] as const;
@@ -43,6 +44,18 @@ export interface PlannedRemoval extends KeptFile {
 
 const DAY_MS = 86_400_000;
 
+/** Options of a plan's making. */
+export interface PlanOptions {
+  /**
+   * The longest the plan runs on the event loop before it yields (default 10 ms); Infinity: all in
+   * one go. Requests wait for a slice at most, not for the whole plan.
+   */
+  sliceMs?: number;
+}
+
+/** A slice's length by default: a request waits this long at most for the plan. */
+export const PLAN_SLICE_MS = 10;
+
 /**
  * The files to remove, in the order to remove them:
  * 1. by age: a file whose run finished longer ago than its kind's days; a record removed so takes
@@ -52,14 +65,19 @@ const DAY_MS = 86_400_000;
  * A run's record is listed after its other files, so a pass stopped half way never leaves files
  * of a run without its record (which would look live). Protected runs and runs that have not
  * finished lose nothing, even when that leaves the volume over the cap.
+ *
+ * The work is done in slices of `sliceMs` (TimeSlices), yielding to the event loop between them:
+ * at a million runs, one synchronous go held every request of the API for over a second.
  */
-export function planRetention(input: PlanInput): PlannedRemoval[] {
+export async function planRetention(input: PlanInput, options: PlanOptions = {}): Promise<PlannedRemoval[]> {
   const { settings, finishedAt, protectedRuns, now } = input;
+  const slices = new TimeSlices(options.sliceMs ?? PLAN_SLICE_MS);
   const byRun = new Map<string, KeptFile[]>();
   for (const f of input.files) {
     const list = byRun.get(f.runId);
     if (list) list.push(f);
     else byRun.set(f.runId, [f]);
+    if (slices.due()) await slices.pause();
   }
   const removed = new Map<string, PlannedRemoval>();
   /** Removes a file (a record with its run's other files). @returns the bytes that newly go. */
@@ -76,9 +94,14 @@ export function planRetention(input: PlanInput): PlannedRemoval[] {
     return bytes + f.bytes;
   };
   // The runs that may lose files, oldest finished first; run ids are time-ordered, so they break
-  // ties. Runs are sorted, not files: a quarter of the comparisons, and no object per file (at
-  // 100k runs, sorting 400k files took seconds of the API's event loop, mostly in its GC).
-  const oldestFirst = [...byRun.keys()].filter((id) => finishedAt.has(id) && !protectedRuns.has(id)).sort((a, b) => finishedAt.get(a)! - finishedAt.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
+  // ties (which makes the order total: any correct sort, sliced or not, gives this one). Runs are
+  // sorted, not files: a quarter of the comparisons, and no object per file.
+  const candidates: string[] = [];
+  for (const id of byRun.keys()) {
+    if (finishedAt.has(id) && !protectedRuns.has(id)) candidates.push(id);
+    if (slices.due()) await slices.pause();
+  }
+  const oldestFirst = await sortInSlices(candidates, (a, b) => finishedAt.get(a)! - finishedAt.get(b)! || (a < b ? -1 : a > b ? 1 : 0), slices);
 
   for (const id of oldestFirst) {
     const age = now - finishedAt.get(id)!;
@@ -86,19 +109,33 @@ export function planRetention(input: PlanInput): PlannedRemoval[] {
       const days = settings.days[file.kind];
       if (days !== undefined && age > days * DAY_MS) remove(file, 'age');
     }
+    if (slices.due()) await slices.pause();
   }
 
   if (settings.maxBytes !== undefined) {
     let kept = 0;
-    for (const f of input.files) if (!removed.has(f.path)) kept += f.bytes;
+    for (const f of input.files) {
+      if (!removed.has(f.path)) kept += f.bytes;
+      if (slices.due()) await slices.pause();
+    }
     for (const kind of RETENTION_KINDS) {
       for (const id of oldestFirst) {
         if (kept <= settings.maxBytes) break;
         for (const file of byRun.get(id)!) if (file.kind === kind) kept -= remove(file, 'size');
+        if (slices.due()) await slices.pause();
       }
     }
   }
   // Records last: see above.
-  const plan = [...removed.values()];
-  return [...plan.filter((f) => f.kind !== 'records'), ...plan.filter((f) => f.kind === 'records')];
+  const files: PlannedRemoval[] = [];
+  const records: PlannedRemoval[] = [];
+  for (const f of removed.values()) {
+    (f.kind === 'records' ? records : files).push(f);
+    if (slices.due()) await slices.pause();
+  }
+  for (const f of records) {
+    files.push(f);
+    if (slices.due()) await slices.pause();
+  }
+  return files;
 }

@@ -143,13 +143,13 @@ export class RetentionPass {
     }
     const protectedRuns = await this.protectedRuns();
     const input = { settings: this.deps.settings, files, finishedAt, protectedRuns, now: started };
-    let plan = planRetention(input);
+    let plan = await planRetention(input);
     // Only the runs the plan touches are looked up in the queue: a job still live (a redelivery,
     // a re-run's) keeps its run whole; the plan is then made again without them.
     const live = await this.liveJobs([...new Set(plan.map((f) => f.runId))]);
     if (live.length) {
       for (const id of live) protectedRuns.add(id);
-      plan = planRetention(input);
+      plan = await planRetention(input);
     }
     const result: PassResult = { ...empty(), ran: true, ms: 0 };
     const removedPaths = new Set<string>();
