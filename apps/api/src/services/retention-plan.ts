@@ -70,16 +70,25 @@ export const PLAN_SLICE_MS = 10;
  * at a million runs, one synchronous go held every request of the API for over a second.
  */
 export async function planRetention(input: PlanInput, options: PlanOptions = {}): Promise<PlannedRemoval[]> {
-  const { settings, finishedAt, protectedRuns, now } = input;
+  const { settings, files, finishedAt, protectedRuns, now } = input;
   const slices = new TimeSlices(options.sliceMs ?? PLAN_SLICE_MS);
   const byRun = new Map<string, KeptFile[]>();
-  for (const f of input.files) {
-    const list = byRun.get(f.runId);
-    if (list) list.push(f);
-    else byRun.set(f.runId, [f]);
-    if (slices.due()) await slices.pause();
-  }
-  const removed = new Map<string, PlannedRemoval>();
+  /** byRun's keys, as an array to walk in slices. */
+  const runIds: string[] = [];
+  await slices.range(files.length, (lo, hi) => {
+    for (let i = lo; i < hi; i++) {
+      const f = files[i]!;
+      const list = byRun.get(f.runId);
+      if (list) list.push(f);
+      else {
+        byRun.set(f.runId, [f]);
+        runIds.push(f.runId);
+      }
+    }
+  });
+  /** The paths that go, and what goes in the order it was chosen. */
+  const removed = new Set<string>();
+  const chosen: PlannedRemoval[] = [];
   /** Removes a file (a record with its run's other files). @returns the bytes that newly go. */
   const remove = (f: KeptFile, why: PlannedRemoval['why']): number => {
     if (removed.has(f.path)) return 0;
@@ -87,55 +96,60 @@ export async function planRetention(input: PlanInput, options: PlanOptions = {})
     if (f.kind === 'records')
       for (const other of byRun.get(f.runId) ?? [])
         if (other.kind !== 'records' && !removed.has(other.path)) {
-          removed.set(other.path, { ...other, why });
+          removed.add(other.path);
+          chosen.push({ ...other, why });
           bytes += other.bytes;
         }
-    removed.set(f.path, { ...f, why });
+    removed.add(f.path);
+    chosen.push({ ...f, why });
     return bytes + f.bytes;
   };
   // The runs that may lose files, oldest finished first; run ids are time-ordered, so they break
   // ties (which makes the order total: any correct sort, sliced or not, gives this one). Runs are
   // sorted, not files: a quarter of the comparisons, and no object per file.
-  const candidates: string[] = [];
-  for (const id of byRun.keys()) {
-    if (finishedAt.has(id) && !protectedRuns.has(id)) candidates.push(id);
-    if (slices.due()) await slices.pause();
-  }
-  const oldestFirst = await sortInSlices(candidates, (a, b) => finishedAt.get(a)! - finishedAt.get(b)! || (a < b ? -1 : a > b ? 1 : 0), slices);
-
-  for (const id of oldestFirst) {
-    const age = now - finishedAt.get(id)!;
-    for (const file of byRun.get(id)!) {
-      const days = settings.days[file.kind];
-      if (days !== undefined && age > days * DAY_MS) remove(file, 'age');
+  const candidates: { id: string; at: number }[] = [];
+  await slices.range(runIds.length, (lo, hi) => {
+    for (let i = lo; i < hi; i++) {
+      const id = runIds[i]!;
+      const at = finishedAt.get(id);
+      if (at !== undefined && !protectedRuns.has(id)) candidates.push({ id, at });
     }
-    if (slices.due()) await slices.pause();
-  }
+  });
+  const oldestFirst = await sortInSlices(candidates, (a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0), slices);
 
-  if (settings.maxBytes !== undefined) {
-    let kept = 0;
-    for (const f of input.files) {
-      if (!removed.has(f.path)) kept += f.bytes;
-      if (slices.due()) await slices.pause();
-    }
-    for (const kind of RETENTION_KINDS) {
-      for (const id of oldestFirst) {
-        if (kept <= settings.maxBytes) break;
-        for (const file of byRun.get(id)!) if (file.kind === kind) kept -= remove(file, 'size');
-        if (slices.due()) await slices.pause();
+  await slices.range(oldestFirst.length, (lo, hi) => {
+    for (let i = lo; i < hi; i++) {
+      const { id, at } = oldestFirst[i]!;
+      for (const file of byRun.get(id)!) {
+        const days = settings.days[file.kind];
+        if (days !== undefined && now - at > days * DAY_MS) remove(file, 'age');
       }
     }
+  });
+
+  const { maxBytes } = settings;
+  if (maxBytes !== undefined) {
+    let kept = 0;
+    await slices.range(files.length, (lo, hi) => {
+      for (let i = lo; i < hi; i++) if (!removed.has(files[i]!.path)) kept += files[i]!.bytes;
+    });
+    for (const kind of RETENTION_KINDS)
+      await slices.range(oldestFirst.length, (lo, hi) => {
+        for (let i = lo; i < hi; i++) {
+          if (kept <= maxBytes) return true;
+          for (const file of byRun.get(oldestFirst[i]!.id)!) if (file.kind === kind) kept -= remove(file, 'size');
+        }
+        return false;
+      });
   }
   // Records last: see above.
-  const files: PlannedRemoval[] = [];
+  const plan: PlannedRemoval[] = [];
   const records: PlannedRemoval[] = [];
-  for (const f of removed.values()) {
-    (f.kind === 'records' ? records : files).push(f);
-    if (slices.due()) await slices.pause();
-  }
-  for (const f of records) {
-    files.push(f);
-    if (slices.due()) await slices.pause();
-  }
-  return files;
+  await slices.range(chosen.length, (lo, hi) => {
+    for (let i = lo; i < hi; i++) (chosen[i]!.kind === 'records' ? records : plan).push(chosen[i]!);
+  });
+  await slices.range(records.length, (lo, hi) => {
+    for (let i = lo; i < hi; i++) plan.push(records[i]!);
+  });
+  return plan;
 }
