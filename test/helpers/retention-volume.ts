@@ -15,6 +15,11 @@ export interface RetentionVolumeShape {
   protectedShare?: number;
   /** Share of runs still live: not in `finishedAt`, half of them with no record yet (default 0.03). */
   liveShare?: number;
+  /**
+   * Days each kind has been kept so far: a file of a run finished longer ago is absent, as if
+   * earlier passes had removed it (the steady state of hourly passes). Default: nothing was removed.
+   */
+  keptDays?: Partial<Record<RetentionKind, number>>;
   now?: number;
 }
 
@@ -47,24 +52,30 @@ export function retentionVolume(shape: RetentionVolumeShape): Omit<PlanInput, 's
   const finishedAt = new Map<string, number>();
   const protectedRuns = new Set<string>();
   let bytes = 0;
-  const add = (kind: RetentionKind, model: string, runId: string, name: string, size: number): void => {
-    byKind[kind].push({ kind, model, runId, path: `/v/${kind}/${model}/${name}`, bytes: size });
-    bytes += size;
-  };
+  const keptMs = Object.fromEntries(Object.entries(shape.keptDays ?? {}).map(([kind, days]) => [kind, days * DAY_MS])) as Partial<Record<RetentionKind, number>>;
   for (let i = 0; i < shape.runs; i++) {
     // Every model has a run; the rest go mostly to the first models.
     const model = `m${i < shape.models ? i : Math.floor(random() ** 3 * shape.models)}`;
     const created = now - Math.floor(random() * span);
     const id = runIdAt(created);
     const live = random() < liveShare;
-    if (!live || random() < 0.5) add('records', model, id, `${id}.json`, 800 + Math.floor(random() * 2000));
-    if (!live) finishedAt.set(id, Math.floor((created + random() * 3_600_000) / tie) * tie);
-    if (!live && random() < protectedShare) protectedRuns.add(id);
-    add('logs', model, id, `${id}.log`, Math.floor(random() * 4096));
+    const finished = Math.floor((created + random() * 3_600_000) / tie) * tie;
+    const isProtected = !live && random() < protectedShare;
+    /** Whether earlier passes kept this kind of this run: a protected or live run keeps all; a record gone took the rest. */
+    const kept = (kind: RetentionKind): boolean => live || isProtected || (now - finished <= (keptMs[kind] ?? Infinity) && now - finished <= (keptMs.records ?? Infinity));
+    const add = (kind: RetentionKind, name: string, size: number): void => {
+      if (!kept(kind)) return;
+      byKind[kind].push({ kind, model, runId: id, path: `/v/${kind}/${model}/${name}`, bytes: size });
+      bytes += size;
+    };
+    if (!live || random() < 0.5) add('records', `${id}.json`, 800 + Math.floor(random() * 2000));
+    if (!live && kept('records')) finishedAt.set(id, finished);
+    if (isProtected) protectedRuns.add(id);
+    add('logs', `${id}.log`, Math.floor(random() * 4096));
     if (random() < 0.5) {
-      add('logs', model, id, `${id}.evaluator.log`, Math.floor(random() * 2048));
-      add('predictions', model, id, `${id}.tar`, 10_000 + Math.floor(random() * 1_000_000));
-      add('details', model, id, `${id}.json`, 1000 + Math.floor(random() * 10_000));
+      add('logs', `${id}.evaluator.log`, Math.floor(random() * 2048));
+      add('predictions', `${id}.tar`, 10_000 + Math.floor(random() * 1_000_000));
+      add('details', `${id}.json`, 1000 + Math.floor(random() * 10_000));
     }
   }
   return { files: [...byKind.records, ...byKind.logs, ...byKind.predictions, ...byKind.details], finishedAt, protectedRuns, now, bytes };
