@@ -40,7 +40,7 @@ export function machineInfo(): MachineInfo {
 }
 
 /** bench/results/<time>-<mode>.json: everything measured, for comparing runs later. */
-export function writeResults(dir: string, mode: 'quick' | 'full' | 'fleet' | 'isolation' | 'tracing', data: unknown): string {
+export function writeResults(dir: string, mode: 'quick' | 'full' | 'fleet' | 'isolation' | 'tracing' | 'retention', data: unknown): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const path = join(dir, `${stamp}-${mode}.json`);
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);

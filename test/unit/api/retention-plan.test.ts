@@ -15,55 +15,62 @@ function run(daysAgo: number, kinds: RetentionKind[] = ['records', 'logs', 'pred
   return { id, at, files: kinds.map((kind) => ({ kind, model: 'm', runId: id, path: `/v/${kind}/m/${id}`, bytes })) };
 }
 
-function plan(runs: ReturnType<typeof run>[], settings: PlanInput['settings'], opts: { protectedRuns?: string[]; live?: string[] } = {}) {
+async function plan(runs: ReturnType<typeof run>[], settings: PlanInput['settings'], opts: { protectedRuns?: string[]; live?: string[] } = {}) {
   const live = new Set(opts.live ?? []);
-  return planRetention({
+  const planned = await planRetention({
     settings,
     files: runs.flatMap((r) => r.files),
     finishedAt: new Map(runs.filter((r) => !live.has(r.id)).map((r) => [r.id, r.at])),
     protectedRuns: new Set(opts.protectedRuns ?? []),
     now: NOW,
-  }).map((f) => `${f.kind}:${f.runId}:${f.why}`);
+  });
+  return planned.map((f) => `${f.kind}:${f.runId}:${f.why}`);
 }
 
 describe('retention: what a pass removes (issue 19)', () => {
-  it('nothing set: nothing removed', () => {
-    assert.deepEqual(plan([run(400), run(1)], { days: {} }), []);
+  it('nothing set: nothing removed', async () => {
+    assert.deepEqual(await plan([run(400), run(1)], { days: {} }), []);
   });
 
-  it("each kind goes after its own days; a record's days passing takes its run's other files with it, the record last", () => {
+  it("each kind goes after its own days; a record's days passing takes its run's other files with it, the record last", async () => {
     const old = run(10);
     const mid = run(5);
     const fresh = run(1);
-    assert.deepEqual(plan([old, mid, fresh], { days: { predictions: 2, logs: 7 } }), [`logs:${old.id}:age`, `predictions:${old.id}:age`, `predictions:${mid.id}:age`]);
-    assert.deepEqual(plan([old, mid, fresh], { days: { records: 7 } }), [`logs:${old.id}:age`, `predictions:${old.id}:age`, `details:${old.id}:age`, `records:${old.id}:age`]);
+    assert.deepEqual(await plan([old, mid, fresh], { days: { predictions: 2, logs: 7 } }), [`logs:${old.id}:age`, `predictions:${old.id}:age`, `predictions:${mid.id}:age`]);
+    assert.deepEqual(await plan([old, mid, fresh], { days: { records: 7 } }), [`logs:${old.id}:age`, `predictions:${old.id}:age`, `details:${old.id}:age`, `records:${old.id}:age`]);
   });
 
-  it('over the size cap: predictions first, then logs, details, records, each oldest finished first, until under it', () => {
+  it('over the size cap: predictions first, then logs, details, records, each oldest finished first, until under it', async () => {
     const a = run(30);
     const b = run(20);
     const c = run(10);
     // 12 files of 100 bytes: 1200; a cap of 900 takes three predictions.
-    assert.deepEqual(plan([c, a, b], { days: {}, maxBytes: 900 }), [`predictions:${a.id}:size`, `predictions:${b.id}:size`, `predictions:${c.id}:size`]);
+    assert.deepEqual(await plan([c, a, b], { days: {}, maxBytes: 900 }), [`predictions:${a.id}:size`, `predictions:${b.id}:size`, `predictions:${c.id}:size`]);
     // 750: the three predictions and the two oldest logs.
-    assert.deepEqual(plan([a, b, c], { days: {}, maxBytes: 750 }), [`predictions:${a.id}:size`, `predictions:${b.id}:size`, `predictions:${c.id}:size`, `logs:${a.id}:size`, `logs:${b.id}:size`]);
+    assert.deepEqual(await plan([a, b, c], { days: {}, maxBytes: 750 }), [
+      `predictions:${a.id}:size`,
+      `predictions:${b.id}:size`,
+      `predictions:${c.id}:size`,
+      `logs:${a.id}:size`,
+      `logs:${b.id}:size`,
+    ]);
     // 150: everything of a and b goes; c keeps its record (100).
-    const small = plan([a, b, c], { days: {}, maxBytes: 150 });
+    const small = await plan([a, b, c], { days: {}, maxBytes: 150 });
     assert.ok(small.includes(`records:${a.id}:size`) && small.includes(`records:${b.id}:size`) && !small.some((s) => s.startsWith(`records:${c.id}`)));
     assert.deepEqual(small.slice(-2), [`records:${a.id}:size`, `records:${b.id}:size`]);
   });
 
-  it('age first, then the cap counts only what is left', () => {
+  it('age first, then the cap counts only what is left', async () => {
     const a = run(30);
     const b = run(1);
-    assert.deepEqual(plan([a, b], { days: { predictions: 7 }, maxBytes: 600 }), [`predictions:${a.id}:age`, `predictions:${b.id}:size`]);
+    assert.deepEqual(await plan([a, b], { days: { predictions: 7 }, maxBytes: 600 }), [`predictions:${a.id}:age`, `predictions:${b.id}:size`]);
   });
 
-  it('a protected run (a board, a pending re-score) and a live run (no finish known) lose nothing, even over the cap', () => {
+  it('a protected run (a board, a pending re-score) and a live run (no finish known) lose nothing, even over the cap', async () => {
     const standing = run(100);
     const live = run(100, ['predictions', 'details']);
     const other = run(100);
-    const removed = plan([standing, live, other], { days: { records: 1, logs: 1, predictions: 1, details: 1 }, maxBytes: 1 }, { protectedRuns: [standing.id], live: [live.id] });
+    const removed = await plan([standing, live, other], { days: { records: 1, logs: 1, predictions: 1, details: 1 }, maxBytes: 1 }, { protectedRuns: [standing.id], live: [live.id] });
     assert.ok(
       removed.every((r) => r.includes(other.id)),
       removed.join(),

@@ -8,8 +8,9 @@ import type { RunIndex } from '@modelrun/leaderboard';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { type BoardState, rescorePendingKey } from '@modelrun/run-control';
 import type { VolumeLayout } from '@modelrun/store';
-import { type KeptFile, RETENTION_KINDS, type RetentionKind, type RetentionSettings, planRetention } from './retention-plan';
+import { type KeptFile, PLAN_SLICE_MS, RETENTION_KINDS, type RetentionKind, type RetentionSettings, planRetention } from './retention-plan';
 import { standingRuns } from './standing-runs';
+import { TimeSlices } from './time-slices';
 
 export interface RetentionDeps {
   redis: Redis;
@@ -134,22 +135,27 @@ export class RetentionPass {
     const started = this.now();
     const { index, layout, log } = this.deps;
     const files = await listFiles(layout);
-    const records = new Set(files.filter((f) => f.kind === 'records').map((f) => f.runId));
+    // The loops over every file are sliced as the plan is (a million runs: seconds of the event loop in one go).
+    const slices = new TimeSlices(PLAN_SLICE_MS);
     // Finished: the run has its record, and the index has read it (a record it has not read yet waits for the next pass).
     const finishedAt = new Map<string, number>();
-    for (const id of records) {
-      const run = index.getRun(id);
-      if (run && isFinal(run.status)) finishedAt.set(id, Date.parse(run.finishedAt ?? run.createdAt));
-    }
+    await slices.range(files.length, (lo, hi) => {
+      for (let i = lo; i < hi; i++) {
+        const f = files[i]!;
+        if (f.kind !== 'records') continue;
+        const run = index.getRun(f.runId);
+        if (run && isFinal(run.status)) finishedAt.set(f.runId, Date.parse(run.finishedAt ?? run.createdAt));
+      }
+    });
     const protectedRuns = await this.protectedRuns();
     const input = { settings: this.deps.settings, files, finishedAt, protectedRuns, now: started };
-    let plan = planRetention(input);
+    let plan = await planRetention(input);
     // Only the runs the plan touches are looked up in the queue: a job still live (a redelivery,
     // a re-run's) keeps its run whole; the plan is then made again without them.
     const live = await this.liveJobs([...new Set(plan.map((f) => f.runId))]);
     if (live.length) {
       for (const id of live) protectedRuns.add(id);
-      plan = planRetention(input);
+      plan = await planRetention(input);
     }
     const result: PassResult = { ...empty(), ran: true, ms: 0 };
     const removedPaths = new Set<string>();
@@ -173,11 +179,14 @@ export class RetentionPass {
       this.prunedFiles.inc({ kind: f.kind });
       this.prunedBytes.inc({ kind: f.kind }, f.bytes);
     }
-    for (const f of files) {
-      if (removedPaths.has(f.path)) continue;
-      result.kept[f.kind].files++;
-      result.kept[f.kind].bytes += f.bytes;
-    }
+    await slices.range(files.length, (lo, hi) => {
+      for (let i = lo; i < hi; i++) {
+        const f = files[i]!;
+        if (removedPaths.has(f.path)) continue;
+        result.kept[f.kind].files++;
+        result.kept[f.kind].bytes += f.bytes;
+      }
+    });
     for (const kind of RETENTION_KINDS) {
       this.keptBytes.set({ kind }, result.kept[kind].bytes);
       this.keptFiles.set({ kind }, result.kept[kind].files);
