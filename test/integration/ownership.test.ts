@@ -90,4 +90,13 @@ for (const [over, connect] of connections)
       const ttl = await redis.ttl(`${prefix}:own:run:r1`);
       assert.ok(ttl > 0 && ttl <= 24 * 3600, `ttl ${ttl}`);
     });
+
+    it("lets a recorded run's owner linger from within the caller's transaction too", async () => {
+      await own.claim('r1', 'a');
+      await own.clearIn(redis.multi().set(`${prefix}:other`, 'x'), 'r1').exec();
+      assert.deepEqual(await own.owner('r1'), { host: 'a', fence: 1 });
+      const ttl = await redis.ttl(`${prefix}:own:run:r1`);
+      assert.ok(ttl > 0 && ttl <= 24 * 3600, `ttl ${ttl}`);
+      assert.equal(await redis.get(`${prefix}:other`), 'x');
+    });
   });
