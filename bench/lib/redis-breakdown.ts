@@ -80,7 +80,9 @@ export interface CallCensus {
  */
 export async function censusDuring(redisUrl: string, units: number, scripts: ReadonlyMap<string, string>, work: () => Promise<void>): Promise<CallCensus> {
   const admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  const monitor = await new Redis(redisUrl, { maxRetriesPerRequest: 1 }).monitor();
+  // monitor() opens a connection of its own beside the one it is called on.
+  const watcher = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const monitor = await watcher.monitor();
   const counts = new Map<string, number>();
   const inScripts = new Set<string>();
   const seen: { source: string; what: string }[] = [];
@@ -109,6 +111,7 @@ export async function censusDuring(redisUrl: string, units: number, scripts: Rea
     }
   } finally {
     monitor.disconnect();
+    watcher.disconnect();
     admin.disconnect();
   }
   const calls = [...counts]
