@@ -27,6 +27,17 @@ export interface WorkerOverrides {
   observer?: RunObserver;
 }
 
+/**
+ * - `redis`: BullMQ's consumers and queues, the cancel watch, the fleet view, webhooks, pulls.
+ * - `runs`: auto-pipelined; what each run reads and writes of its own state outside its job
+ *   (ownership and the host's lease, cancel flags and side state, pending outcomes, quotas,
+ *   fair share). Nothing may block on it.
+ */
+export interface WorkerConnections {
+  redis: Redis;
+  runs: Redis;
+}
+
 /** The worker's services, built in start-up order; startWorker runs them and shutdownSteps stops them. */
 export type WorkerServices = Awaited<ReturnType<typeof buildServices>>;
 
@@ -35,7 +46,8 @@ export type WorkerServices = Awaited<ReturnType<typeof buildServices>>;
  * without (the engine, its runtime, a writable volume, a name for its host): a StartupError says
  * which and what to do.
  */
-export async function buildServices(config: WorkerConfig, log: Logger, redis: Redis, overrides: WorkerOverrides) {
+export async function buildServices(config: WorkerConfig, log: Logger, connections: WorkerConnections, overrides: WorkerOverrides) {
+  const { redis, runs } = connections;
   const registryAuth = config.registryAuthFile
     ? await RegistryAuthFile.open(config.registryAuthFile, (message, fields) => log.warn(message, fields)).catch((err: Error) => {
         throw new StartupError(err.message);
@@ -59,7 +71,7 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
   await store.probeWritable().catch((err: Error) => {
     throw new StartupError(`DATA_DIR ${store.layout.root} is not writable: ${err.message}`);
   });
-  const control = new RunControl(redis, config.deployment);
+  const control = new RunControl(runs, config.deployment);
   // Cancels reach this worker's runs as they are asked for, on a connection of their own.
   const cancels = new CancelWatch(redis, config.deployment, { onError: (err) => log.warn('cancel watch: redis error', { error: err.message }) });
   await cancels.start();
@@ -68,7 +80,7 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     (await runner.engineId().catch((err: Error) => {
       throw new StartupError(`${err.message}: set WORKER_HOST_ID to name this host`);
     }));
-  const ownership = new RunOwnership(redis, config.deployment);
+  const ownership = new RunOwnership(runs, config.deployment);
   const metrics = createWorkerMetrics();
   // Which reasons keep this worker from taking runs (its volume, its engine) right now.
   const intake = new RunIntake();
@@ -87,16 +99,16 @@ export async function buildServices(config: WorkerConfig, log: Logger, redis: Re
     engine.downForMs() >= leaseMs ? `the Docker engine has been unreachable for ${Math.round(engine.downForMs() / 1000)} s` : undefined,
   );
   await lease.renewNow();
-  const quotas = new QuotaLedger(redis, config.deployment);
+  const quotas = new QuotaLedger(runs, config.deployment);
   // Who waits how much in the queue: a run that a worker takes stops counting in its submitter's share.
-  const fairShare = new FairShare(redis, config.deployment);
+  const fairShare = new FairShare(runs, config.deployment);
   const queues = new RunQueues(redis, config.deployment, (err) => log.warn('queue error', { error: err.message }));
   const gpus = config.gpus.length > 0 ? new GpuDevices(config.gpus, runner) : undefined;
   if (gpus) gpuMetrics(metrics.registry, () => gpus.counts());
   const webhooks = startWebhooks(config.webhooks, redis, config.deployment, metrics.registry, log);
   const observer = onRecorded(overrides.observer ?? metrics.observer, (record) => webhooks?.runRecorded(record));
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const pending = new PendingOutcomes(redis, config.deployment);
+  const pending = new PendingOutcomes(runs, config.deployment);
   const pulls = startImagePulls({ config, runner, redis, queues, hostId, registry: metrics.registry, log });
   // Keeps the engine's disk under its high mark by removing modelrun's images unused the longest (WORKER_DISK_*).
   const pruning = config.imagePruning;

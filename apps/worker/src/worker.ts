@@ -5,7 +5,7 @@ import { GPU_RUN_QUEUE, RUN_QUEUE, type RunJobData } from '@modelrun/contracts';
 import { Shutdown } from '@modelrun/lifecycle';
 import { type Logger, errorFields } from '@modelrun/logger';
 import { queueTelemetry } from '@modelrun/telemetry';
-import { connectCheckedRedis, hostOffer, parseQueueName, redactUrl } from '@modelrun/queue';
+import { connectCheckedRedis, createRedis, hostOffer, parseQueueName, redactUrl, waitForRedis } from '@modelrun/queue';
 import type { ModelRunner } from '@modelrun/runner';
 import { ResultsStore } from '@modelrun/store';
 import { type RunResult, createRunProcessor } from './run/processor';
@@ -20,6 +20,9 @@ import { startRoutedQueues } from './routed-queues';
 import { consumeRescores } from './rescore-consumer';
 
 export type { WorkerOverrides } from './services';
+
+/** CLIENT LIST's name for the connection that carries a worker's run state (services.ts). */
+export const WORKER_RUNS_CONNECTION = 'modelrun-worker-runs';
 
 export interface StartedWorker {
   worker: Worker<RunJobData, RunResult>;
@@ -46,9 +49,19 @@ export async function startWorker(config: WorkerConfig, log: Logger, overrides: 
     name: 'modelrun-worker',
     onError: (err) => log.warn('redis connection error', { error: err.message }),
   });
-  const opened: Redis[] = [redis];
+  // The runs' own state (ownership, lease, cancel flags, pending outcomes, fair share) on a
+  // connection of its own, auto-pipelined: the many small commands of 16 slots' runs share
+  // round trips, which is most of what they cost Redis. BullMQ keeps `redis`: it blocks on it.
+  const runs = createRedis(config.redis, {
+    role: 'consumer',
+    name: WORKER_RUNS_CONNECTION,
+    pipelined: true,
+    onError: (err) => log.warn('redis connection error', { connection: WORKER_RUNS_CONNECTION, error: err.message }),
+  });
+  const opened: Redis[] = [redis, runs];
   try {
-    const s = await buildServices(config, log, redis, overrides);
+    await waitForRedis(runs, config.redis, 10_000);
+    const s = await buildServices(config, log, { redis, runs }, overrides);
     const { runner, store, hostId, observer, gpus, engine, volume, queues, lease, recorder, pulls, registryAuth } = s;
     const handback = new AbortController();
     const processRun = createRunProcessor({

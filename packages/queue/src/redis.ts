@@ -15,6 +15,12 @@ export interface RedisOptions {
   onError: (err: Error) => void;
   /** Connection name shown by CLIENT LIST, to tell processes apart. */
   name?: string;
+  /**
+   * Commands issued in the same tick share one write and one read (ioredis
+   * `enableAutoPipelining`); default false, and always for the producer. Never for a connection
+   * BullMQ blocks on: a blocking command would hold up every command pipelined behind it.
+   */
+  pipelined?: boolean;
 }
 
 export function createRedis(target: RedisTarget, opts: RedisOptions): Redis {
@@ -31,7 +37,7 @@ export function createRedis(target: RedisTarget, opts: RedisOptions): Redis {
           retryStrategy: reconnect,
         }
       : { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: reconnect };
-  const common: IORedisOptions = { ...role, ...(opts.name && { connectionName: opts.name }) };
+  const common: IORedisOptions = { ...role, ...(opts.pipelined && { enableAutoPipelining: true }), ...(opts.name && { connectionName: opts.name }) };
   const redis = target.kind === 'standalone' ? new Redis(target.url, common) : new Redis({ ...common, ...sentinelOptions(target, opts.role, reconnect) });
   redis.on('error', opts.onError);
   return redis;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { runCommand } from './commands';
 
 /** Who may have a container of a run: one host (engine) at a time, with a fencing number. */
@@ -122,6 +122,11 @@ export class RunOwnership {
   /** The run is recorded: its owner lingers a day for late redeliveries and reconcilers, then goes. */
   async clear(runId: string): Promise<void> {
     await this.redis.expire(this.runKey(runId), OWNER_LINGER_SECONDS);
+  }
+
+  /** `clear` as part of a transaction of the caller's (RunControl.clear's, for one round trip per run). */
+  clearIn(tx: ChainableCommander, runId: string): ChainableCommander {
+    return tx.expire(this.runKey(runId), OWNER_LINGER_SECONDS);
   }
 }
 

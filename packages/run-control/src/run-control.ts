@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { AttemptError } from '@modelrun/contracts';
 import { cancelChannel, cancelKey } from './cancel-keys';
 import { runCommand } from './commands';
@@ -163,13 +163,17 @@ export class RunControl {
    * rather than vanishing, because the job still looks live until BullMQ finalizes it, and a
    * reader in that window must still see the cancel (or the live logs) it would have seen.
    */
-  async clear(runId: string): Promise<void> {
-    await this.redis
+  async clear(runId: string, also: (tx: ChainableCommander) => ChainableCommander = (tx) => tx): Promise<void> {
+    // `also`: more of the run's clean-up (its owner record's linger), in the same transaction:
+    // one round trip for all of it, and no half-cleared run.
+    const tx = this.redis
       .multi()
       .expire(cancelKey(this.prefix, runId), LIVE_LOG_LINGER_SECONDS)
       .del(this.key('attempts', runId))
       .del(this.key('engine-lost', runId))
-      .expire(this.key('logs', runId), LIVE_LOG_LINGER_SECONDS)
-      .exec();
+      .expire(this.key('logs', runId), LIVE_LOG_LINGER_SECONDS);
+    const replies = await also(tx).exec();
+    const failed = replies?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
   }
 }

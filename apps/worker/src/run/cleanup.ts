@@ -35,7 +35,8 @@ export class Cleanups {
       if (handle) await this.runner.remove(handle);
       else await this.runner.removeRun(runId);
       if (evaluation || !handle) await this.runner.removeEvaluation(runId);
-      await Promise.all([this.control.clear(runId), this.ownership.clear(runId)]);
+      // The run's side state and its owner's linger, in one transaction.
+      await this.control.clear(runId, (tx) => this.ownership.clearIn(tx, runId));
     } catch (err) {
       // The reconciler removes whatever is left; the run itself is already recorded.
       log.warn('cleanup after the run failed', errorFields(err));
