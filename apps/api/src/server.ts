@@ -67,6 +67,9 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
     const queues = new RunQueues(redis, config.deployment, onError('queue'));
     // Only for the dashboard: the worker queues and delivers webhooks.
     const webhookQueue = createWebhookQueue(redis, config.deployment, onError('webhook queue'));
+    // With no error listener BullMQ prints the queue's connection errors to stderr itself.
+    const rescoreQueue = new Queue<RescoreJobData>(RESCORE_QUEUE, { connection: redis, prefix: config.deployment });
+    rescoreQueue.on('error', onError('rescore queue'));
     const events = [createRunEvents(eventsConn, config.deployment, onError('queue events'))];
     if (config.limits.ceilings.gpus > 0) {
       // GPU runs have a queue of their own, and QueueEvents blocks: a second connection.
@@ -176,7 +179,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
       results: new ResultsStore(store.layout.root),
       // Without benchmarks its routes answer 404 (no such benchmark or re-score) or 409 (not a benchmark run).
       rescores: new RescoreService({
-        queue: new Queue<RescoreJobData>(RESCORE_QUEUE, { connection: redis, prefix: config.deployment }),
+        queue: rescoreQueue,
         progress: new RescoreProgressStore(redis, config.deployment),
         results: new ResultsStore(store.layout.root),
         index,
@@ -239,6 +242,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<StartedA
             { name: 'events', run: async () => Promise.all([...events, ...(rescoreEvents ? [rescoreEvents] : [])].map((e) => e.close())) },
             { name: 'queue', run: () => queues.close() },
             { name: 'webhook queue', run: () => webhookQueue.close() },
+            { name: 'rescore queue', run: () => rescoreQueue.close() },
             { name: 'redis', run: async () => Promise.all(opened.map((r) => r.quit().catch(() => r.disconnect()))) },
           ],
           10_000,
