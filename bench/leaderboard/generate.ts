@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FailureReason, RunRecord, runIdAt } from '@modelrun/contracts';
 import { RecordStore } from '@modelrun/store';
+import { seeded } from '../../test/helpers/seeded-random';
 
 export interface VolumeSpec {
   dataDir: string;
@@ -23,18 +24,6 @@ export interface GeneratedVolume {
 
 const FAMILIES = ['resnet', 'bert', 'xgb', 'logreg', 'vit', 'lstm', 'gbm', 'mlp'];
 const DAY_MS = 24 * 3600 * 1000;
-
-/** mulberry32: a seeded generator, so every run of the benchmark measures the same volume. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Every model gets one run, the rest follow a Zipf-like law (a few models hold most runs), as
@@ -97,7 +86,7 @@ export function serialize(record: RunRecord): string {
  */
 export async function generateVolume(spec: VolumeSpec): Promise<GeneratedVolume> {
   const t0 = performance.now();
-  const random = rng(spec.seed ?? 7);
+  const random = seeded(spec.seed ?? 7);
   const store = new RecordStore(spec.dataDir);
   const names = Array.from({ length: spec.models }, (_, i) => `${FAMILIES[i % FAMILIES.length]}-${String(i).padStart(5, '0')}`);
   const counts = runsPerModel(spec.runs, spec.models, random);

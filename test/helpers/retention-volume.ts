@@ -1,5 +1,6 @@
 import { runIdAt } from '@modelrun/contracts';
 import type { KeptFile, PlanInput, RetentionKind } from '../../apps/api/src/services/retention-plan';
+import { seeded } from './seeded-random';
 
 const DAY_MS = 86_400_000;
 
@@ -21,18 +22,6 @@ export interface RetentionVolumeShape {
    */
   keptDays?: Partial<Record<RetentionKind, number>>;
   now?: number;
-}
-
-/** mulberry32: a seeded generator, so a seed names one volume. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { type RetentionSettings, planRetention } from '../../../apps/api/src/services/retention-plan';
 import { TimeSlices, sortInSlices } from '../../../apps/api/src/services/time-slices';
 import { planRetentionAtOnce } from '../../helpers/retention-plan-at-once';
-import { retentionVolume, seeded } from '../../helpers/retention-volume';
+import { retentionVolume } from '../../helpers/retention-volume';
+import { seeded } from '../../helpers/seeded-random';
 
 /** Random settings: each kind's days set or not, a cap or not, sometimes both. */
 function settingsFor(random: () => number, bytes: number): RetentionSettings {

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { RUN_STATUSES, type RunStatus, runIdAt } from '@modelrun/contracts';
 import { MODEL_SORTS, RunIndex, type RunSummary } from '@modelrun/leaderboard';
-
-/** A seeded generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../../helpers/seeded-random';
 
 const STATUSES: readonly RunStatus[] = RUN_STATUSES;
 
@@ -21,7 +11,7 @@ function names(index: RunIndex, sort: (typeof MODEL_SORTS)[number], order: 'asc'
 
 describe('RunIndex sorted views kept up to date one change at a time', () => {
   it('lists every sort exactly as an index built from scratch with the same runs', () => {
-    const random = rng(42);
+    const random = seeded(42);
     const live = new RunIndex();
     const runs = new Map<string, RunSummary>();
     // Listing after every few changes builds the views early, so later changes must move
