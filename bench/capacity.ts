@@ -20,8 +20,8 @@ import { startStack } from '../test/helpers/stack';
 import type { BenchConfig } from './lib/config';
 import { postJson } from './lib/http-loop';
 import { profiled } from './lib/profile';
-import { commandCounts, perUnit, redisCpuMicros } from './lib/redis-calls';
-import { type CommandStats, censusDuring, commandStats, costPerUnit, formatBreakdown, scriptNames } from './lib/redis-breakdown';
+import { type CommandStats, callsOf, commandStats, perUnit, redisCpuMicros } from './lib/redis-calls';
+import { censusDuring, costPerUnit, formatBreakdown, scriptNames } from './lib/redis-breakdown';
 import { mean, nowMs } from './lib/stats';
 import type { Row } from './lib/table';
 
@@ -179,12 +179,11 @@ export async function capacityBench(cfg: BenchConfig['capacity'], redisUrl: stri
     // Measures `work` over `units`: Redis CPU per unit into `cpu`, the command counts returned.
     const measured = async (units: number, cpu: number[], work: () => Promise<unknown>): Promise<{ counts: ReturnType<typeof perUnit>; stats: [CommandStats, CommandStats] }> => {
       const s0 = await commandStats(redisUrl);
-      const c0 = await commandCounts(redisUrl);
       const u0 = await redisCpuMicros(redisUrl);
       await work();
       cpu.push(((await redisCpuMicros(redisUrl)) - u0) / units);
-      const counts = perUnit(c0, await commandCounts(redisUrl), units);
-      return { counts, stats: [s0, await commandStats(redisUrl)] };
+      const s1 = await commandStats(redisUrl);
+      return { counts: perUnit(callsOf(s0), callsOf(s1), units), stats: [s0, s1] };
     };
     for (let round = 0; round < cfg.rounds; round++) {
       await bullmqJobs(redisUrl, cfg.runs, { lanes: cfg.lanes, concurrency: C, life: 'run', counted: async (work) => void (redisPerLife = (await measured(cfg.runs, cpuPerLife, work)).counts) });

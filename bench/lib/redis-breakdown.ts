@@ -2,22 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-
-/** Per command name (INFO commandstats): calls, and microseconds Redis spent inside them. Commands run by Lua scripts count too, and inside their script's time. */
-export type CommandStats = Map<string, { calls: number; usec: number }>;
-
-export async function commandStats(redisUrl: string): Promise<CommandStats> {
-  const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await r.connect();
-    const text = await r.info('commandstats');
-    const stats: CommandStats = new Map();
-    for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) stats.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-    return stats;
-  } finally {
-    r.disconnect();
-  }
-}
+import type { CommandStats } from './redis-calls';
 
 export interface CommandCost {
   command: string;

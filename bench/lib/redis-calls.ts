@@ -1,19 +1,31 @@
 import { Redis } from 'ioredis';
 
-/** Calls per command name (INFO commandstats): commands run inside Lua scripts count too. */
-export type CommandCounts = Map<string, number>;
+/** Per command name (INFO commandstats): calls, and microseconds Redis spent inside them. Commands run by Lua scripts count too, and inside their script's time. */
+export type CommandStats = Map<string, { calls: number; usec: number }>;
 
-export async function commandCounts(redisUrl: string): Promise<CommandCounts> {
+export async function commandStats(redisUrl: string): Promise<CommandStats> {
   const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await r.connect();
     const text = await r.info('commandstats');
-    const counts: CommandCounts = new Map();
-    for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts.set(m[1]!, Number(m[2]));
-    return counts;
+    const stats: CommandStats = new Map();
+    for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) stats.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+    return stats;
   } finally {
     r.disconnect();
   }
+}
+
+/** Calls per command name (INFO commandstats): commands run inside Lua scripts count too. */
+export type CommandCounts = Map<string, number>;
+
+/** The calls of a commandstats snapshot. */
+export function callsOf(stats: CommandStats): CommandCounts {
+  return new Map([...stats].map(([command, s]) => [command, s.calls]));
+}
+
+export async function commandCounts(redisUrl: string): Promise<CommandCounts> {
+  return callsOf(await commandStats(redisUrl));
 }
 
 /**
