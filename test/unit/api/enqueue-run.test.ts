@@ -3,7 +3,7 @@ import type { JobsOptions } from 'bullmq';
 import { DEFAULT_RUN_PRIORITY, type RunJobData } from '@modelrun/contracts';
 import { type RunQueue, jobPriority } from '@modelrun/queue';
 import type { FairShare, FairShareEntry } from '@modelrun/run-control';
-import { enqueueRun } from '../../../apps/api/src/services/enqueue-run';
+import { RunEnqueuer } from '../../../apps/api/src/services/enqueue-run';
 
 const run = (id: string): RunJobData => ({ id, name: 'm', image: 'team/m:1', limits: { timeoutSeconds: 60, memoryMb: 64, cpus: 1, gpus: 0 }, createdAt: new Date(0).toISOString() });
 
@@ -36,10 +36,10 @@ function fakes(opts: { rank?: number; refuse?: boolean } = {}) {
 
 const retry = { attempts: 3, backoffMs: 100 };
 
-describe('enqueueRun: the priority a run is queued with', () => {
+describe('RunEnqueuer: the priority a run is queued with', () => {
   it('is the default level and the run’s rank among its submitter’s waiting runs in its queue', async () => {
     const f = fakes({ rank: 7 });
-    await enqueueRun(f.queue, run('r1'), { retry, fairShare: f.fairShare, share: 'user:alice' });
+    await new RunEnqueuer({ retry, fairShare: f.fairShare }).enqueue(f.queue, run('r1'), { share: 'user:alice' });
     assert.deepEqual(f.entered, [{ queue: 'runs', share: 'user:alice', runId: 'r1' }]);
     assert.equal(f.added[0]?.priority, jobPriority(DEFAULT_RUN_PRIORITY, 7));
     assert.equal(f.added[0]?.jobId, 'r1');
@@ -47,9 +47,10 @@ describe('enqueueRun: the priority a run is queued with', () => {
 
   it('takes the level it is given, and puts a re-run two levels below it', async () => {
     const f = fakes({ rank: 1 });
-    await enqueueRun(f.queue, run('r1'), { retry, fairShare: f.fairShare, share: 's', level: 2 });
-    await enqueueRun(f.queue, run('r2'), { retry, fairShare: f.fairShare, share: 's', rerun: true });
-    await enqueueRun(f.queue, run('r3'), { retry, fairShare: f.fairShare, share: 's', level: 2, rerun: true });
+    const enqueuer = new RunEnqueuer({ retry, fairShare: f.fairShare });
+    await enqueuer.enqueue(f.queue, run('r1'), { share: 's', level: 2 });
+    await enqueuer.enqueue(f.queue, run('r2'), { share: 's', rerun: true });
+    await enqueuer.enqueue(f.queue, run('r3'), { share: 's', level: 2, rerun: true });
     assert.deepEqual(
       f.added.map((o) => o.priority),
       [jobPriority(2, 1), jobPriority(7, 1), jobPriority(4, 1)],
@@ -58,13 +59,13 @@ describe('enqueueRun: the priority a run is queued with', () => {
 
   it('is rank 1 of its level without a fair share (every run of a level in the order it came)', async () => {
     const f = fakes();
-    await enqueueRun(f.queue, run('r1'), { retry, share: 's' });
+    await new RunEnqueuer({ retry }).enqueue(f.queue, run('r1'), { share: 's' });
     assert.equal(f.added[0]?.priority, jobPriority(DEFAULT_RUN_PRIORITY, 1));
   });
 
   it('takes a run that could not be added out of its submitter’s waiting runs', async () => {
     const f = fakes({ refuse: true });
-    await assert.rejects(enqueueRun(f.queue, run('r1'), { retry, fairShare: f.fairShare, share: 's' }), /redis down/);
+    await assert.rejects(new RunEnqueuer({ retry, fairShare: f.fairShare }).enqueue(f.queue, run('r1'), { share: 's' }), /redis down/);
     assert.deepEqual(f.left, ['r1']);
   });
 });

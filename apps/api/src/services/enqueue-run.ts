@@ -16,25 +16,6 @@ export interface RunPlacement {
   rerun?: boolean;
 }
 
-export interface EnqueueOptions extends RunPlacement {
-  retry: RetryPolicy;
-  /** Each submitter's waiting runs; without it every run of a level waits in the order it came. */
-  fairShare?: FairShare;
-}
-
-/**
- * Adds a run's job to `queue` (chosen by the caller: the run's routing decides it) with the
- * priority that shares the queue fairly: its level, then its rank among its submitter's runs
- * waiting in that queue (fair-share.ts), so one submitter's sweep of hundreds of runs holds
- * back nobody else's first run. Costs one round trip to Redis more than a plain add; the API's
- * submissions go through RunEnqueuer, which shares that round trip among concurrent ones.
- */
-export async function enqueueRun(queue: RunQueue, data: RunJobData, opts: EnqueueOptions): Promise<void> {
-  const fair = opts.fairShare;
-  const [rank] = fair ? await fair.enter([fairShareEntry(queue, data, opts)]) : [1];
-  await addRun(queue, data, opts, opts.retry, rank ?? 1, fair);
-}
-
 function fairShareEntry(queue: RunQueue, data: RunJobData, placement: RunPlacement): FairShareEntry {
   return { queue: { name: queue.name, prioritizedKey: queue.toKey('prioritized'), delayedKey: queue.toKey('delayed') }, submitter: placement.share, runId: data.id };
 }
@@ -66,7 +47,10 @@ interface Waiting {
 }
 
 /**
- * Enqueues the API's runs as enqueueRun does, with the fair-share round trip shared among
+ * Adds runs' jobs to their queues (chosen by the caller: a run's routing decides it) with the
+ * priority that shares a queue fairly: the run's level, then its rank among its submitter's runs
+ * waiting in that queue (fair-share.ts), so one submitter's sweep of hundreds of runs holds back
+ * nobody else's first run. The rank costs a round trip before the add, shared among
  * concurrent submissions: a run that comes while a fair-share call is in flight waits for it to
  * end, then enters with every other run that came meanwhile, in one script call (a lone run goes
  * at once, with no timer). Each run's job is then added on its own, all of a batch at once so
