@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { RUN_JOB, type RunJobData, newRunId } from '@modelrun/contracts';
 import { createRunQueue, runJobOptions } from '@modelrun/queue';
 import { startApiProcess } from './lib/api-process';
-import { type CpuTime, startBareExpress } from './lib/bare-express-process';
+import { startBareExpress } from './lib/bare-express-process';
+import { processCpuMs } from './lib/process-cpu';
 import { type LoadResult, load } from './lib/cannon';
 import { commandCounts, perUnit } from './lib/redis-calls';
 import type { BenchConfig } from './lib/config';
@@ -52,12 +53,11 @@ async function directAdds(redisUrl: string, prefix: string, connections: number,
   return { rps: latencies.length / elapsed, p50: s.p50, p90: s.p90, p99: s.p99, requests: latencies.length, non2xx: 0, errors, seconds: elapsed };
 }
 
-/** A load's CPU time per request (µs), from the process's CPU time before and after it. */
-async function timedCpu(cpu: () => Promise<CpuTime>, run: () => Promise<LoadResult>): Promise<{ result: LoadResult; usPerRequest: number }> {
-  const before = await cpu();
+/** A load's CPU time per request (µs), from the serving process's CPU time before and after it. */
+async function timedCpu(pid: number, run: () => Promise<LoadResult>): Promise<{ result: LoadResult; usPerRequest: number }> {
+  const before = processCpuMs(pid);
   const result = await run();
-  const after = await cpu();
-  return { result, usPerRequest: (after.user + after.system - before.user - before.system) / Math.max(1, result.requests) };
+  return { result, usPerRequest: ((processCpuMs(pid) - before) * 1000) / Math.max(1, result.requests) };
 }
 
 async function obliterate(redisUrl: string, prefix: string): Promise<void> {
@@ -96,7 +96,6 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
   const apiRedis: ReturnType<typeof perUnit>[] = [];
   // Each server's CPU time per request, by round (µs).
   const cpu = { api: [] as number[], bare: [] as number[], bareAdd: [] as number[] };
-  const apiCpu = async (): Promise<CpuTime> => api.ask({ type: 'cpu' }, 'cpu');
   const post = (url: string, seconds: number): Promise<LoadResult> =>
     load({ url: `${url}/v1/models`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: cfg.connections, seconds });
   try {
@@ -109,13 +108,13 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
       const b = await directAdds(redisUrl, basePrefix, cfg.connections, cfg.seconds);
       direct.push(b);
       log(`submission round ${round + 1}: Queue.add ${b.rps.toFixed(0)}/s p99 ${b.p99.toFixed(1)} ms (load ${loadavg()[0]!.toFixed(2)})`);
-      const { result: e, usPerRequest: bareUs } = await timedCpu(bare.cpu, () => post(bare.url, cfg.seconds));
+      const { result: e, usPerRequest: bareUs } = await timedCpu(bare.pid, () => post(bare.url, cfg.seconds));
       viaBare.push(e);
       cpu.bare.push(bareUs);
       log(`submission round ${round + 1}: bare Express ${e.rps.toFixed(0)}/s p99 ${e.p99} ms`);
       // Nothing else talks to Redis during the API's round: the difference is the API's work.
       const before = await commandCounts(redisUrl);
-      const { result: a, usPerRequest: apiUs } = await timedCpu(apiCpu, () => post(api.ready.url, cfg.seconds));
+      const { result: a, usPerRequest: apiUs } = await timedCpu(api.pid, () => post(api.ready.url, cfg.seconds));
       const redis = perUnit(before, await commandCounts(redisUrl), a.requests);
       viaApi.push(a);
       cpu.api.push(apiUs);
@@ -123,7 +122,7 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
       log(
         `submission round ${round + 1}: POST /v1/models ${a.rps.toFixed(0)}/s p99 ${a.p99} ms (non-2xx ${a.non2xx}, errors ${a.errors}); Redis per POST: ${redis.scripts} script calls, ${redis.commands} commands`,
       );
-      const { result: q, usPerRequest: bareAddUs } = await timedCpu(bareAdd.cpu, () => post(bareAdd.url, cfg.seconds));
+      const { result: q, usPerRequest: bareAddUs } = await timedCpu(bareAdd.pid, () => post(bareAdd.url, cfg.seconds));
       viaBareAdd.push(q);
       cpu.bareAdd.push(bareAddUs);
       log(
@@ -183,7 +182,7 @@ export async function submissionBench(cfg: BenchConfig['submission'], redisUrl: 
       baseline: mean(cpu.bareAdd),
       baselineName: 'bare Express + Queue.add',
       ratio: mean(cpu.api) / mean(cpu.bareAdd),
-      note: `each server process's own CPU time (process.cpuUsage, user + system) over its measured rounds, per request answered; by round: API ${cpu.api.map((v) => v.toFixed(0)).join(', ')} µs, bare Express + Queue.add ${cpu.bareAdd.map((v) => v.toFixed(0)).join(', ')} µs, bare Express ${cpu.bare.map((v) => v.toFixed(0)).join(', ')} µs`,
+      note: `each server process's own CPU time (/proc/<pid>/stat, user + system) over its measured rounds, per request answered; by round: API ${cpu.api.map((v) => v.toFixed(0)).join(', ')} µs, bare Express + Queue.add ${cpu.bareAdd.map((v) => v.toFixed(0)).join(', ')} µs, bare Express ${cpu.bare.map((v) => v.toFixed(0)).join(', ')} µs`,
     },
   ];
   return { rows, raw: { viaApi, apiRedis, direct, viaBare, viaBareAdd, cpu, connections: cfg.connections, seconds: cfg.seconds } };

@@ -8,7 +8,7 @@
  * off (the OpenTelemetry API's no-op tracer), against the bare call, in this process. Prints a
  * table; writes bench/results/<time>-tracing.json.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { ATTR, annotate, inSpan } from '@modelrun/telemetry';
 import { type AppProcess, spawnApp } from '../test/helpers/processes';
 import { type LoadResult, load } from './lib/cannon';
+import { processCpuMs } from './lib/process-cpu';
 import { startBenchRedis } from './lib/redis';
 import { machineInfo, writeResults } from './lib/results';
 import { mean, median } from './lib/stats';
@@ -58,15 +59,6 @@ async function startSink(): Promise<{ url: string; requests: number; bytes: numb
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return sink;
 }
-
-/** CPU time a process has used, user and system, all threads (/proc/<pid>/stat; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the file; `fields` starts at field 3.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** ns per call of `fn`, the best of a few passes of `n` calls. */
 async function perCall(n: number, fn: () => Promise<unknown>): Promise<number> {
@@ -145,9 +137,9 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       const order: Array<'off' | 'on'> = r % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
       for (const side of order) {
-        const cpuBefore = cpuMs(sides[side].pid);
+        const cpuBefore = processCpuMs(sides[side].pid);
         const res = await post(sides[side].url, seconds);
-        const cpu = (cpuMs(sides[side].pid) - cpuBefore) / res.requests;
+        const cpu = (processCpuMs(sides[side].pid) - cpuBefore) / res.requests;
         results[side].push(res);
         cpuPerRequest[side].push(cpu);
         log(

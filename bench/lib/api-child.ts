@@ -65,10 +65,6 @@ async function main(): Promise<void> {
           reply({ type: 'memory', rss: m.rss, maxRss: process.resourceUsage().maxRSS * 1024, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gcRan: gc !== undefined });
           break;
         }
-        case 'cpu': {
-          reply({ type: 'cpu', ...process.cpuUsage() });
-          break;
-        }
         case 'floor': {
           // The floor: the same bytes the API answers, served by a bare http server in this process.
           const body = await fetchBytes(`${api.url}${msg.path}`);

@@ -1,5 +1,5 @@
 /** What the bench says to an API child process (api-child.ts), and what it answers. */
-export type ChildRequest = { type: 'memory' } | { type: 'cpu' } | { type: 'floor'; path: string } | { type: 'rescan' } | { type: 'verified' } | { type: 'snapshot' } | { type: 'stop' };
+export type ChildRequest = { type: 'memory' } | { type: 'floor'; path: string } | { type: 'rescan' } | { type: 'verified' } | { type: 'snapshot' } | { type: 'stop' };
 
 export type ChildReply =
   | {
@@ -22,8 +22,6 @@ export type ChildReply =
   /** maxRss: the process's peak resident memory so far, in bytes. */
   | { type: 'memory'; rss: number; maxRss: number; heapUsed: number; heapTotal: number; external: number; gcRan: boolean }
   | { type: 'floor'; url: string; bytes: number }
-  /** process.cpuUsage() so far: user and system CPU time in µs. */
-  | { type: 'cpu'; user: number; system: number }
   | { type: 'rescan'; ms: number }
   | { type: 'error'; message: string };
 

@@ -4,8 +4,8 @@
  * answers 202 with a small JSON body: no validation, no logging, no middleware. With
  * BARE_ENQUEUE_REDIS_URL it also does what no submission API can skip, BullMQ's Queue.add of
  * the run (on a connection made like the API's), and answers once Redis has it: the ceiling
- * for any API that enqueues through BullMQ. It tells the port to its parent over IPC, its CPU
- * time when asked, and exits when the parent says so or goes away.
+ * for any API that enqueues through BullMQ. It tells the port to its parent over IPC and exits
+ * when the parent says so or goes away.
  */
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
@@ -43,9 +43,5 @@ app.post(
 const server = app.listen(0, '127.0.0.1', () => {
   process.send?.({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 });
-process.on('message', (msg: unknown) => {
-  // Its CPU time so far (µs), for the bench's CPU per request; anything else stops it.
-  if (msg === 'cpu') process.send?.({ type: 'cpu', ...process.cpuUsage() });
-  else server.close(() => process.exit(0));
-});
+process.on('message', () => server.close(() => process.exit(0)));
 process.on('disconnect', () => process.exit(0));
